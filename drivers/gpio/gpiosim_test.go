@@ -48,6 +48,8 @@ func newGpioSimChip(t *testing.T) (dev, sysfs string) {
 
 func TestLinuxChip_DrivesGpioSimLines(t *testing.T) {
 	dev, sysfs := newGpioSimChip(t)
+	// The board's pull-up holds the active-low button released at rest.
+	os.WriteFile(filepath.Join(sysfs, "sim_gpio23", "pull"), []byte("pull-up"), 0o644)
 	b, err := Probe(context.Background(), ProbeConfig{Layout: Layout{Name: "t", Chip: dev, Lines: DefaultLayout.Lines}})
 	if err != nil {
 		t.Fatal(err)
