@@ -76,3 +76,47 @@ var (
 	ErrClosed  = errors.New("media: closed")
 	ErrTimeout = errors.New("media: no media received")
 )
+
+// Direction is an SDP media direction (RFC 3264 section 5.1), seen from
+// the side that holds it: SendOnly means "I send, I do not receive". Hold
+// is a direction without receiving on the held party's side.
+type Direction uint8
+
+// The four SDP directions. The zero value is SendRecv.
+const (
+	SendRecv Direction = iota
+	SendOnly
+	RecvOnly
+	Inactive
+)
+
+// Sends reports whether media flows out in this direction.
+func (d Direction) Sends() bool { return d == SendRecv || d == SendOnly }
+
+// Receives reports whether media flows in in this direction.
+func (d Direction) Receives() bool { return d == SendRecv || d == RecvOnly }
+
+// Reverse is the direction the other side holds: the answer to an offer
+// of SendOnly is RecvOnly.
+func (d Direction) Reverse() Direction {
+	switch d {
+	case SendOnly:
+		return RecvOnly
+	case RecvOnly:
+		return SendOnly
+	}
+	return d
+}
+
+// String is the SDP attribute name.
+func (d Direction) String() string {
+	switch d {
+	case SendOnly:
+		return "sendonly"
+	case RecvOnly:
+		return "recvonly"
+	case Inactive:
+		return "inactive"
+	}
+	return "sendrecv"
+}
