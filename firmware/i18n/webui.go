@@ -1,4 +1,162 @@
 package i18n
 
 // webMessages holds the web UI (owned by webui).
-var webMessages = map[string]entry{}
+var webMessages = map[string]entry{
+	// Language switch: each language named in itself.
+	"web.lang.self": {"English", "中文"},
+
+	// Navigation and layout.
+	"web.nav.label":    {"Main", "主导航"},
+	"web.nav.home":     {"Home", "首页"},
+	"web.nav.status":   {"Status", "系统状态"},
+	"web.nav.password": {"Change password", "修改密码"},
+	"web.nav.logout":   {"Log out", "退出登录"},
+
+	"web.role.admin":      {"administrator", "管理员"},
+	"web.role.supervisor": {"supervisor", "班长"},
+	"web.role.agent":      {"agent", "坐席"},
+
+	// Forms shared by several pages.
+	"web.form.password2":         {"Repeat the password", "再次输入密码"},
+	"web.form.password_hint":     {"At least 10 characters, from three of: lower case, upper case, digits, symbols.", "至少 10 个字符，包含小写字母、大写字母、数字、符号中的三类。"},
+	"web.form.password_mismatch": {"The two passwords differ.", "两次输入的密码不一致。"},
+	"web.form.has_errors":        {"Please correct the fields marked below.", "请修改下面标出的字段。"},
+
+	// First-boot setup.
+	"web.setup.title":               {"Set up callbox", "初始设置"},
+	"web.setup.intro":               {"Choose the administrator password and the basic site settings. This page is shown only once.", "请设置管理员密码和站点基本信息。此页面只出现一次。"},
+	"web.setup.admin":               {"Administrator", "管理员"},
+	"web.setup.admin_name":          {"User name", "用户名"},
+	"web.setup.password":            {"New password", "新密码"},
+	"web.setup.proof.otp":           {"One-time password", "一次性密码"},
+	"web.setup.proof.current":       {"Current password", "当前密码"},
+	"web.setup.proof_hint.otp":      {"Printed on the console when the box started.", "设备启动时显示在控制台上。"},
+	"web.setup.proof_hint.current":  {"The password this administrator already has.", "该管理员现有的密码。"},
+	"web.setup.proof_wrong.otp":     {"The one-time password is wrong.", "一次性密码不正确。"},
+	"web.setup.proof_wrong.current": {"The current password is wrong.", "当前密码不正确。"},
+	"web.setup.site":                {"Site", "站点"},
+	"web.setup.site_name":           {"Site name", "站点名称"},
+	"web.setup.lang":                {"Language", "语言"},
+	"web.setup.time_zone":           {"Time zone", "时区"},
+	"web.setup.country":             {"Country", "国家/地区"},
+	"web.setup.country_hint":        {"Selects the ringing, busy and dial tones callers hear.", "决定来电方听到的回铃音、忙音和拨号音。"},
+	"web.setup.zone_unknown":        {"Choose a time zone from the list.", "请从列表中选择时区。"},
+	"web.setup.submit":              {"Finish setup", "完成设置"},
+
+	"web.country.cn": {"China", "中国"},
+	"web.country.us": {"United States", "美国"},
+	"web.country.eu": {"Europe", "欧洲"},
+	"web.country.uk": {"United Kingdom", "英国"},
+
+	// Login and password.
+	"web.login.title":      {"Log in", "登录"},
+	"web.login.name":       {"User name", "用户名"},
+	"web.login.password":   {"Password", "密码"},
+	"web.login.submit":     {"Log in", "登录"},
+	"web.login.failed":     {"Wrong user name or password.", "用户名或密码错误。"},
+	"web.login.throttled":  {"Too many failed attempts. Try again in %d seconds.", "失败次数过多，请在 %d 秒后重试。"},
+	"web.login.setup_done": {"Setup is complete. Log in with the administrator password you chose.", "设置已完成，请用刚设置的管理员密码登录。"},
+	"web.login.logged_out": {"You have logged out.", "您已退出登录。"},
+
+	"web.password.title":         {"Change password", "修改密码"},
+	"web.password.one_time":      {"Your password was set for one use only. Choose your own password to continue.", "您的密码仅限使用一次，请设置自己的密码后继续。"},
+	"web.password.current":       {"Current password", "当前密码"},
+	"web.password.new":           {"New password", "新密码"},
+	"web.password.submit":        {"Change password", "修改密码"},
+	"web.password.current_wrong": {"The current password is wrong.", "当前密码不正确。"},
+	"web.password.same":          {"Choose a password different from the current one.", "新密码不能与当前密码相同。"},
+
+	// Home.
+	"web.home.title":       {"Home", "首页"},
+	"web.home.welcome":     {"Welcome, %s", "欢迎，%s"},
+	"web.home.health":      {"System health", "系统健康"},
+	"web.home.open_status": {"Open the status page", "查看系统状态"},
+	"web.home.config":      {"Configuration", "配置"},
+	"web.home.config_hint": {"Records stored on this box. Extensions and users can be managed through the JSON API /api/v1.", "本设备保存的记录。分机和用户可通过 JSON 接口 /api/v1 管理。"},
+	"web.home.account":     {"Your account", "我的账号"},
+	"web.home.role":        {"You are logged in as %s.", "您的角色：%s。"},
+
+	// Status.
+	"web.status.title":       {"Status", "系统状态"},
+	"web.status.healthy":     {"All services running", "所有服务运行正常"},
+	"web.status.unhealthy":   {"Services failing", "有服务异常"},
+	"web.status.system":      {"System", "系统"},
+	"web.status.version":     {"Version", "版本"},
+	"web.status.started":     {"Started", "启动时间"},
+	"web.status.uptime":      {"Uptime", "运行时长"},
+	"web.status.store":       {"Data store", "数据存储"},
+	"web.status.store_path":  {"File", "文件"},
+	"web.status.store_size":  {"Size", "大小"},
+	"web.status.kib":         {"%s KiB", "%s KiB"},
+	"web.status.schema":      {"Schema version", "数据结构版本"},
+	"web.status.kind":        {"Records", "记录类型"},
+	"web.status.records":     {"Count", "数量"},
+	"web.status.services":    {"Services", "服务"},
+	"web.status.service":     {"Service", "服务"},
+	"web.status.state":       {"State", "状态"},
+	"web.status.restarts":    {"Restarts", "重启次数"},
+	"web.status.since":       {"Since", "起始时间"},
+	"web.status.last_error":  {"Last error", "最近错误"},
+	"web.status.no_services": {"No services reported.", "没有服务信息。"},
+	"web.status.hardware":    {"Hardware", "硬件"},
+	"web.status.hw_kind":     {"Kind", "类型"},
+	"web.status.hw_name":     {"Name", "名称"},
+	"web.status.hw_mode":     {"Mode", "模式"},
+	"web.status.hw_detail":   {"Detail", "详情"},
+	"web.status.found":       {"found", "已检测到"},
+	"web.status.simulated":   {"simulated", "模拟"},
+	"web.status.no_hardware": {"No hardware reported.", "没有硬件信息。"},
+
+	"web.state.starting":   {"starting", "启动中"},
+	"web.state.running":    {"running", "运行中"},
+	"web.state.restarting": {"restarting", "重启中"},
+	"web.state.failed":     {"failed", "失败"},
+	"web.state.stopped":    {"stopped", "已停止"},
+
+	"web.hw.gpio":     {"GPIO", "GPIO"},
+	"web.hw.linecard": {"Line card", "线路板卡"},
+	"web.hw.modem":    {"Modem", "调制解调器"},
+
+	"web.duration.dhms": {"%dd %dh %dm %ds", "%d天%d小时%d分%d秒"},
+	"web.duration.hms":  {"%dh %dm %ds", "%d小时%d分%d秒"},
+
+	// Record kinds (store buckets).
+	"web.kind.settings":      {"Settings", "设置"},
+	"web.kind.users":         {"Users", "用户"},
+	"web.kind.extensions":    {"Extensions", "分机"},
+	"web.kind.trunks":        {"SIP trunks", "SIP 中继"},
+	"web.kind.lines":         {"PSTN lines", "外线"},
+	"web.kind.agents":        {"Agents", "坐席"},
+	"web.kind.skills":        {"Skills", "技能"},
+	"web.kind.queues":        {"Queues", "队列"},
+	"web.kind.flows":         {"IVR flows", "IVR 流程"},
+	"web.kind.hours":         {"Business hours", "营业时间"},
+	"web.kind.customers":     {"Customers", "客户"},
+	"web.kind.contacts":      {"Contact history", "联系记录"},
+	"web.kind.cdrs":          {"Call records", "通话记录"},
+	"web.kind.recordings":    {"Recordings", "录音"},
+	"web.kind.registrations": {"Registrations", "注册"},
+	"web.kind.messages":      {"SMS and fax", "短信和传真"},
+
+	// Errors.
+	"web.error.title":        {"Sorry", "抱歉"},
+	"web.error.back":         {"Back to the home page", "返回首页"},
+	"web.error.not_found":    {"There is no such page.", "页面不存在。"},
+	"web.error.role":         {"Your role does not allow this.", "您的角色无权执行此操作。"},
+	"web.error.csrf":         {"The form has expired or did not come from this box. Reload the page and try again.", "表单已过期或并非来自本设备，请刷新页面后重试。"},
+	"web.error.cross_origin": {"Requests from other sites are refused.", "拒绝来自其他网站的请求。"},
+	"web.error.internal":     {"Something went wrong inside the box. The log has the details.", "设备内部出错，详情请查看日志。"},
+	"web.error.bad_lang":     {"Unknown language.", "未知的语言。"},
+
+	// JSON API.
+	"web.api.setup_required":           {"The box is not set up yet; open /setup in a browser.", "设备尚未完成初始设置，请在浏览器中打开 /setup。"},
+	"web.api.login_required":           {"Log in first.", "请先登录。"},
+	"web.api.password_change_required": {"Change the one-time password first.", "请先修改一次性密码。"},
+	"web.api.bad_json":                 {"The request body is not valid JSON: %v", "请求内容不是有效的 JSON：%v"},
+	"web.api.too_large":                {"The request body is larger than %d KiB.", "请求内容超过 %d KiB。"},
+	"web.api.content_type":             {"Send the body as application/json.", "请以 application/json 格式发送请求内容。"},
+	"web.api.exists":                   {"A record with this key already exists.", "该记录已存在。"},
+	"web.api.key_mismatch":             {"Does not match the address of the request.", "与请求地址中的值不一致。"},
+	"web.api.password_required":        {"A password is required.", "必须填写密码。"},
+	"web.api.last_admin":               {"This is the last administrator; it cannot be removed, demoted or disabled.", "这是最后一个管理员，不能删除、降级或停用。"},
+}
