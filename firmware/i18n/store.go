@@ -1,4 +1,38 @@
 package i18n
 
 // storeMessages holds the store's validation errors (owned by firmware/store).
-var storeMessages = map[string]entry{}
+// Each is shown next to the form field it concerns, so it names the rule,
+// not the field.
+var storeMessages = map[string]entry{
+	"store.err.required":         {"is required", "必填"},
+	"store.err.too_long":         {"is too long (at most %v)", "过长（最多 %v）"},
+	"store.err.name":             {"may use only letters, digits, '.', '_' and '-', start with a letter or digit, at most %d characters", "只能使用字母、数字、“.”、“_”和“-”，以字母或数字开头，最多 %d 个字符"},
+	"store.err.key":              {"is not a valid key (1 to %d bytes of text)", "不是有效的键（1 到 %d 字节的文本）"},
+	"store.err.digits":           {"must be %d to %d digits", "必须是 %d 到 %d 位数字"},
+	"store.err.weak_secret":      {"is too weak: use at least %d characters from three of lower case, upper case, digits and symbols", "强度不足：至少 %d 个字符，并包含小写字母、大写字母、数字、符号中的三类"},
+	"store.err.weak_password":    {"is too weak: use at least %d characters from three of lower case, upper case, digits and symbols, not the user name", "强度不足：至少 %d 个字符，包含小写字母、大写字母、数字、符号中的三类，且不能与用户名相同"},
+	"store.err.secret_is_number": {"must not be or contain the extension number", "不能等于或包含分机号码"},
+	"store.err.number":           {"is not a dialable number (optional +, then 2 to 20 digits, * or #)", "不是可拨号码（可选 +，然后 2 到 20 位数字、* 或 #）"},
+	"store.err.e164":             {"must be an international number such as +861012345678", "必须是国际格式号码，例如 +861012345678"},
+	"store.err.timezone":         {"is not a known time zone (for example Asia/Shanghai)", "不是已知的时区（例如 Asia/Shanghai）"},
+	"store.err.lang":             {"must be zh or en", "必须是 zh 或 en"},
+	"store.err.one_of":           {"must be one of: %s", "必须是以下之一：%s"},
+	"store.err.range":            {"must be between %v and %v", "必须在 %v 到 %v 之间"},
+	"store.err.cidr":             {"is not an address or network (for example 192.168.1.0/24)", "不是地址或网段（例如 192.168.1.0/24）"},
+	"store.err.host":             {"is not a host name or IP address", "不是主机名或 IP 地址"},
+	"store.err.json_object":      {"must be a JSON object", "必须是 JSON 对象"},
+	"store.err.clock":            {"must be a time of day HH:MM (00:00 to 24:00)", "必须是 HH:MM 格式的时间（00:00 到 24:00）"},
+	"store.err.clock_order":      {"must be later than the start", "必须晚于开始时间"},
+	"store.err.date":             {"must be a date YYYY-MM-DD", "必须是 YYYY-MM-DD 格式的日期"},
+	"store.err.date_order":       {"must not be before the first day", "不能早于开始日期"},
+	"store.err.time_order":       {"is out of order with the other times of the call", "与通话的其他时间先后顺序不符"},
+	"store.err.duplicate":        {"appears more than once", "重复"},
+	"store.err.unknown":          {"contains characters that are not allowed", "包含不允许的字符"},
+	"store.err.path":             {"must be a relative path inside the data directory", "必须是数据目录内的相对路径"},
+	"store.err.sha256":           {"must be a SHA-256 digest (64 lower-case hex digits)", "必须是 SHA-256 摘要（64 位小写十六进制）"},
+	"store.err.uri":              {"is not a SIP URI (sip:user@host)", "不是 SIP URI（sip:user@host）"},
+	"store.err.addr":             {"must be an address with port (ip:port)", "必须是带端口的地址（ip:端口）"},
+	"store.err.hash":             {"is not a valid password hash", "不是有效的密码哈希"},
+	"store.err.email":            {"is not an e-mail address", "不是有效的电子邮件地址"},
+	"store.err.state_direction":  {"does not fit the message's direction (received is for incoming messages only)", "与消息方向不符（“已接收”只用于收到的消息）"},
+}

@@ -1,0 +1,65 @@
+// Package store keeps the appliance's configuration and history in one
+// bbolt file: typed records with validation, a schema version with
+// migrations, a change feed, and backup/restore.
+//
+// # Records
+//
+// Every record type is a plain value struct (Settings, User, Extension,
+// Trunk, Line, Agent, Skill, Queue, Flow, Hours, Customer, Contact, CDR,
+// Recording, Registration, Message) implementing Record: its Kind names
+// its bucket, its Key is unique within the kind, and Validate returns a
+// *ValidationError listing every bad field with a message key of the
+// catalogue (firmware/i18n/store.go), so the web UI can show each
+// problem next to its field in the user's language:
+//
+//	ext := store.Extension{Number: "201", Name: "Front desk", Secret: secret}
+//	if _, err := store.Put(s, ext); err != nil {
+//		var verr *store.ValidationError
+//		if errors.As(err, &verr) {
+//			show(verr.Messages(lang)) // field -> message
+//		}
+//	}
+//	ext, err := store.Get[store.Extension](s, "201") // ErrNotFound
+//	exts, err := store.List[store.Extension](s)      // in key order
+//
+// Records are stored as JSON inside an envelope that names the kind and the
+// record version ({"kind":"users","v":1,"data":{...}}); a reader refuses a
+// kind it was not asked for, a version newer than it knows and fields it
+// does not know, rather than misread them.
+//
+// Passwords are kept as argon2id hashes in the PHC string format
+// (User.SetPassword, User.CheckPassword); SIP secrets are kept in clear
+// because digest authentication needs them.
+//
+// # Promises
+//
+//   - A write that returned without error is on disk (bbolt commits with
+//     fsync). A crash at any moment leaves the file openable, consistent
+//     and holding every acknowledged write; this is tested by killing a
+//     writing child process with SIGKILL over and over.
+//   - Open never modifies a file it refuses: a corrupt or foreign file
+//     (ErrCorrupt) or one from newer firmware (ErrNewerSchema) is
+//     inspected read-only first. A truncated file is caught by reading the
+//     bbolt meta pages before bbolt maps the file.
+//   - Migrations from older schemas run at Open, in order, in one
+//     transaction: a crash mid-migration leaves the old file.
+//   - Restore validates an image fully in a temporary file before an
+//     atomic rename; a bad image leaves the current file untouched.
+//   - Check reports problems without writing.
+//
+// # Change feed
+//
+// Every committed write gets the next sequence number inside its own
+// transaction and a log entry (Change: seq, kind, key, op, time). The last
+// DefaultFeedLimit entries are kept in the file, so a subscriber — the web
+// UI, a service that reloads its configuration, the standby box — can
+// resume after the last seq it handled, even across restarts.
+//
+// Subscribe(ctx, after) delivers every change after seq in order, first
+// from the log, then live. Writers never wait for subscribers: each
+// subscriber reads the log at its own pace. One that falls behind by more
+// than the log holds is dropped: its channel closes while its ctx is still
+// alive. It then resubscribes from its last seq, or, when that is older
+// than OldestSeq()-1, reloads the records it mirrors and resubscribes from
+// Seq().
+package store

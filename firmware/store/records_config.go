@@ -1,0 +1,263 @@
+package store
+
+import (
+	"strings"
+	"time"
+
+	"callbox/firmware/i18n"
+)
+
+// Settings is the site-wide configuration, one record with key "site".
+type Settings struct {
+	SiteName string    `json:"siteName"`
+	Lang     i18n.Lang `json:"lang"`
+	// Country selects call-progress tones and number formats: cn, us, eu, uk.
+	Country string `json:"country"`
+	// TimeZone is an IANA name such as "Asia/Shanghai".
+	TimeZone string `json:"timeZone"`
+	// SetupDone is set when the first-boot wizard has finished.
+	SetupDone bool `json:"setupDone"`
+}
+
+// SettingsKey is the key of the one Settings record.
+const SettingsKey = "site"
+
+// Countries lists the tone/number-plan countries Settings.Country accepts.
+var Countries = []string{"cn", "us", "eu", "uk"}
+
+// DefaultSettings is what GetSettings returns before the wizard ran.
+func DefaultSettings() Settings {
+	return Settings{SiteName: "callbox", Lang: i18n.EN, Country: "cn", TimeZone: "UTC"}
+}
+
+// Kind implements Record.
+func (Settings) Kind() Kind { return KindSettings }
+
+// Key implements Record.
+func (Settings) Key() string { return SettingsKey }
+
+// Validate implements Record.
+func (r Settings) Validate() error {
+	var f fields
+	f.text("siteName", r.SiteName, true, 64)
+	f.lang("lang", r.Lang, true)
+	oneOf(&f, "country", r.Country, true, Countries...)
+	f.timeZone("timeZone", r.TimeZone, true)
+	return f.result(KindSettings, SettingsKey)
+}
+
+// Location returns the site's time zone (UTC when unset or unknown).
+func (r Settings) Location() *time.Location {
+	if loc, err := time.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// GetSettings returns the stored settings, or DefaultSettings when none are
+// stored yet.
+func GetSettings(s *Store) (Settings, error) {
+	r, err := Get[Settings](s, SettingsKey)
+	if err != nil {
+		if isNotFound(err) {
+			return DefaultSettings(), nil
+		}
+		return Settings{}, err
+	}
+	return r, nil
+}
+
+// Role is what a user may do in the web UI.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleAdmin      Role = "admin"
+	RoleSupervisor Role = "supervisor"
+	RoleAgent      Role = "agent"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSupervisor || r == RoleAgent }
+
+// User is a person who logs in to the web UI. Key: Name.
+type User struct {
+	// Name is the login name (letters, digits, '.', '_', '-').
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// PasswordHash is argon2id in PHC format; set it with SetPassword.
+	PasswordHash string `json:"passwordHash"`
+	// Lang is the user's UI language; "" means the site language.
+	Lang i18n.Lang `json:"lang,omitempty"`
+	// OneTimePassword means the password must be changed at next login.
+	OneTimePassword bool      `json:"oneTimePassword,omitempty"`
+	Disabled        bool      `json:"disabled,omitempty"`
+	CreatedAt       time.Time `json:"createdAt,omitzero"`
+}
+
+// Kind implements Record.
+func (User) Kind() Kind { return KindUser }
+
+// Key implements Record.
+func (u User) Key() string { return u.Name }
+
+// Validate implements Record.
+func (u User) Validate() error {
+	var f fields
+	f.name("name", u.Name)
+	oneOf(&f, "role", u.Role, true, RoleAdmin, RoleSupervisor, RoleAgent)
+	if u.PasswordHash == "" {
+		f.add("password", codeRequired)
+	} else if _, err := parsePHC(u.PasswordHash); err != nil {
+		f.add("password", codeHash)
+	}
+	f.lang("lang", u.Lang, false)
+	return f.result(KindUser, u.Name)
+}
+
+// Extension is an internal SIP phone number. Key: Number.
+type Extension struct {
+	// Number is 2 to 8 digits.
+	Number string `json:"number"`
+	Name   string `json:"name"`
+	// Secret is the SIP digest secret the phone registers with.
+	Secret string `json:"secret"`
+	// AllowedNets limits where the phone may register from (CIDR or
+	// address); empty means anywhere.
+	AllowedNets     []string  `json:"allowedNets,omitempty"`
+	Voicemail       bool      `json:"voicemail,omitempty"`
+	DND             bool      `json:"dnd,omitempty"`
+	ForwardAlways   string    `json:"forwardAlways,omitempty"`
+	ForwardBusy     string    `json:"forwardBusy,omitempty"`
+	ForwardNoAnswer string    `json:"forwardNoAnswer,omitempty"`
+	Lang            i18n.Lang `json:"lang,omitempty"`
+}
+
+// Kind implements Record.
+func (Extension) Kind() Kind { return KindExtension }
+
+// Key implements Record.
+func (e Extension) Key() string { return e.Number }
+
+// Validate implements Record.
+func (e Extension) Validate() error {
+	var f fields
+	f.digits("number", e.Number, true, 2, 8)
+	f.text("name", e.Name, false, 64)
+	switch {
+	case e.Secret == "":
+		f.add("secret", codeRequired)
+	case e.Secret == e.Number || strings.Contains(e.Secret, e.Number) && len(e.Number) >= 4:
+		f.add("secret", codeSecretIsNumber)
+	case secretStrength(e.Secret) != "":
+		f.add("secret", codeWeakSecret, MinSecretLen)
+	}
+	for i, n := range e.AllowedNets {
+		f.cidr(indexed("allowedNets", i), n)
+	}
+	f.dialable("forwardAlways", e.ForwardAlways, false)
+	f.dialable("forwardBusy", e.ForwardBusy, false)
+	f.dialable("forwardNoAnswer", e.ForwardNoAnswer, false)
+	f.lang("lang", e.Lang, false)
+	return f.result(KindExtension, e.Number)
+}
+
+// Transport is how SIP is carried to a trunk.
+type Transport string
+
+// The SIP transports.
+const (
+	TransportUDP Transport = "udp"
+	TransportTCP Transport = "tcp"
+	TransportTLS Transport = "tls"
+)
+
+// Codec names accepted in Trunk.Codecs.
+var Codecs = []string{"PCMA", "PCMU", "telephone-event"}
+
+// Trunk is a SIP trunk to a carrier or another PBX. Key: Name.
+type Trunk struct {
+	Name      string    `json:"name"`
+	Host      string    `json:"host"`
+	Port      int       `json:"port,omitempty"` // 0: the transport's default
+	Transport Transport `json:"transport"`
+	Username  string    `json:"username,omitempty"`
+	Secret    string    `json:"secret,omitempty"`
+	// Register makes the box send REGISTER to the trunk.
+	Register bool `json:"register,omitempty"`
+	// CallerID is the number presented on outbound calls (E.164).
+	CallerID string `json:"callerId,omitempty"`
+	// Prefix is stripped/added by outbound routing (digits, may be empty).
+	Prefix      string   `json:"prefix,omitempty"`
+	Codecs      []string `json:"codecs,omitempty"`
+	MaxChannels int      `json:"maxChannels,omitempty"` // 0: unlimited
+	Enabled     bool     `json:"enabled"`
+}
+
+// Kind implements Record.
+func (Trunk) Kind() Kind { return KindTrunk }
+
+// Key implements Record.
+func (t Trunk) Key() string { return t.Name }
+
+// Validate implements Record.
+func (t Trunk) Validate() error {
+	var f fields
+	f.name("name", t.Name)
+	f.host("host", t.Host, true)
+	f.intRange("port", t.Port, 0, 65535)
+	oneOf(&f, "transport", t.Transport, true, TransportUDP, TransportTCP, TransportTLS)
+	f.text("username", t.Username, t.Register, 64)
+	f.text("secret", t.Secret, t.Register, 128)
+	f.e164("callerId", t.CallerID, false)
+	f.digits("prefix", t.Prefix, false, 1, 8)
+	for i, c := range t.Codecs {
+		oneOf(&f, indexed("codecs", i), c, true, Codecs...)
+	}
+	noDuplicates(&f, "codecs", t.Codecs)
+	f.intRange("maxChannels", t.MaxChannels, 0, 10000)
+	return f.result(KindTrunk, t.Name)
+}
+
+// LineType is the hardware a PSTN line runs on.
+type LineType string
+
+// The line types.
+const (
+	LineFXO LineType = "fxo" // analogue exchange line
+	LineFXS LineType = "fxs" // analogue phone port
+	LineGSM LineType = "gsm" // GSM modem
+)
+
+// Line is one PSTN line (line-card port or modem). Key: ID.
+type Line struct {
+	ID   string   `json:"id"`
+	Name string   `json:"name,omitempty"`
+	Type LineType `json:"type"`
+	// Device is the driver's address: "/dev/dahdi/chan/001/001",
+	// "/dev/ttyUSB0", or "sim:1" for a simulated line.
+	Device string `json:"device"`
+	// Number is the line's own number, if known (dialable).
+	Number string `json:"number,omitempty"`
+	// Route is where inbound calls go: a flow ID, queue name or extension.
+	Route   string `json:"route,omitempty"`
+	Enabled bool   `json:"enabled"`
+}
+
+// Kind implements Record.
+func (Line) Kind() Kind { return KindLine }
+
+// Key implements Record.
+func (l Line) Key() string { return l.ID }
+
+// Validate implements Record.
+func (l Line) Validate() error {
+	var f fields
+	f.name("id", l.ID)
+	f.text("name", l.Name, false, 64)
+	oneOf(&f, "type", l.Type, true, LineFXO, LineFXS, LineGSM)
+	f.text("device", l.Device, true, 256)
+	f.dialable("number", l.Number, false)
+	f.text("route", l.Route, false, 64)
+	return f.result(KindLine, l.ID)
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"callbox/firmware/i18n"
+)
+
+func openTemp(t *testing.T, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "data", "callbox.db"), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func goodExtension(n string) Extension {
+	return Extension{Number: n, Name: "Desk " + n, Secret: "Xy7-secret-" + n + "a"}
+}
+
+func TestStore_PutGetListDeleteRoundTrip(t *testing.T) {
+	s := openTemp(t)
+	for _, n := range []string{"202", "201", "203"} {
+		if _, err := Put(s, goodExtension(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Get[Extension](s, "201")
+	if err != nil || got.Name != "Desk 201" {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	all, err := List[Extension](s)
+	if err != nil || len(all) != 3 || all[0].Number != "201" || all[2].Number != "203" {
+		t.Fatalf("List = %+v, %v", all, err)
+	}
+	if _, err := Create(s, goodExtension("201")); !errors.Is(err, ErrExists) {
+		t.Fatalf("Create on a taken key: %v", err)
+	}
+	ch, err := Delete[Extension](s, "202")
+	if err != nil || ch.Op != OpDelete || ch.Seq != 4 {
+		t.Fatalf("Delete = %+v, %v", ch, err)
+	}
+	if _, err := Get[Extension](s, "202"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get deleted: %v", err)
+	}
+	if _, err := Delete[Extension](s, "202"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Delete twice: %v", err)
+	}
+	counts, err := s.Counts()
+	if err != nil || counts[KindExtension] != 2 {
+		t.Fatalf("Counts = %v, %v", counts, err)
+	}
+	if s.Seq() != 4 {
+		t.Fatalf("Seq = %d", s.Seq())
+	}
+}
+
+func TestStore_RejectsInvalidRecordWithFieldErrors(t *testing.T) {
+	s := openTemp(t)
+	_, err := Put(s, Extension{Number: "2a", Secret: "2a"})
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("want *ValidationError, got %v", err)
+	}
+	if !verr.Has("number", codeDigits) || !verr.Has("secret", "") {
+		t.Fatalf("fields: %+v", verr.Fields)
+	}
+	msgs := verr.Messages(i18n.ZH)
+	if msgs["number"] != "必须是 2 到 8 位数字" {
+		t.Fatalf("zh message: %q", msgs["number"])
+	}
+	if s.Seq() != 0 {
+		t.Fatal("a refused write took a sequence number")
+	}
+}
+
+func TestSubscribe_ReplaysThenDeliversLive(t *testing.T) {
+	s := openTemp(t)
+	for _, n := range []string{"201", "202"} {
+		if _, err := Put(s, goodExtension(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch := s.Subscribe(ctx, 0)
+	if _, err := Put(s, goodExtension("203")); err != nil {
+		t.Fatal(err)
+	}
+	for want := uint64(1); want <= 3; want++ {
+		c, ok := <-ch
+		if !ok || c.Seq != want || c.Kind != KindExtension {
+			t.Fatalf("change %d: %+v %v", want, c, ok)
+		}
+	}
+	cancel()
+	if _, ok := <-ch; ok {
+		t.Fatal("channel still open after cancel")
+	}
+}
