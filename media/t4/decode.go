@@ -94,6 +94,13 @@ func (r *bitReader) syncEOL() bool {
 // stops at RTC or the end of the data, and replaces a line that does not
 // decode with the line above it, counting it in Page.BadLines.
 func Decode(data []byte, width int, res Resolution, order Order) (*Page, error) {
+	return decodeLines(data, width, res, order, true, MaxHeight)
+}
+
+// decodeLines decodes at most maxRows lines. A TIFF strip may start with the
+// first line's codes rather than an EOL, so needEOL says whether one is
+// required first.
+func decodeLines(data []byte, width int, res Resolution, order Order, needEOL bool, maxRows int) (*Page, error) {
 	if width <= 0 || width > MaxWidth {
 		return nil, fmt.Errorf("%w: width %d", ErrBadSize, width)
 	}
@@ -105,8 +112,12 @@ func Decode(data []byte, width int, res Resolution, order Order) (*Page, error) 
 		data = rev
 	}
 	r := &bitReader{data: data}
-	if !r.syncEOL() {
-		return nil, ErrNoEOL
+	if needEOL {
+		if !r.syncEOL() {
+			return nil, ErrNoEOL
+		}
+	} else {
+		r.eol()
 	}
 	stride := (width + 7) / 8
 	var pix []byte
@@ -118,7 +129,10 @@ func Decode(data []byte, width int, res Resolution, order Order) (*Page, error) 
 		if r.eol() || r.restZero() {
 			break
 		}
-		if height >= MaxHeight {
+		if height >= maxRows {
+			if maxRows < MaxHeight {
+				break
+			}
 			return nil, fmt.Errorf("%w: more than %d lines", ErrBadSize, MaxHeight)
 		}
 		ok := decodeRow(r, row, width)

@@ -152,11 +152,15 @@ func FromImage(img image.Image, res Resolution) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	blackAt := func(x, y int) bool { return dark(img.At(x, y)) }
+	if src, ok := img.(*Page); ok {
+		blackAt = src.Black // bit lookups, no colour conversion
+	}
 	for y := 0; y < height; y++ {
 		sy := b.Min.Y + int(int64(y)*int64(b.Dy())/int64(height))
 		for x := 0; x < Width; x++ {
 			sx := b.Min.X + x*b.Dx()/Width
-			if dark(img.At(sx, sy)) {
+			if blackAt(sx, sy) {
 				p.Set(x, y, true)
 			}
 		}
