@@ -68,7 +68,9 @@ func ReadPBM(data []byte) (*Page, error) {
 	return p, nil
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // pbmToken returns the next header token, skipping whitespace and comments.
 func pbmToken(data []byte, pos int) ([]byte, int, error) {
