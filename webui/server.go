@@ -1,0 +1,197 @@
+package webui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"callbox/firmware/store"
+)
+
+// Config is what the firmware gives the web server.
+type Config struct {
+	Addr    string        // listen address, e.g. "127.0.0.1:8080"; required, never defaulted to a wildcard
+	Store   *store.Store  // required
+	Status  func() Status // the appliance's status; nil reports only version, uptime and store
+	Logger  *slog.Logger  // nil discards
+	Now     func() time.Time
+	Version string
+}
+
+// Errors returned by New and Run.
+var (
+	ErrNoStore = errors.New("webui: no store configured")
+	ErrNoAddr  = errors.New("webui: no listen address configured")
+)
+
+// shutdownGrace is how long Run lets requests in flight finish.
+const shutdownGrace = 2 * time.Second
+
+// Server is the appliance's HTTP server: pages, the JSON API and /healthz.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	store     *store.Store
+	startedAt time.Time
+	pages     *pages
+	sessions  *sessions
+	limiter   *limiter
+	zones     []string
+	cop       *http.CrossOriginProtection
+	handler   http.Handler
+
+	setupMu   sync.Mutex  // makes the check-and-set of setup atomic
+	setupDone atomic.Bool // cached once true; setup never becomes undone
+	addr      atomic.Value
+	dummyOnce sync.Once
+	dummy     store.User // checked when a login names no user, so timing does not tell
+}
+
+// New checks cfg and builds the server; it does not listen yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, ErrNoStore
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.startedAt = s.now()
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, fmt.Errorf("webui: templates: %w", err)
+	}
+	if s.zones, err = timeZones(); err != nil {
+		return nil, fmt.Errorf("webui: time zones: %w", err)
+	}
+	s.sessions = newSessions(s.now)
+	s.limiter = newLimiter(s.now)
+	s.cop = http.NewCrossOriginProtection()
+	s.cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Name is the service name the supervisor shows.
+func (s *Server) Name() string { return "web" }
+
+// Handler returns the server's routes, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr returns the address Run listens on, or "" before it listens (useful
+// when Config.Addr has port 0).
+func (s *Server) Addr() string {
+	a, _ := s.addr.Load().(string)
+	return a
+}
+
+// Run listens on Config.Addr and serves until ctx is done, then shuts down,
+// giving requests in flight shutdownGrace to finish. It returns nil on a
+// clean stop.
+func (s *Server) Run(ctx context.Context) error {
+	if s.cfg.Addr == "" {
+		return ErrNoAddr
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("webui: listen: %w", err)
+	}
+	s.addr.Store(ln.Addr().String())
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	s.log.Info("web server listening", "addr", ln.Addr().String())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		// Serve only returns early on a listener failure.
+		return fmt.Errorf("webui: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if err != nil {
+		// Requests still running after the grace period are cut off.
+		err = srv.Close()
+	}
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("webui: serve: %w", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("webui: shutdown: %w", err)
+	}
+	s.log.Info("web server stopped")
+	return nil
+}
+
+// status returns the appliance's status from the firmware, or the server's
+// own view when the firmware gave none.
+func (s *Server) status() Status {
+	if s.cfg.Status != nil {
+		return s.cfg.Status()
+	}
+	return s.defaultStatus()
+}
+
+// routes lists every endpoint with who may use it. Each handler runs behind
+// s.wrap, which enforces the access rule written next to it.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, a access, h handlerFunc) { mux.Handle(pattern, s.wrap(a, h)) }
+
+	mux.Handle("GET /assets/", assetHandler())
+	handle("GET /healthz", access{kind: open}, s.healthz)
+
+	handle("GET /setup", access{kind: setupOnly}, s.setupForm)
+	handle("POST /setup", access{kind: setupOnly}, s.setupSubmit)
+	handle("POST /lang", access{kind: anyone}, s.switchLang)
+	handle("GET /login", access{kind: anyone}, s.loginForm)
+	handle("POST /login", access{kind: anyone}, s.loginSubmit)
+	handle("POST /logout", access{kind: anyone}, s.logout)
+
+	allRoles := []store.Role{store.RoleAdmin, store.RoleSupervisor, store.RoleAgent}
+	watchers := []store.Role{store.RoleAdmin, store.RoleSupervisor}
+	admins := []store.Role{store.RoleAdmin}
+
+	handle("GET /{$}", page(allRoles...), s.home)
+	handle("GET /password", access{kind: loggedIn, roles: allRoles, passwordPage: true}, s.passwordForm)
+	handle("POST /password", access{kind: loggedIn, roles: allRoles, passwordPage: true}, s.passwordSubmit)
+	handle("GET /status", page(watchers...), s.statusPage)
+
+	handle("GET /api/v1/status", api(watchers...), s.apiStatus)
+	handle("GET /api/v1/settings", api(admins...), s.apiGetSettings)
+	handle("PUT /api/v1/settings", api(admins...), s.apiPutSettings)
+	handle("GET /api/v1/extensions", api(admins...), s.apiListExtensions)
+	handle("POST /api/v1/extensions", api(admins...), s.apiCreateExtension)
+	handle("GET /api/v1/extensions/{number}", api(admins...), s.apiGetExtension)
+	handle("PUT /api/v1/extensions/{number}", api(admins...), s.apiPutExtension)
+	handle("DELETE /api/v1/extensions/{number}", api(admins...), s.apiDeleteExtension)
+	handle("GET /api/v1/users", api(admins...), s.apiListUsers)
+	handle("POST /api/v1/users", api(admins...), s.apiCreateUser)
+	handle("GET /api/v1/users/{name}", api(admins...), s.apiGetUser)
+	handle("PUT /api/v1/users/{name}", api(admins...), s.apiPutUser)
+	handle("DELETE /api/v1/users/{name}", api(admins...), s.apiDeleteUser)
+	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
+	handle("/", access{kind: anyone}, s.notFound)
+	return mux
+}

@@ -1,0 +1,179 @@
+package webui
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"callbox/firmware/i18n"
+	"callbox/firmware/store"
+)
+
+// defaultAdminName is the administrator account setup creates when the
+// store holds none yet.
+const defaultAdminName = "admin"
+
+// setupView is the content of the first-boot page.
+type setupView struct {
+	AdminName string
+	// Proof is "otp" when an administrator with a one-time password exists
+	// (seeded by --demo, printed on the console), "current" when one with
+	// a chosen password exists; the form then asks for it.
+	Proof     string
+	Settings  store.Settings
+	Zones     []string
+	Countries []option
+	Errors    map[string]string
+	Error     string
+}
+
+// option is one entry of a select.
+type option struct {
+	Value string
+	Label string
+}
+
+// setupAdmin finds the administrator setup will give a password to: the
+// enabled admin with a one-time password if there is one, else any enabled
+// admin, else a new "admin".
+func (s *Server) setupAdmin() (u store.User, exists bool, err error) {
+	users, err := store.List[store.User](s.store)
+	if err != nil {
+		return store.User{}, false, err
+	}
+	for _, u := range users {
+		if u.Role == store.RoleAdmin && !u.Disabled && u.OneTimePassword {
+			return u, true, nil
+		}
+	}
+	for _, u := range users {
+		if u.Role == store.RoleAdmin && !u.Disabled {
+			return u, true, nil
+		}
+	}
+	return store.User{Name: defaultAdminName, Role: store.RoleAdmin, CreatedAt: s.now()}, false, nil
+}
+
+func (s *Server) newSetupView(lang i18n.Lang, admin store.User, exists bool, st store.Settings) setupView {
+	v := setupView{AdminName: admin.Name, Settings: st, Zones: s.zones, Errors: map[string]string{}}
+	if exists {
+		v.Proof = "current"
+		if admin.OneTimePassword {
+			v.Proof = "otp"
+		}
+	}
+	for _, c := range store.Countries {
+		v.Countries = append(v.Countries, option{Value: c, Label: i18n.T(lang, "web.country."+c)})
+	}
+	return v
+}
+
+func (s *Server) setupForm(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	admin, exists, err := s.setupAdmin()
+	if err != nil {
+		s.log.Error("setup: list users", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	st := store.DefaultSettings()
+	st.Lang = rc.lang
+	s.render(w, r, rc, http.StatusOK, "setup", "web.setup.title", s.newSetupView(rc.lang, admin, exists, st))
+}
+
+// setupSubmit sets the administrator's password and the site settings, and
+// marks setup done, exactly once: the lock and the re-read of the settings
+// make a second, concurrent submission find setup already done.
+func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	cur, err := store.GetSettings(s.store)
+	if err != nil {
+		s.log.Error("setup: read settings", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	if cur.SetupDone {
+		s.setupDone.Store(true)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	admin, exists, err := s.setupAdmin()
+	if err != nil {
+		s.log.Error("setup: list users", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	st := store.Settings{
+		SiteName:  strings.TrimSpace(r.PostFormValue("siteName")),
+		Lang:      i18n.Lang(r.PostFormValue("lang")),
+		Country:   r.PostFormValue("country"),
+		TimeZone:  r.PostFormValue("timeZone"),
+		SetupDone: true,
+	}
+	v := s.newSetupView(rc.lang, admin, exists, st)
+
+	if exists {
+		keys := limitKeys(r, admin.Name)
+		if d := s.limiter.wait(keys...); d > 0 {
+			secs := retrySecs(d)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			v.Errors["proof"] = i18n.T(rc.lang, "web.login.throttled", secs)
+			s.render(w, r, rc, http.StatusTooManyRequests, "setup", "web.setup.title", v)
+			return
+		}
+		if !admin.CheckPassword(r.PostFormValue("proof")) {
+			s.limiter.fail(keys...)
+			s.log.Warn("setup: wrong one-time password", "addr", clientAddr(r))
+			v.Errors["proof"] = i18n.T(rc.lang, "web.setup.proof_wrong."+v.Proof)
+		}
+	}
+
+	pw := r.PostFormValue("password")
+	if err := admin.SetPassword(pw); err != nil {
+		if !addFieldErrors(v.Errors, err, rc.lang) {
+			s.log.Error("setup: hash password", "err", err)
+			s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+			return
+		}
+	} else if pw != r.PostFormValue("password2") {
+		v.Errors["password2"] = i18n.T(rc.lang, "web.form.password_mismatch")
+	}
+	if st.TimeZone != "" && !slices.Contains(s.zones, st.TimeZone) {
+		v.Errors["timeZone"] = i18n.T(rc.lang, "web.setup.zone_unknown")
+	}
+	if err := st.Validate(); err != nil {
+		addFieldErrors(v.Errors, err, rc.lang)
+	}
+	admin.Lang = st.Lang
+	admin.OneTimePassword = false
+	if len(v.Errors) == 0 {
+		if err := admin.Validate(); err != nil {
+			addFieldErrors(v.Errors, err, rc.lang)
+		}
+	}
+	if len(v.Errors) > 0 {
+		v.Error = i18n.T(rc.lang, "web.form.has_errors")
+		s.render(w, r, rc, http.StatusBadRequest, "setup", "web.setup.title", v)
+		return
+	}
+
+	// The user first: if saving the settings then fails, setup is still
+	// open and asks for the password just chosen.
+	if _, err := store.Put(s.store, admin); err != nil {
+		s.log.Error("setup: save admin", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	if _, err := store.Put(s.store, st); err != nil {
+		s.log.Error("setup: save settings", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	s.setupDone.Store(true)
+	s.limiter.succeed(userKey(admin.Name))
+	s.sessions.deleteUser(admin.Name, "")
+	s.log.Info("setup done", "admin", admin.Name, "site", st.SiteName, "lang", st.Lang, "tz", st.TimeZone, "country", st.Country)
+	setCookie(w, r, langCookie, string(st.Lang), 365*24*3600)
+	http.Redirect(w, r, "/login?setup=done", http.StatusSeeOther)
+}
