@@ -1,4 +1,34 @@
 package i18n
 
 // consoleMessages holds the serial console (owned by firmware/console).
-var consoleMessages = map[string]entry{}
+var consoleMessages = map[string]entry{
+	"console.banner":             {"callbox %s technician console. Type help for the commands.", "callbox %s 技术员控制台。输入 help 查看命令。"},
+	"console.too_long":           {"Line too long (at most %d characters); session closed.", "输入行过长（最多 %d 个字符），会话已关闭。"},
+	"console.unknown":            {"Unknown command %q. Type help for the commands.", "未知命令 %q。输入 help 查看命令。"},
+	"console.help.status":        {"show version, uptime, store, hardware and services", "显示版本、运行时间、数据库、硬件和服务状态"},
+	"console.help.version":       {"show the firmware version", "显示固件版本"},
+	"console.help.reset":         {"give the admin a new one-time password", "为管理员生成新的一次性密码"},
+	"console.help.lang":          {"lang zh|en: switch the console language", "lang zh|en：切换控制台语言"},
+	"console.help.help":          {"list the commands", "列出命令"},
+	"console.help.quit":          {"end the session", "结束会话"},
+	"console.version":            {"callbox %s", "callbox %s"},
+	"console.lang.usage":         {"Usage: lang zh|en", "用法：lang zh|en"},
+	"console.lang.set":           {"Language: English", "语言：中文"},
+	"console.bye":                {"Bye.", "再见。"},
+	"console.reset.confirm":      {"This replaces the admin password. Type yes to continue:", "此操作将替换管理员密码。输入 yes 继续："},
+	"console.reset.cancelled":    {"Cancelled; nothing changed.", "已取消，未做任何更改。"},
+	"console.reset.failed":       {"Could not reset the password: %v", "无法重置密码：%v"},
+	"console.reset.done":         {"User %s has the one-time password %s. It is shown only now; it must be changed at the next login.", "用户 %s 的一次性密码为 %s。密码只显示这一次，下次登录时必须修改。"},
+	"console.status.failed":      {"Could not read the status: %v", "无法读取状态：%v"},
+	"console.status.version":     {"Version:   %s", "版本：    %s"},
+	"console.status.uptime":      {"Uptime:    %s (since %s)", "运行时间：%s（自 %s 起）"},
+	"console.status.not_running": {"Uptime:    not running (store opened directly)", "运行时间：未运行（直接打开数据库）"},
+	"console.status.store":       {"Store:     %s, %.1f KiB, schema %d", "数据库：  %s，%.1f KiB，结构版本 %d"},
+	"console.status.records":     {"Records:   %s", "记录：    %s"},
+	"console.status.hardware":    {"Hardware:  %s %s (%s) %s", "硬件：    %s %s（%s）%s"},
+	"console.status.hw_real":     {"hardware", "真实硬件"},
+	"console.status.hw_sim":      {"simulated", "模拟"},
+	"console.status.services":    {"Services:", "服务："},
+	"console.status.restarts":    {"restarts %d", "重启 %d 次"},
+	"console.status.last_error":  {"last error: %s", "最近错误：%s"},
+}
