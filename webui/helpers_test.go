@@ -44,7 +44,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // fixture is a server over a real store in a temporary directory.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	st     *store.Store
 	clock  *clock
@@ -52,7 +52,7 @@ type fixture struct {
 	mu     sync.Mutex
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {
@@ -127,7 +127,7 @@ func (f *fixture) addUser(name string, role store.Role, pw string, oneTime bool)
 // browser drives the handler like a browser: it keeps cookies, remembers
 // the last CSRF token it saw on a page and comes from one address.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	addr    string
 	cookies map[string]string
