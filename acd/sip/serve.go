@@ -1,0 +1,109 @@
+package sip
+
+import (
+	"net/netip"
+	"strings"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"callbox/firmware/store"
+)
+
+// allowed is the Allow header value: what the switch answers itself plus
+// the methods handlers were added for.
+func (s *Server) allowed() string {
+	m := []string{"REGISTER", "OPTIONS", "ACK", "CANCEL"}
+	for k := range s.handlers {
+		m = append(m, k)
+	}
+	return strings.Join(m, ", ")
+}
+
+// serve is the request pipeline after parsing (see doc.go).
+func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if !s.inflight.enter() {
+		return
+	}
+	defer s.inflight.leave()
+	src, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return
+	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	if ua := headerValue(req, "User-Agent"); s.guard.IsScanner(ua) {
+		s.log.Debug("sip: scanner dropped", "addr", src, "user_agent", ua)
+		return
+	}
+	if req.IsAck() {
+		// An ACK that matched no transaction needs no answer, and no
+		// answer is possible.
+		return
+	}
+	if code, reason, hdrs := s.check(req); code != 0 {
+		s.respond(tx, req, code, reason, hdrs...)
+		return
+	}
+	fixVia(req, src)
+	switch req.Method {
+	case sipmsg.REGISTER:
+		s.register(req, tx, src)
+	case sipmsg.OPTIONS:
+		if !s.reg.knownSource(src) {
+			if _, ok := s.authenticate(req, tx, src); !ok {
+				return
+			}
+		}
+		s.respond(tx, req, 200, "OK",
+			sipmsg.NewHeader("Allow", s.allowed()),
+			sipmsg.NewHeader("Accept", "application/sdp"))
+	case sipmsg.CANCEL:
+		// sipgo answers a CANCEL that matches an INVITE transaction; one
+		// that reaches us matched nothing.
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	default:
+		ext, ok := s.authenticate(req, tx, src)
+		if !ok {
+			return
+		}
+		h := s.handlers[string(req.Method)]
+		if h == nil {
+			s.respond(tx, req, 405, "Method Not Allowed", sipmsg.NewHeader("Allow", s.allowed()))
+			return
+		}
+		s.mu.Lock()
+		ctx := s.ctx
+		s.mu.Unlock()
+		h(ctx, &Request{Request: req, Tx: tx, Source: src, Extension: ext})
+	}
+}
+
+// respond answers req with code and extra headers.
+func (s *Server) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int, reason string, hdrs ...sipmsg.Header) {
+	res := sipmsg.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	res.AppendHeader(sipmsg.NewHeader("Server", s.cfg.UserAgent))
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("sip: respond failed", "code", code, "call_id", callID(req), "error", err)
+	}
+}
+
+func headerValue(m interface{ GetHeader(string) sipmsg.Header }, name string) string {
+	if h := m.GetHeader(name); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func callID(req *sipmsg.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+// transportOf names req's transport the way the store does.
+func transportOf(req *sipmsg.Request) store.Transport {
+	return store.Transport(strings.ToLower(req.Transport()))
+}
