@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// recv reads one change, failing the test if the channel closes or stays
+// silent far longer than any healthy run needs.
+func recv(t *testing.T, ch <-chan Change) (Change, bool) {
+	t.Helper()
+	select {
+	case c, ok := <-ch:
+		return c, ok
+	case <-time.After(20 * time.Second):
+		t.Fatal("no change delivered")
+		return Change{}, false
+	}
+}
+
+func TestSubscribe_ResumesAfterSeqAcrossReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callbox.db")
+	at := time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+	s, err := Open(path, WithClock(func() time.Time { return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"201", "202", "203", "204"} {
+		if _, err := Put(s, goodExtension(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Delete[Extension](s, "202"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Seq() != 5 || s.OldestSeq() != 1 {
+		t.Fatalf("seq %d oldest %d", s.Seq(), s.OldestSeq())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := s.Subscribe(ctx, 3)
+	c, _ := recv(t, ch)
+	if c.Seq != 4 || c.Key != "204" || c.Op != OpPut || !c.At.Equal(at) {
+		t.Fatalf("first replayed change %+v", c)
+	}
+	c, _ = recv(t, ch)
+	if c.Seq != 5 || c.Key != "202" || c.Op != OpDelete {
+		t.Fatalf("second replayed change %+v", c)
+	}
+	if _, err := Put(s, Skill{Name: "billing"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = recv(t, ch)
+	if c.Seq != 6 || c.Kind != KindSkill {
+		t.Fatalf("live change %+v", c)
+	}
+}
+
+func TestSubscribe_DeliversEveryChangeInOrderUnderConcurrentWriters(t *testing.T) {
+	s := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := s.Subscribe(ctx, 0)
+	const writers, each = 4, 50
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range each {
+				_, err := Put(s, Skill{Name: "s" + string(rune('a'+w)) + string(rune('a'+i%26)) + string(rune('a'+i/26))})
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for want := uint64(1); want <= writers*each; want++ {
+		c, ok := recv(t, ch)
+		if !ok || c.Seq != want {
+			t.Fatalf("want seq %d, got %+v (open %v)", want, c, ok)
+		}
+	}
+}
+
+func TestSubscribe_SlowSubscriberIsDroppedWithoutBlockingWriters(t *testing.T) {
+	s := openTemp(t, WithFeedLimit(16))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := s.Subscribe(ctx, 0)
+	// Nobody reads ch while 500 writes commit: none of them may wait.
+	for i := range 500 {
+		if _, err := Put(s, goodExtension(string(rune('1'+i%9))+string(rune('0'+i/9%10))+string(rune('0'+i/90)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Seq() != 500 || s.OldestSeq() != 485 {
+		t.Fatalf("seq %d oldest %d", s.Seq(), s.OldestSeq())
+	}
+	// The subscriber gets what was buffered, then its channel closes
+	// because seq 1.. left the log long ago.
+	n := 0
+	for {
+		c, ok := recv(t, ch)
+		if !ok {
+			break
+		}
+		if c.Seq != uint64(n+1) {
+			t.Fatalf("out of order: %d after %d", c.Seq, n)
+		}
+		n++
+	}
+	if n >= 500 {
+		t.Fatal("subscriber was not dropped")
+	}
+	// Resuming within the log works; from too far back it closes at once.
+	ch = s.Subscribe(ctx, s.OldestSeq()-1)
+	c, ok := recv(t, ch)
+	if !ok || c.Seq != s.OldestSeq() {
+		t.Fatalf("resume: %+v %v", c, ok)
+	}
+	if _, ok := recv(t, s.Subscribe(ctx, 3)); ok {
+		t.Fatal("subscription from a trimmed seq delivered")
+	}
+	if _, ok := recv(t, s.Subscribe(ctx, 501)); ok {
+		t.Fatal("subscription from beyond Seq delivered")
+	}
+}
+
+func TestClose_EndsSubscriptions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callbox.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chans := []<-chan Change{s.Subscribe(context.Background(), 0), s.Subscribe(context.Background(), 0)}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chans {
+		if _, ok := recv(t, ch); ok {
+			t.Fatal("delivery after close")
+		}
+	}
+	if _, ok := recv(t, s.Subscribe(context.Background(), 0)); ok {
+		t.Fatal("subscription after close delivered")
+	}
+	if _, err := Put(s, goodExtension("201")); err == nil {
+		t.Fatal("Put after Close succeeded")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
