@@ -1,0 +1,31 @@
+// Package rtp runs the RTP side of a call leg: a port pair from a
+// configured range, symmetric RTP with a hijack guard, statistics, RTCP,
+// a no-media timeout, and the media.Endpoint the switch bridges.
+//
+// Sockets are served by a relay.Engine: there is no goroutine per session.
+// Packets arriving on a session's RTP port are validated, latched,
+// counted, then forwarded to the session it relays to (the fast path: no
+// decoding, header rewritten only where the outgoing stream needs it) and,
+// when someone reads the leg, copied into a jitter buffer and decoded to
+// 20 ms PCM frames.
+//
+// # Latching rule
+//
+// A phone behind NAT sends from an address its SDP does not name, so the
+// session learns its peer from the media (symmetric RTP). The first valid
+// packet (RTP version 2, a negotiated payload type, a well-formed header)
+// latches its source address; media then goes there. Once latched, a
+// packet from another address is dropped unless that address sends
+// Config.LatchPackets valid packets in a row with the same SSRC and not one
+// packet arrives from the latched address in between: a phone that moved
+// (new NAT binding, failover of the far end) takes over after a fifth of a
+// second, while a third party injecting packets during a live call never
+// does. A new remote address from SDP (SetRemote) unlatches.
+//
+// # Timeout
+//
+// A session expecting media (its direction receives) that gets no valid
+// RTP for Config.Timeout closes the TimedOut channel and calls
+// Config.OnTimeout once; readers then fail with media.ErrTimeout. Time
+// comes from Config.Clock.
+package rtp

@@ -1,0 +1,314 @@
+package rtp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"callbox/media"
+	"callbox/media/g711"
+	"callbox/media/jitter"
+	"callbox/media/quality"
+	"callbox/media/relay"
+)
+
+// Config describes one leg's media as negotiated in SDP.
+type Config struct {
+	// Codec is the audio codec (PCMU or PCMA); default PCMU.
+	Codec media.Codec
+	// DTMFPayloadType is the negotiated telephone-event payload type, or
+	// 0 when none was negotiated (0 is PCMU's, never a DTMF type).
+	DTMFPayloadType uint8
+	// Remote is the peer's RTP address from SDP, if known yet.
+	Remote netip.AddrPort
+	// Direction is this side's SDP direction toward the peer.
+	Direction media.Direction
+	// Timeout is how long without RTP ends the leg; default 30 s,
+	// negative disables.
+	Timeout time.Duration
+	// OnTimeout is called once, from a timer, when Timeout passes.
+	OnTimeout func()
+	// LatchPackets is how many packets in a row a new source must send
+	// to replace a latched peer; default 10 (200 ms).
+	LatchPackets int
+	// RTCPInterval is the report interval; default 5 s.
+	RTCPInterval time.Duration
+	// JitterDepth is the reorder tolerance of the decoded path, in
+	// packets; default 3.
+	JitterDepth int
+	// CNAME goes in RTCP SDES; default "callbox".
+	CNAME  string
+	Clock  Clock
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Codec.Name == "" {
+		c.Codec = media.PCMU
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.LatchPackets <= 0 {
+		c.LatchPackets = 10
+	}
+	if c.RTCPInterval <= 0 {
+		c.RTCPInterval = 5 * time.Second
+	}
+	if c.JitterDepth <= 0 {
+		c.JitterDepth = 3
+	}
+	if c.CNAME == "" {
+		c.CNAME = "callbox"
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// params are the negotiated payload types, swapped whole on re-INVITE.
+type params struct {
+	codec  media.Codec
+	law    g711.Law
+	dtmfPT uint8
+}
+
+// Session is the media of one call leg. It implements media.Endpoint.
+type Session struct {
+	cfg    Config
+	ports  *Ports
+	pair   Pair
+	engine *relay.Engine
+	ssrc   uint32
+	log    *slog.Logger
+	params atomic.Pointer[params]
+	fwd    atomic.Pointer[Session] // where received packets are relayed
+	rxSeen atomic.Uint64           // valid packets, for the timeout watch
+
+	// Receive side: the loop goroutine writes, Stats and readers read.
+	rxMu     sync.Mutex
+	latch    latch
+	recv     quality.Receiver
+	rxSSRC   uint32
+	rxActive bool
+	in       counters
+	remote   quality.ReceptionReport // the peer's report on what we send
+	haveRR   bool
+	rtt      time.Duration
+	rtcpPeer netip.AddrPort
+	jb       *jitter.Buffer // nil until someone reads the leg
+	notify   chan struct{}  // a packet entered jb
+
+	// Send side: the peer's loop (relaying into us), writers and the
+	// RTCP timer.
+	txMu   sync.Mutex
+	peer   netip.AddrPort
+	dir    media.Direction
+	rw     *relay.Rewriter
+	sender quality.Sender
+	out    counters
+	wseq   uint16
+	wts    uint32
+	wbuf   [relay.MaxPacket]byte
+
+	// Timer state, touched only by the timer callback and Close.
+	timerMu   sync.Mutex
+	timer     Timer
+	lastSeen  uint64
+	lastRxAt  time.Time
+	lastRTCP  time.Time
+	rtcpBuf   []byte
+	closed    chan struct{}
+	timedOut  chan struct{}
+	closeOnce sync.Once
+	toOnce    sync.Once
+	reader    *frameReader
+}
+
+type counters struct {
+	packets, bytes, dropped uint64
+}
+
+// Open allocates a port pair and starts a session on it. Close releases
+// it.
+func Open(ctx context.Context, ports *Ports, cfg Config) (*Session, error) {
+	cfg.defaults()
+	law, err := g711.LawOf(cfg.Codec)
+	if err != nil {
+		return nil, err
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	s := &Session{
+		cfg:      cfg,
+		ports:    ports,
+		engine:   ports.engine,
+		ssrc:     binary.BigEndian.Uint32(b[:]),
+		notify:   make(chan struct{}, 1),
+		closed:   make(chan struct{}),
+		timedOut: make(chan struct{}),
+		peer:     cfg.Remote,
+		dir:      cfg.Direction,
+		rw:       relay.NewRewriter(cfg.Codec.ClockRate),
+	}
+	s.wseq = uint16(s.ssrc >> 3)
+	s.wts = s.ssrc * 7
+	s.params.Store(&params{codec: cfg.Codec, law: law, dtmfPT: cfg.DTMFPayloadType})
+	s.latch.need = cfg.LatchPackets
+	s.latch.peer = cfg.Remote
+	pair, err := ports.Open(s, rtcpHandler{s})
+	if err != nil {
+		return nil, fmt.Errorf("rtp: open session: %w", err)
+	}
+	s.pair = pair
+	s.log = cfg.Logger.With(slog.Int("rtp_port", pair.Port))
+	now := cfg.Clock.Now()
+	s.timerMu.Lock()
+	s.lastRxAt = now
+	s.lastRTCP = now
+	s.timer = cfg.Clock.AfterFunc(s.tickEvery(), s.tick)
+	s.timerMu.Unlock()
+	_ = ctx
+	return s, nil
+}
+
+// LocalAddr is the RTP address to put in SDP.
+func (s *Session) LocalAddr() netip.AddrPort { return s.pair.RTP.LocalAddr() }
+
+// SSRC is the session's own synchronisation source for the packets it
+// originates.
+func (s *Session) SSRC() uint32 { return s.ssrc }
+
+// SetRemote sets the peer's RTP address from a new SDP; the session
+// unlatches and learns again from the media.
+func (s *Session) SetRemote(addr netip.AddrPort) {
+	s.rxMu.Lock()
+	s.latch.reset(addr)
+	s.rtcpPeer = netip.AddrPort{}
+	s.rxMu.Unlock()
+	s.txMu.Lock()
+	s.peer = addr
+	s.txMu.Unlock()
+}
+
+// Peer is where media goes now (learned or from SDP).
+func (s *Session) Peer() netip.AddrPort {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	return s.peer
+}
+
+// SetDirection applies a renegotiated direction: without send, nothing
+// goes toward the peer (it is held); without receive, its media is
+// ignored and the timeout is suspended.
+func (s *Session) SetDirection(d media.Direction) {
+	s.txMu.Lock()
+	s.dir = d
+	s.txMu.Unlock()
+	s.timerMu.Lock()
+	s.lastRxAt = s.cfg.Clock.Now()
+	s.timerMu.Unlock()
+}
+
+func (s *Session) direction() media.Direction {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	return s.dir
+}
+
+// SetCodec applies a renegotiated codec and telephone-event type.
+func (s *Session) SetCodec(c media.Codec, dtmfPT uint8) error {
+	law, err := g711.LawOf(c)
+	if err != nil {
+		return err
+	}
+	s.params.Store(&params{codec: c, law: law, dtmfPT: dtmfPT})
+	return nil
+}
+
+// Codec is the negotiated audio codec.
+func (s *Session) Codec() media.Codec { return s.params.Load().codec }
+
+// TimedOut is closed when the leg has had no RTP for Config.Timeout.
+func (s *Session) TimedOut() <-chan struct{} { return s.timedOut }
+
+// Close stops the session and releases its ports. Relays into it stop
+// forwarding; readers return media.ErrClosed.
+func (s *Session) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.timerMu.Lock()
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.timerMu.Unlock()
+		s.fwd.Store(nil)
+		err = s.ports.Release(s.pair)
+	})
+	return err
+}
+
+// State is the media state a standby needs to rebuild this leg.
+type State struct {
+	LocalPort int
+	Peer      netip.AddrPort
+	Codec     media.Codec
+	DTMFPT    uint8
+	Direction media.Direction
+	SSRC      uint32
+	Out       relay.RewriterState
+}
+
+// State exports the leg for replication.
+func (s *Session) State() State {
+	p := s.params.Load()
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	return State{LocalPort: s.pair.Port, Peer: s.peer, Codec: p.codec, DTMFPT: p.dtmfPT,
+		Direction: s.dir, SSRC: s.ssrc, Out: s.rw.State()}
+}
+
+// Stats is one leg's media quality for the call record.
+type Stats struct {
+	PacketsIn, BytesIn   uint64
+	PacketsOut, BytesOut uint64
+	Dropped              uint64 // invalid, foreign (hijack guard) or unnegotiated packets
+	Lost                 int64
+	LossRatio            float64
+	Jitter               time.Duration
+	RoundTrip            time.Duration
+	RemoteLossRatio      float64       // what the peer reported about our stream
+	RemoteJitter         time.Duration // idem
+	MOS                  float64       // estimate for the audio this leg received
+}
+
+// Stats returns the leg's counters and quality estimate.
+func (s *Session) Stats() Stats {
+	rate := s.params.Load().codec.ClockRate
+	s.rxMu.Lock()
+	st := Stats{
+		PacketsIn: s.in.packets, BytesIn: s.in.bytes, Dropped: s.in.dropped,
+		Lost: s.recv.Lost(), LossRatio: s.recv.LossRatio(), Jitter: s.recv.JitterDuration(rate),
+		RoundTrip: s.rtt,
+	}
+	if s.haveRR {
+		st.RemoteLossRatio = float64(s.remote.FractionLost) / 256
+		st.RemoteJitter = time.Duration(uint64(s.remote.Jitter) * uint64(time.Second) / uint64(max(rate, 1)))
+	}
+	s.rxMu.Unlock()
+	s.txMu.Lock()
+	st.PacketsOut, st.BytesOut = s.out.packets, s.out.bytes
+	s.txMu.Unlock()
+	st.MOS = quality.MOS(quality.Call{Loss: st.LossRatio, Jitter: st.Jitter, RoundTrip: st.RoundTrip})
+	return st
+}
