@@ -1,0 +1,273 @@
+package firmware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"callbox/drivers/gpio"
+	"callbox/firmware/console"
+	"callbox/firmware/i18n"
+	"callbox/firmware/store"
+	"callbox/webui"
+)
+
+// Named errors of New.
+var (
+	// ErrDataDir means the data directory cannot be created, read or written.
+	ErrDataDir = errors.New("data directory unusable")
+	// ErrStoreOpen means the store file could not be opened; the wrapped
+	// error says why (store.ErrCorrupt, store.ErrLocked, ...).
+	ErrStoreOpen = errors.New("store cannot be opened")
+)
+
+// stopMargin is kept from StopTimeout for closing the store and the log
+// after the services have stopped.
+const stopMargin = 500 * time.Millisecond
+
+// Appliance is the running box: the one wiring struct.
+type Appliance struct {
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	logFile *RotatingFile
+	store   *store.Store
+	board   *gpio.Board
+	web     *webui.Server
+	sup     *supervisor
+
+	services []Service
+
+	mu        sync.Mutex
+	startedAt time.Time
+	booted    bool
+	pattern   string // what the status LED shows, to set it only on change
+}
+
+// New opens the data directory, the log file and the store, seeds the
+// demo configuration when asked, probes the hardware and builds the
+// services. Nothing listens until Run.
+func New(ctx context.Context, cfg Config) (*Appliance, error) {
+	cfg = withDefaults(cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	logFile, err := OpenRotating(LogPath(cfg.DataDir), logMaxBytes, logKeep)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrDataDir, cfg.DataDir, err)
+	}
+	a := &Appliance{cfg: cfg, now: cfg.Now, logFile: logFile}
+	a.log = newLogger(cfg.LogLevel, cfg.Stderr, logFile)
+	if err := a.build(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Backoff == (Backoff{}) {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.GPIOLayout.Name == "" && cfg.GPIOLayout.Lines == nil {
+		cfg.GPIOLayout = gpio.DefaultLayout
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	return cfg
+}
+
+// prepareDataDir creates dir if needed and checks that files can be made
+// in it, so that a read-only or misnamed directory fails here, clearly,
+// and not later inside bbolt.
+func prepareDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("%w: %w", ErrDataDir, err)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return fmt.Errorf("%w: %w", ErrDataDir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDataDir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func (a *Appliance) build(ctx context.Context) error {
+	cfg := a.cfg
+	st, err := store.Open(StorePath(cfg.DataDir), store.WithLogger(a.log), store.WithClock(a.now))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStoreOpen, err)
+	}
+	a.store = st
+	settings, err := store.GetSettings(st)
+	if err != nil {
+		return fmt.Errorf("%w: settings: %w", ErrStoreOpen, err)
+	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang); err != nil {
+			return fmt.Errorf("demo configuration: %w", err)
+		}
+	}
+	a.board, err = gpio.Probe(ctx, gpio.ProbeConfig{Layout: cfg.GPIOLayout, DevDir: cfg.GPIODevDir, Logger: a.log,
+		Options: []gpio.Option{gpio.WithClock(a.now)}})
+	if err != nil {
+		return err
+	}
+	a.sup = newSupervisor(a.log, a.now, cfg.Backoff, a.showState)
+	a.web, err = webui.New(webui.Config{Addr: cfg.HTTPAddr, Store: st, Status: a.Status, Logger: a.log,
+		Now: a.now, Version: cfg.Version})
+	if err != nil {
+		return err
+	}
+	shell := console.NewShell(&backend{version: cfg.Version, store: st, now: a.now, status: a.Status}, cfg.Version, settings.Lang)
+	sockShell := *shell
+	sockShell.AllowBackup = true
+	// Order matters: the front panel first so the LED shows the boot, the
+	// web UI last so it only answers once everything under it runs.
+	a.services = []Service{a.board, console.NewSocketServer(ConsoleSocket(cfg.DataDir), &sockShell, a.log)}
+	if cfg.ConsoleTTY != "" {
+		a.services = append(a.services, console.NewTTY(cfg.ConsoleTTY, shell, a.log))
+	}
+	a.services = append(a.services, a.web)
+	return nil
+}
+
+// Logger returns the appliance's logger.
+func (a *Appliance) Logger() *slog.Logger { return a.log }
+
+// WebAddr is the address the web UI listens on, once it does.
+func (a *Appliance) WebAddr() string { return a.web.Addr() }
+
+// Run starts the services in order and keeps them running until ctx is
+// done, then stops them in reverse order, all within StopTimeout, and
+// closes the store. It returns an error only when a service would not
+// stop.
+func (a *Appliance) Run(ctx context.Context) error {
+	a.mu.Lock()
+	a.startedAt = a.now()
+	a.mu.Unlock()
+	a.showState()
+	if bypass, err := a.board.Relay("bypass"); err == nil {
+		// Energised, the relay routes the PSTN lines into the box; when the
+		// box stops or loses power they fall through to the bypass phone.
+		if err := bypass.Set(true); err != nil {
+			a.log.Error("bypass relay", "err", err)
+		}
+	}
+	// Services get a context of their own: they are stopped one by one in
+	// reverse order, not all at once when ctx ends.
+	svcCtx := context.WithoutCancel(ctx)
+	for _, svc := range a.services {
+		a.sup.start(svcCtx, svc)
+	}
+	a.mu.Lock()
+	a.booted = true
+	a.mu.Unlock()
+	a.showState()
+	a.log.Info("callbox running", "version", a.cfg.Version, "data", a.cfg.DataDir, "http", a.cfg.HTTPAddr,
+		"sip", a.cfg.SIPAddr, "gpio", a.board.Chip().Label())
+	<-ctx.Done()
+	a.log.Info("callbox stopping", "reason", context.Cause(ctx))
+	err := a.sup.stop(StopTimeout - stopMargin)
+	if err != nil {
+		// A stuck service may still use the store; the process exit
+		// releases the file lock, and bbolt's file stays consistent.
+		a.log.Error("stop", "err", err)
+		a.logFile.Close()
+		return err
+	}
+	a.close()
+	return nil
+}
+
+// close releases what New opened, in reverse order.
+func (a *Appliance) close() {
+	if a.board != nil {
+		if led, err := a.board.LED("status"); err == nil {
+			led.Set(gpio.Off)
+		}
+		if bypass, err := a.board.Relay("bypass"); err == nil {
+			bypass.Set(false)
+		}
+		if err := a.board.Close(); err != nil {
+			a.log.Warn("gpio close", "err", err)
+		}
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Error("store close", "err", err)
+		}
+	}
+	a.log.Info("callbox stopped")
+	a.logFile.Close()
+}
+
+// showState drives the status LED: booting until every service has been
+// started, fault while any is restarting, running otherwise.
+func (a *Appliance) showState() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := gpio.Booting
+	if a.booted {
+		p = gpio.Running
+		for _, s := range a.sup.states() {
+			if s.State == webui.StateRestarting || s.State == webui.StateFailed {
+				p = gpio.Fault
+			}
+		}
+	}
+	if p.Name == a.pattern {
+		return
+	}
+	a.pattern = p.Name
+	if led, err := a.board.LED("status"); err == nil {
+		if err := led.Set(p); err != nil {
+			a.log.Warn("status LED", "err", err)
+		}
+	}
+}
+
+// Run builds the appliance from cfg and runs it until ctx is done.
+func Run(ctx context.Context, cfg Config) error {
+	a, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// Explain turns an error from New or a subcommand into a sentence for the
+// person at the terminal, in lang.
+func Explain(lang i18n.Lang, err error) string {
+	switch {
+	case errors.Is(err, store.ErrCorrupt):
+		return i18n.T(lang, "cli.err.corrupt", err)
+	case errors.Is(err, store.ErrLocked):
+		return i18n.T(lang, "cli.err.locked", err)
+	case errors.Is(err, store.ErrNewerSchema):
+		return i18n.T(lang, "cli.err.newer", err)
+	case errors.Is(err, store.ErrBadBackup):
+		return i18n.T(lang, "cli.err.bad_backup", err)
+	case errors.Is(err, ErrDataDir):
+		return i18n.T(lang, "cli.err.datadir", err)
+	}
+	return i18n.T(lang, "cli.err.other", err)
+}

@@ -1,0 +1,239 @@
+package firmware
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"callbox/firmware/console"
+	"callbox/firmware/i18n"
+	"callbox/firmware/store"
+)
+
+// Exit codes of Main.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the command ran and failed
+	ExitUsage = 2 // the command line is wrong
+)
+
+// cli is one invocation of the command line.
+type cli struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	version        string
+	lang           i18n.Lang
+}
+
+// Main runs the callbox command line (args without the program name) and
+// returns the process exit code. ctx ends on SIGTERM/SIGINT.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, version string) int {
+	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, version: version,
+		lang: i18n.ParseLang(firstNonEmpty(os.Getenv("LC_ALL"), os.Getenv("LANG")))}
+	if len(args) == 0 {
+		c.usage(stderr)
+		return ExitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return c.run(rest)
+	case "version":
+		if len(rest) > 0 {
+			return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.args", cmd, strings.Join(rest, " ")))
+		}
+		fmt.Fprintln(stdout, "callbox", version)
+		return ExitOK
+	case "backup":
+		return c.backup(rest)
+	case "restore":
+		return c.restore(rest)
+	case "check":
+		return c.check(rest)
+	case "console":
+		return c.console(rest)
+	case "help", "-h", "-help", "--help":
+		c.usage(stdout)
+		return ExitOK
+	default:
+		c.fail(ExitUsage, i18n.T(c.lang, "cli.err.command", cmd))
+		c.usage(stderr)
+		return ExitUsage
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c *cli) usage(w io.Writer) { fmt.Fprint(w, i18n.T(c.lang, "cli.usage")) }
+
+func (c *cli) fail(code int, msg string) int {
+	fmt.Fprintln(c.stderr, "callbox: "+msg)
+	return code
+}
+
+// parse parses a subcommand's flags; code is -1 when the command should go
+// on, else the exit code.
+func (c *cli) parse(fs *flag.FlagSet, args []string) int {
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, i18n.T(c.lang, "cli.flags", fs.Name()))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage // flag has printed the error and the usage
+	}
+	if fs.NArg() > 0 {
+		return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.args", fs.Name(), strings.Join(fs.Args(), " ")))
+	}
+	return -1
+}
+
+func (c *cli) run(args []string) int {
+	cfg := Config{Version: c.version, Stdout: c.stdout, Stderr: c.stderr}
+	var level string
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.StringVar(&cfg.DataDir, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
+	fs.StringVar(&cfg.HTTPAddr, "http", DefaultHTTPAddr, i18n.T(c.lang, "cli.flag.http"))
+	fs.StringVar(&cfg.SIPAddr, "sip", DefaultSIPAddr, i18n.T(c.lang, "cli.flag.sip"))
+	fs.BoolVar(&cfg.Demo, "demo", false, i18n.T(c.lang, "cli.flag.demo"))
+	fs.StringVar(&level, "log-level", "info", i18n.T(c.lang, "cli.flag.log_level"))
+	fs.StringVar(&cfg.ConsoleTTY, "console-tty", "", i18n.T(c.lang, "cli.flag.console_tty"))
+	if code := c.parse(fs, args); code >= 0 {
+		return code
+	}
+	var err error
+	if cfg.LogLevel, err = ParseLevel(level); err != nil {
+		return c.fail(ExitUsage, err.Error())
+	}
+	if err := cfg.Validate(); err != nil {
+		return c.fail(ExitUsage, err.Error())
+	}
+	if err := Run(c.ctx, cfg); err != nil {
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	return ExitOK
+}
+
+func (c *cli) backup(args []string) int {
+	var data, out string
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
+	fs.StringVar(&out, "out", "", i18n.T(c.lang, "cli.flag.out"))
+	if code := c.parse(fs, args); code >= 0 {
+		return code
+	}
+	if out == "" {
+		return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.required", "--out"))
+	}
+	n, live, err := Backup(data, out)
+	if err != nil {
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	key := "cli.backup.offline"
+	if live {
+		key = "cli.backup.live"
+	}
+	fmt.Fprintln(c.stdout, i18n.T(c.lang, key, n, out))
+	return ExitOK
+}
+
+func (c *cli) restore(args []string) int {
+	var data, in string
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
+	fs.StringVar(&in, "in", "", i18n.T(c.lang, "cli.flag.in"))
+	if code := c.parse(fs, args); code >= 0 {
+		return code
+	}
+	if in == "" {
+		return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.required", "--in"))
+	}
+	if err := Restore(data, in); err != nil {
+		if errors.Is(err, ErrRunning) {
+			return c.fail(ExitError, i18n.T(c.lang, "cli.err.running"))
+		}
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	fmt.Fprintln(c.stdout, i18n.T(c.lang, "cli.restore.done", in, StorePath(data)))
+	return ExitOK
+}
+
+func (c *cli) check(args []string) int {
+	var data string
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
+	if code := c.parse(fs, args); code >= 0 {
+		return code
+	}
+	path := StorePath(data)
+	problems, err := store.Check(path)
+	if err != nil {
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	for _, p := range problems {
+		where := strings.TrimSpace(string(p.Kind) + " " + p.Key)
+		if where != "" {
+			where += ": "
+		}
+		fmt.Fprintln(c.stdout, where+p.Msg)
+	}
+	if len(problems) > 0 {
+		return c.fail(ExitError, i18n.T(c.lang, "cli.check.problems", path, len(problems)))
+	}
+	fmt.Fprintln(c.stdout, i18n.T(c.lang, "cli.check.ok", path))
+	return ExitOK
+}
+
+func (c *cli) console(args []string) int {
+	var data string
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
+	if code := c.parse(fs, args); code >= 0 {
+		return code
+	}
+	if conn, err := console.Dial(ConsoleSocket(data)); err == nil {
+		if err := console.Attach(conn, c.stdin, c.stdout); err != nil {
+			return c.fail(ExitError, err.Error())
+		}
+		return ExitOK
+	}
+	// The box is down: work on the store directly.
+	path := StorePath(data)
+	if _, err := os.Stat(path); err != nil {
+		return c.fail(ExitError, i18n.T(c.lang, "cli.err.no_store", path))
+	}
+	s, err := store.Open(path)
+	if err != nil {
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	defer s.Close()
+	settings, err := store.GetSettings(s)
+	if err != nil {
+		return c.fail(ExitError, Explain(c.lang, err))
+	}
+	lang := settings.Lang
+	if c.lang == i18n.ZH {
+		lang = i18n.ZH
+	}
+	sh := console.NewShell(&backend{version: c.version, store: s, now: time.Now}, c.version, lang)
+	fmt.Fprintln(c.stdout, i18n.T(lang, "cli.console.offline", path))
+	if err := sh.Serve(c.ctx, c.stdin, c.stdout); err != nil && !errors.Is(err, io.EOF) {
+		return c.fail(ExitError, err.Error())
+	}
+	return ExitOK
+}
