@@ -345,35 +345,72 @@ func (r *registry) all() []Binding {
 	return out
 }
 
-// follow applies extension changes from the store's feed until it closes:
-// a deleted extension loses its registrations, a narrowed allowed-network
-// list loses those outside it.
-func (r *registry) follow(ctx context.Context, feed <-chan store.Change) {
-	for ch := range feed {
-		switch ch.Kind {
-		case store.KindExtension:
-			if ch.Op == store.OpDelete {
-				r.drop(ch.Key, nil, "extension deleted")
-				continue
-			}
-			ext, err := store.Get[store.Extension](r.s.st, ch.Key)
-			if errors.Is(err, store.ErrNotFound) {
-				r.drop(ch.Key, nil, "extension deleted")
-				continue
-			}
-			if err != nil {
-				r.s.log.Error("sip: read extension", "ext", ch.Key, "error", err)
-				continue
-			}
-			r.drop(ext.Number, func(b Binding) bool { return guard.Permitted(ext.AllowedNets, b.Source.Addr()) },
-				"address no longer in the allowed networks")
-		case store.KindRegistration:
-			if ch.Op == store.OpDelete {
-				r.forget(ch.Key)
-			}
+// follow applies extension changes from the store's feed until ctx
+// ends: a deleted extension loses its registrations, a narrowed
+// allowed-network list loses those outside it. When the store drops the
+// subscription (it fell behind), follow resubscribes, reconciling with a
+// full read if changes were lost.
+func (r *registry) follow(ctx context.Context, after uint64) {
+	last := after
+	for ctx.Err() == nil {
+		got := false
+		for ch := range r.s.st.Subscribe(ctx, last) {
+			got = true
+			last = ch.Seq
+			r.applyChange(ch)
 		}
 		if ctx.Err() != nil {
 			return
 		}
+		if oldest := r.s.st.OldestSeq(); oldest > 0 && last+1 < oldest {
+			r.reconcile()
+			last = r.s.st.Seq()
+		}
+		if !got {
+			// The store refuses subscriptions (closing): pace the retries.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (r *registry) applyChange(ch store.Change) {
+	switch ch.Kind {
+	case store.KindExtension:
+		r.recheck(ch.Key)
+	case store.KindRegistration:
+		if ch.Op == store.OpDelete {
+			r.forget(ch.Key)
+		}
+	}
+}
+
+// recheck drops the bindings of ext that its record no longer allows.
+func (r *registry) recheck(number string) {
+	ext, err := store.Get[store.Extension](r.s.st, number)
+	if errors.Is(err, store.ErrNotFound) {
+		r.drop(number, nil, "extension deleted")
+		return
+	}
+	if err != nil {
+		r.s.log.Error("sip: read extension", "ext", number, "error", err)
+		return
+	}
+	r.drop(ext.Number, func(b Binding) bool { return guard.Permitted(ext.AllowedNets, b.Source.Addr()) },
+		"address no longer in the allowed networks")
+}
+
+// reconcile rechecks every extension with bindings.
+func (r *registry) reconcile() {
+	r.mu.Lock()
+	exts := make([]string, 0, len(r.by))
+	for ext := range r.by {
+		exts = append(exts, ext)
+	}
+	r.mu.Unlock()
+	for _, ext := range exts {
+		r.recheck(ext)
 	}
 }

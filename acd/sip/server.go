@@ -146,6 +146,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
+	seq := s.st.Seq()
 	if err := s.reg.load(); err != nil {
 		return err
 	}
@@ -196,8 +197,7 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		})
 	}
-	feed := s.st.Subscribe(ctx, s.st.Seq())
-	wg.Go(func() { s.reg.follow(ctx, feed) })
+	wg.Go(func() { s.reg.follow(ctx, seq) })
 	wg.Go(func() { s.housekeeping(ctx) })
 	close(s.ready)
 	s.log.Info("sip: listening", "udp", s.cfg.UDP, "tcp", s.cfg.TCP, "tls", s.cfg.TLS)
