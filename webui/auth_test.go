@@ -279,6 +279,12 @@ func TestLang_SwitchesPerUserAndBeforeLogin(t *testing.T) {
 	if r := b.get("/setup"); !strings.Contains(r.Body, msg(i18n.ZH, "web.setup.title")) {
 		t.Fatal("setup page not in the browser's language")
 	}
+	// The switch works on the setup page too.
+	wantRedirect(t, b.post("/lang", url.Values{"lang": {"en"}, "next": {"/setup"}}), "/setup")
+	if r := b.get("/setup"); !strings.Contains(r.Body, msg(i18n.EN, "web.setup.title")) {
+		t.Fatal("language switch ignored before setup")
+	}
+	delete(b.cookies, langCookie)
 	f.finishSetup() // site language: English
 	b.header.Del("Accept-Language")
 	if r := b.get("/login"); !strings.Contains(r.Body, msg(i18n.EN, "web.login.title")) {

@@ -35,6 +35,7 @@ type access struct {
 	roles        []store.Role
 	api          bool // answer in JSON, not with pages and redirects
 	passwordPage bool // reachable while the user must still change a one-time password
+	beforeSetup  bool // reachable before setup too (the language switch)
 }
 
 func page(roles ...store.Role) access { return access{kind: loggedIn, roles: roles} }
@@ -80,6 +81,7 @@ func (s *Server) wrap(a access, h handlerFunc) http.Handler {
 		case a.kind == setupOnly && done:
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
+		case a.beforeSetup:
 		case a.kind != setupOnly && !done && rc.api:
 			rc.lang = s.resolveLang(r, rc)
 			apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "web.api.setup_required"))

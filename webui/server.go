@@ -164,7 +164,7 @@ func (s *Server) routes() http.Handler {
 
 	handle("GET /setup", access{kind: setupOnly}, s.setupForm)
 	handle("POST /setup", access{kind: setupOnly}, s.setupSubmit)
-	handle("POST /lang", access{kind: anyone}, s.switchLang)
+	handle("POST /lang", access{kind: anyone, beforeSetup: true}, s.switchLang)
 	handle("GET /login", access{kind: anyone}, s.loginForm)
 	handle("POST /login", access{kind: anyone}, s.loginSubmit)
 	handle("POST /logout", access{kind: anyone}, s.logout)

@@ -166,11 +166,28 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	if site, err := store.GetSettings(s.store); err == nil {
 		v.Loc = site.Location()
 	}
-	for k, n := range st.Store.Counts {
-		v.Counts = append(v.Counts, countRow{Kind: k, Label: kindLabel(rc.lang, k), N: n})
-	}
-	sort.Slice(v.Counts, func(i, j int) bool { return v.Counts[i].Kind < v.Counts[j].Kind })
+	v.Counts = countRows(rc.lang, st.Store.Counts)
 	s.render(w, r, rc, http.StatusOK, "status", "web.status.title", v)
+}
+
+// countRows lists the record counts in the store's kind order (settings,
+// users, extensions, ...), then any kind this build does not know, by name.
+func countRows(lang i18n.Lang, counts map[string]int) []countRow {
+	var rows, extra []countRow
+	known := map[string]bool{}
+	for _, k := range store.Kinds() {
+		known[string(k)] = true
+		if n, ok := counts[string(k)]; ok {
+			rows = append(rows, countRow{Kind: string(k), Label: kindLabel(lang, string(k)), N: n})
+		}
+	}
+	for k, n := range counts {
+		if !known[k] {
+			extra = append(extra, countRow{Kind: k, Label: kindLabel(lang, k), N: n})
+		}
+	}
+	sort.Slice(extra, func(i, j int) bool { return extra[i].Kind < extra[j].Kind })
+	return append(rows, extra...)
 }
 
 // kindLabel names a record kind in lang, falling back to the kind itself
