@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -366,5 +367,34 @@ func TestSecurityHeaders_OnEveryPage(t *testing.T) {
 	h := rec.Result().Header
 	if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("headers = %v", h)
+	}
+}
+
+func TestSessions_StayBoundedAndDropTheLeastRecentlyUsed(t *testing.T) {
+	c := newClock()
+	ss := newSessions(c.Now)
+	first := ss.create("keep")
+	for range maxSessions + 10 {
+		c.Advance(time.Millisecond)
+		ss.get(first.id) // keeps the first one recently used
+		ss.create("other")
+	}
+	if n := ss.count(); n > maxSessions {
+		t.Fatalf("%d sessions held, limit %d", n, maxSessions)
+	}
+	if _, ok := ss.get(first.id); !ok {
+		t.Fatal("the most recently used session was dropped")
+	}
+}
+
+func TestLimiter_StaysBounded(t *testing.T) {
+	c := newClock()
+	l := newLimiter(c.Now)
+	for i := range maxLimitKeys + 100 {
+		c.Advance(time.Millisecond) // all within forgetAfter
+		l.fail("addr:" + strconv.Itoa(i))
+	}
+	if n := len(l.m); n > maxLimitKeys {
+		t.Fatalf("%d keys held, limit %d", n, maxLimitKeys)
 	}
 }
