@@ -1,0 +1,58 @@
+package i18n
+
+// modemMessages holds the serial modem driver's texts: status, error
+// meanings of +CME/+CMS codes (3GPP TS 27.007 §9.2, TS 27.005 §3.2.5), SMS
+// and fax errors (owned by drivers/modem and media/t4).
+var modemMessages = map[string]entry{
+	"modem.error.coded":   {"%s %d: %s", "%s %d：%s"},
+	"modem.error.text":    {"%s: %s", "%s：%s"},
+	"modem.error.unknown": {"%s %d (unknown code)", "%s %d（未知错误码）"},
+	"modem.error.plain":   {"the modem refused the command", "调制解调器拒绝了该命令"},
+
+	"modem.cme.3":   {"operation not allowed", "不允许的操作"},
+	"modem.cme.4":   {"operation not supported", "不支持的操作"},
+	"modem.cme.10":  {"SIM not inserted", "未插入SIM卡"},
+	"modem.cme.11":  {"SIM PIN required", "需要SIM卡PIN码"},
+	"modem.cme.12":  {"SIM PUK required", "需要SIM卡PUK码"},
+	"modem.cme.13":  {"SIM failure", "SIM卡故障"},
+	"modem.cme.14":  {"SIM busy", "SIM卡忙"},
+	"modem.cme.15":  {"wrong SIM", "SIM卡错误"},
+	"modem.cme.16":  {"incorrect password", "密码错误"},
+	"modem.cme.20":  {"memory full", "存储已满"},
+	"modem.cme.21":  {"invalid index", "无效的索引"},
+	"modem.cme.30":  {"no network service", "无网络服务"},
+	"modem.cme.31":  {"network timeout", "网络超时"},
+	"modem.cme.100": {"unknown error", "未知错误"},
+
+	"modem.cms.1":   {"unassigned (unallocated) number", "号码未分配"},
+	"modem.cms.21":  {"short message transfer rejected", "短信传送被拒绝"},
+	"modem.cms.38":  {"network out of order", "网络故障"},
+	"modem.cms.41":  {"temporary network failure", "网络暂时故障"},
+	"modem.cms.42":  {"network congestion", "网络拥塞"},
+	"modem.cms.50":  {"requested facility not subscribed", "未开通所请求的业务"},
+	"modem.cms.69":  {"requested facility not implemented", "所请求的业务未实现"},
+	"modem.cms.96":  {"invalid mandatory information", "必要信息无效"},
+	"modem.cms.300": {"modem failure", "调制解调器故障"},
+	"modem.cms.301": {"SMS service of the modem reserved", "调制解调器短信服务被保留"},
+	"modem.cms.302": {"operation not allowed", "不允许的操作"},
+	"modem.cms.303": {"operation not supported", "不支持的操作"},
+	"modem.cms.304": {"invalid PDU mode parameter", "PDU模式参数无效"},
+	"modem.cms.305": {"invalid text mode parameter", "文本模式参数无效"},
+	"modem.cms.310": {"SIM not inserted", "未插入SIM卡"},
+	"modem.cms.311": {"SIM PIN required", "需要SIM卡PIN码"},
+	"modem.cms.313": {"SIM failure", "SIM卡故障"},
+	"modem.cms.316": {"SIM PUK required", "需要SIM卡PUK码"},
+	"modem.cms.320": {"memory failure", "存储器故障"},
+	"modem.cms.321": {"invalid memory index", "存储索引无效"},
+	"modem.cms.322": {"memory full", "存储已满"},
+	"modem.cms.330": {"SMSC address unknown", "短信中心号码未知"},
+	"modem.cms.331": {"no network service", "无网络服务"},
+	"modem.cms.332": {"network timeout", "网络超时"},
+	"modem.cms.500": {"unknown error", "未知错误"},
+
+	"modem.state.starting":   {"starting", "启动中"},
+	"modem.state.ready":      {"ready", "就绪"},
+	"modem.state.recovering": {"recovering", "恢复中"},
+	"modem.state.alarm":      {"not answering (alarm)", "无响应（告警）"},
+	"modem.state.stopped":    {"stopped", "已停止"},
+}
