@@ -188,17 +188,20 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ua, s.cl, s.ctx = ua, cl, ctx
 	s.mu.Unlock()
 
-	var wg sync.WaitGroup
+	// Listener goroutines end when their sockets close; the workers
+	// (housekeeping, change feed) must be gone before the transport layer
+	// closes, or a late keep-alive could open a socket nobody closes.
+	var serving, workers sync.WaitGroup
 	errc := make(chan error, len(ls)+1)
 	for _, l := range ls {
-		wg.Go(func() {
+		serving.Go(func() {
 			if err := l.serve(srv); err != nil && ctx.Err() == nil {
 				errc <- fmt.Errorf("sip: %s listener: %w", l.name, err)
 			}
 		})
 	}
-	wg.Go(func() { s.reg.follow(ctx, seq) })
-	wg.Go(func() { s.housekeeping(ctx) })
+	workers.Go(func() { s.reg.follow(ctx, seq) })
+	workers.Go(func() { s.housekeeping(ctx) })
 	close(s.ready)
 	s.log.Info("sip: listening", "udp", s.cfg.UDP, "tcp", s.cfg.TCP, "tls", s.cfg.TLS)
 
@@ -208,6 +211,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case runErr = <-errc:
 	}
 	cancel()
+	workers.Wait()
 	for _, l := range ls {
 		l.close()
 	}
@@ -215,7 +219,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// before the transaction layer goes away under them.
 	s.inflight.close()
 	ua.Close()
-	wg.Wait()
+	serving.Wait()
 	s.log.Info("sip: stopped")
 	return runErr
 }

@@ -39,6 +39,7 @@ type Phone struct {
 	callID string
 	cseq   atomic.Uint32
 
+	closeOnce sync.Once
 	mu        sync.Mutex
 	registrar netip.AddrPort
 	options   int
@@ -119,16 +120,20 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 	if err != nil {
 		t.Fatalf("siptest: %v", err)
 	}
-	t.Cleanup(p.close)
+	t.Cleanup(p.Close)
 	return p
 }
 
-func (p *Phone) close() {
-	if p.pc != nil {
-		p.pc.Close()
-	}
-	p.ua.Close()
-	p.wg.Wait()
+// Close stops the phone: it no longer answers anything. Cleanup calls
+// it; calling it twice is harmless.
+func (p *Phone) Close() {
+	p.closeOnce.Do(func() {
+		if p.pc != nil {
+			p.pc.Close()
+		}
+		p.ua.Close()
+		p.wg.Wait()
+	})
 }
 
 // Addr is the phone's UDP address (zero for TCP phones).
