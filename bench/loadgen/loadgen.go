@@ -1,0 +1,335 @@
+// Package loadgen is the benchmark's RTP load generator: real G.711 μ-law
+// RTP at 50 packets per second per stream, paced by one loop for all
+// streams, and a receiver that measures loss, late packets and RFC 3550
+// jitter on what the relay under test sends back.
+//
+// A call is two streams: one into its A leg (relayed out of the B leg)
+// and one into its B leg (relayed out of A). Streams are spread over a
+// few sockets and sent and read in batches (sendmmsg/recvmmsg through
+// golang.org/x/net/ipv4), so the generator costs far less than the relay
+// it loads. Packets are told apart by SSRC, which a relay keeps.
+package loadgen
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"callbox/media/g711"
+	"callbox/media/quality"
+
+	"golang.org/x/net/ipv4"
+)
+
+// Call is one relayed call's two relay ports.
+type Call struct {
+	A, B netip.AddrPort
+}
+
+// Config is one load run.
+type Config struct {
+	Calls []Call
+	// Local is the address the generator's sockets bind to.
+	Local netip.Addr
+	// Duration of the measured load (after one priming packet per
+	// stream and a short settle); at most 20 minutes so sequence numbers
+	// do not wrap.
+	Duration time.Duration
+	// Sockets spreads the streams; default one per 200 streams.
+	Sockets int
+	// Late is how far behind its schedule a packet may arrive before it
+	// counts as late; default 40 ms.
+	Late time.Duration
+	// OnStart and OnEnd bracket the measured window (after priming,
+	// before the final drain), for sampling the relay's CPU.
+	OnStart, OnEnd func()
+}
+
+// Result is what came back.
+type Result struct {
+	Calls, Streams   int
+	Seconds          float64
+	Sent, Received   uint64
+	Lost             int64
+	LossRatio        float64
+	Late             uint64
+	LateRatio        float64
+	JitterMeanMs     float64
+	JitterMaxMs      float64
+	SendBehindMaxMs  float64 // how far the pacing loop fell behind, at worst
+	Foreign          uint64  // datagrams that were not our streams
+	RelayedPerSecond float64
+}
+
+const (
+	frame     = 20 * time.Millisecond
+	slots     = 20 // the 20 ms period is cut in 1 ms slots
+	batchSize = 64
+	pktLen    = 12 + 160
+	firstSeq  = 1 // seq 0 is the priming packet
+)
+
+type stream struct {
+	slot   int
+	sock   int
+	to     *net.UDPAddr
+	buf    [pktLen]byte
+	sent   uint64
+	recv   quality.Receiver
+	got    uint64
+	late   uint64
+	mu     sync.Mutex
+	active bool
+}
+
+// Run sends the load and measures it. It returns when the run and a
+// 300 ms drain are over, or ctx ends.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	var res Result
+	if len(cfg.Calls) == 0 {
+		return res, errors.New("loadgen: no calls")
+	}
+	if cfg.Duration <= 0 || cfg.Duration > 20*time.Minute {
+		return res, fmt.Errorf("loadgen: duration %v out of (0, 20m]", cfg.Duration)
+	}
+	if cfg.Late <= 0 {
+		cfg.Late = 40 * time.Millisecond
+	}
+	n := 2 * len(cfg.Calls)
+	if cfg.Sockets <= 0 {
+		cfg.Sockets = (n + 199) / 200
+	}
+	conns := make([]*net.UDPConn, cfg.Sockets)
+	pcs := make([]*ipv4.PacketConn, cfg.Sockets)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i := range conns {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.Local, 0)))
+		if err != nil {
+			return res, fmt.Errorf("loadgen: listen: %w", err)
+		}
+		c.SetReadBuffer(8 << 20)
+		c.SetWriteBuffer(8 << 20)
+		conns[i] = c
+		pcs[i] = ipv4.NewPacketConn(c)
+	}
+	// Real audio: a 425 Hz tone, 50 frames (1 s) that loop.
+	var frames [50][160]byte
+	pcm := make([]int16, 160)
+	for f := range frames {
+		for i := range pcm {
+			t := float64(f*160+i) / 8000
+			pcm[i] = int16(8000 * math.Sin(2*math.Pi*425*t))
+		}
+		g711.EncodeUlaw(frames[f][:], pcm)
+	}
+	streams := make([]*stream, n)
+	for s := range streams {
+		c := cfg.Calls[s/2]
+		to := c.A
+		if s%2 == 1 {
+			to = c.B
+		}
+		st := &stream{slot: s % slots, sock: s % cfg.Sockets, to: net.UDPAddrFromAddrPort(to)}
+		st.buf[0] = 0x80
+		binary.BigEndian.PutUint32(st.buf[8:], uint32(s+1))
+		st.recv.Reset(uint32(s + 1))
+		streams[s] = st
+	}
+
+	start := time.Now()
+	// The receive side stops a drain period after the last packet.
+	var wg sync.WaitGroup
+	foreign := make([]uint64, len(pcs))
+	stops := make([]chan time.Time, len(pcs))
+	var sched atomic.Int64 // when packet firstSeq of slot 0 was due, Unix ns
+	for i, pc := range pcs {
+		stops[i] = make(chan time.Time, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			foreign[i] = receive(pc, streams, start, cfg.Late, &sched, stops[i])
+		}()
+	}
+	out := newSender(pcs)
+
+	// Priming: one packet per stream so that a latching relay learns
+	// every peer; not counted.
+	if err := out.round(streams, 0, frames[0][:]); err != nil {
+		return res, err
+	}
+	settle := 200 * time.Millisecond
+	select {
+	case <-time.After(settle):
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	if cfg.OnStart != nil {
+		cfg.OnStart()
+	}
+	t0 := time.Now()
+	sched.Store(t0.UnixNano())
+	for _, st := range streams {
+		st.mu.Lock()
+		st.active = true
+		st.mu.Unlock()
+	}
+	ticks := int(cfg.Duration / time.Millisecond)
+	var behind time.Duration
+	groups := make([][]*stream, slots)
+	for s, st := range streams {
+		groups[s%slots] = append(groups[s%slots], st)
+	}
+	for tick := 0; tick < ticks; tick++ {
+		due := t0.Add(time.Duration(tick) * time.Millisecond)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d) // the pacing loop
+		} else if -d > behind {
+			behind = -d
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		k := uint16(tick/slots) + firstSeq
+		if err := out.round(groups[tick%slots], k, frames[int(k)%50][:]); err != nil {
+			return res, err
+		}
+	}
+	if cfg.OnEnd != nil {
+		cfg.OnEnd()
+	}
+	elapsed := time.Since(t0)
+	for _, c := range stops {
+		c <- time.Now().Add(300 * time.Millisecond)
+	}
+	wg.Wait()
+
+	res.Calls, res.Streams = len(cfg.Calls), n
+	res.Seconds = elapsed.Seconds()
+	res.SendBehindMaxMs = float64(behind) / 1e6
+	var jsum float64
+	for _, st := range streams {
+		res.Sent += st.sent
+		res.Received += st.got
+		res.Late += st.late
+		j := float64(st.recv.JitterDuration(8000)) / 1e6
+		jsum += j
+		res.JitterMaxMs = max(res.JitterMaxMs, j)
+	}
+	for _, f := range foreign {
+		res.Foreign += f
+	}
+	res.JitterMeanMs = jsum / float64(n)
+	res.Lost = int64(res.Sent) - int64(res.Received)
+	if res.Sent > 0 {
+		res.LossRatio = float64(max(res.Lost, 0)) / float64(res.Sent)
+		res.LateRatio = float64(res.Late) / float64(res.Sent)
+	}
+	res.RelayedPerSecond = float64(res.Received) / res.Seconds
+	return res, nil
+}
+
+// sender batches one round of packets per socket, reusing its messages.
+type sender struct {
+	pcs  []*ipv4.PacketConn
+	msgs [][]ipv4.Message
+}
+
+func newSender(pcs []*ipv4.PacketConn) *sender {
+	return &sender{pcs: pcs, msgs: make([][]ipv4.Message, len(pcs))}
+}
+
+// round sends packet k of every stream in group.
+func (s *sender) round(group []*stream, k uint16, payload []byte) error {
+	for i := range s.msgs {
+		s.msgs[i] = s.msgs[i][:0]
+	}
+	for _, st := range group {
+		binary.BigEndian.PutUint16(st.buf[2:], k)
+		binary.BigEndian.PutUint32(st.buf[4:], uint32(k)*160)
+		copy(st.buf[12:], payload)
+		s.msgs[st.sock] = append(s.msgs[st.sock], ipv4.Message{Buffers: [][]byte{st.buf[:]}, Addr: st.to})
+		if k >= firstSeq {
+			st.sent++
+		}
+	}
+	for i, m := range s.msgs {
+		for len(m) > 0 {
+			sent, err := s.pcs[i].WriteBatch(m[:min(len(m), batchSize)], 0)
+			if err != nil {
+				return fmt.Errorf("loadgen: send: %w", err)
+			}
+			m = m[sent:]
+		}
+	}
+	return nil
+}
+
+// receive reads until the stop time arrives and passes, and returns the
+// number of foreign datagrams.
+func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, sched *atomic.Int64, stopAt <-chan time.Time) uint64 {
+	msgs := make([]ipv4.Message, batchSize)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+	}
+	var foreign uint64
+	var stop time.Time
+	for {
+		select {
+		case stop = <-stopAt:
+		default:
+		}
+		now := time.Now()
+		if !stop.IsZero() && now.After(stop) {
+			return foreign
+		}
+		deadline := now.Add(50 * time.Millisecond)
+		if !stop.IsZero() && stop.Before(deadline) {
+			deadline = stop
+		}
+		pc.SetReadDeadline(deadline)
+		n, err := pc.ReadBatch(msgs, 0)
+		if err != nil {
+			continue // the deadline: check the stop time again
+		}
+		now = time.Now()
+		arrival := uint32(now.Sub(start) / 125000) // 8 kHz units
+		t0 := sched.Load()
+		for _, m := range msgs[:n] {
+			b := m.Buffers[0][:m.N]
+			if len(b) < 12 || b[0]>>6 != 2 {
+				foreign++
+				continue
+			}
+			ssrc := binary.BigEndian.Uint32(b[8:12])
+			if ssrc == 0 || int(ssrc) > len(streams) {
+				foreign++
+				continue
+			}
+			st := streams[ssrc-1]
+			seq := binary.BigEndian.Uint16(b[2:4])
+			st.mu.Lock()
+			if st.active && seq >= firstSeq {
+				st.got++
+				st.recv.Update(seq, binary.BigEndian.Uint32(b[4:8]), arrival, len(b))
+				due := t0 + int64(seq-firstSeq)*int64(frame) + int64(st.slot)*int64(time.Millisecond)
+				if now.UnixNano()-due > int64(late) {
+					st.late++
+				}
+			}
+			st.mu.Unlock()
+		}
+	}
+}
