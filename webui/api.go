@@ -41,6 +41,19 @@ func keyMismatch(w http.ResponseWriter, lang i18n.Lang, field string) {
 	writeJSON(w, http.StatusBadRequest, fieldErrors{Errors: map[string]string{field: i18n.T(lang, "web.api.key_mismatch")}})
 }
 
+// sessionJSON tells a script who it is logged in as and the token its
+// state-changing requests must carry in X-CSRF-Token.
+type sessionJSON struct {
+	Name      string     `json:"name"`
+	Role      store.Role `json:"role"`
+	Lang      i18n.Lang  `json:"lang"`
+	CSRFToken string     `json:"csrfToken"`
+}
+
+func (s *Server) apiSession(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	writeJSON(w, http.StatusOK, sessionJSON{Name: rc.user.Name, Role: rc.user.Role, Lang: rc.lang, CSRFToken: rc.sess.csrf})
+}
+
 // --- settings
 
 func (s *Server) apiGetSettings(w http.ResponseWriter, r *http.Request, rc *reqCtx) {

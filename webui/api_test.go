@@ -200,3 +200,28 @@ func TestAPI_NeedsLogin(t *testing.T) {
 	}
 	wantStatus(t, b.get("/api/v1/nothing"), http.StatusNotFound)
 }
+
+func TestAPI_SessionGivesTheTokenForScripts(t *testing.T) {
+	_, b := adminBrowser(t)
+	got := decode[sessionJSON](t, b.get("/api/v1/session"))
+	if got.Name != "admin" || got.Role != store.RoleAdmin || got.CSRFToken != b.csrf {
+		t.Fatalf("session = %+v", got)
+	}
+	b.csrf = ""
+	wantStatus(t, b.json(http.MethodPut, "/api/v1/settings", map[string]string{"siteName": "x"}), http.StatusForbidden)
+	b.csrf = got.CSRFToken
+	wantStatus(t, b.json(http.MethodPut, "/api/v1/settings", map[string]string{"siteName": "Script", "lang": "en", "country": "us", "timeZone": "America/New_York"}), http.StatusOK)
+}
+
+func TestTimeZones_EveryListedZoneLoads(t *testing.T) {
+	zones, err := timeZones()
+	if err != nil || len(zones) < 300 {
+		t.Fatalf("%d zones, %v", len(zones), err)
+	}
+	for _, z := range zones {
+		st := store.Settings{SiteName: "x", Lang: i18n.EN, Country: "cn", TimeZone: z}
+		if err := st.Validate(); err != nil {
+			t.Errorf("zone %s: %v", z, err)
+		}
+	}
+}

@@ -184,6 +184,8 @@ func TestBrowser_SetupLoginAndStatusInBothLanguages(t *testing.T) {
 		t.Fatalf("settings after browser setup: %+v", st)
 	}
 
+	shot(t, ctx, dir, "login-zh")
+
 	// Log in and open the status page from the home page.
 	step(t, ctx, "fill login",
 		chromedp.SendKeys(chromedp.ID("name"), "admin"),

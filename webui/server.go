@@ -116,7 +116,9 @@ func (s *Server) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests keep ctx's values but not its cancellation, so that
+		// those in flight can finish during the shutdown grace period.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	s.log.Info("web server listening", "addr", ln.Addr().String())
 	served := make(chan error, 1)
@@ -178,6 +180,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /password", access{kind: loggedIn, roles: allRoles, passwordPage: true}, s.passwordSubmit)
 	handle("GET /status", page(watchers...), s.statusPage)
 
+	handle("GET /api/v1/session", api(allRoles...), s.apiSession)
 	handle("GET /api/v1/status", api(watchers...), s.apiStatus)
 	handle("GET /api/v1/settings", api(admins...), s.apiGetSettings)
 	handle("PUT /api/v1/settings", api(admins...), s.apiPutSettings)
@@ -193,5 +196,39 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /api/v1/users/{name}", api(admins...), s.apiDeleteUser)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
-	return mux
+	return s.accessLog(mux)
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// accessLog logs every request at debug level, and refusals (4xx other
+// than 404, and 5xx) at info and above, so that an installer can see a
+// misbehaving client without turning on debug logs.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelDebug
+		switch {
+		case rec.code >= 500:
+			level = slog.LevelError
+		case rec.code >= 400 && rec.code != http.StatusNotFound:
+			level = slog.LevelInfo
+		}
+		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.code,
+			"addr", clientAddr(r), "ms", s.now().Sub(start).Milliseconds())
+	})
 }

@@ -13,7 +13,7 @@ var webMessages = map[string]entry{
 	"web.nav.logout":   {"Log out", "退出登录"},
 
 	"web.role.admin":      {"administrator", "管理员"},
-	"web.role.supervisor": {"supervisor", "班长"},
+	"web.role.supervisor": {"supervisor", "主管"},
 	"web.role.agent":      {"agent", "坐席"},
 
 	// Forms shared by several pages.
