@@ -77,7 +77,6 @@ func New(cfg Config) (*Server, error) {
 	s.sessions = newSessions(s.now)
 	s.limiter = newLimiter(s.now)
 	s.cop = http.NewCrossOriginProtection()
-	s.cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	s.handler = s.routes()
 	return s, nil
 }
