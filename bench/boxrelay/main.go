@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -31,7 +32,19 @@ func main() {
 	window := flag.Duration("window", 0, "minimum time between polls")
 	batch := flag.Int("batch", 0, "datagrams per recvmmsg (0: max)")
 	maxlife := flag.Duration("maxlife", 15*time.Minute, "exit after this long at most")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	e, err := relay.NewEngine(relay.Options{Loops: *loops, Window: *window, Batch: *batch})
 	if err != nil {
 		log.Fatal(err)

@@ -72,6 +72,7 @@ func main() {
 	rounds := flag.Int("rounds", 2, "rounds; each runs every variant once")
 	names := flag.String("variants", "bare,box", "comma-separated: "+strings.Join(keys(), ","))
 	outPath := flag.String("out", "", "write the JSON report here")
+	profile := flag.String("profile", "", "write CPU profiles of the box relay runs into this directory")
 	flag.Parse()
 	if *dur > 5*time.Minute || *rounds > 10 || *calls > 5000 {
 		log.Fatal("relaycmp: bounds are duration<=5m, rounds<=10, calls<=5000")
@@ -96,6 +97,10 @@ func main() {
 				log.Fatalf("unknown variant %q", name)
 			}
 			base := 40000 + 4*(*calls+8)*i
+			if *profile != "" && v.Bin == "boxrelay" {
+				p, _ := filepath.Abs(filepath.Join(*profile, fmt.Sprintf("%s-round%d.pprof", name, r)))
+				v.Args = append(v.Args[:len(v.Args):len(v.Args)], "-cpuprofile", p)
+			}
 			s, err := runOne(dir, v, *calls, base, *dur)
 			if err != nil {
 				log.Fatalf("%s: %v", name, err)

@@ -295,7 +295,9 @@ func (l *loop) serve(s *Socket, now int64) {
 		s.mu.RUnlock()
 		return
 	}
-	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&l.rhdr[0])),
+	// MSG_DONTWAIT never blocks, so the raw call skips the scheduler's
+	// syscall bookkeeping.
+	r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&l.rhdr[0])),
 		uintptr(l.opts.Batch), unix.MSG_DONTWAIT, 0, 0)
 	s.mu.RUnlock()
 	if e != 0 || r == 0 {
@@ -353,7 +355,7 @@ func (l *loop) sendBatch(via *Socket, n int) {
 		return
 	}
 	for off := 0; off < n; {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(via.fd), uintptr(unsafe.Pointer(&l.shdr[off])),
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(via.fd), uintptr(unsafe.Pointer(&l.shdr[off])),
 			uintptr(n-off), unix.MSG_DONTWAIT, 0, 0)
 		if e != 0 {
 			if e == unix.EINTR {
