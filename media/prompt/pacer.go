@@ -59,20 +59,39 @@ func NewPacer(clock Clock, log *slog.Logger) *Pacer {
 	return &Pacer{clock: clock, log: log, players: map[*player]struct{}{}}
 }
 
+// maxCatchUp bounds the frames a player is moved on in one tick after the
+// loop fell behind, so a long stall (a suspended VM) does not turn into a
+// burst that overflows the far end's jitter buffer.
+const maxCatchUp = 5
+
 // Run is the pacing loop. It returns when ctx ends; players still playing
-// then end with ctx's error.
+// then end with ctx's error. When the loop falls behind and the ticker
+// drops ticks, the next tick moves every player on by the frames that were
+// due, so playback keeps real time instead of stretching.
 func (p *Pacer) Run(ctx context.Context) error {
 	t := p.clock.NewTicker(media.FrameDuration)
 	defer t.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			p.stopAll(ctx.Err())
 			return ctx.Err()
-		case <-t.C():
-			p.tick()
+		case now := <-t.C():
+			p.tick(framesDue(last, now))
+			last = now
 		}
 	}
+}
+
+// framesDue is how many 20 ms frames elapsed between two ticks: 1 unless
+// ticks were dropped.
+func framesDue(last, now time.Time) int {
+	if last.IsZero() || !now.After(last) {
+		return 1
+	}
+	n := int((now.Sub(last) + media.FrameDuration/2) / media.FrameDuration)
+	return min(max(n, 1), maxCatchUp)
 }
 
 // Playing returns the number of players.
@@ -82,7 +101,7 @@ func (p *Pacer) Playing() int {
 	return len(p.players)
 }
 
-func (p *Pacer) tick() {
+func (p *Pacer) tick(frames int) {
 	p.mu.Lock()
 	p.batch = p.batch[:0]
 	for pl := range p.players {
@@ -90,7 +109,9 @@ func (p *Pacer) tick() {
 	}
 	p.mu.Unlock()
 	for _, pl := range p.batch {
-		pl.step()
+		for range frames {
+			pl.step()
+		}
 	}
 	clear(p.batch) // do not keep finished players reachable
 }

@@ -209,6 +209,30 @@ func BenchmarkPacerTick1000(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p.tick()
+		p.tick(1)
+	}
+}
+
+func TestPacer_CatchesUpAfterDroppedTicks(t *testing.T) {
+	clk := newFakeClock()
+	p := startPacer(t, clk)
+	s := &sink{}
+	done := make(chan Result)
+	go func() {
+		r, _ := p.Play(context.Background(), &counted{n: 1000}, s)
+		done <- r
+	}()
+	waitPlaying(t, p, 1)
+	t0 := time.Unix(1000, 0)
+	// A tick, then the next arrives 60 ms later (two were dropped), then
+	// one 10 s later (a stall: capped), then a regular one.
+	for _, at := range []time.Duration{0, 60 * time.Millisecond, 10060 * time.Millisecond, 10080 * time.Millisecond} {
+		clk.c <- t0.Add(at)
+	}
+	// The loop takes the next tick only after finishing the last; the
+	// sync tick itself may or may not have played yet.
+	clk.c <- t0.Add(10100 * time.Millisecond)
+	if got, want := s.len(), 1+3+maxCatchUp+1; got != want && got != want+1 {
+		t.Fatalf("%d frames played, want %d", got, want)
 	}
 }
