@@ -10,7 +10,8 @@
 // Goertzel filters over 8 kHz PCM and reports digits that meet the usual
 // rules (both tones present, twist limits, tones well above the rest of the
 // signal, at least 40 ms long), so speech, music and single tones do not
-// raise digits.
+// raise digits. Generator plays digits in band, for legs that cannot carry
+// RFC 4733.
 //
 // Digits are the bytes '0'-'9', '*', '#' and 'A'-'D'.
 package dtmf
