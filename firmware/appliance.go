@@ -50,7 +50,8 @@ type Appliance struct {
 }
 
 // New opens the data directory, the log file and the store, seeds the
-// demo configuration when asked, probes the hardware and builds the
+// demo configuration when asked, makes sure an administrator exists,
+// probes the hardware and builds the
 // services. Nothing listens until Run.
 func New(ctx context.Context, cfg Config) (*Appliance, error) {
 	cfg = withDefaults(cfg)
@@ -125,6 +126,9 @@ func (a *Appliance) build(ctx context.Context) error {
 		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang); err != nil {
 			return fmt.Errorf("demo configuration: %w", err)
 		}
+	}
+	if err := ensureAdmin(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang); err != nil {
+		return fmt.Errorf("administrator: %w", err)
 	}
 	a.board, err = gpio.Probe(ctx, gpio.ProbeConfig{Layout: cfg.GPIOLayout, DevDir: cfg.GPIODevDir, Logger: a.log,
 		Options: []gpio.Option{gpio.WithClock(a.now)}})

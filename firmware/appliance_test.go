@@ -304,3 +304,26 @@ func FuzzValidateAddr(f *testing.F) {
 		_ = ValidateAddr(s)
 	})
 }
+
+func TestAppliance_FirstStartWithoutDemoStillHasNoOpenAdmin(t *testing.T) {
+	dir := dataDir(t)
+	var out bytes.Buffer
+	a, err := New(context.Background(), testConfig(t, dir, &out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := a.Status().Store.Counts
+	a.close()
+	if !strings.Contains(out.String(), "one-time password of user admin") || counts["users"] != 1 || counts["extensions"] != 0 {
+		t.Fatalf("first start: %q %v", out.String(), counts)
+	}
+	out.Reset()
+	a, err = New(context.Background(), testConfig(t, dir, &out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	if out.Len() != 0 {
+		t.Fatalf("second start printed %q", out.String())
+	}
+}

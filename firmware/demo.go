@@ -26,10 +26,10 @@ const demoFlow = `{
 }`
 
 // seedDemo fills an empty store with a demo site: four extensions with
-// generated secrets, two skills, two agents, a queue, an IVR flow, four
-// simulated PSTN lines and an admin with a one-time password, which it
-// prints once to out. A store that already holds records is left alone, so
-// running with --demo again changes nothing.
+// generated secrets, two skills, two agents, a queue, an IVR flow and four
+// simulated PSTN lines (ensureAdmin then adds the administrator). A store
+// that already holds records is left alone, so running with --demo again
+// changes nothing.
 func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang) error {
 	counts, err := s.Counts()
 	if err != nil {
@@ -71,14 +71,31 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 			return err
 		}
 	}
-	// The admin comes last: a store with an admin but no demo records would
-	// otherwise never be seeded again.
+	log.InfoContext(ctx, "demo: configuration seeded", "records", len(puts))
+	_, err = fmt.Fprintln(out, i18n.T(lang, "firmware.demo.seeded", len(puts)))
+	return err
+}
+
+// ensureAdmin gives a store without an administrator one, named admin,
+// with a random one-time password printed once to out: the first person
+// at the web UI must prove they saw the console, so a new box on a shared
+// network cannot be claimed by whoever finds it first.
+func ensureAdmin(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang) error {
+	users, err := store.List[store.User](s)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Role == store.RoleAdmin {
+			return nil
+		}
+	}
 	user, pw, err := ResetAdminPassword(s, now)
 	if err != nil {
 		return err
 	}
-	log.InfoContext(ctx, "demo: configuration seeded", "records", len(puts)+1, "admin", user)
-	_, err = fmt.Fprintln(out, i18n.T(lang, "firmware.demo.password", user, pw))
+	log.InfoContext(ctx, "no administrator: created one with a one-time password (printed on the console)", "user", user)
+	_, err = fmt.Fprintln(out, i18n.T(lang, "firmware.admin.created", user, pw))
 	return err
 }
 

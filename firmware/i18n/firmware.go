@@ -51,8 +51,9 @@ Run "callbox COMMAND -h" for the flags of a command.
 	"cli.check.ok":         {"%s: no problems found", "%s：未发现问题"},
 	"cli.check.problems":   {"%s: %d problems found", "%s：发现 %d 个问题"},
 	"cli.console.offline":  {"callbox is not running; working on %s directly.", "callbox 未运行，直接操作 %s。"},
-	"firmware.demo.password": {
-		"Demo configuration created. The one-time password of user %s is %s — shown only now; the setup page asks for it.",
-		"已创建演示配置。用户 %s 的一次性密码是 %s——只显示这一次，设置页面会要求输入。",
+	"firmware.demo.seeded": {"Demo configuration created (%d records).", "已创建演示配置（%d 条记录）。"},
+	"firmware.admin.created": {
+		"The one-time password of user %s is %s — shown only now; the setup page asks for it.",
+		"用户 %s 的一次性密码是 %s——只显示这一次，设置页面会要求输入。",
 	},
 }
