@@ -98,6 +98,9 @@ func validateImage(tmp string) error {
 	if err := verifyFile(tmp); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
+	if err := walkFile(tmp); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
 	l, err := inspectFile(tmp, time.Second)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)

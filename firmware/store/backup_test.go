@@ -329,3 +329,45 @@ func TestOpen_ReadOnlyRefusesWrites(t *testing.T) {
 		t.Fatalf("read-only open of a missing file: %v", err)
 	}
 }
+
+// TestRestore_RefusesRandomlyDamagedImagesWithoutCrashing flips random
+// bytes anywhere in a good image, meta pages included: every image is
+// either refused with ErrBadBackup, leaving the store as it was, or
+// accepted and then checks clean. Damage must never crash the process.
+func TestRestore_RefusesRandomlyDamagedImagesWithoutCrashing(t *testing.T) {
+	img := smallImage(t)
+	rounds := 400
+	if *long {
+		rounds = 5000
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	dir := t.TempDir()
+	target := filepath.Join(dir, "callbox.db")
+	refused := 0
+	for i := range rounds {
+		m := bytes.Clone(img)
+		for range 1 + rng.IntN(40) {
+			m[rng.IntN(len(m))] = byte(rng.Uint32())
+		}
+		if err := os.WriteFile(target, img, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := Restore(target, bytes.NewReader(m))
+		if err != nil {
+			if !errors.Is(err, ErrBadBackup) {
+				t.Fatalf("round %d: %v", i, err)
+			}
+			if got, _ := os.ReadFile(target); !bytes.Equal(got, img) {
+				t.Fatalf("round %d: refused image changed the store", i)
+			}
+			refused++
+			continue
+		}
+		if probs, err := Check(target); err != nil || len(probs) != 0 {
+			t.Fatalf("round %d: accepted image fails Check: %v %v", i, probs, err)
+		}
+	}
+	if refused == 0 {
+		t.Fatal("no damaged image was refused")
+	}
+}

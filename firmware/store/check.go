@@ -47,6 +47,11 @@ func Check(path string) ([]Problem, error) {
 	if err := verifyFile(path); err != nil {
 		return []Problem{{Msg: err.Error()}}, nil
 	}
+	// The page walk reads with plain reads; only a file that passes it is
+	// handed to bbolt, which follows page references without checking.
+	if err := walkFile(path); err != nil {
+		return []Problem{{Msg: err.Error()}}, nil
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		err = mapOpenErr(path, err)

@@ -79,6 +79,12 @@ func parseMeta(p []byte) (boltMeta, error) {
 // newest valid meta page refers to. It is the check that keeps a
 // truncated file away from bbolt's memory map.
 func checkHeader(head []byte, fileSize int64) error {
+	_, err := pickMeta(head, fileSize)
+	return err
+}
+
+// pickMeta returns the meta page bbolt will use, after checkHeader's checks.
+func pickMeta(head []byte, fileSize int64) (boltMeta, error) {
 	m0, err0 := parseMeta(head)
 	var pageSize uint32
 	if err0 == nil {
@@ -101,7 +107,7 @@ func checkHeader(head []byte, fileSize int64) error {
 	switch {
 	case err0 == nil && err1 == nil:
 		if m0.pageSize != m1.pageSize {
-			return fmt.Errorf("%w: meta pages disagree on page size", errNotBolt)
+			return boltMeta{}, fmt.Errorf("%w: meta pages disagree on page size", errNotBolt)
 		}
 		best = m0
 		if m1.txid > m0.txid {
@@ -112,13 +118,13 @@ func checkHeader(head []byte, fileSize int64) error {
 	case err1 == nil:
 		best = m1
 	default:
-		return err0
+		return boltMeta{}, err0
 	}
 	need := best.pgid * uint64(best.pageSize)
 	if best.pgid > 1<<40 || fileSize < 0 || uint64(fileSize) < need {
-		return fmt.Errorf("%w: file is %d bytes but its pages need %d (truncated)", errNotBolt, fileSize, need)
+		return boltMeta{}, fmt.Errorf("%w: file is %d bytes but its pages need %d (truncated)", errNotBolt, fileSize, need)
 	}
-	return nil
+	return best, nil
 }
 
 // verifyFile runs checkHeader on the file at path.

@@ -37,6 +37,7 @@ type options struct {
 	readOnly    bool
 	log         *slog.Logger
 	lockTimeout time.Duration
+	verify      bool
 	feedLimit   uint64
 }
 
@@ -53,6 +54,13 @@ func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithVerify makes Open walk the whole page structure of an existing file
+// before using it (time proportional to the file size). Without it Open
+// checks the file's header and size only, trusting the pages of a file the
+// box itself wrote; use it after restoring files by hand or when a
+// previous run reported ErrCorrupt.
+func WithVerify() Option { return func(o *options) { o.verify = true } }
 
 // WithLockTimeout sets how long Open waits for another process to release
 // the file before returning ErrLocked (default 1 s).
@@ -110,6 +118,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if exists && st.Size() > 0 {
 		if err := verifyFile(path); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
+		if o.verify {
+			if err := walkFile(path); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+			}
 		}
 		// Look before touching: bbolt may write when it opens a file for
 		// writing (a missing free list), and we must not alter a foreign
