@@ -7,6 +7,8 @@ import (
 
 	"callbox/media"
 	"callbox/media/audiotest"
+
+	zg711 "github.com/zaf/g711"
 )
 
 func TestTranscode_UlawAlawKeeps1kHzToneWithinHalfDB(t *testing.T) {
@@ -123,5 +125,17 @@ func BenchmarkUlawToAlawFrame(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		UlawToAlaw(dst, src)
+	}
+}
+
+func TestEncodeTables_MatchZafArithmetic(t *testing.T) {
+	for i := range 1 << 16 {
+		v := int16(uint16(i))
+		var u, a [1]byte
+		EncodeUlaw(u[:], []int16{v})
+		EncodeAlaw(a[:], []int16{v})
+		if u[0] != zg711.EncodeUlawFrame(v) || a[0] != zg711.EncodeAlawFrame(v) {
+			t.Fatalf("sample %d: table differs from zaf/g711", v)
+		}
 	}
 }
