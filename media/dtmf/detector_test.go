@@ -157,3 +157,15 @@ func TestDetector_NoiseRaisesNoDigit(t *testing.T) {
 		t.Fatalf("white noise detected as %q", got)
 	}
 }
+
+func TestDetector_LevelLimits(t *testing.T) {
+	// -26 dBm0 per tone (a weak PSTN line) is heard; -45 dBm0 is noise.
+	quiet := append(digitSamples(t, '0', 1130, 480), silence(400)...)
+	if got := detect(quiet); got != "0" {
+		t.Fatalf("-26 dBm0 digit detected as %q", got)
+	}
+	faint := append(digitSamples(t, '0', 128, 480), silence(400)...)
+	if got := detect(faint); got != "" {
+		t.Fatalf("-45 dBm0 digit detected as %q", got)
+	}
+}
