@@ -19,7 +19,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"callbox/media/g711"
@@ -44,8 +43,8 @@ type Config struct {
 	Duration time.Duration
 	// Sockets spreads the streams; default one per 200 streams.
 	Sockets int
-	// Late is how far behind its schedule a packet may arrive before it
-	// counts as late; default 40 ms.
+	// Late is the one-way delay over which a packet counts as late;
+	// default 40 ms.
 	Late time.Duration
 	// OnStart and OnEnd bracket the measured window (after priming,
 	// before the final drain), for sampling the relay's CPU.
@@ -59,10 +58,15 @@ type Result struct {
 	Sent, Received   uint64
 	Lost             int64
 	LossRatio        float64
-	Late             uint64
+	Late             uint64  // one-way delay (from the actual send) over Config.Late
 	LateRatio        float64
-	JitterMeanMs     float64
+	JitterMeanMs     float64 // RFC 3550, on RTP timestamps: what a phone sees
 	JitterMaxMs      float64
+	// RelayJitterMeanMs is the same smoothing applied to the one-way delay
+	// from the moment each packet was actually sent, so a pacing loop
+	// that fell behind on a busy machine does not count against the relay.
+	RelayJitterMeanMs float64
+	DelayMaxMs        float64 // worst one-way delay through the relay
 	SendBehindMaxMs  float64 // how far the pacing loop fell behind, at worst
 	Foreign          uint64  // datagrams that were not our streams
 	RelayedPerSecond float64
@@ -77,7 +81,6 @@ const (
 )
 
 type stream struct {
-	slot   int
 	sock   int
 	to     *net.UDPAddr
 	buf    [pktLen]byte
@@ -87,6 +90,11 @@ type stream struct {
 	late   uint64
 	mu     sync.Mutex
 	active bool
+	sentAt [64]int64 // Unix ns each recent packet left, by seq%64
+	rj     float64   // relay jitter, ns
+	lastD  int64
+	haveD  bool
+	maxD   int64
 }
 
 // Run sends the load and measures it. It returns when the run and a
@@ -142,7 +150,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if s%2 == 1 {
 			to = c.B
 		}
-		st := &stream{slot: s % slots, sock: s % cfg.Sockets, to: net.UDPAddrFromAddrPort(to)}
+		st := &stream{sock: s % cfg.Sockets, to: net.UDPAddrFromAddrPort(to)}
 		st.buf[0] = 0x80
 		binary.BigEndian.PutUint32(st.buf[8:], uint32(s+1))
 		st.recv.Reset(uint32(s + 1))
@@ -154,13 +162,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var wg sync.WaitGroup
 	foreign := make([]uint64, len(pcs))
 	stops := make([]chan time.Time, len(pcs))
-	var sched atomic.Int64 // when packet firstSeq of slot 0 was due, Unix ns
 	for i, pc := range pcs {
 		stops[i] = make(chan time.Time, 1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			foreign[i] = receive(pc, streams, start, cfg.Late, &sched, stops[i])
+			foreign[i] = receive(pc, streams, start, cfg.Late, stops[i])
 		}()
 	}
 	out := newSender(pcs)
@@ -180,7 +187,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.OnStart()
 	}
 	t0 := time.Now()
-	sched.Store(t0.UnixNano())
 	for _, st := range streams {
 		st.mu.Lock()
 		st.active = true
@@ -219,8 +225,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Calls, res.Streams = len(cfg.Calls), n
 	res.Seconds = elapsed.Seconds()
 	res.SendBehindMaxMs = float64(behind) / 1e6
-	var jsum float64
+	var jsum, rjsum float64
 	for _, st := range streams {
+		rjsum += st.rj / 1e6
+		res.DelayMaxMs = max(res.DelayMaxMs, float64(st.maxD)/1e6)
 		res.Sent += st.sent
 		res.Received += st.got
 		res.Late += st.late
@@ -232,6 +240,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.Foreign += f
 	}
 	res.JitterMeanMs = jsum / float64(n)
+	res.RelayJitterMeanMs = rjsum / float64(n)
 	res.Lost = int64(res.Sent) - int64(res.Received)
 	if res.Sent > 0 {
 		res.LossRatio = float64(max(res.Lost, 0)) / float64(res.Sent)
@@ -256,7 +265,11 @@ func (s *sender) round(group []*stream, k uint16, payload []byte) error {
 	for i := range s.msgs {
 		s.msgs[i] = s.msgs[i][:0]
 	}
+	now := time.Now().UnixNano()
 	for _, st := range group {
+		st.mu.Lock()
+		st.sentAt[k%64] = now
+		st.mu.Unlock()
 		binary.BigEndian.PutUint16(st.buf[2:], k)
 		binary.BigEndian.PutUint32(st.buf[4:], uint32(k)*160)
 		copy(st.buf[12:], payload)
@@ -279,7 +292,7 @@ func (s *sender) round(group []*stream, k uint16, payload []byte) error {
 
 // receive reads until the stop time arrives and passes, and returns the
 // number of foreign datagrams.
-func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, sched *atomic.Int64, stopAt <-chan time.Time) uint64 {
+func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, stopAt <-chan time.Time) uint64 {
 	msgs := make([]ipv4.Message, batchSize)
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
@@ -306,7 +319,6 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 		}
 		now = time.Now()
 		arrival := uint32(now.Sub(start) / 125000) // 8 kHz units
-		t0 := sched.Load()
 		for _, m := range msgs[:n] {
 			b := m.Buffers[0][:m.N]
 			if len(b) < 12 || b[0]>>6 != 2 {
@@ -324,10 +336,19 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 			if st.active && seq >= firstSeq {
 				st.got++
 				st.recv.Update(seq, binary.BigEndian.Uint32(b[4:8]), arrival, len(b))
-				due := t0 + int64(seq-firstSeq)*int64(frame) + int64(st.slot)*int64(time.Millisecond)
-				if now.UnixNano()-due > int64(late) {
+				d := now.UnixNano() - st.sentAt[seq%64]
+				if d > int64(late) {
 					st.late++
 				}
+				st.maxD = max(st.maxD, d)
+				if st.haveD {
+					dd := d - st.lastD
+					if dd < 0 {
+						dd = -dd
+					}
+					st.rj += (float64(dd) - st.rj) / 16
+				}
+				st.lastD, st.haveD = d, true
 			}
 			st.mu.Unlock()
 		}

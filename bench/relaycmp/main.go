@@ -107,8 +107,9 @@ func main() {
 			}
 			s.Round = r
 			rep.Samples = append(rep.Samples, s)
-			log.Printf("round %d %-14s %6.2f us/pkt  cpu %5.1f%%  loss %.4f%%  late %.4f%%  jitter %.2f ms",
-				r, name, s.USPerPacket, s.CPUPercent, 100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs)
+			log.Printf("round %d %-14s %6.2f us/pkt  cpu %5.1f%%  loss %.4f%%  late %.4f%%  jitter %.2f ms  relay jitter %.2f ms  max delay %.1f ms  pacing behind %.1f ms",
+				r, name, s.USPerPacket, s.CPUPercent, 100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs,
+				s.Load.RelayJitterMeanMs, s.Load.DelayMaxMs, s.Load.SendBehindMaxMs)
 			if b, ok := rep.Best[name]; !ok || s.USPerPacket < b.USPerPacket {
 				rep.Best[name] = s
 			}
@@ -131,12 +132,12 @@ func main() {
 		e.Encode(rep)
 		f.Close()
 	}
-	fmt.Println("| relay | µs CPU per relayed packet | ratio to bare | CPU % of a core | loss | late | jitter mean ms |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| relay | µs CPU per relayed packet | ratio to bare | CPU % of a core | loss | late | jitter mean ms | relay jitter ms |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, name := range strings.Split(*names, ",") {
 		s := rep.Best[name]
-		fmt.Printf("| %s | %.2f | %.2f | %.1f | %.4f%% | %.4f%% | %.2f |\n", name, s.USPerPacket, rep.RatioToBare[name],
-			s.CPUPercent, 100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs)
+		fmt.Printf("| %s | %.2f | %.2f | %.1f | %.4f%% | %.4f%% | %.2f | %.2f |\n", name, s.USPerPacket, rep.RatioToBare[name],
+			s.CPUPercent, 100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs, s.Load.RelayJitterMeanMs)
 	}
 }
 

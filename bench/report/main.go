@@ -46,6 +46,8 @@ type relayReport struct {
 			LossRatio    float64 `json:"LossRatio"`
 			LateRatio    float64 `json:"LateRatio"`
 			JitterMeanMs float64 `json:"JitterMeanMs"`
+			RelayJitter  float64 `json:"RelayJitterMeanMs"`
+			DelayMaxMs   float64 `json:"DelayMaxMs"`
 			Received     uint64  `json:"Received"`
 		} `json:"load"`
 	} `json:"best"`
@@ -138,16 +140,16 @@ func render(res Results, rr relayReport) []byte {
 	fmt.Fprintf(&b, "### Relay CPU per packet against the bare floor (latest run, `scripts/bench.sh %s`)\n\n", res.Mode)
 	fmt.Fprintf(&b, "%d calls (%d streams of 50 G.711 packets/s, %d packets/s relayed), %s per run, best of %d rounds.\n\n",
 		rr.Calls, 2*rr.Calls, 100*rr.Calls, rr.Duration, rr.Rounds)
-	b.WriteString("| date (UTC) | commit | nproc | CPU | relay | µs CPU / relayed packet | ratio to bare | CPU % of a core | loss | late (>40 ms) | jitter mean |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| date (UTC) | commit | nproc | CPU | relay | µs CPU / relayed packet | ratio to bare | CPU % of a core | loss | late (>40 ms) | jitter (RFC 3550) | relay jitter | max delay |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, name := range []string{"bare", "box", "box-1loop", "box-window1ms", "box-window2ms", "box-nobatch"} {
 		s, ok := rr.Best[name]
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %.2f | %.2f | %.1f | %.4f%% | %.4f%% | %.2f ms |\n",
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %.2f | %.2f | %.1f | %.4f%% | %.4f%% | %.2f ms | %.2f ms | %.1f ms |\n",
 			res.Date, res.Commit, res.Nproc, res.CPU, name, s.USPerPacket, rr.RatioToBare[name], s.CPUPercent,
-			100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs)
+			100*s.Load.LossRatio, 100*s.Load.LateRatio, s.Load.JitterMeanMs, s.Load.RelayJitter, s.Load.DelayMaxMs)
 	}
 	fmt.Fprintf(&b, "\n### Go benchmarks in media/ (same run)\n\n")
 	b.WriteString("| package | benchmark | ns/op | B/op | allocs/op |\n|---|---|---|---|---|\n")
