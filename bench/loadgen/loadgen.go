@@ -53,23 +53,23 @@ type Config struct {
 
 // Result is what came back.
 type Result struct {
-	Calls, Streams   int
-	Seconds          float64
-	Sent, Received   uint64
-	Lost             int64
-	LossRatio        float64
-	Late             uint64  // one-way delay (from the actual send) over Config.Late
-	LateRatio        float64
-	JitterMeanMs     float64 // RFC 3550, on RTP timestamps: what a phone sees
-	JitterMaxMs      float64
+	Calls, Streams int
+	Seconds        float64
+	Sent, Received uint64
+	Lost           int64
+	LossRatio      float64
+	Late           uint64 // one-way delay (from the actual send) over Config.Late
+	LateRatio      float64
+	JitterMeanMs   float64 // RFC 3550, on RTP timestamps: what a phone sees
+	JitterMaxMs    float64
 	// RelayJitterMeanMs is the same smoothing applied to the one-way delay
 	// from the moment each packet was actually sent, so a pacing loop
 	// that fell behind on a busy machine does not count against the relay.
 	RelayJitterMeanMs float64
 	DelayMaxMs        float64 // worst one-way delay through the relay
-	SendBehindMaxMs  float64 // how far the pacing loop fell behind, at worst
-	Foreign          uint64  // datagrams that were not our streams
-	RelayedPerSecond float64
+	SendBehindMaxMs   float64 // how far the pacing loop fell behind, at worst
+	Foreign           uint64  // datagrams that were not our streams
+	RelayedPerSecond  float64
 }
 
 const (
