@@ -20,8 +20,10 @@ CALLBOX_LDFLAGS = -s -w -X main.version=$(CALLBOX_VERSION)
 CALLBOX_GO_ENV = CGO_ENABLED=0
 
 # The download step vendors modules only for fetched sources; a local
-# source is vendored here, once host-go exists, from the module proxy.
-CALLBOX_GOPROXY ?= https://proxy.golang.org,direct
+# source is vendored here, once host-go exists, straight from the modules'
+# repositories as Buildroot's own Go downloads do (set CALLBOX_GOPROXY to
+# use a proxy or a local mirror instead).
+CALLBOX_GOPROXY ?= direct
 define CALLBOX_VENDOR_MODULES
 	cd $(@D) && $(HOST_GO_COMMON_ENV) GOFLAGS=-mod=mod GOPROXY=$(CALLBOX_GOPROXY) \
 		$(GO_BIN) mod vendor
