@@ -95,6 +95,7 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 		if !s.rxActive || h.ssrc != s.rxSSRC {
 			s.rxActive, s.rxSSRC = true, h.ssrc
 			s.recv.Reset(h.ssrc)
+			s.dtmfRx.Reset()
 			if s.jb != nil {
 				s.jb.Reset()
 			}
@@ -102,7 +103,9 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 		valid++
 		s.in.packets++
 		s.in.bytes += uint64(len(pkt))
-		if h.pt == p.codec.PayloadType {
+		if h.pt != p.codec.PayloadType {
+			s.onEvent(h.ts, pkt[h.start:h.end])
+		} else {
 			s.recv.Update(h.seq, h.ts, arrival, len(pkt))
 			if s.jb != nil {
 				if s.jb.Push(h.seq, h.ts, pkt[h.start:h.end]) != jitter.TooBig {

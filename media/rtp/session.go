@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"callbox/media"
+	"callbox/media/dtmf"
 	"callbox/media/g711"
 	"callbox/media/jitter"
 	"callbox/media/quality"
@@ -107,6 +108,8 @@ type Session struct {
 	rtcpPeer netip.AddrPort
 	jb       *jitter.Buffer // nil until someone reads the leg
 	notify   chan struct{}  // a packet entered jb
+	dtmfRx   dtmf.Receiver
+	digits   chan byte
 
 	// Send side: the peer's loop (relaying into us), writers and the
 	// RTCP timer.
@@ -154,6 +157,7 @@ func Open(ctx context.Context, ports *Ports, cfg Config) (*Session, error) {
 		engine:   ports.engine,
 		ssrc:     binary.BigEndian.Uint32(b[:]),
 		notify:   make(chan struct{}, 1),
+		digits:   make(chan byte, 32),
 		closed:   make(chan struct{}),
 		timedOut: make(chan struct{}),
 		peer:     cfg.Remote,
