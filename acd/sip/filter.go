@@ -32,21 +32,71 @@ func (s *Server) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, error
 	msg, err := s.parser.ParseSIP(data)
 	if err != nil {
 		if res := badRequest(data); res != nil {
-			s.mu.Lock()
-			pc := s.udp
-			s.mu.Unlock()
-			if pc != nil {
-				_, _ = pc.WriteTo(res, net.UDPAddrFromAddrPort(src))
-			}
+			s.writeUDP(res, src)
 		}
 		s.log.Debug("sip: unparsable datagram", "addr", src, "error", err)
 		return nil, nil
 	}
-	if req, ok := msg.(*sipmsg.Request); ok && s.guard.IsScanner(headerValue(req, "User-Agent")) {
+	req, ok := msg.(*sipmsg.Request)
+	if !ok {
+		return data, nil
+	}
+	if s.guard.IsScanner(headerValue(req, "User-Agent")) {
 		s.log.Debug("sip: scanner dropped", "addr", src)
 		return nil, nil
 	}
+	if badDisplayName(data) {
+		// sipgo reads these leniently; RFC 4475 §3.1.2.11 (baddn) wants
+		// them refused.
+		if res := badRequest(data); res != nil {
+			s.writeUDP(res, src)
+		}
+		return nil, nil
+	}
 	return data, nil
+}
+
+func (s *Server) writeUDP(b []byte, to netip.AddrPort) {
+	s.mu.Lock()
+	pc := s.udp
+	s.mu.Unlock()
+	if pc != nil {
+		_, _ = pc.WriteTo(b, net.UDPAddrFromAddrPort(to))
+	}
+}
+
+// badDisplayName reports whether a From or To header of the raw message
+// has a display name that is neither quoted nor made of tokens
+// (RFC 3261 §25.1: display-name = *(token LWS) / quoted-string).
+func badDisplayName(data []byte) bool {
+	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+	for _, l := range strings.Split(string(head), "\r\n")[1:] {
+		name, val, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "from", "f", "to", "t":
+		default:
+			continue
+		}
+		dn, _, ok := strings.Cut(val, "<")
+		dn = strings.TrimSpace(dn)
+		if !ok || dn == "" || strings.HasPrefix(dn, "\"") {
+			continue
+		}
+		for _, c := range []byte(dn) {
+			if c != ' ' && c != '\t' && !isTokenChar(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isTokenChar reports whether c may appear in a SIP token (RFC 3261 §25.1).
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-.!%*_+`'~", c) >= 0
 }
 
 func addrPortOf(a net.Addr) netip.AddrPort {
@@ -81,7 +131,7 @@ func badRequest(data []byte) []byte {
 	code, reason := "400", "Bad Request"
 	if f := strings.Fields(start); len(f) == 3 {
 		scheme, _, ok := strings.Cut(f[1], ":")
-		if ok {
+		if ok && isScheme(scheme) {
 			switch strings.ToLower(scheme) {
 			case "sip", "sips", "tel":
 			default:
@@ -128,6 +178,20 @@ func badRequest(data []byte) []byte {
 	b.WriteString("From: " + from + "\r\nTo: " + to + "\r\nCall-ID: " + cid + "\r\nCSeq: " + cseq +
 		"\r\nContent-Length: 0\r\n\r\n")
 	return []byte(b.String())
+}
+
+// isScheme reports whether s has URI scheme syntax (RFC 3986 §3.1).
+func isScheme(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func first(cur, v string) string {

@@ -59,12 +59,6 @@ func (s *Server) register(req *sipmsg.Request, tx sipmsg.ServerTransaction, src 
 			s.respond(tx, req, 400, "Contact must be a SIP URI")
 			return
 		}
-		if len(c.Address.Headers) > 0 {
-			// RFC 4475 §3.1.2.19 (regbadct): a Contact URI with
-			// headers is refused rather than stored half-understood.
-			s.respond(tx, req, 400, "Contact URI with headers")
-			return
-		}
 		exp := defExp
 		if v, ok := c.Params.Get("expires"); ok {
 			d, err := parseExpires(v)

@@ -80,6 +80,7 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 // respond answers req with code and extra headers.
 func (s *Server) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int, reason string, hdrs ...sipmsg.Header) {
 	res := sipmsg.NewResponseFromRequest(req, code, reason, nil)
+	res.SipVersion = "SIP/2.0" // even to a SIP/7.0 request (RFC 4475 badvers)
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
