@@ -44,10 +44,10 @@ func newSimBoard(t *testing.T, clock *fakeClock) (*Board, *SimChip) {
 func TestPattern_ActiveFollowsStepsAndHolds(t *testing.T) {
 	ms := time.Millisecond
 	cases := []struct {
-		p       Pattern
-		at      time.Duration
-		lit     bool
-		holdsMS time.Duration
+		p     Pattern
+		at    time.Duration
+		lit   bool
+		holds time.Duration
 	}{
 		{On, 0, true, 0},
 		{On, time.Hour, true, 0},
@@ -65,8 +65,8 @@ func TestPattern_ActiveFollowsStepsAndHolds(t *testing.T) {
 	}
 	for _, c := range cases {
 		lit, holds := c.p.Active(c.at)
-		if lit != c.lit || holds != c.holdsMS {
-			t.Errorf("%s at %v: got lit=%v holds=%v, want %v %v", c.p.Name, c.at, lit, holds, c.lit, c.holdsMS)
+		if lit != c.lit || holds != c.holds {
+			t.Errorf("%s at %v: got lit=%v holds=%v, want %v %v", c.p.Name, c.at, lit, holds, c.lit, c.holds)
 		}
 	}
 }

@@ -57,11 +57,10 @@ var errQuit = errors.New("quit")
 
 // session is one conversation; its language can change mid-way.
 type session struct {
-	sh        *Shell
-	lang      i18n.Lang
-	w         io.Writer
-	in        *bufio.Scanner
-	confirmed bool
+	sh   *Shell
+	lang i18n.Lang
+	w    io.Writer
+	in   *bufio.Scanner
 }
 
 // Serve runs one session until the technician quits or ctx is done (the
