@@ -271,3 +271,41 @@ func trimLog(log *bolt.Bucket, seq, limit uint64) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// PutAll validates and stores records of any kinds in one transaction:
+// all of them or, on the first invalid one, none (demo seeding, imports).
+// Each gets its own change with consecutive sequence numbers.
+func PutAll(s *Store, rs ...Record) ([]Change, error) {
+	if s.opts.readOnly {
+		return nil, fmt.Errorf("%w: put %d records", ErrReadOnly, len(rs))
+	}
+	var changes []Change
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		changes = changes[:0]
+		for _, r := range rs {
+			if err := checkKey(r.Kind(), r.Key()); err != nil {
+				return err
+			}
+			if err := r.Validate(); err != nil {
+				return err
+			}
+			enc, err := encode(r)
+			if err != nil {
+				return err
+			}
+			c, err := s.apply(tx, r.Kind(), r.Key(), OpPut, enc, modeAny)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	for _, c := range changes {
+		s.committed(c)
+	}
+	return changes, nil
+}

@@ -21,6 +21,13 @@
 //	}
 //	ext, err := store.Get[store.Extension](s, "201") // ErrNotFound
 //	exts, err := store.List[store.Extension](s)      // in key order
+//	_, err = store.Update(s, "m1", func(m *store.Message) error { m.Attempts++; return nil })
+//
+// Create refuses a taken key (ErrExists), Update is read-modify-write in
+// one transaction, PutAll stores several records all or nothing, ListFunc
+// streams a key prefix, and Lookup/Export read a record whose kind is only
+// known at run time (a change from the feed). NewID makes time-ordered
+// keys for CDRs, contacts, messages and recordings.
 //
 // Records are stored as JSON inside an envelope that names the kind and the
 // record version ({"kind":"users","v":1,"data":{...}}); a reader refuses a
@@ -40,26 +47,48 @@
 //   - Open never modifies a file it refuses: a corrupt or foreign file
 //     (ErrCorrupt) or one from newer firmware (ErrNewerSchema) is
 //     inspected read-only first. A truncated file is caught by reading the
-//     bbolt meta pages before bbolt maps the file.
+//     bbolt meta pages before bbolt maps the file. Open trusts the pages
+//     of a file whose header is sound (the box wrote it); WithVerify walks
+//     every page first.
+//   - Check and Restore never hand an unchecked file to bbolt, which
+//     follows page numbers and offsets blindly: they first walk the page
+//     tree with plain reads (pages inside the file, each used once, keys
+//     and values inside their pages). Damage is reported, not a crash.
 //   - Migrations from older schemas run at Open, in order, in one
 //     transaction: a crash mid-migration leaves the old file.
 //   - Restore validates an image fully in a temporary file before an
 //     atomic rename; a bad image leaves the current file untouched.
-//   - Check reports problems without writing.
+//   - Check reports problems without writing: bbolt's page check, the
+//     schema, the change log, and every record decoding and validating.
 //
 // # Change feed
 //
 // Every committed write gets the next sequence number inside its own
-// transaction and a log entry (Change: seq, kind, key, op, time). The last
-// DefaultFeedLimit entries are kept in the file, so a subscriber — the web
+// transaction and a log entry (Change: seq, kind, key, op, time), so the
+// numbers are gap-free and in commit order, and survive restarts; a
+// refused write takes no number. The last DefaultFeedLimit entries
+// (WithFeedLimit) are kept in the file, so a subscriber — the web
 // UI, a service that reloads its configuration, the standby box — can
 // resume after the last seq it handled, even across restarts.
 //
 // Subscribe(ctx, after) delivers every change after seq in order, first
-// from the log, then live. Writers never wait for subscribers: each
-// subscriber reads the log at its own pace. One that falls behind by more
+// from the log, then live. Writers never wait for subscribers: a commit
+// only wakes them (a non-blocking send), and each subscriber's goroutine
+// reads the log at its own pace into a channel buffered for 64 changes.
+// A change names the record; read it with Get or Lookup, which return the
+// latest value (a subscriber that is behind may see a later value than
+// the change it is handling; the later change follows). One that falls behind by more
 // than the log holds is dropped: its channel closes while its ctx is still
 // alive. It then resubscribes from its last seq, or, when that is older
 // than OldestSeq()-1, reloads the records it mirrors and resubscribes from
-// Seq().
+// Seq(). A subscription asking for a seq beyond Seq() (a store restored
+// from an older backup) is closed the same way. Close ends every
+// subscription and waits for its goroutine.
+//
+// # Schema
+//
+// meta/schema holds the layout version (SchemaVersion). Open runs the
+// migrations from the file's version to the current one in order, in one
+// transaction; testdata/v1.db is a schema 1 file the tests migrate.
+// Records keep their own envelope version for changes of one kind.
 package store

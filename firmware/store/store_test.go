@@ -104,3 +104,73 @@ func TestSubscribe_ReplaysThenDeliversLive(t *testing.T) {
 		t.Fatal("channel still open after cancel")
 	}
 }
+
+func TestLookupAndExport_ReadByKindKnownAtRunTime(t *testing.T) {
+	s := openTemp(t)
+	ch, err := Put(s, goodExtension("201"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Lookup(ch.Kind, ch.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := r.(Extension); !ok || e.Number != "201" {
+		t.Fatalf("Lookup = %#v", r)
+	}
+	raw, err := s.Export(KindExtension, "201")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := DecodeRecord(KindExtension, raw); err != nil || back.Key() != "201" {
+		t.Fatalf("DecodeRecord(Export) = %v, %v", back, err)
+	}
+	if _, err := s.Lookup(KindExtension, "999"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	if _, err := s.Export("nope", "1"); err == nil {
+		t.Fatal("unknown kind accepted")
+	}
+}
+
+func TestNewID_SortsByTimeAndIsAValidKey(t *testing.T) {
+	a := NewID(time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC))
+	b := NewID(time.Date(2026, 11, 27, 5, 0, 0, 1000, time.UTC))
+	if !(a < b) || !isName(a) || !isName(b) {
+		t.Fatalf("%q %q", a, b)
+	}
+	x, y := NewID(time.Unix(0, 0)), NewID(time.Unix(0, 0))
+	if x == y {
+		t.Fatal("two IDs for one instant are equal")
+	}
+}
+
+func TestStore_WritesAfterCloseReturnErrClosed(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Put(s, goodExtension("201")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Put: %v", err)
+	}
+	if _, err := Get[Extension](s, "201"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Get: %v", err)
+	}
+}
+
+func TestPutAll_StoresAllOrNothing(t *testing.T) {
+	s := openTemp(t)
+	chs, err := PutAll(s, goodExtension("201"), Skill{Name: "billing"})
+	if err != nil || len(chs) != 2 || chs[1].Seq != 2 || chs[1].Kind != KindSkill {
+		t.Fatalf("PutAll = %+v, %v", chs, err)
+	}
+	_, err = PutAll(s, goodExtension("202"), Skill{Name: "bad name"})
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("want *ValidationError, got %v", err)
+	}
+	if _, err := Get[Extension](s, "202"); !errors.Is(err, ErrNotFound) || s.Seq() != 2 {
+		t.Fatalf("part of a refused batch was stored (seq %d)", s.Seq())
+	}
+}
