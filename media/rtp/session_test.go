@@ -415,3 +415,40 @@ func TestRTCP_SenderReportSentAndReceiverReportParsed(t *testing.T) {
 		t.Fatalf("MOS %.2f for a clean leg", st.MOS)
 	}
 }
+
+// frameSink is an endpoint that is not an RTP session (a mixer, a line
+// card): relaying to it goes through decoded frames.
+type frameSink struct {
+	frames chan media.Frame
+}
+
+func (f *frameSink) Reader() media.FrameReader { return nil }
+func (f *frameSink) Writer() media.FrameWriter {
+	return media.FrameWriterFunc(func(fr *media.Frame) error { f.frames <- *fr; return nil })
+}
+func (f *frameSink) RelayTo(media.Endpoint) func() { return func() {} }
+
+func TestRelayTo_OtherEndpointGetsDecodedFrames(t *testing.T) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33800, 33899)
+	pa := newPhone(t)
+	a := open(t, p, Config{Remote: pa.addr(), Timeout: -1})
+	sink := &frameSink{frames: make(chan media.Frame, 100)}
+	stop := a.RelayTo(sink)
+	tone := audiotest.Sine(2100, 8000, 40*160) // a fax CED tone
+	pay := make([]byte, 160)
+	var got []int16
+	for off := 0; off < len(tone); off += 160 {
+		g711.EncodeUlaw(pay, tone[off:off+160])
+		pa.send(a.LocalAddr(), 0, pay)
+		if off >= 4*160 { // past the jitter buffer's depth, a frame per packet
+			f := <-sink.frames
+			got = append(got, f[:]...)
+		}
+	}
+	stop()
+	stop()
+	if fr := audiotest.Dominant(got, 300, 3400); fr < 2095 || fr > 2105 {
+		t.Fatalf("endpoint heard %v Hz, want 2100", fr)
+	}
+}
