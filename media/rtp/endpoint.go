@@ -30,6 +30,8 @@ type frameReader struct {
 	s   *Session
 	pcm [media.FrameSamples * 4]int16
 	n   int
+	law g711.Law
+	dec g711.Decoder
 }
 
 // ReadFrame blocks until a frame is decoded, the session closes
@@ -51,11 +53,12 @@ func (r *frameReader) read(f *media.Frame, stop <-chan struct{}) error {
 		payload, _, st := s.jb.Pop()
 		switch st {
 		case jitter.Ready:
-			dec := g711.Decoder{}
-			if d, err := g711.NewDecoder(lawCodec(law)); err == nil {
-				dec = d
+			if law != r.law {
+				// Decoders exist for both laws, so this cannot fail.
+				r.dec, _ = g711.NewDecoder(lawCodec(law))
+				r.law = law
 			}
-			r.n += dec.Decode(r.pcm[r.n:], payload)
+			r.n += r.dec.Decode(r.pcm[r.n:], payload)
 		case jitter.Lost:
 			// Conceal one 20 ms packet with silence.
 			k := min(media.FrameSamples, len(r.pcm)-r.n)

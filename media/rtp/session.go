@@ -107,7 +107,8 @@ type Session struct {
 	rtt      time.Duration
 	rtcpPeer netip.AddrPort
 	jb       *jitter.Buffer // nil until someone reads the leg
-	notify   chan struct{}  // a packet entered jb
+	reader   *frameReader
+	notify   chan struct{} // a packet entered jb
 	dtmfRx   dtmf.Receiver
 	digits   chan byte
 
@@ -134,7 +135,6 @@ type Session struct {
 	timedOut  chan struct{}
 	closeOnce sync.Once
 	toOnce    sync.Once
-	reader    *frameReader
 }
 
 type counters struct {
@@ -181,7 +181,7 @@ func Open(ctx context.Context, ports *Ports, cfg Config) (*Session, error) {
 	s.lastRTCP = now
 	s.timer = cfg.Clock.AfterFunc(s.tickEvery(), s.tick)
 	s.timerMu.Unlock()
-	_ = ctx
+	s.log.DebugContext(ctx, "rtp session open", slog.String("codec", cfg.Codec.Name), slog.Any("remote", cfg.Remote))
 	return s, nil
 }
 
@@ -212,8 +212,8 @@ func (s *Session) Peer() netip.AddrPort {
 }
 
 // SetDirection applies a renegotiated direction: without send, nothing
-// goes toward the peer (it is held); without receive, its media is
-// ignored and the timeout is suspended.
+// goes toward the peer (it is held); without receive, the no-media
+// timeout is suspended (a peer that sends anyway is still heard).
 func (s *Session) SetDirection(d media.Direction) {
 	s.txMu.Lock()
 	s.dir = d
