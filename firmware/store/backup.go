@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +102,14 @@ func validateImage(tmp string) error {
 	if err := walkFile(tmp); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
+	// bbolt's page check before a migration writes to the image: a write
+	// to a damaged tree can panic inside bbolt.
+	if probs, err := filePages(tmp); err != nil || len(probs) > 0 {
+		if err == nil {
+			err = errors.New(probs[0].String())
+		}
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
 	l, err := inspectFile(tmp, time.Second)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
@@ -111,12 +120,8 @@ func validateImage(tmp string) error {
 	case l.version > SchemaVersion:
 		return fmt.Errorf("%w: %w: image schema %d, this firmware knows up to %d", ErrBadBackup, ErrNewerSchema, l.version, SchemaVersion)
 	case !l.ready():
-		s, err := Open(tmp)
-		if err != nil {
+		if err := migrateFile(tmp); err != nil {
 			return fmt.Errorf("%w: migrating the image: %v", ErrBadBackup, err)
-		}
-		if err := s.Close(); err != nil {
-			return fmt.Errorf("store: restore: %w", err)
 		}
 	}
 	probs, err := Check(tmp)
@@ -135,6 +140,42 @@ func validateImage(tmp string) error {
 		return fmt.Errorf("%w: %s", ErrBadBackup, strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// filePages runs checkPages on the file at path, read-only.
+func filePages(path string) ([]Problem, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, mapOpenErr(path, err)
+	}
+	defer db.Close()
+	var probs []Problem
+	err = db.View(func(tx *bolt.Tx) error {
+		probs = checkPages(tx)
+		return nil
+	})
+	return probs, err
+}
+
+// migrateFile brings the image at path to SchemaVersion. A panic inside
+// bbolt (a damage no check caught) is turned into an error; the image is
+// a temporary file and is thrown away.
+func migrateFile(path string) (err error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return mapOpenErr(path, err)
+	}
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if !walkSafely(func() {
+		err = db.Update(func(tx *bolt.Tx) error { return migrate(tx, inspect(tx), slog.Default()) })
+	}) {
+		return errors.New("the image is damaged")
+	}
+	return err
 }
 
 // checkNotOpen returns ErrLocked when a process (this one included) has

@@ -84,31 +84,69 @@ func (s *Store) Check() ([]Problem, error) {
 	return checkTx(tx), nil
 }
 
-// checkTx runs every check within tx. A damaged page can make bbolt panic
-// or fault while walking it; both are caught and reported, so a corrupt
-// file is reported instead of crashing the checker.
-func checkTx(tx *bolt.Tx) (probs []Problem) {
-	report := func(kind Kind, key string, format string, args ...any) bool {
-		if len(probs) >= maxProblems {
-			return false
-		}
-		probs = append(probs, Problem{Kind: kind, Key: key, Msg: fmt.Sprintf(format, args...)})
-		return true
-	}
-	ok := walkSafely(func() { checkRecords(tx, report) })
-	if !ok {
-		report("", "", "file structure is damaged: reading its pages failed")
+// checkTx runs every check within tx: pages first, records only when the
+// pages are sound.
+func checkTx(tx *bolt.Tx) []Problem {
+	probs := checkPages(tx)
+	if len(probs) > 0 {
 		return probs
 	}
-	// bbolt's own page check runs in a goroutine of its own, where a panic
-	// could not be caught; it only runs once our walk has read every
-	// reachable page without fault.
-	// Read the channel to its end even past maxProblems, so that bbolt's
-	// goroutine finishes.
+	report, collected := collector()
+	if !walkSafely(func() { checkRecords(tx, report) }) {
+		report("", "", "file structure is damaged: reading its records failed")
+	}
+	return *collected
+}
+
+// collector returns a reporter and the list it fills, bounded by
+// maxProblems.
+func collector() (reporter, *[]Problem) {
+	probs := &[]Problem{}
+	return func(kind Kind, key string, format string, args ...any) bool {
+		if len(*probs) >= maxProblems {
+			return false
+		}
+		*probs = append(*probs, Problem{Kind: kind, Key: key, Msg: fmt.Sprintf(format, args...)})
+		return true
+	}, probs
+}
+
+// checkPages reads every bucket, key and value (a damaged page makes bbolt
+// panic or fault, which is caught and reported), then runs bbolt's own
+// page check: free list, page references, key order.
+func checkPages(tx *bolt.Tx) []Problem {
+	report, probs := collector()
+	if !walkSafely(func() { touchAll(tx) }) {
+		report("", "", "file structure is damaged: reading its pages failed")
+		return *probs
+	}
+	// bbolt's check runs in a goroutine of its own, where a panic could
+	// not be caught; it runs only once touchAll has read every reachable
+	// page without fault. The channel is read to its end even past
+	// maxProblems, so that the goroutine finishes.
 	for err := range tx.Check() {
 		report("", "", "bbolt: %v", err)
 	}
-	return probs
+	return *probs
+}
+
+// touchAll visits every bucket, key and value.
+func touchAll(tx *bolt.Tx) {
+	var visit func(b *bolt.Bucket, depth int)
+	visit = func(b *bolt.Bucket, depth int) {
+		_ = b.ForEach(func(k, v []byte) error {
+			if v == nil && depth < maxTreeDepth {
+				if child := b.Bucket(k); child != nil {
+					visit(child, depth+1)
+				}
+			}
+			return nil
+		})
+	}
+	_ = tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+		visit(b, 1)
+		return nil
+	})
 }
 
 // walkSafely runs fn, turning a panic or memory fault into false.
