@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Appliance, error) {
 	a := &Appliance{cfg: cfg, now: cfg.Now, logFile: logFile}
 	a.log = newLogger(cfg.LogLevel, cfg.Stderr, logFile)
 	if err := a.build(ctx); err != nil {
-		a.close()
+		a.close(true)
 		return nil, err
 	}
 	return a, nil
@@ -192,18 +192,19 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.log.Info("callbox stopping", "reason", context.Cause(ctx))
 	err := a.sup.stop(StopTimeout - stopMargin)
 	if err != nil {
-		// A stuck service may still use the store; the process exit
-		// releases the file lock, and bbolt's file stays consistent.
+		// A stuck service may still use the store, so it stays open; the
+		// process exit releases its lock, and bbolt's file stays
+		// consistent whatever was in flight.
 		a.log.Error("stop", "err", err)
-		a.logFile.Close()
-		return err
 	}
-	a.close()
-	return nil
+	a.close(err == nil)
+	return err
 }
 
-// close releases what New opened, in reverse order.
-func (a *Appliance) close() {
+// close releases what New opened, in reverse order: the front panel goes
+// dark and the bypass relay drops (the PSTN lines fall through to the
+// bypass phone), then the store and the log close.
+func (a *Appliance) close(closeStore bool) {
 	if a.board != nil {
 		if led, err := a.board.LED("status"); err == nil {
 			led.Set(gpio.Off)
@@ -215,12 +216,17 @@ func (a *Appliance) close() {
 			a.log.Warn("gpio close", "err", err)
 		}
 	}
-	if a.store != nil {
+	if a.store != nil && closeStore {
 		if err := a.store.Close(); err != nil {
 			a.log.Error("store close", "err", err)
 		}
 	}
-	a.log.Info("callbox stopped")
+	a.mu.Lock()
+	started := !a.startedAt.IsZero()
+	a.mu.Unlock()
+	if started {
+		a.log.Info("callbox stopped")
+	}
 	a.logFile.Close()
 }
 

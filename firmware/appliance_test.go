@@ -170,7 +170,7 @@ func TestAppliance_DemoSeedsOnlyAnEmptyStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		counts := a.Status().Store.Counts
-		a.close()
+		a.close(true)
 		if printed := strings.Contains(out.String(), "one-time password"); printed != wantPrinted {
 			t.Fatalf("run %d: printed=%v: %q", i, printed, out.String())
 		}
@@ -231,7 +231,7 @@ func TestBackupRestore_OfflineRoundTripAndTruncatedRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.close()
+	a.close(true)
 	bak := filepath.Join(t.TempDir(), "site.bak")
 	n, live, err := Backup(dir, bak)
 	if err != nil || live || n == 0 {
@@ -313,7 +313,7 @@ func TestAppliance_FirstStartWithoutDemoStillHasNoOpenAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := a.Status().Store.Counts
-	a.close()
+	a.close(true)
 	if !strings.Contains(out.String(), "one-time password of user admin") || counts["users"] != 1 || counts["extensions"] != 0 {
 		t.Fatalf("first start: %q %v", out.String(), counts)
 	}
@@ -322,7 +322,7 @@ func TestAppliance_FirstStartWithoutDemoStillHasNoOpenAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.close()
+	a.close(true)
 	if out.Len() != 0 {
 		t.Fatalf("second start printed %q", out.String())
 	}

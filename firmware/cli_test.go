@@ -72,7 +72,7 @@ func TestMain_CheckConsoleAndRestoreOnAStoppedBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.close()
+	a.close(true)
 	if code, out, _ := runMain(t, "", "check", "--data", dir); code != 0 || !strings.Contains(out, "no problems") {
 		t.Fatalf("check: %d %q", code, out)
 	}
