@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,24 @@ func needBinary(t *testing.T) {
 		t.Fatal("the callbox binary could not be built")
 	}
 	t.Skip("the callbox binary could not be built")
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freePort(t *testing.T) int {
@@ -98,7 +117,7 @@ func TestCallbox_ServesSetupPageAndStopsOnSIGTERM(t *testing.T) {
 	needBinary(t)
 	data := shortDir(t)
 	web := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr lockedBuffer
 	cmd := exec.Command(binary, "run", "--demo", "--data", data, "--http", web, "--sip", "127.0.0.1:"+strconv.Itoa(freePort(t)))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
