@@ -26,12 +26,11 @@ type Response struct {
 
 // Default timeouts.
 const (
-	DefaultTimeout   = 5 * time.Second
-	defaultHealth    = 30 * time.Second
-	maxDataBytes     = 32 << 20 // one fax page is well under 1 MiB
-	urcBuffer        = 64
-	writeChunk       = 512
-	resetSettleDelay = 200 * time.Millisecond
+	DefaultTimeout = 5 * time.Second
+	defaultHealth  = 30 * time.Second
+	maxDataBytes   = 32 << 20 // one fax page is well under 1 MiB
+	urcBuffer      = 64
+	writeChunk     = 512
 )
 
 // URCReinit is a synthetic unsolicited code the driver emits after it has

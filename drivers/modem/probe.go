@@ -17,7 +17,7 @@ func (m *Modem) run(ctx context.Context, cmd string, timeout time.Duration) (Res
 // optional commands are ignored (not every modem has SMS or fax); a timeout
 // is returned so that recovery starts.
 func (m *Modem) initialise(ctx context.Context) error {
-	for _, c := range append([]string{"ATE0", "AT+CMEE=1"}, m.cfg.init...) {
+	for _, c := range append([]string{"ATE0", "ATV1", "AT+CMEE=1"}, m.cfg.init...) {
 		if _, err := m.run(ctx, c, m.cfg.timeout); err != nil {
 			if isTimeout(err) || ctx.Err() != nil {
 				return err

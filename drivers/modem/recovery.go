@@ -13,6 +13,7 @@ const (
 	resetTimeout     = 5 * time.Second
 	powerCycleTries  = 3
 	powerCycleSettle = 2 * time.Second
+	drainQuiet       = 150 * time.Millisecond
 )
 
 func isTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
@@ -59,9 +60,35 @@ func (m *Modem) recover(ctx context.Context) {
 // ping sends cmd after breaking out of a possible SMS prompt, and reports
 // whether the modem answered at all.
 func (m *Modem) ping(ctx context.Context, cmd string, timeout time.Duration) bool {
-	_, _ = m.port.Write([]byte{esc, cr})
+	_, _ = m.port.Write([]byte{esc})
+	m.drain(ctx)
 	_, err := m.run(ctx, cmd, min(timeout, m.cfg.timeout*2))
-	return err == nil || errors.Is(err, ErrCommand)
+	if err != nil && !errors.Is(err, ErrCommand) {
+		return false
+	}
+	// A late answer to an earlier command may still be on its way; let it
+	// arrive and be dropped so it is not taken for the next reply.
+	m.drain(ctx)
+	return true
+}
+
+// drain reads and drops replies until the line has been quiet for a while;
+// unsolicited codes are still passed on.
+func (m *Modem) drain(ctx context.Context) {
+	quiet := time.NewTimer(drainQuiet)
+	defer quiet.Stop()
+	for {
+		select {
+		case b := <-m.rd:
+			m.fr.push(b)
+			m.idleLines()
+			quiet.Reset(drainQuiet)
+		case <-quiet.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (m *Modem) cyclePower(ctx context.Context) bool {

@@ -115,15 +115,17 @@ const (
 	FinalNoAnswer
 )
 
-// ParseFinal classifies one response line. For error results it also
+// ParseFinal classifies one response line. The driver runs modems in
+// verbose mode (ATV1), so the numeric codes "0" and "4" are not results:
+// "0" is also what AT+FCLASS=? answers on a data-only modem. For error results it also
 // returns the CommandError (without Command set).
 func ParseFinal(line string) (Final, *CommandError) {
 	switch {
-	case line == "OK" || line == "0":
+	case line == "OK":
 		return FinalOK, nil
 	case line == "CONNECT" || strings.HasPrefix(line, "CONNECT "):
 		return FinalConnect, nil
-	case line == "ERROR" || line == "4":
+	case line == "ERROR":
 		return FinalError, &CommandError{Class: PlainError, Code: -1}
 	case line == "NO CARRIER":
 		return FinalNoCarrier, nil
