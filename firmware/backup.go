@@ -31,11 +31,15 @@ func Backup(dataDir, out string) (n int64, live bool, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if c, dialErr := console.Dial(ConsoleSocket(dataDir)); dialErr == nil {
+	c, dialErr := console.Dial(ConsoleSocket(dataDir))
+	switch {
+	case dialErr == nil:
 		live = true
 		n, err = console.FetchBackup(c, tmp)
-	} else {
+	case errors.Is(dialErr, console.ErrNotRunning):
 		n, err = offlineBackup(dataDir, tmp)
+	default:
+		err = dialErr
 	}
 	if err != nil {
 		return 0, live, fmt.Errorf("backup: %w", err)
@@ -75,9 +79,13 @@ func offlineBackup(dataDir string, w io.Writer) (int64, error) {
 // Restore replaces the store in dataDir with the backup in file, after the
 // store package has validated it completely. It refuses while the box runs.
 func Restore(dataDir, in string) error {
-	if c, err := console.Dial(ConsoleSocket(dataDir)); err == nil {
+	c, err := console.Dial(ConsoleSocket(dataDir))
+	if err == nil {
 		c.Close()
 		return ErrRunning
+	}
+	if !errors.Is(err, console.ErrNotRunning) {
+		return fmt.Errorf("restore: %w", err)
 	}
 	f, err := os.Open(in)
 	if err != nil {

@@ -206,11 +206,15 @@ func (c *cli) console(args []string) int {
 	if code := c.parse(fs, args); code >= 0 {
 		return code
 	}
-	if conn, err := console.Dial(ConsoleSocket(data)); err == nil {
+	conn, err := console.Dial(ConsoleSocket(data))
+	if err == nil {
 		if err := console.Attach(conn, c.stdin, c.stdout); err != nil {
 			return c.fail(ExitError, err.Error())
 		}
 		return ExitOK
+	}
+	if !errors.Is(err, console.ErrNotRunning) {
+		return c.fail(ExitError, err.Error())
 	}
 	// The box is down: work on the store directly.
 	path := StorePath(data)

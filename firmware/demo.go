@@ -94,7 +94,7 @@ func ensureAdmin(ctx context.Context, s *store.Store, now func() time.Time, log 
 	if err != nil {
 		return err
 	}
-	log.InfoContext(ctx, "no administrator: created one with a one-time password (printed on the console)", "user", user)
+	log.InfoContext(ctx, "administrator created with a one-time password, printed on the console", "user", user)
 	_, err = fmt.Fprintln(out, i18n.T(lang, "firmware.admin.created", user, pw))
 	return err
 }

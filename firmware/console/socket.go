@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -112,12 +113,16 @@ func (s *SocketServer) clearStale() error {
 	return nil
 }
 
-// Dial connects to the console socket at path; ErrNotRunning when nothing
-// answers.
+// Dial connects to the console socket at path. It returns an error
+// wrapping ErrNotRunning when there is no socket or nothing answers on it;
+// other errors (no permission to open it) mean a box may well be running.
 func Dial(path string) (*net.UnixConn, error) {
 	c, err := net.DialTimeout("unix", path, dialTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("%w (%s: %w)", ErrNotRunning, path, err)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("%w (%s: %w)", ErrNotRunning, path, err)
+		}
+		return nil, fmt.Errorf("console: %w", err)
 	}
 	return c.(*net.UnixConn), nil
 }
