@@ -202,11 +202,11 @@ func checkNotOpen(path string) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("store: restore: %w", err)
+		return fmt.Errorf("store: sync %s: %w", dir, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("store: restore: sync %s: %w", dir, err)
+		return fmt.Errorf("store: sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -341,7 +341,9 @@ func (m Message) Validate() error {
 		f.add("line", codeName, 64)
 	}
 	f.text("text", m.Text, m.Channel == ChannelSMS && m.Direction == DirectionOut, MaxSMSText)
-	f.relPath("path", m.Path, m.Channel == ChannelFax && m.State != StateQueued && m.State != StateFailed)
+	// A fax always has its image, except one whose reception broke off
+	// before the first page.
+	f.relPath("path", m.Path, m.Channel == ChannelFax && !(m.Direction == DirectionIn && m.Partial && m.Pages == 0))
 	f.intRange("pages", m.Pages, 0, 10000)
 	oneOf(&f, "state", m.State, true, StateQueued, StateSending, StateSent, StateDelivered, StateFailed, StateReceived)
 	if m.State != "" {

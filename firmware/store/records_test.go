@@ -107,6 +107,7 @@ func TestRecords_InvalidFieldsAreNamedWithTheirCode(t *testing.T) {
 		{Message{ID: "m", Channel: ChannelCall, Direction: DirectionIn, Number: "+8613800138000", State: StateSent, CreatedAt: t0}, map[string]string{"channel": codeOneOf, "state": codeStateDirection}},
 		{Message{ID: "m", Channel: ChannelSMS, Direction: DirectionOut, Number: "+8613800138000", State: StateReceived, Attempts: -1}, map[string]string{"text": codeRequired, "state": codeStateDirection, "attempts": codeRange, "createdAt": codeRequired}},
 		{Message{ID: "m", Channel: ChannelFax, Direction: DirectionIn, Number: "+8613800138000", State: StateReceived, CreatedAt: t0}, map[string]string{"path": codeRequired}},
+		{Message{ID: "m", Channel: ChannelFax, Direction: DirectionOut, Number: "+8613800138000", State: StateQueued, CreatedAt: t0}, map[string]string{"path": codeRequired}},
 	}
 	for _, tc := range cases {
 		err := tc.r.Validate()
@@ -139,6 +140,13 @@ func TestRecords_InvalidFieldsAreNamedWithTheirCode(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestMessage_FaxCutOffBeforeFirstPageNeedsNoPath(t *testing.T) {
+	m := Message{ID: "m", Channel: ChannelFax, Direction: DirectionIn, Number: "+8613800138000", State: StateReceived, Partial: true, CreatedAt: t0}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -142,6 +142,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
+		if !exists {
+			if err := createFresh(path, o); err != nil {
+				return nil, err
+			}
+		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.lockTimeout, ReadOnly: o.readOnly})
 	if err != nil {
@@ -153,6 +158,37 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createFresh makes a new, empty store at path atomically: it is built
+// under a temporary name, synced and renamed, so a crash while the box
+// creates its store never leaves a half-written file at path (bbolt
+// writes its first pages with no way to recover a torn write).
+func createFresh(path string, o options) (err error) {
+	tmp := path + ".new"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: o.lockTimeout})
+	if err != nil {
+		return mapOpenErr(tmp, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	err = db.Update(func(tx *bolt.Tx) error { return migrate(tx, layout{empty: true}, o.log) })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 // mapOpenErr turns bbolt's open errors into the store's named errors.
@@ -212,15 +248,12 @@ func (s *Store) Close() error {
 // Path returns the file's path.
 func (s *Store) Path() string { return s.path }
 
-// Size returns the size of the file in bytes.
+// Size returns the size of the file in bytes (0 if it cannot be read).
 func (s *Store) Size() int64 {
-	var n int64
-	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil }); err != nil {
-		if st, err := os.Stat(s.path); err == nil {
-			return st.Size()
-		}
+	if st, err := os.Stat(s.path); err == nil {
+		return st.Size()
 	}
-	return n
+	return 0
 }
 
 // SchemaVersion returns the schema version of the open file (always the

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -172,5 +173,28 @@ func TestPutAll_StoresAllOrNothing(t *testing.T) {
 	}
 	if _, err := Get[Extension](s, "202"); !errors.Is(err, ErrNotFound) || s.Seq() != 2 {
 		t.Fatalf("part of a refused batch was stored (seq %d)", s.Seq())
+	}
+}
+
+func TestOpen_CreatesTheFileAtomically(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "callbox.db")
+	// A half-made file from a crash during an earlier creation.
+	if err := os.WriteFile(path+".new", []byte("torn"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path + ".new"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary file left: %v", err)
+	}
+	if s.Size() < 4*4096 || s.SchemaVersion() != SchemaVersion {
+		t.Fatalf("size %d schema %d", s.Size(), s.SchemaVersion())
+	}
+	if probs, err := s.Check(); err != nil || len(probs) != 0 {
+		t.Fatalf("new store: %v %v", probs, err)
 	}
 }
