@@ -12,7 +12,12 @@ mapfile -t dirs < <(grep -rlE --include='*_test.go' '^func Fuzz[A-Z_0-9]' . | xa
 total=0
 failed=()
 for dir in "${dirs[@]}"; do
-	mapfile -t targets < <(go test -list '^Fuzz' "$dir" | grep -E '^Fuzz')
+	if ! list="$(go test -list '^Fuzz' "$dir" 2>&1)"; then
+		echo "$list"
+		failed+=("$dir (does not build)")
+		continue
+	fi
+	mapfile -t targets < <(grep -E '^Fuzz' <<<"$list")
 	for target in "${targets[@]}"; do
 		total=$((total + 1))
 		echo "fuzz: $dir $target ($FUZZTIME)"
