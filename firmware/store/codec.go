@@ -34,7 +34,7 @@ func encode(r Record) ([]byte, error) {
 		return nil, fmt.Errorf("store: encode %s %q: %w", r.Kind(), r.Key(), err)
 	}
 	if len(b) > MaxRecordSize {
-		return nil, &ValidationError{Kind: r.Kind(), Key: r.Key(), Fields: []FieldError{{Field: "", Code: codeTooLong, Args: []any{MaxRecordSize}}}}
+		return nil, &ValidationError{Kind: r.Kind(), Key: r.Key(), Fields: []FieldError{{Field: "record", Code: codeTooLong, Args: []any{MaxRecordSize}}}}
 	}
 	return b, nil
 }

@@ -36,8 +36,12 @@ var (
 	ErrClosed = errors.New("store: closed")
 )
 
-// FieldError is one problem with one field of a record. Code is a message
-// key in the catalogue (firmware/i18n/store.go); Args fill its verbs.
+// FieldError is one problem with one field of a record. Field is the
+// field's JSON name as the record type tags it ("number", "allowedNets[1]",
+// "skills[0].level"; "password" for User.PasswordHash, "key" and "record"
+// for the key and the record as a whole), so a form can put the message
+// next to its input. Code is a message key in the catalogue
+// (firmware/i18n/store.go); Args fill its verbs.
 type FieldError struct {
 	Field string `json:"field"`
 	Code  string `json:"code"`

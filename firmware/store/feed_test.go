@@ -166,3 +166,35 @@ func TestClose_EndsSubscriptions(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+func TestClose_WhileSubscribingLeavesNoGoroutine(t *testing.T) {
+	for range 20 {
+		s, err := Open(filepath.Join(t.TempDir(), "callbox.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 50 {
+				ch := s.Subscribe(context.Background(), 0)
+				_, _ = Put(s, Skill{Name: "s"})
+				// Every channel closes once the store does.
+				go func() {
+					for range ch {
+					}
+				}()
+			}
+		}()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		s.mu.Lock()
+		n := len(s.subs)
+		s.mu.Unlock()
+		if n != 0 {
+			t.Fatalf("%d subscribers left after Close", n)
+		}
+	}
+}

@@ -238,7 +238,10 @@ func (s *Store) prepare() error {
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
+		// Under mu, so that no Subscribe adds to wg once Wait may run.
+		s.mu.Lock()
 		close(s.closing)
+		s.mu.Unlock()
 		s.wg.Wait()
 		err = s.db.Close()
 	})
