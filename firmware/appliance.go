@@ -146,7 +146,9 @@ func (a *Appliance) build(ctx context.Context) error {
 	sockShell.AllowBackup = true
 	// Order matters: the front panel first so the LED shows the boot, the
 	// web UI last so it only answers once everything under it runs.
-	a.services = []Service{a.board, console.NewSocketServer(ConsoleSocket(cfg.DataDir), &sockShell, a.log)}
+	a.services = []Service{a.board,
+		&panel{board: a.board, store: st, now: a.now, log: a.log, out: cfg.Stdout, lang: settings.Lang},
+		console.NewSocketServer(ConsoleSocket(cfg.DataDir), &sockShell, a.log)}
 	if cfg.ConsoleTTY != "" {
 		a.services = append(a.services, console.NewTTY(cfg.ConsoleTTY, shell, a.log))
 	}

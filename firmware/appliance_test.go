@@ -78,7 +78,7 @@ func TestAppliance_RunsAndStopsWithoutLeakingGoroutines(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	})
 	st := a.Status()
-	if len(st.Services) != 3 || st.Store.Counts["extensions"] != 4 || st.Store.Counts["lines"] != 4 {
+	if len(st.Services) != 4 || st.Store.Counts["extensions"] != 4 || st.Store.Counts["lines"] != 4 {
 		t.Fatalf("status: %+v", st)
 	}
 	if hw := st.Hardware[0]; !hw.Simulated || !strings.Contains(hw.Detail, "led status=heartbeat") {

@@ -8,6 +8,7 @@
 //	supervise.go  services restarted with exponential backoff, stopped in order
 //	status.go     the status the web UI and the console show
 //	admin.go      the console's backend and the admin password reset
+//	panel.go      the front-panel buttons (holding reset resets the admin password)
 //	demo.go       the --demo configuration
 //	cli.go        the subcommands run, version, backup, restore, check, console
 //	backup.go     backup and restore from the command line, live or offline

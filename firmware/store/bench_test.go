@@ -101,3 +101,17 @@ func BenchmarkSubscribe_Delivery(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkWalkFile_10000Customers measures the page walk Open runs on an
+// existing file (reads every page once).
+func BenchmarkWalkFile_10000Customers(b *testing.B) {
+	s := seededCustomers(b, 10000)
+	path := s.Path()
+	b.Logf("file %d bytes", s.Size())
+	s.Close()
+	for b.Loop() {
+		if err := walkFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
