@@ -9,8 +9,10 @@ CALLBOX_SITE = $(BR2_EXTERNAL_CALLBOX_PATH)/..
 CALLBOX_SITE_METHOD = local
 CALLBOX_VERSION = $(shell git -C $(BR2_EXTERNAL_CALLBOX_PATH) describe --tags --always --dirty 2>/dev/null || echo dev)
 CALLBOX_LICENSE = Proprietary
+# Leave out what `make run`, `make cross` and a Buildroot output dir left
+# in the checkout (anchored, so no package directory is caught by name).
 CALLBOX_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
-	--exclude .git --exclude data --exclude dist --exclude bin --exclude 'buildroot/output*'
+	--exclude /.git --exclude /data --exclude /dist --exclude /bin --exclude '/buildroot/output*'
 
 CALLBOX_GOMOD = callbox
 CALLBOX_BUILD_TARGETS = cmd/callbox
