@@ -122,6 +122,9 @@ func TestFormatStatus_ShowsServicesAndHardware(t *testing.T) {
 	if strings.Contains(out, "stack") {
 		t.Error("only the first line of an error belongs on the console")
 	}
+	if zh := FormatStatus(i18n.ZH, st); !strings.Contains(zh, "重启中") || !strings.Contains(zh, "重启 2 次") {
+		t.Errorf("Chinese status:\n%s", zh)
+	}
 	if !strings.Contains(FormatStatus(i18n.ZH, webui.Status{}), "未运行") {
 		t.Error("a stopped box should say so")
 	}

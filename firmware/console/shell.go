@@ -223,12 +223,21 @@ func FormatStatus(lang i18n.Lang, st webui.Status) string {
 		line("console.status.services")
 	}
 	for _, svc := range st.Services {
-		fmt.Fprintf(&b, "  %-12s %-10s %s\n", svc.Name, svc.State, i18n.T(lang, "console.status.restarts", svc.Restarts))
+		fmt.Fprintf(&b, "  %-12s %-10s %s\n", svc.Name, stateName(lang, svc.State), i18n.T(lang, "console.status.restarts", svc.Restarts))
 		if svc.LastError != "" {
 			fmt.Fprintf(&b, "  %-12s %s\n", "", i18n.T(lang, "console.status.last_error", firstLine(svc.LastError)))
 		}
 	}
 	return b.String()
+}
+
+// stateName names a service state in lang; a state added later than this
+// catalogue shows as it is.
+func stateName(lang i18n.Lang, state string) string {
+	if key := "console.state." + state; i18n.Has(key) {
+		return i18n.T(lang, key)
+	}
+	return state
 }
 
 func firstLine(s string) string {
