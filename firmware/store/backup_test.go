@@ -269,10 +269,15 @@ func TestOpen_RefusesCorruptFilesWithoutModifyingThem(t *testing.T) {
 	for i := range random {
 		random[i] = byte(rng.Uint32())
 	}
+	damaged := bytes.Clone(good)
+	for i := 2 * 4096; i < len(damaged); i += 97 {
+		damaged[i] ^= 0x5a
+	}
 	for name, data := range map[string][]byte{
-		"truncated": good[:len(good)/2],
-		"random":    random,
-		"text":      []byte("hello"),
+		"damaged pages": damaged,
+		"truncated":     good[:len(good)/2],
+		"random":        random,
+		"text":          []byte("hello"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "callbox.db")

@@ -46,14 +46,14 @@
 //     writing child process with SIGKILL over and over.
 //   - Open never modifies a file it refuses: a corrupt or foreign file
 //     (ErrCorrupt) or one from newer firmware (ErrNewerSchema) is
-//     inspected read-only first. A truncated file is caught by reading the
-//     bbolt meta pages before bbolt maps the file. Open trusts the pages
-//     of a file whose header is sound (the box wrote it); WithVerify walks
-//     every page first.
-//   - Check and Restore never hand an unchecked file to bbolt, which
-//     follows page numbers and offsets blindly: they first walk the page
-//     tree with plain reads (pages inside the file, each used once, keys
-//     and values inside their pages). Damage is reported, not a crash.
+//     inspected read-only first.
+//   - Open, Check and Restore never hand an unchecked file to bbolt, which
+//     follows page numbers and offsets blindly and would fault (SIGBUS) on
+//     a truncated file or loop on a damaged one: they first read the meta
+//     pages and walk the page tree with plain reads (pages inside the
+//     file, each used once, keys and values inside their pages). Damage is
+//     reported as ErrCorrupt or a Problem, not a crash. (WithSkipVerify
+//     leaves the walk out of Open.)
 //   - Migrations from older schemas run at Open, in order, in one
 //     transaction: a crash mid-migration leaves the old file.
 //   - Restore validates an image fully in a temporary file before an

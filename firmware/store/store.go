@@ -37,7 +37,7 @@ type options struct {
 	readOnly    bool
 	log         *slog.Logger
 	lockTimeout time.Duration
-	verify      bool
+	skipVerify  bool
 	feedLimit   uint64
 }
 
@@ -55,12 +55,12 @@ func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// WithVerify makes Open walk the whole page structure of an existing file
-// before using it (time proportional to the file size). Without it Open
-// checks the file's header and size only, trusting the pages of a file the
-// box itself wrote; use it after restoring files by hand or when a
-// previous run reported ErrCorrupt.
-func WithVerify() Option { return func(o *options) { o.verify = true } }
+// WithSkipVerify makes Open check only the header and size of an existing
+// file, not walk its pages. The walk reads the whole file once (about
+// 20 ms for 8 MB on a PC) and keeps a damaged file from crashing the
+// process later inside bbolt; skip it only where the file was just
+// checked.
+func WithSkipVerify() Option { return func(o *options) { o.skipVerify = true } }
 
 // WithLockTimeout sets how long Open waits for another process to release
 // the file before returning ErrLocked (default 1 s).
@@ -93,9 +93,10 @@ var (
 // missing, and brings an older schema up to date in one transaction.
 //
 // An existing file is first inspected read-only, so a file that is corrupt
-// (ErrCorrupt), foreign (ErrCorrupt) or from a newer firmware
-// (ErrNewerSchema) is refused without a single byte written. ErrLocked
-// means another process has it open.
+// (ErrCorrupt: not bbolt, truncated, a damaged page tree), foreign
+// (ErrCorrupt) or from a newer firmware (ErrNewerSchema) is refused
+// without a single byte written. ErrLocked means another process has it
+// open. Record contents are not checked at Open; Check does that.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{now: time.Now, log: slog.Default(), lockTimeout: time.Second, feedLimit: DefaultFeedLimit}
 	for _, opt := range opts {
@@ -119,7 +120,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		if err := verifyFile(path); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 		}
-		if o.verify {
+		if !o.skipVerify {
 			if err := walkFile(path); err != nil {
 				return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 			}
