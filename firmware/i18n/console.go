@@ -31,4 +31,9 @@ var consoleMessages = map[string]entry{
 	"console.status.services":    {"Services:", "服务："},
 	"console.status.restarts":    {"restarts %d", "重启 %d 次"},
 	"console.status.last_error":  {"last error: %s", "最近错误：%s"},
+	"console.state.starting":     {"starting", "启动中"},
+	"console.state.running":      {"running", "运行中"},
+	"console.state.restarting":   {"restarting", "重启中"},
+	"console.state.failed":       {"failed", "失败"},
+	"console.state.stopped":      {"stopped", "已停止"},
 }
