@@ -13,6 +13,7 @@ import (
 
 // Errors of the port allocator.
 var (
+	ErrPortTaken = errors.New("rtp: port pair in use")
 	ErrNoPorts   = errors.New("rtp: no free port pair in range")
 	ErrWildcard  = errors.New("rtp: media address is a wildcard; configure the service address")
 	ErrPortRange = errors.New("rtp: bad port range")
@@ -117,6 +118,33 @@ func (p *Ports) Open(rtpH, rtcpH relay.Handler) (Pair, error) {
 		return Pair{RTP: rtpS, RTCP: rtcpS, Port: port}, nil
 	}
 	return Pair{}, ErrNoPorts
+}
+
+// OpenPort binds one given pair (an even port of the range), for a
+// standby rebuilding a leg on the port its peer already sends to.
+func (p *Ports) OpenPort(port int, rtpH, rtcpH relay.Handler) (Pair, error) {
+	if port < p.min || port > p.max || port&1 != 0 {
+		return Pair{}, fmt.Errorf("%w: %d outside %d-%d", ErrPortRange, port, p.min, p.max+1)
+	}
+	p.mu.Lock()
+	if p.used[port] {
+		p.mu.Unlock()
+		return Pair{}, fmt.Errorf("%w: %d", ErrPortTaken, port)
+	}
+	p.used[port] = true
+	p.mu.Unlock()
+	rtpS, err := p.engine.Listen(netip.AddrPortFrom(p.addr, uint16(port)), rtpH)
+	if err != nil {
+		p.unreserve(port)
+		return Pair{}, fmt.Errorf("%w: %w", ErrPortTaken, err)
+	}
+	rtcpS, err := p.engine.Listen(netip.AddrPortFrom(p.addr, uint16(port+1)), rtcpH)
+	if err != nil {
+		rtpS.Close()
+		p.unreserve(port)
+		return Pair{}, fmt.Errorf("%w: %w", ErrPortTaken, err)
+	}
+	return Pair{RTP: rtpS, RTCP: rtcpS, Port: port}, nil
 }
 
 // Release closes both sockets of the pair and returns its port to the

@@ -144,6 +144,43 @@ type counters struct {
 // Open allocates a port pair and starts a session on it. Close releases
 // it.
 func Open(ctx context.Context, ports *Ports, cfg Config) (*Session, error) {
+	s, err := newSession(ports, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := ports.Open(s, rtcpHandler{s})
+	if err != nil {
+		return nil, fmt.Errorf("rtp: open session: %w", err)
+	}
+	s.start(ctx, pair)
+	return s, nil
+}
+
+// Restore rebuilds a leg from a replicated State, on a standby that took
+// over the service address: the same local port, the peer already
+// latched, the same codec and direction, and an outgoing stream that
+// continues the old one's SSRC, sequence and timestamps. cfg supplies the
+// rest (timeouts, clock, logger).
+func Restore(ctx context.Context, ports *Ports, st State, cfg Config) (*Session, error) {
+	cfg.Codec, cfg.DTMFPayloadType = st.Codec, st.DTMFPT
+	cfg.Remote, cfg.Direction = st.Peer, st.Direction
+	s, err := newSession(ports, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.ssrc = st.SSRC
+	s.rw.SetState(st.Out)
+	s.latch.latched = st.Peer.IsValid()
+	s.rtcpPeer = netip.AddrPortFrom(st.Peer.Addr(), st.Peer.Port()+1)
+	pair, err := ports.OpenPort(st.LocalPort, s, rtcpHandler{s})
+	if err != nil {
+		return nil, fmt.Errorf("rtp: restore session: %w", err)
+	}
+	s.start(ctx, pair)
+	return s, nil
+}
+
+func newSession(ports *Ports, cfg Config) (*Session, error) {
 	cfg.defaults()
 	law, err := g711.LawOf(cfg.Codec)
 	if err != nil {
@@ -169,20 +206,20 @@ func Open(ctx context.Context, ports *Ports, cfg Config) (*Session, error) {
 	s.params.Store(&params{codec: cfg.Codec, law: law, dtmfPT: cfg.DTMFPayloadType})
 	s.latch.need = cfg.LatchPackets
 	s.latch.peer = cfg.Remote
-	pair, err := ports.Open(s, rtcpHandler{s})
-	if err != nil {
-		return nil, fmt.Errorf("rtp: open session: %w", err)
-	}
+	return s, nil
+}
+
+// start runs a session on its bound pair: logging and the timer.
+func (s *Session) start(ctx context.Context, pair Pair) {
 	s.pair = pair
-	s.log = cfg.Logger.With(slog.Int("rtp_port", pair.Port))
-	now := cfg.Clock.Now()
+	s.log = s.cfg.Logger.With(slog.Int("rtp_port", pair.Port))
+	now := s.cfg.Clock.Now()
 	s.timerMu.Lock()
 	s.lastRxAt = now
 	s.lastRTCP = now
-	s.timer = cfg.Clock.AfterFunc(s.tickEvery(), s.tick)
+	s.timer = s.cfg.Clock.AfterFunc(s.tickEvery(), s.tick)
 	s.timerMu.Unlock()
-	s.log.DebugContext(ctx, "rtp session open", slog.String("codec", cfg.Codec.Name), slog.Any("remote", cfg.Remote))
-	return s, nil
+	s.log.DebugContext(ctx, "rtp session open", slog.String("codec", s.cfg.Codec.Name), slog.Any("remote", s.cfg.Remote))
 }
 
 // LocalAddr is the RTP address to put in SDP.

@@ -452,3 +452,50 @@ func TestRelayTo_OtherEndpointGetsDecodedFrames(t *testing.T) {
 		t.Fatalf("endpoint heard %v Hz, want 2100", fr)
 	}
 }
+
+func TestRestore_StandbyContinuesOutgoingStream(t *testing.T) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33900, 33999)
+	pa, pb := newPhone(t), newPhone(t)
+	a := open(t, p, Config{Remote: pa.addr(), Timeout: -1})
+	b := open(t, p, Config{Remote: pb.addr(), Timeout: -1})
+	stop := b.RelayTo(a)
+	pay := make([]byte, 160)
+	var last []byte
+	for range 5 {
+		pb.send(b.LocalAddr(), 0, pay)
+		last, _ = pa.recv()
+	}
+	st := a.State()
+	stop()
+	a.Close()
+
+	// The standby: its own engine and allocator on the same address.
+	e2 := newEngine(t)
+	p2 := newPorts(t, e2, 33900, 33999)
+	a2, err := Restore(t.Context(), p2, st, Config{Timeout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.Close()
+	if a2.LocalAddr().Port() != uint16(st.LocalPort) {
+		t.Fatalf("restored on %v, want port %d", a2.LocalAddr(), st.LocalPort)
+	}
+	var f media.Frame
+	if err := a2.WriteFrame(&f); err != nil {
+		t.Fatal(err)
+	}
+	pkt, _ := pa.recv()
+	if binary.BigEndian.Uint32(pkt[8:]) != binary.BigEndian.Uint32(last[8:]) ||
+		binary.BigEndian.Uint16(pkt[2:]) != binary.BigEndian.Uint16(last[2:])+1 {
+		t.Fatalf("after failover ssrc %x seq %d; before ssrc %x seq %d",
+			binary.BigEndian.Uint32(pkt[8:]), binary.BigEndian.Uint16(pkt[2:]),
+			binary.BigEndian.Uint32(last[8:]), binary.BigEndian.Uint16(last[2:]))
+	}
+	if a2.Peer() != pa.addr() {
+		t.Fatalf("restored peer %v", a2.Peer())
+	}
+	if _, err := Restore(t.Context(), p2, st, Config{Timeout: -1}); !errors.Is(err, ErrPortTaken) {
+		t.Fatalf("second restore on the same port: %v", err)
+	}
+}
