@@ -20,7 +20,30 @@
 // packet arrives from the latched address in between: a phone that moved
 // (new NAT binding, failover of the far end) takes over after a fifth of a
 // second, while a third party injecting packets during a live call never
-// does. A new remote address from SDP (SetRemote) unlatches.
+// does. A new remote address from SDP (SetRemote) unlatches. Before the
+// first packet any source can latch; that window, the call's first
+// packet, is open in every symmetric-RTP implementation. RTCP is accepted
+// only from the latched peer's address.
+//
+// # Hold
+//
+// SetDirection applies the direction negotiated by media/sdp. Without
+// send (the peer held us with sendonly or inactive, or the box holds it),
+// nothing goes toward the peer: neither relayed packets nor frames from
+// the Writer nor digits.
+//
+// # DTMF
+//
+// Digits delivers RFC 4733 events (de-duplicated by timestamp) whether or
+// not the leg is relayed; SendDigit sends them, or the digit's tones in
+// band when telephone-event was not negotiated. For in-band detection on
+// PSTN audio, feed Reader into dtmf.NewDetector.
+//
+// # Failover
+//
+// State exports what a standby needs (port, latched peer, codec,
+// direction, the outgoing stream's SSRC/sequence/timestamp position);
+// Restore rebuilds the leg on the same port and continues the stream.
 //
 // # Timeout
 //
