@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"callbox/acd/sip/digest"
 	"callbox/acd/sip/guard"
 )
 
@@ -46,6 +47,11 @@ type Config struct {
 
 	// NonceLifetime is how long a digest nonce is good (default 5 min).
 	NonceLifetime time.Duration
+	// DigestAlgorithms are the challenges offered, in order (default MD5
+	// then SHA-256). MD5 comes first because many phones, and SIPp, answer
+	// only the first challenge and know only MD5; a phone that prefers
+	// SHA-256 still finds it.
+	DigestAlgorithms []digest.Algorithm
 
 	// Guard holds the ban, rate-limit and scanner settings.
 	Guard guard.Config
@@ -80,6 +86,9 @@ func (c Config) withDefaults() Config {
 	if c.NonceLifetime <= 0 {
 		c.NonceLifetime = 5 * time.Minute
 	}
+	if len(c.DigestAlgorithms) == 0 {
+		c.DigestAlgorithms = []digest.Algorithm{digest.MD5, digest.SHA256}
+	}
 	return c
 }
 
@@ -100,6 +109,11 @@ func (c Config) check() error {
 		}
 		if ap.Addr().IsUnspecified() && !c.AllowWildcard {
 			return fmt.Errorf("%w: %s address %q is a wildcard; give the service address", ErrConfig, a.name, a.addr)
+		}
+	}
+	for _, a := range c.DigestAlgorithms {
+		if a != digest.MD5 && a != digest.SHA256 {
+			return fmt.Errorf("%w: digest algorithm %q", ErrConfig, a)
 		}
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {

@@ -114,7 +114,8 @@ func New(st *store.Store, cfg Config, opts ...Option) (*Server, error) {
 	}
 	s.log = s.log.With("component", "sip")
 	s.guard = guard.New(cfg.Guard, guard.WithClock(s.now), guard.WithLogger(s.log))
-	s.verifier = digest.NewVerifier(cfg.Realm, digest.WithClock(s.now), digest.WithLifetime(cfg.NonceLifetime))
+	s.verifier = digest.NewVerifier(cfg.Realm, digest.WithClock(s.now), digest.WithLifetime(cfg.NonceLifetime),
+		digest.WithAlgorithms(cfg.DigestAlgorithms...))
 	s.reg = newRegistry(s)
 	return s, nil
 }
