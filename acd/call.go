@@ -1,0 +1,260 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Direction is which way a call crosses the site's boundary, as CDRs
+// record it.
+type Direction string
+
+// The directions. A call between two extensions counts as outbound from
+// the calling extension.
+const (
+	DirectionIn  Direction = "in"
+	DirectionOut Direction = "out"
+)
+
+// HangupSide tells who ended a call.
+type HangupSide string
+
+// The hang-up sides.
+const (
+	SideCaller HangupSide = "caller"
+	SideCallee HangupSide = "callee"
+	SideSystem HangupSide = "system" // the handler or the switch
+)
+
+// Disposition overrides how a call's CDR classifies it, for outcomes
+// only the handler knows (voicemail, abandoned in queue).
+type Disposition string
+
+// The dispositions a handler may set; empty lets the CDR writer decide
+// from the answer time and cause.
+const (
+	DispositionVoicemail Disposition = "voicemail"
+	DispositionAbandoned Disposition = "abandoned"
+)
+
+// Errors a handler sees through its context (context.Cause) or from
+// Bridge, and that Accept returns.
+var (
+	ErrHungUp       = errors.New("acd: caller hung up")
+	ErrShutdown     = errors.New("acd: switch shutting down")
+	ErrTooManyCalls = errors.New("acd: too many calls")
+)
+
+// LegRecord is one leg in a CallRecord.
+type LegRecord struct {
+	ID    string `json:"id"`
+	Party Party  `json:"party"`
+}
+
+// CallRecord is the plain, exportable state of a call: what the status
+// page shows, what CallEnded carries to the CDR writer and what the
+// standby replicates.
+type CallRecord struct {
+	ID          string            `json:"id"`
+	Caller      Party             `json:"caller"`
+	Dialed      string            `json:"dialed"` // the number the caller dialled (DNIS)
+	Direction   Direction         `json:"direction"`
+	Legs        []LegRecord       `json:"legs"`
+	Start       time.Time         `json:"start"`
+	Answer      time.Time         `json:"answer,omitzero"`
+	End         time.Time         `json:"end,omitzero"`
+	Route       []string          `json:"route,omitempty"` // steps taken: "ext:201", "flow:main", "queue:sales"
+	Data        map[string]string `json:"data,omitempty"`  // IVR digits, customer ID, ...
+	Queue       string            `json:"queue,omitempty"`
+	Agent       string            `json:"agent,omitempty"`
+	Callee      Party             `json:"callee"` // the last party bridged to the caller
+	Recording   string            `json:"recording,omitempty"`
+	MOS         float64           `json:"mos,omitempty"`
+	Disposition Disposition       `json:"disposition,omitempty"`
+	HangupSide  HangupSide        `json:"hangupSide,omitempty"`
+	Cause       Cause             `json:"cause,omitempty"`
+}
+
+// Call is one call in the switch: the caller's leg, the legs bridged to
+// it, and what happened. Its methods are safe for use by the handler and
+// by readers (status, snapshots) at once.
+type Call struct {
+	sw     *Switch
+	caller Leg
+
+	mu  sync.Mutex
+	rec CallRecord
+	in  []Leg // every leg, the caller's first
+}
+
+// ID is the call's unique ID.
+func (c *Call) ID() string { return c.rec.ID }
+
+// Caller is the leg the call came in on.
+func (c *Call) Caller() Leg { return c.caller }
+
+// Dialed is the number the caller dialled (DNIS, extension, feature code).
+func (c *Call) Dialed() string { return c.rec.Dialed }
+
+// Legs returns every leg the call has had, the caller's first.
+func (c *Call) Legs() []Leg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Leg(nil), c.in...)
+}
+
+// Record returns a copy of the call's current state.
+func (c *Call) Record() CallRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.rec
+	r.Legs = append([]LegRecord(nil), c.rec.Legs...)
+	r.Route = append([]string(nil), c.rec.Route...)
+	r.Data = maps.Clone(c.rec.Data)
+	return r
+}
+
+// Answered reports whether the caller's leg has been answered.
+func (c *Call) Answered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.rec.Answer.IsZero()
+}
+
+// Answer answers the caller's leg (once) and publishes CallAnswered.
+func (c *Call) Answer(ctx context.Context) error {
+	if c.Answered() {
+		return nil
+	}
+	if err := c.caller.Answer(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if !c.rec.Answer.IsZero() {
+		c.mu.Unlock()
+		return nil
+	}
+	c.rec.Answer = c.sw.now()
+	c.mu.Unlock()
+	c.sw.publish(CallAnswered{Call: c.Record()})
+	return nil
+}
+
+// AddRoute appends a step to the call's route ("flow:main",
+// "queue:sales"); the CDR joins them with ">".
+func (c *Call) AddRoute(step string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rec.Route = append(c.rec.Route, step)
+}
+
+// RouteString is the route as a CDR writes it.
+func (r CallRecord) RouteString() string { return strings.Join(r.Route, ">") }
+
+// Set stores a value in the call's data (IVR digits, customer ID).
+func (c *Call) Set(key, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.Data == nil {
+		c.rec.Data = map[string]string{}
+	}
+	c.rec.Data[key] = value
+}
+
+// Get reads a value from the call's data.
+func (c *Call) Get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.rec.Data[key]
+	return v, ok
+}
+
+// SetDirection overrides the direction guessed from the caller's source.
+func (c *Call) SetDirection(d Direction) { c.update(func(r *CallRecord) { r.Direction = d }) }
+
+// SetQueue records the queue the call waited in.
+func (c *Call) SetQueue(q string) { c.update(func(r *CallRecord) { r.Queue = q }) }
+
+// SetAgent records the agent who took the call.
+func (c *Call) SetAgent(a string) { c.update(func(r *CallRecord) { r.Agent = a }) }
+
+// SetRecording records the ID of the call's recording.
+func (c *Call) SetRecording(id string) { c.update(func(r *CallRecord) { r.Recording = id }) }
+
+// SetMOS records the call's estimated voice quality (1-5).
+func (c *Call) SetMOS(mos float64) { c.update(func(r *CallRecord) { r.MOS = mos }) }
+
+// SetDisposition records an outcome only the handler knows.
+func (c *Call) SetDisposition(d Disposition) { c.update(func(r *CallRecord) { r.Disposition = d }) }
+
+func (c *Call) update(f func(r *CallRecord)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(&c.rec)
+}
+
+// noteEnd records who ended the call and why; the first note wins.
+func (c *Call) noteEnd(side HangupSide, cause Cause) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.HangupSide == "" {
+		c.rec.HangupSide, c.rec.Cause = side, cause
+	}
+}
+
+func (c *Call) addLeg(l Leg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.in = append(c.in, l)
+	c.rec.Legs = append(c.rec.Legs, LegRecord{ID: l.ID(), Party: l.Caller()})
+}
+
+// Bridge connects the caller to other (an answered leg, typically one the
+// handler dialled) and blocks until either side hangs up or ctx ends.
+// The caller is answered first if it has not been. Audio flows both ways
+// through the legs' media endpoints (the relay fast path when both are
+// RTP). Bridge returns nil when other hung up, so the handler may go on
+// with the caller; it returns ErrHungUp when the caller hung up (other is
+// then hung up with the caller's cause), or the context's cause.
+func (c *Call) Bridge(ctx context.Context, other Leg) error {
+	c.addLeg(other)
+	c.update(func(r *CallRecord) { r.Callee = other.Caller() })
+	if err := c.Answer(ctx); err != nil {
+		_ = other.Hangup(CauseTemporaryFailure)
+		return err
+	}
+	a, b := c.caller.Media(), other.Media()
+	if a != nil && b != nil {
+		stopAB := a.RelayTo(b)
+		stopBA := b.RelayTo(a)
+		defer stopBA()
+		defer stopAB()
+	}
+	select {
+	case <-other.Done():
+		c.noteEnd(SideCallee, endCause(other))
+		return nil
+	case <-c.caller.Done():
+		cause := endCause(c.caller)
+		c.noteEnd(SideCaller, cause)
+		_ = other.Hangup(cause)
+		return ErrHungUp
+	case <-ctx.Done():
+		_ = other.Hangup(CauseNormalClearing)
+		return context.Cause(ctx)
+	}
+}
+
+// endCause is why an ended leg ended, normal clearing when it cannot say.
+func endCause(l Leg) Cause {
+	if r, ok := l.(CauseReporter); ok {
+		if c := r.EndCause(); c.Valid() {
+			return c
+		}
+	}
+	return CauseNormalClearing
+}

@@ -1,0 +1,105 @@
+package acd
+
+import "time"
+
+// Event is one state change published on the Bus. The set of event types
+// is closed: a subscriber switches on the concrete type.
+type Event interface {
+	// Meta is the bus's stamp: sequence number and time.
+	Meta() Meta
+	stamp(m Meta) Event
+}
+
+// Meta is what the bus adds to every event. Seq increases by one per
+// published event, so a subscriber that sees a gap knows it was too slow
+// and events were dropped for it.
+type Meta struct {
+	Seq uint64    `json:"seq"`
+	At  time.Time `json:"at"`
+}
+
+// CallRinging: a call entered the switch and its handler started.
+type CallRinging struct {
+	M    Meta       `json:"meta"`
+	Call CallRecord `json:"call"`
+}
+
+// CallAnswered: the caller's leg was answered.
+type CallAnswered struct {
+	M    Meta       `json:"meta"`
+	Call CallRecord `json:"call"`
+}
+
+// CallEnded: the call is over; Call holds its final record (end time,
+// hang-up side and cause, route).
+type CallEnded struct {
+	M    Meta       `json:"meta"`
+	Call CallRecord `json:"call"`
+}
+
+// AgentState is an agent's availability, as the ACD keeps it.
+type AgentState string
+
+// The agent states.
+const (
+	AgentLoggedOut AgentState = "loggedout"
+	AgentAvailable AgentState = "available"
+	AgentRinging   AgentState = "ringing"
+	AgentOnCall    AgentState = "oncall"
+	AgentWrapUp    AgentState = "wrapup"
+	AgentPaused    AgentState = "paused"
+)
+
+// AgentStateChanged: an agent moved between states.
+type AgentStateChanged struct {
+	M      Meta       `json:"meta"`
+	Agent  string     `json:"agent"`
+	From   AgentState `json:"from"`
+	To     AgentState `json:"to"`
+	Reason string     `json:"reason,omitempty"` // pause reason
+	CallID string     `json:"callId,omitempty"`
+}
+
+// QueueJoined: a call started waiting in a queue.
+type QueueJoined struct {
+	M        Meta   `json:"meta"`
+	Queue    string `json:"queue"`
+	CallID   string `json:"callId"`
+	Caller   Party  `json:"caller"`
+	Position int    `json:"position"` // 1 is next
+}
+
+// QueueLeft: a call stopped waiting, answered by an agent or not.
+type QueueLeft struct {
+	M      Meta          `json:"meta"`
+	Queue  string        `json:"queue"`
+	CallID string        `json:"callId"`
+	Reason string        `json:"reason"` // "answered", "abandoned", "timeout", "callback", "overflow"
+	Agent  string        `json:"agent,omitempty"`
+	Waited time.Duration `json:"waited"`
+}
+
+// Meta implements Event.
+func (e CallRinging) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e CallAnswered) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e CallEnded) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e AgentStateChanged) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e QueueJoined) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e QueueLeft) Meta() Meta { return e.M }
+
+func (e CallRinging) stamp(m Meta) Event       { e.M = m; return e }
+func (e CallAnswered) stamp(m Meta) Event      { e.M = m; return e }
+func (e CallEnded) stamp(m Meta) Event         { e.M = m; return e }
+func (e AgentStateChanged) stamp(m Meta) Event { e.M = m; return e }
+func (e QueueJoined) stamp(m Meta) Event       { e.M = m; return e }
+func (e QueueLeft) stamp(m Meta) Event         { e.M = m; return e }

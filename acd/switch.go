@@ -1,0 +1,270 @@
+package acd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Handler runs one call from start to end, in its own goroutine. Its
+// context is cancelled when the caller hangs up or the switch shuts down
+// (context.Cause tells which: ErrHungUp, ErrShutdown). When it returns,
+// the switch hangs up the legs still up: with the cause the error
+// carries (see Reject), normal clearing for nil, temporary failure for
+// any other error.
+type Handler func(ctx context.Context, c *Call) error
+
+// Switch accepts inbound legs from every source and runs the handler for
+// each call in a goroutine it owns.
+type Switch struct {
+	handler  Handler
+	now      func() time.Time
+	log      *slog.Logger
+	bus      *Bus
+	newID    func() string
+	maxCalls int
+
+	base   context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	calls    map[string]*Call
+	stopping bool
+	idle     chan struct{} // closed when the last call ends while stopping
+}
+
+// Option configures a Switch.
+type Option func(*Switch)
+
+// WithClock sets the clock that stamps call times.
+func WithClock(now func() time.Time) Option { return func(s *Switch) { s.now = now } }
+
+// WithLogger sets the logger; each call logs with its call ID.
+func WithLogger(l *slog.Logger) Option { return func(s *Switch) { s.log = l } }
+
+// WithBus sets the bus the switch publishes call events on (default: a
+// bus of its own, see Bus).
+func WithBus(b *Bus) Option { return func(s *Switch) { s.bus = b } }
+
+// WithMaxCalls limits concurrent calls; Accept refuses more with
+// ErrTooManyCalls. 0 means no limit.
+func WithMaxCalls(n int) Option { return func(s *Switch) { s.maxCalls = n } }
+
+// WithIDs sets the call ID generator (default: 16 random hex digits).
+func WithIDs(f func() string) Option { return func(s *Switch) { s.newID = f } }
+
+// NewSwitch makes a switch that runs h for every accepted call.
+func NewSwitch(h Handler, opts ...Option) *Switch {
+	s := &Switch{handler: h, now: time.Now, log: slog.Default(), newID: randomID, calls: map[string]*Call{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.bus == nil {
+		s.bus = NewBus(WithBusClock(s.now), WithBusLogger(s.log))
+	}
+	s.base, s.cancel = context.WithCancelCause(context.Background())
+	return s
+}
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Bus is the bus the switch publishes on.
+func (s *Switch) Bus() *Bus { return s.bus }
+
+func (s *Switch) publish(e Event) { s.bus.Publish(e) }
+
+// Accept takes an inbound leg and the number it dialled, creates its
+// Call, publishes CallRinging and starts the handler. It returns
+// ErrShutdown once Shutdown has begun and ErrTooManyCalls over the
+// limit; the leg is then the caller's to reject.
+func (s *Switch) Accept(leg Leg, dialed string) (*Call, error) {
+	p := leg.Caller()
+	dir := DirectionOut
+	if p.Source.External() {
+		dir = DirectionIn
+	}
+	c := &Call{sw: s, caller: leg, in: []Leg{leg}}
+	c.rec = CallRecord{Caller: p, Dialed: dialed, Direction: dir, Start: s.now(),
+		Legs: []LegRecord{{ID: leg.ID(), Party: p}}}
+
+	s.mu.Lock()
+	switch {
+	case s.stopping:
+		s.mu.Unlock()
+		return nil, ErrShutdown
+	case s.maxCalls > 0 && len(s.calls) >= s.maxCalls:
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w (%d)", ErrTooManyCalls, s.maxCalls)
+	}
+	c.rec.ID = s.newID()
+	for s.calls[c.rec.ID] != nil {
+		c.rec.ID = s.newID()
+	}
+	s.calls[c.rec.ID] = c
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	s.publish(CallRinging{Call: c.Record()})
+	go s.run(c)
+	return c, nil
+}
+
+// run is the call's goroutine.
+func (s *Switch) run(c *Call) {
+	defer s.wg.Done()
+	log := s.log.With("call_id", c.rec.ID, "caller", c.rec.Caller.String(), "dialed", c.rec.Dialed)
+	ctx, cancel := context.WithCancelCause(s.base)
+	defer cancel(nil)
+
+	handled := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		select {
+		case <-c.caller.Done():
+			c.noteEnd(SideCaller, endCause(c.caller))
+			cancel(ErrHungUp)
+		case <-handled:
+		}
+	})
+
+	err := s.call(ctx, c, log)
+	close(handled)
+	watch.Wait()
+
+	cause := CauseNormalClearing
+	if cc, ok := CauseOf(err); ok {
+		cause = cc
+	} else if err != nil && !errors.Is(err, ErrHungUp) && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, ErrShutdown) {
+		cause = CauseTemporaryFailure
+		log.Warn("call handler failed", "err", err)
+	}
+	if errors.Is(context.Cause(ctx), ErrShutdown) && !c.Answered() {
+		cause = CauseTemporaryFailure
+	}
+	c.noteEnd(SideSystem, cause)
+	for _, l := range c.Legs() {
+		select {
+		case <-l.Done():
+		default:
+			if herr := l.Hangup(cause); herr != nil {
+				log.Warn("hang-up failed", "leg", l.ID(), "err", herr)
+			}
+		}
+	}
+	c.update(func(r *CallRecord) { r.End = s.now() })
+	rec := c.Record()
+	log.Info("call ended", "side", rec.HangupSide, "cause", int(rec.Cause), "route", rec.RouteString())
+
+	s.mu.Lock()
+	delete(s.calls, c.rec.ID)
+	if s.stopping && len(s.calls) == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+	s.mu.Unlock()
+	s.publish(CallEnded{Call: rec})
+}
+
+// call runs the handler, turning a panic into an error so one bad call
+// cannot take the switch down.
+func (s *Switch) call(ctx context.Context, c *Call, log *slog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("call handler panicked", "panic", p, "stack", string(debug.Stack()))
+			err = &CauseError{Cause: CauseTemporaryFailure, Err: fmt.Errorf("panic: %v", p)}
+		}
+	}()
+	return s.handler(ctx, c)
+}
+
+// Calls returns the records of the active calls, oldest first.
+func (s *Switch) Calls() []CallRecord {
+	s.mu.Lock()
+	cs := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	out := make([]CallRecord, len(cs))
+	for i, c := range cs {
+		out[i] = c.Record()
+	}
+	slices.SortFunc(out, func(a, b CallRecord) int {
+		if d := a.Start.Compare(b.Start); d != 0 {
+			return d
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Active is the number of calls in the switch.
+func (s *Switch) Active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
+// Shutdown stops accepting calls and lets the active ones finish until
+// ctx ends; then it cancels the rest (their handlers see ErrShutdown and
+// their legs are hung up) and waits for every call goroutine. It returns
+// ctx's error when calls had to be cut off.
+func (s *Switch) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopping = true
+	var idle chan struct{}
+	if len(s.calls) > 0 {
+		if s.idle == nil {
+			s.idle = make(chan struct{})
+		}
+		idle = s.idle
+	}
+	s.mu.Unlock()
+	var err error
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	s.cancel(ErrShutdown)
+	s.wg.Wait()
+	return err
+}
+
+// Name implements the firmware's service interface.
+func (s *Switch) Name() string { return "switch" }
+
+// Run waits until ctx ends, then hangs up every call and waits for the
+// call goroutines, so the supervisor can own the switch like any service.
+func (s *Switch) Run(ctx context.Context) error {
+	<-ctx.Done()
+	cut, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.Shutdown(cut)
+	return nil
+}
