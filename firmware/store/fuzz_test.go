@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // FuzzDecodeRecord feeds arbitrary bytes to the decoder of every kind: it
@@ -89,8 +91,8 @@ func FuzzParsePHC(f *testing.F) {
 // meets, before bbolt maps it.
 func FuzzCheckHeader(f *testing.F) {
 	img := smallImage(f)
-	f.Add(img[:8192], int64(len(img)))
-	f.Add(img[:8192], int64(8192))
+	f.Add(img[:2048], int64(len(img)))
+	f.Add(img[:2048], int64(2048))
 	f.Add(img[:100], int64(100))
 	f.Add([]byte("SQLite format 3\x00"), int64(16))
 	f.Fuzz(func(t *testing.T, head []byte, size int64) {
@@ -105,7 +107,7 @@ func FuzzRestore(f *testing.F) {
 	f.Add(img)
 	f.Add(img[:len(img)/2])
 	mutated := bytes.Clone(img)
-	mutated[3*4096+100] ^= 0xff
+	mutated[len(img)/2] ^= 0xff
 	f.Add(mutated)
 	v1, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
 	if err != nil {
@@ -140,10 +142,19 @@ func FuzzRestore(f *testing.F) {
 	})
 }
 
-// smallImage is a backup of a store holding one record of every kind.
+// smallImage is a backup of a store holding one record of every kind, on
+// 1024-byte pages (bbolt cannot reopen 512) so that fuzzing mutates a small input.
 func smallImage(tb testing.TB) []byte {
 	tb.Helper()
-	s, err := Open(filepath.Join(tb.TempDir(), "img.db"))
+	path := filepath.Join(tb.TempDir(), "img.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 1024})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
