@@ -1,0 +1,90 @@
+package ivr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"callbox/acd/hours"
+	"callbox/firmware/store"
+	"callbox/media/prompt"
+)
+
+// ErrDraft marks a stored flow that is not published, so takes no calls.
+var ErrDraft = errors.New("ivr: flow is a draft")
+
+// Load compiles a published store record for running. Only the structure
+// is checked: names the flow refers to are looked up when a call reaches
+// them, so that deleting a queue cannot take a whole flow off the air.
+func Load(rec store.Flow) (*Flow, error) {
+	if !rec.Published {
+		return nil, fmt.Errorf("%w: %s", ErrDraft, rec.ID)
+	}
+	doc, err := Parse(rec.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("flow %s v%d: %w", rec.ID, rec.Version, err)
+	}
+	f, err := Compile(doc, rec.ID, rec.Version, Checks{})
+	if err != nil {
+		return nil, fmt.Errorf("flow %s v%d: %w", rec.ID, rec.Version, err)
+	}
+	return f, nil
+}
+
+// Publish checks a record's document with every lookup in chk and returns
+// the record to store (next version, published, stamped now) and the
+// compiled flow for the catalog. An invalid flow returns Problems.
+func Publish(rec store.Flow, chk Checks, now time.Time) (store.Flow, *Flow, error) {
+	doc, err := Parse(rec.Doc)
+	if err != nil {
+		return rec, nil, err
+	}
+	rec.Version++
+	f, err := Compile(doc, rec.ID, rec.Version, chk)
+	if err != nil {
+		return rec, nil, err
+	}
+	// Store the document as the engine read it, so export and the
+	// designer see exactly what runs.
+	canon, err := json.Marshal(doc)
+	if err != nil {
+		return rec, nil, fmt.Errorf("ivr: publish: %w", err)
+	}
+	rec.Doc, rec.Published, rec.UpdatedAt = canon, true, now
+	return rec, f, nil
+}
+
+// StoreChecks builds the lookups that Validate and Publish use from the
+// store and the prompt library: prompts by key, queues, business hours,
+// mailboxes (extensions with voicemail, and queues) and published flows.
+// Uploaded files are not checked until uploads have a store of their own.
+func StoreChecks(st *store.Store, lib *prompt.Library) Checks {
+	exists := func(err error) bool { return err == nil }
+	return Checks{
+		Prompt: lib.Has,
+		Queue:  func(name string) bool { _, err := store.Get[store.Queue](st, name); return exists(err) },
+		Hours:  func(name string) bool { _, err := store.Get[store.Hours](st, name); return exists(err) },
+		Mailbox: func(id string) bool {
+			if x, err := store.Get[store.Extension](st, id); err == nil {
+				return x.Voicemail
+			}
+			_, err := store.Get[store.Queue](st, id)
+			return exists(err)
+		},
+		Flow: func(id string) bool { fl, err := store.Get[store.Flow](st, id); return err == nil && fl.Published },
+	}
+}
+
+// StoreHours looks business hours up in the store for branch-hours nodes
+// (WithHours), compiled in site's zone unless the record names its own.
+func StoreHours(st *store.Store, site *time.Location) func(name string) (*hours.Schedule, bool) {
+	return func(name string) (*hours.Schedule, bool) {
+		rec, err := store.Get[store.Hours](st, name)
+		if err != nil {
+			return nil, false
+		}
+		s, err := hours.FromStore(rec, site)
+		return s, err == nil
+	}
+}
