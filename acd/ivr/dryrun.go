@@ -17,10 +17,10 @@ var ErrScriptEnd = errors.New("ivr: the digit script ran out")
 // DryRun describes a test call: who calls which number when, and what the
 // caller presses.
 type DryRun struct {
-	ANI  string    `json:"ani"`
-	DNIS string    `json:"dnis"`
-	At   time.Time `json:"at"`
-	Lang string    `json:"lang,omitempty"`
+	ANI  string            `json:"ani"`
+	DNIS string            `json:"dnis"`
+	At   time.Time         `json:"at"`
+	Lang string            `json:"lang,omitempty"`
 	Vars map[string]string `json:"vars,omitempty"`
 	// Digits answers each digit request in turn: "1" for a menu, "1234"
 	// for a collect node (without the terminator), "" for no answer.

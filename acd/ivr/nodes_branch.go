@@ -69,7 +69,9 @@ type hoursNode struct {
 	Hours string `json:"hours"`
 }
 
-func (n *hoursNode) check(c *checker) { c.ref("hours", "ivr.problem.unknown-hours", n.Hours, c.chk.Hours) }
+func (n *hoursNode) check(c *checker) {
+	c.ref("hours", "ivr.problem.unknown-hours", n.Hours, c.chk.Hours)
+}
 
 func (n *hoursNode) run(ctx context.Context, r *runner) (string, error) {
 	s, ok := r.e.hours(n.Hours)

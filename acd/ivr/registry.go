@@ -59,10 +59,10 @@ type NodeType struct {
 }
 
 type nodeType struct {
-	Name                          string
-	Exits                         []ExitSpec
+	Name                         string
+	Exits                        []ExitSpec
 	DigitExits, RuleExits, Waits bool
-	new                           func() behavior
+	new                          func() behavior
 }
 
 // behavior is a node type's code. Settings are decoded into the value new
