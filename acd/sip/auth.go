@@ -3,6 +3,8 @@ package sip
 import (
 	"errors"
 	"net/netip"
+	"slices"
+	"strings"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
@@ -76,7 +78,7 @@ func (s *Server) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, 
 }
 
 func isDigest(h string) bool {
-	return len(h) >= 6 && (h[:6] == "Digest" || h[:6] == "digest" || h[:6] == "DIGEST")
+	return len(h) >= 6 && strings.EqualFold(h[:6], "Digest")
 }
 
 // challenge answers 401 or 407 with one challenge per algorithm.
@@ -86,10 +88,27 @@ func (s *Server) challenge(tx sipmsg.ServerTransaction, req *sipmsg.Request, pro
 		code, reason, name = 407, "Proxy Authentication Required", "Proxy-Authenticate"
 	}
 	var hdrs []sipmsg.Header
-	for _, c := range s.verifier.Challenges(stale) {
+	chs := s.verifier.Challenges(stale)
+	if s.md5Only(headerValue(req, "User-Agent")) {
+		md5 := slices.DeleteFunc(slices.Clone(chs), func(c digest.Challenge) bool { return c.Algorithm != digest.MD5 })
+		if len(md5) > 0 {
+			chs = md5
+		}
+	}
+	for _, c := range chs {
 		hdrs = append(hdrs, sipmsg.NewHeader(name, c.String()))
 	}
 	s.respond(tx, req, code, reason, hdrs...)
+}
+
+func (s *Server) md5Only(userAgent string) bool {
+	ua := strings.ToLower(userAgent)
+	for _, a := range s.cfg.MD5OnlyAgents {
+		if a != "" && strings.Contains(ua, strings.ToLower(a)) {
+			return true
+		}
+	}
+	return false
 }
 
 // fail records a failed authentication; enough of them ban src.

@@ -52,6 +52,12 @@ type Config struct {
 	// only the first challenge and know only MD5; a phone that prefers
 	// SHA-256 still finds it.
 	DigestAlgorithms []digest.Algorithm
+	// MD5OnlyAgents lists case-insensitive User-Agent substrings of
+	// clients that are offered MD5 alone, because any other challenge
+	// makes them give up: libre as shipped with baresip 1.x fails the
+	// whole request when one WWW-Authenticate names an algorithm it lacks.
+	// Default: baresip 0.x and 1.x. An empty non-nil list turns it off.
+	MD5OnlyAgents []string
 
 	// Guard holds the ban, rate-limit and scanner settings.
 	Guard guard.Config
@@ -85,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.NonceLifetime <= 0 {
 		c.NonceLifetime = 5 * time.Minute
+	}
+	if c.MD5OnlyAgents == nil {
+		c.MD5OnlyAgents = []string{"baresip v0.", "baresip v1."}
 	}
 	if len(c.DigestAlgorithms) == 0 {
 		c.DigestAlgorithms = []digest.Algorithm{digest.MD5, digest.SHA256}
