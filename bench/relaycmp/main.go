@@ -64,6 +64,8 @@ var variants = map[string]Variant{
 	"box-window1ms": {Name: "box-window1ms", Bin: "boxrelay", Args: []string{"-window", "1ms"}},
 	"box-window2ms": {Name: "box-window2ms", Bin: "boxrelay", Args: []string{"-window", "2ms", "-loops", "1"}},
 	"box-nobatch":   {Name: "box-nobatch", Bin: "boxrelay", Args: []string{"-batch", "1"}},
+	// An experiment, not the box: the bare relay's job through io_uring.
+	"uring": {Name: "uring", Bin: "uringrelay"},
 }
 
 func main() {
@@ -82,7 +84,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	for _, b := range []string{"barerelay", "boxrelay"} {
+	for _, b := range []string{"barerelay", "boxrelay", "uringrelay"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b), "callbox/bench/"+b)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {

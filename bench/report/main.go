@@ -142,7 +142,7 @@ func render(res Results, rr relayReport) []byte {
 		rr.Calls, 2*rr.Calls, 100*rr.Calls, rr.Duration, rr.Rounds)
 	b.WriteString("| date (UTC) | commit | nproc | CPU | relay | µs CPU / relayed packet | ratio to bare | CPU % of a core | loss | late (>40 ms) | jitter (RFC 3550) | relay jitter | max delay |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, name := range []string{"bare", "box", "box-1loop", "box-window1ms", "box-window2ms", "box-nobatch"} {
+	for _, name := range []string{"bare", "box", "box-1loop", "box-window1ms", "box-window2ms", "box-nobatch", "uring"} {
 		s, ok := rr.Best[name]
 		if !ok {
 			continue

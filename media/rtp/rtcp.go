@@ -2,6 +2,7 @@ package rtp
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -55,8 +56,17 @@ func (s *Session) noteReports(reps []quality.ReceptionReport, now time.Time) {
 	}
 }
 
+// rtcpDelay is the RTCP interval randomised over [0.5, 1.5) as RFC 3550
+// section 6.2 asks, so that thousands of sessions opened together do not
+// report (and wake the CPU) in the same millisecond.
+func (s *Session) rtcpDelay() time.Duration {
+	return s.cfg.RTCPInterval/2 + time.Duration(rand.Int64N(int64(s.cfg.RTCPInterval)))
+}
+
+// tickEvery is the time to the next timer event: the next report, or the
+// timeout's check interval when that comes first. Called with timerMu.
 func (s *Session) tickEvery() time.Duration {
-	d := s.cfg.RTCPInterval
+	d := max(s.nextRTCP.Sub(s.cfg.Clock.Now()), time.Millisecond)
 	if s.cfg.Timeout > 0 {
 		d = min(d, max(s.cfg.Timeout/4, 10*time.Millisecond))
 	}
@@ -92,8 +102,8 @@ func (s *Session) tick() {
 			fire = true
 		})
 	}
-	if now.Sub(s.lastRTCP) >= s.cfg.RTCPInterval {
-		s.lastRTCP = now
+	if !now.Before(s.nextRTCP) {
+		s.nextRTCP = now.Add(s.rtcpDelay())
 		if err := s.sendRTCP(now); err != nil && !errors.Is(err, relay.ErrWouldBlock) {
 			s.log.Debug("rtcp send", "err", err)
 		}

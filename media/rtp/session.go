@@ -129,7 +129,7 @@ type Session struct {
 	timer     Timer
 	lastSeen  uint64
 	lastRxAt  time.Time
-	lastRTCP  time.Time
+	nextRTCP  time.Time
 	rtcpBuf   []byte
 	closed    chan struct{}
 	timedOut  chan struct{}
@@ -216,7 +216,7 @@ func (s *Session) start(ctx context.Context, pair Pair) {
 	now := s.cfg.Clock.Now()
 	s.timerMu.Lock()
 	s.lastRxAt = now
-	s.lastRTCP = now
+	s.nextRTCP = now.Add(s.rtcpDelay())
 	s.timer = s.cfg.Clock.AfterFunc(s.tickEvery(), s.tick)
 	s.timerMu.Unlock()
 	s.log.DebugContext(ctx, "rtp session open", slog.String("codec", s.cfg.Codec.Name), slog.Any("remote", s.cfg.Remote))

@@ -381,7 +381,7 @@ func TestRTCP_SenderReportSentAndReceiverReportParsed(t *testing.T) {
 		a.WriteFrame(&f)
 		pa.recv()
 	}
-	clk.Advance(5 * time.Second)
+	clk.Advance(7500 * time.Millisecond) // the randomised interval's longest
 	buf := make([]byte, 1500)
 	rtcpPhone.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, from, err := rtcpPhone.ReadFromUDPAddrPort(buf)
@@ -399,12 +399,14 @@ func TestRTCP_SenderReportSentAndReceiverReportParsed(t *testing.T) {
 		c.SenderReports[0].Reports[0].SSRC != pa.ssrc {
 		t.Fatalf("SR %+v", c)
 	}
-	// The phone answers with an RR: 25% loss, 80 units of jitter, and the
-	// round trip from LSR/DLSR.
+	// The phone answers with an RR: 25% loss, 80 units of jitter, and a
+	// DLSR that leaves 50 ms of round trip (RFC 3550 section 6.4.1).
 	sr := c.SenderReports[0]
 	clk.Advance(100 * time.Millisecond)
+	lsr := uint32(sr.NTPTime >> 16)
+	dlsr := quality.MiddleNTP(clk.Now()) - lsr - 65536/20
 	rr := quality.AppendRR(nil, &quality.ReceiverReport{SSRC: pa.ssrc, Reports: []quality.ReceptionReport{{
-		SSRC: sr.SSRC, FractionLost: 64, Jitter: 80, LastSR: uint32(sr.NTPTime >> 16), DelaySinceLastSR: 65536 / 20}}})
+		SSRC: sr.SSRC, FractionLost: 64, Jitter: 80, LastSR: lsr, DelaySinceLastSR: dlsr}}})
 	rtcpPhone.WriteToUDPAddrPort(rr, from)
 	eventually(t, "RR parsed", func() bool { return a.Stats().RemoteLossRatio == 0.25 })
 	st := a.Stats()
