@@ -96,10 +96,11 @@ func Restore(path string, r io.Reader) (err error) {
 // validateImage checks the image at tmp, migrating an older schema in
 // place (the image is our own temporary copy).
 func validateImage(tmp string) error {
-	if err := verifyFile(tmp); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	problem, err := verifyPath(tmp, time.Second, true)
+	if err == nil {
+		err = problem
 	}
-	if err := walkFile(tmp); err != nil {
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
 	// bbolt's page check before a migration writes to the image: a write

@@ -110,8 +110,8 @@ func BenchmarkWalkFile_10000Customers(b *testing.B) {
 	b.Logf("file %d bytes", s.Size())
 	s.Close()
 	for b.Loop() {
-		if err := walkFile(path); err != nil {
-			b.Fatal(err)
+		if problem, err := verifyPath(path, time.Second, true); problem != nil || err != nil {
+			b.Fatal(problem, err)
 		}
 	}
 }

@@ -44,12 +44,18 @@ func Check(path string) ([]Problem, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("store: check %s: is a directory", path)
 	}
-	if err := verifyFile(path); err != nil {
+	// The header check and page walk use plain reads under a shared lock
+	// held until the end; only a file that passes them is handed to
+	// bbolt, which follows page references without checking.
+	lock, err := lockShared(path, time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("store: check: %w", err)
+	}
+	defer lock.Close()
+	if err := verifyFile(lock); err != nil {
 		return []Problem{{Msg: err.Error()}}, nil
 	}
-	// The page walk reads with plain reads; only a file that passes it is
-	// handed to bbolt, which follows page references without checking.
-	if err := walkFile(path); err != nil {
+	if err := walkFile(lock); err != nil {
 		return []Problem{{Msg: err.Error()}}, nil
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})

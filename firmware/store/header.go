@@ -7,6 +7,9 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // bbolt's on-disk meta page, read here before bbolt sees a file: bbolt
@@ -127,21 +130,62 @@ func pickMeta(head []byte, fileSize int64) (boltMeta, error) {
 	return best, nil
 }
 
-// verifyFile runs checkHeader on the file at path.
-func verifyFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// verifyFile runs checkHeader on f.
+func verifyFile(f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
 	head := make([]byte, headerProbeBytes)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return checkHeader(head[:n], st.Size())
+}
+
+// lockShared opens path and takes the shared flock bbolt's readers take,
+// waiting up to timeout for a writer (another running appliance) to let go;
+// ErrLocked after that. While it is held no process can open the file for
+// writing, so the plain reads of the header check and the page walk see
+// a file that does not change under them.
+func lockShared(path string, timeout time.Duration) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("store: lock %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		// A pacing loop, as bbolt's own lock wait.
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// verifyPath locks path shared and checks its header and, when deep, its
+// page tree. The lock is released on return.
+func verifyPath(path string, timeout time.Duration, deep bool) (problem error, err error) {
+	f, err := lockShared(path, timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // closing the descriptor drops the lock
+	if problem := verifyFile(f); problem != nil {
+		return problem, nil
+	}
+	if deep {
+		return walkFile(f), nil
+	}
+	return nil, nil
 }

@@ -31,16 +31,11 @@ type pageWalker struct {
 	seen     map[uint64]bool
 }
 
-// walkFile checks the page structure of the bbolt file at path: every
+// walkFile checks the page structure of the bbolt file f: every
 // page a bucket refers to lies inside the file and is a branch or leaf
 // page, no page is referred to twice (no cycles), every key and value lies
 // inside its page, and the free list names pages inside the file.
-func walkFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+func walkFile(f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err

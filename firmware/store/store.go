@@ -117,13 +117,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, os.ErrNotExist)
 	}
 	if exists && st.Size() > 0 {
-		if err := verifyFile(path); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		problem, err := verifyPath(path, o.lockTimeout, !o.skipVerify)
+		if err != nil {
+			return nil, err
 		}
-		if !o.skipVerify {
-			if err := walkFile(path); err != nil {
-				return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
-			}
+		if problem != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, problem)
 		}
 		// Look before touching: bbolt may write when it opens a file for
 		// writing (a missing free list), and we must not alter a foreign
