@@ -1,0 +1,64 @@
+// Package queue is the ACD's brain: queues, waiting calls, the choice of
+// agent, callbacks that keep the caller's place, and service-level
+// figures. It is pure logic with an injected clock and random source:
+// the switch tells it what happened (a call joined, an agent answered,
+// a call ended) and it answers with Actions (Offer, Cancel, Announce,
+// Route, Dial) and bus Events (agent.Event, Joined, Left,
+// CallbackChanged).
+//
+// # Using it from the switch
+//
+//	d := queue.New(queue.WithClock(clock), queue.WithActions(toSwitch), queue.WithEvents(toBus),
+//		queue.WithCallbacks(store), queue.WithAutoPause(3), queue.WithPauseReasons("lunch", "training"))
+//	d.SetQueue(cfg); d.SetAgent(profile); d.Restore(ctx)
+//	go d.Run(ctx)                       // timers: ring time, wrap-up, max wait, announcements
+//
+//	t, err := d.Join(queue.Call{ID: id, Queue: "sales", Caller: num, Priority: vip})
+//	// per Offer action: ring Extension; then d.Answered / d.Rejected / d.NoAnswer
+//	// caller hangs up while waiting:  d.Leave(id, queue.LeftAbandoned)
+//	// caller presses a key:            x, ok := d.ExitKey(id, "1"); d.RequestCallback(ctx, id, number)
+//	// bridged call ends:               d.Hangup(ctx, id)
+//	// per Dial action:                 d.CallbackResult(ctx, id, queue.OutcomeConnected)
+//
+// # Who gets which call
+//
+// One dispatcher decides for every queue. Waiting calls are served in one
+// global order: priority (higher first, so a VIP overtakes), then their
+// place in time (the first join; a callback and a call moved by overflow
+// keep it). Each call in that order is offered to the agents free for it,
+// chosen by its queue's Strategy among the members who are available,
+// meet the call's requirements (widened by the queue's steps as the wait
+// grows), were not skipped for it, and sit in the lowest penalty tier
+// present. Because an agent is offered one call at a time and calls are
+// taken in that order, an agent in several queues always gets the most
+// urgent call of all their queues. An agent who rejects or lets an offer
+// ring out is skipped for that call for the rest of its wait, and
+// agent.WithAutoPause pauses them after N misses in a row. Wrap-up is the
+// agent's state, so it holds them in every queue.
+//
+// A preferred agent (the caller's designated agent, or their previous
+// agent within the queue's AffinityFor) is chosen first whenever free;
+// for AffinityHold the call waits for that agent alone while they are
+// logged in and not paused.
+//
+// # Changing a queue while calls wait
+//
+// SetQueue stamps a new Version. A waiting call keeps the version it
+// joined with for everything the caller experiences: ring time, wrap-up
+// of its agent, maximum wait, overflow, announcements, exit keys,
+// widening steps, requirements and the service-level threshold. Who may
+// take it (members, penalties, strategy) is always the current version,
+// so an agent removed from a queue gets no more of its calls. A queue
+// removed while calls wait sends its live callers to their version's
+// overflow (moved, keeping their place, when that is a queue); its
+// callbacks move to an overflow queue or stay, kept, until a queue of
+// that name exists again.
+//
+// # Robustness
+//
+// An agent deleted mid-call leaves the call to the switch; Hangup still
+// counts it. Reports about offers that no longer stand return ErrNoOffer
+// and change nothing. A callback number that is not dialable is refused
+// up front (ErrNotDialable, the caller keeps waiting), and one found at
+// Restore or reported by the switch ends with OutcomeInvalid, saved.
+package queue
