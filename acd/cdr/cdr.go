@@ -1,0 +1,128 @@
+// Package cdr writes a call detail record to the store for every call
+// that ends: a subscriber on the switch's event bus that turns each
+// acd.CallEnded into a store.CDR.
+package cdr
+
+import (
+	"context"
+	"log/slog"
+
+	"callbox/acd"
+	"callbox/firmware/store"
+)
+
+// Buffer is the writer's event queue length: enough for a burst of
+// thousands of calls ending at once while the disk is slow.
+const Buffer = 4096
+
+// Writer is the CDR subscriber. Run owns its only goroutine.
+type Writer struct {
+	st    *store.Store
+	bus   *acd.Bus
+	log   *slog.Logger
+	ready chan struct{}
+}
+
+// Option configures a Writer.
+type Option func(*Writer)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(w *Writer) { w.log = l } }
+
+// New makes a writer for the calls on bus.
+func New(st *store.Store, bus *acd.Bus, opts ...Option) *Writer {
+	w := &Writer{st: st, bus: bus, log: slog.Default(), ready: make(chan struct{})}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
+}
+
+// Name implements the firmware's service interface.
+func (w *Writer) Name() string { return "cdr" }
+
+// Ready is closed once Run has subscribed; calls that end after it are
+// recorded. Start the writer before the switch takes calls.
+func (w *Writer) Ready() <-chan struct{} { return w.ready }
+
+// Run writes a CDR for every CallEnded until ctx ends. A record that
+// fails to save is logged and skipped: a CDR must never hold up calls.
+func (w *Writer) Run(ctx context.Context) error {
+	events := w.bus.Subscribe(ctx, acd.WithBuffer(Buffer), acd.WithName("cdr"))
+	close(w.ready)
+	var last uint64
+	for e := range events {
+		if seq := e.Meta().Seq; last != 0 && seq > last+1 {
+			w.log.Error("cdr: events lost; some calls have no CDR", "missed", seq-last-1)
+		}
+		last = e.Meta().Seq
+		end, ok := e.(acd.CallEnded)
+		if !ok {
+			continue
+		}
+		rec := FromCall(end.Call)
+		if _, err := store.Put(w.st, rec); err != nil {
+			w.log.Error("cdr: saving failed", "call_id", rec.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// FromCall is the CDR of an ended call.
+func FromCall(r acd.CallRecord) store.CDR {
+	c := store.CDR{
+		ID:          r.ID,
+		Caller:      orDefault(r.Caller.Number, "anonymous"),
+		CallerName:  r.Caller.Name,
+		Callee:      orDefault(r.Callee.Number, orDefault(r.Dialed, "unknown")),
+		Direction:   store.DirectionOut,
+		Source:      r.Caller.Origin(),
+		Route:       r.RouteString(),
+		Queue:       r.Queue,
+		Agent:       r.Agent,
+		Start:       r.Start,
+		Answer:      r.Answer,
+		End:         r.End,
+		Disposition: disposition(r),
+		HangupSide:  store.HangupSide(r.HangupSide),
+		HangupCause: int(r.Cause),
+		Recording:   r.Recording,
+	}
+	if r.Direction == acd.DirectionIn {
+		c.Direction = store.DirectionIn
+	}
+	if r.MOS >= 1 && r.MOS <= 5 {
+		c.MOS = r.MOS
+	}
+	return c
+}
+
+// disposition classifies how the call ended for the caller.
+func disposition(r acd.CallRecord) store.Disposition {
+	switch r.Disposition {
+	case acd.DispositionVoicemail:
+		return store.DispositionVoicemail
+	case acd.DispositionAbandoned:
+		return store.DispositionAbandoned
+	}
+	queuedUnserved := r.Queue != "" && r.Agent == "" && r.HangupSide == acd.SideCaller
+	switch {
+	case queuedUnserved:
+		return store.DispositionAbandoned
+	case !r.Answer.IsZero():
+		return store.DispositionAnswered
+	case r.Cause == acd.CauseUserBusy:
+		return store.DispositionBusy
+	case r.HangupSide == acd.SideCaller, r.Cause == acd.CauseNoAnswer, r.Cause == acd.CauseNoUserResponding,
+		r.Cause == acd.CauseNormalClearing:
+		return store.DispositionNoAnswer
+	}
+	return store.DispositionFailed
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

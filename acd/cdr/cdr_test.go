@@ -1,0 +1,141 @@
+package cdr
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"callbox/acd"
+	"callbox/firmware/store"
+	"callbox/media"
+)
+
+type leg struct {
+	id    string
+	party acd.Party
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newLeg(id string, p acd.Party) *leg { return &leg{id: id, party: p, done: make(chan struct{})} }
+
+func (l *leg) ID() string                   { return l.id }
+func (l *leg) Caller() acd.Party            { return l.party }
+func (l *leg) Answer(context.Context) error { return nil }
+func (l *leg) Hangup(acd.Cause) error       { l.once.Do(func() { close(l.done) }); return nil }
+func (l *leg) Media() media.Endpoint        { return nil }
+func (l *leg) Done() <-chan struct{}        { return l.done }
+
+// setup runs a real store, a switch and the writer; calls returns a
+// function that waits for the next CDR to be committed.
+func setup(t *testing.T, h acd.Handler) (*acd.Switch, *store.Store, func() store.CDR) {
+	t.Helper()
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"), store.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bus := acd.NewBus(acd.WithBusClock(clock))
+	sw := acd.NewSwitch(h, acd.WithBus(bus), acd.WithClock(clock))
+	ctx, cancel := context.WithCancel(context.Background())
+	w := New(st, bus)
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	t.Cleanup(func() {
+		sw.Shutdown(ctx)
+		cancel()
+		<-done
+	})
+	<-w.Ready()
+	changes := st.Subscribe(ctx, st.Seq())
+	next := func() store.CDR {
+		t.Helper()
+		for {
+			select {
+			case ch := <-changes:
+				if ch.Kind != store.KindCDR {
+					continue
+				}
+				c, err := store.Get[store.CDR](st, ch.Key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			case <-time.After(10 * time.Second):
+				t.Fatal("no CDR written")
+			}
+		}
+	}
+	return sw, st, next
+}
+
+func TestWriter_RecordsAnsweredCallHungUpByCaller(t *testing.T) {
+	sw, _, next := setup(t, func(ctx context.Context, c *acd.Call) error {
+		c.AddRoute("flow:main")
+		c.AddRoute("queue:sales")
+		c.SetQueue("sales")
+		agent := newLeg("agent", acd.Party{Number: "201", Source: acd.SourceExtension, Via: "201"})
+		c.SetAgent("201")
+		c.SetRecording("rec1")
+		c.SetMOS(4.2)
+		go c.Caller().Hangup(acd.CauseNormalClearing) // the caller hangs up during the bridge
+		return c.Bridge(ctx, agent)
+	})
+	caller := newLeg("in1", acd.Party{Number: "13800138000", Name: "Wang", Source: acd.SourceLine, Via: "fxo1"})
+	call, err := sw.Accept(caller, "01088886601")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := next()
+	want := store.CDR{ID: call.ID(), Caller: "13800138000", CallerName: "Wang", Callee: "201",
+		Direction: store.DirectionIn, Source: "line:fxo1", Route: "flow:main>queue:sales", Queue: "sales",
+		Agent: "201", Disposition: store.DispositionAnswered, HangupSide: store.HangupCaller, HangupCause: 16,
+		Recording: "rec1", MOS: 4.2}
+	got.Start, got.Answer, got.End = time.Time{}, time.Time{}, time.Time{}
+	if got != want {
+		t.Fatalf("CDR\n got  %+v\n want %+v", got, want)
+	}
+}
+
+func TestWriter_RecordsRejectedCall(t *testing.T) {
+	sw, st, next := setup(t, func(ctx context.Context, c *acd.Call) error { return acd.Reject(acd.CauseUserBusy) })
+	caller := newLeg("ext", acd.Party{Number: "201", Source: acd.SourceExtension, Via: "201"})
+	sw.Accept(caller, "202")
+	got := next()
+	if got.Disposition != store.DispositionBusy || got.HangupSide != store.HangupSystem || got.HangupCause != 17 ||
+		got.Direction != store.DirectionOut || got.Callee != "202" || !got.Answer.IsZero() || got.End.Before(got.Start) {
+		t.Fatalf("CDR %+v", got)
+	}
+	if n, _ := store.List[store.CDR](st); len(n) != 1 {
+		t.Fatalf("%d CDRs", len(n))
+	}
+}
+
+func TestFromCall_Dispositions(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		rec  acd.CallRecord
+		want store.Disposition
+	}{
+		{"abandoned in queue", acd.CallRecord{Queue: "sales", Answer: t0, HangupSide: acd.SideCaller}, store.DispositionAbandoned},
+		{"caller gave up ringing", acd.CallRecord{HangupSide: acd.SideCaller, Cause: acd.CauseNormalClearing}, store.DispositionNoAnswer},
+		{"no answer", acd.CallRecord{HangupSide: acd.SideCallee, Cause: acd.CauseNoAnswer}, store.DispositionNoAnswer},
+		{"failed", acd.CallRecord{HangupSide: acd.SideSystem, Cause: acd.CauseTemporaryFailure}, store.DispositionFailed},
+		{"voicemail", acd.CallRecord{Answer: t0, Disposition: acd.DispositionVoicemail}, store.DispositionVoicemail},
+	} {
+		if got := FromCall(tc.rec).Disposition; got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
