@@ -35,4 +35,28 @@ var storeMessages = map[string]entry{
 	"store.err.hash":             {"is not a valid password hash", "不是有效的密码哈希"},
 	"store.err.email":            {"is not an e-mail address", "不是有效的电子邮件地址"},
 	"store.err.state_direction":  {"does not fit the message's direction (received is for incoming messages only)", "与消息方向不符（“已接收”只用于收到的消息）"},
+
+	// Problems found by store.Check, shown by the console's check command
+	// and the status page. %v details are technical text from bbolt.
+	"store.problem.file":           {"the file is not a usable store: %v", "文件不是可用的数据库：%v"},
+	"store.problem.pages":          {"the file structure is damaged: reading its pages failed", "文件结构已损坏：无法读取其页面"},
+	"store.problem.records_read":   {"the file structure is damaged: reading its records failed", "文件结构已损坏：无法读取其记录"},
+	"store.problem.bbolt":          {"page check: %v", "页面检查：%v"},
+	"store.problem.empty":          {"the file holds no callbox data", "文件中没有 callbox 数据"},
+	"store.problem.foreign":        {"not a callbox store (no schema version)", "不是 callbox 数据库（没有架构版本）"},
+	"store.problem.newer":          {"schema %d is newer than this firmware's %d", "架构版本 %d 比本固件的 %d 新"},
+	"store.problem.older":          {"schema %d needs a migration to %d (it runs at the next start)", "架构版本 %d 需要迁移到 %d（下次启动时进行）"},
+	"store.problem.seq_missing":    {"the sequence number is missing", "缺少序列号"},
+	"store.problem.v1_unreadable":  {"%d records from schema 1 could not be migrated (kept in meta/v1-unreadable)", "%d 条架构 1 的记录无法迁移（保存在 meta/v1-unreadable）"},
+	"store.problem.bucket_unknown": {"unknown bucket %q", "未知的存储桶 %q"},
+	"store.problem.bucket_missing": {"bucket missing", "缺少存储桶"},
+	"store.problem.nested":         {"unexpected nested bucket", "意外的嵌套存储桶"},
+	"store.problem.unreadable":     {"unreadable record: %v", "无法读取的记录：%v"},
+	"store.problem.invalid":        {"invalid record: %v", "无效的记录：%v"},
+	"store.problem.key_mismatch":   {"the record says its key is %q", "记录中的键为 %q，与位置不符"},
+	"store.problem.log_missing":    {"the change log is missing", "缺少变更日志"},
+	"store.problem.log_key":        {"change log: bad key %s", "变更日志：错误的键 %s"},
+	"store.problem.log_gap":        {"change log: entry %d follows %d", "变更日志：条目 %d 接在 %d 之后"},
+	"store.problem.log_entry":      {"change log: entry %d is unreadable", "变更日志：条目 %d 无法读取"},
+	"store.problem.log_end":        {"the change log ends at %d but the sequence number is %d", "变更日志结束于 %d，但序列号为 %d"},
 }

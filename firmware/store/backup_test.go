@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"callbox/firmware/i18n"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -219,6 +221,9 @@ func TestCheck_ReportsBadRecordsWithoutModifyingTheFile(t *testing.T) {
 	keys := map[string]bool{}
 	for _, p := range probs {
 		keys[p.Key] = true
+		if !i18n.Has(p.Code) || strings.Contains(p.Message(i18n.ZH), "%!") || p.Msg == "" || !strings.HasSuffix(p.String(), p.Msg) {
+			t.Errorf("problem %+v lacks a catalogue message", p)
+		}
 	}
 	for _, k := range []string{"201", "202", "203", "204"} {
 		if !keys[k] {

@@ -7,26 +7,47 @@ import (
 	"runtime/debug"
 	"time"
 
+	"callbox/firmware/i18n"
+
 	bolt "go.etcd.io/bbolt"
 )
 
 // Problem is one thing Check found wrong. Kind and Key are empty for
-// problems with the file as a whole. Msg is English, for technicians.
+// problems with the file as a whole. Code is a message key in the
+// catalogue (firmware/i18n/store.go) and Args fill it; Msg is the English
+// text, for logs.
 type Problem struct {
 	Kind Kind   `json:"kind,omitempty"`
 	Key  string `json:"key,omitempty"`
+	Code string `json:"code"`
+	Args []any  `json:"args,omitempty"`
 	Msg  string `json:"msg"`
 }
 
-func (p Problem) String() string {
+func newProblem(kind Kind, key, code string, args ...any) Problem {
+	// Errors become their text, so a Problem marshals to JSON intact.
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			args[i] = err.Error()
+		}
+	}
+	return Problem{Kind: kind, Key: key, Code: code, Args: args, Msg: i18n.T(i18n.EN, code, args...)}
+}
+
+// Message returns the problem in lang, prefixed with its kind and key.
+func (p Problem) Message(lang i18n.Lang) string {
+	msg := i18n.T(lang, p.Code, p.Args...)
 	switch {
 	case p.Kind == "":
-		return p.Msg
+		return msg
 	case p.Key == "":
-		return fmt.Sprintf("%s: %s", p.Kind, p.Msg)
+		return fmt.Sprintf("%s: %s", p.Kind, msg)
 	}
-	return fmt.Sprintf("%s %q: %s", p.Kind, p.Key, p.Msg)
+	return fmt.Sprintf("%s %q: %s", p.Kind, p.Key, msg)
 }
+
+// String is the problem in English.
+func (p Problem) String() string { return p.Message(i18n.EN) }
 
 // maxProblems bounds a report: a badly damaged file would list every record.
 const maxProblems = 1000
@@ -53,16 +74,16 @@ func Check(path string) ([]Problem, error) {
 	}
 	defer lock.Close()
 	if err := verifyFile(lock); err != nil {
-		return []Problem{{Msg: err.Error()}}, nil
+		return []Problem{newProblem("", "", "store.problem.file", err)}, nil
 	}
 	if err := walkFile(lock); err != nil {
-		return []Problem{{Msg: err.Error()}}, nil
+		return []Problem{newProblem("", "", "store.problem.file", err)}, nil
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		err = mapOpenErr(path, err)
 		if errors.Is(err, ErrCorrupt) {
-			return []Problem{{Msg: err.Error()}}, nil
+			return []Problem{newProblem("", "", "store.problem.file", err)}, nil
 		}
 		return nil, err
 	}
@@ -99,7 +120,7 @@ func checkTx(tx *bolt.Tx) []Problem {
 	}
 	report, collected := collector()
 	if !walkSafely(func() { checkRecords(tx, report) }) {
-		report("", "", "file structure is damaged: reading its records failed")
+		report("", "", "store.problem.records_read")
 	}
 	return *collected
 }
@@ -108,11 +129,11 @@ func checkTx(tx *bolt.Tx) []Problem {
 // maxProblems.
 func collector() (reporter, *[]Problem) {
 	probs := &[]Problem{}
-	return func(kind Kind, key string, format string, args ...any) bool {
+	return func(kind Kind, key string, code string, args ...any) bool {
 		if len(*probs) >= maxProblems {
 			return false
 		}
-		*probs = append(*probs, Problem{Kind: kind, Key: key, Msg: fmt.Sprintf(format, args...)})
+		*probs = append(*probs, newProblem(kind, key, code, args...))
 		return true
 	}, probs
 }
@@ -123,7 +144,7 @@ func collector() (reporter, *[]Problem) {
 func checkPages(tx *bolt.Tx) []Problem {
 	report, probs := collector()
 	if !walkSafely(func() { touchAll(tx) }) {
-		report("", "", "file structure is damaged: reading its pages failed")
+		report("", "", "store.problem.pages")
 		return *probs
 	}
 	// bbolt's check runs in a goroutine of its own, where a panic could
@@ -131,7 +152,7 @@ func checkPages(tx *bolt.Tx) []Problem {
 	// page without fault. The channel is read to its end even past
 	// maxProblems, so that the goroutine finishes.
 	for err := range tx.Check() {
-		report("", "", "bbolt: %v", err)
+		report("", "", "store.problem.bbolt", err)
 	}
 	return *probs
 }
@@ -168,33 +189,34 @@ func walkSafely(fn func()) (ok bool) {
 	return true
 }
 
-type reporter func(kind Kind, key string, format string, args ...any) bool
+// reporter records a problem; false means the report is full.
+type reporter func(kind Kind, key string, code string, args ...any) bool
 
 func checkRecords(tx *bolt.Tx, report reporter) {
 	l := inspect(tx)
 	switch {
 	case l.empty:
-		report("", "", "file holds no callbox data")
+		report("", "", "store.problem.empty")
 		return
 	case l.foreign:
-		report("", "", "not a callbox store (no schema version)")
+		report("", "", "store.problem.foreign")
 		return
 	case l.version > SchemaVersion:
-		report("", "", "schema %d is newer than this firmware's %d", l.version, SchemaVersion)
+		report("", "", "store.problem.newer", l.version, SchemaVersion)
 		return
 	case l.version < SchemaVersion:
-		report("", "", "schema %d needs a migration to %d (runs at the next start)", l.version, SchemaVersion)
+		report("", "", "store.problem.older", l.version, SchemaVersion)
 		return
 	}
 	meta := tx.Bucket(bucketMeta)
 	seq := readUint(meta, keySeq)
 	if v := meta.Get(keySeq); len(v) != 8 {
-		report("", "", "meta: sequence number missing")
+		report("", "", "store.problem.seq_missing")
 	}
 	if u := meta.Bucket([]byte("v1-unreadable")); u != nil {
 		_ = u.ForEachBucket(func(name []byte) error {
 			n := u.Bucket(name).Stats().KeyN
-			report(Kind(name), "", "%d schema 1 records could not be migrated (kept in meta/v1-unreadable)", n)
+			report(Kind(name), "", "store.problem.v1_unreadable", n)
 			return nil
 		})
 	}
@@ -204,7 +226,7 @@ func checkRecords(tx *bolt.Tx, report reporter) {
 	}
 	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		if !known[string(name)] {
-			report("", "", "unknown bucket %q", name)
+			report("", "", "store.problem.bucket_unknown", string(name))
 		}
 		return nil
 	})
@@ -212,7 +234,7 @@ func checkRecords(tx *bolt.Tx, report reporter) {
 	for _, kind := range Kinds() {
 		b := tx.Bucket([]byte(kind))
 		if b == nil {
-			report(kind, "", "bucket missing")
+			report(kind, "", "store.problem.bucket_missing")
 			continue
 		}
 		c := codecs[kind]
@@ -223,20 +245,20 @@ func checkRecords(tx *bolt.Tx, report reporter) {
 			}
 			key := string(k)
 			if v == nil {
-				stop = !report(kind, key, "unexpected nested bucket")
+				stop = !report(kind, key, "store.problem.nested")
 				return nil
 			}
 			r, err := c.decode(v)
 			if err != nil {
-				stop = !report(kind, key, "%v", err)
+				stop = !report(kind, key, "store.problem.unreadable", err)
 				return nil
 			}
 			if r.Key() != key {
-				stop = !report(kind, key, "record says its key is %q", r.Key())
+				stop = !report(kind, key, "store.problem.key_mismatch", r.Key())
 				return nil
 			}
 			if err := r.Validate(); err != nil {
-				stop = !report(kind, key, "%v", err)
+				stop = !report(kind, key, "store.problem.invalid", err)
 			}
 			return nil
 		})
@@ -247,7 +269,7 @@ func checkRecords(tx *bolt.Tx, report reporter) {
 // at the sequence number.
 func checkLog(b *bolt.Bucket, seq uint64, report reporter) {
 	if b == nil {
-		report("", "", "change log missing")
+		report("", "", "store.problem.log_missing")
 		return
 	}
 	var want, n uint64
@@ -257,18 +279,18 @@ func checkLog(b *bolt.Bucket, seq uint64, report reporter) {
 			return nil
 		}
 		if len(k) != 8 {
-			bad = !report("", "", "change log: bad key %x", k)
+			bad = !report("", "", "store.problem.log_key", fmt.Sprintf("%x", k))
 			return nil
 		}
 		s := decodeSeq(k)
 		if n > 0 && s != want {
-			report("", "", "change log: entry %d follows %d", s, want-1)
+			report("", "", "store.problem.log_gap", s, want-1)
 			bad = true
 			return nil
 		}
 		c, err := DecodeChange(v)
 		if err != nil || c.Seq != s {
-			report("", "", "change log: entry %d unreadable", s)
+			report("", "", "store.problem.log_entry", s)
 			bad = true
 			return nil
 		}
@@ -277,6 +299,6 @@ func checkLog(b *bolt.Bucket, seq uint64, report reporter) {
 		return nil
 	})
 	if !bad && n > 0 && want-1 != seq {
-		report("", "", "change log ends at %d but the sequence number is %d", want-1, seq)
+		report("", "", "store.problem.log_end", want-1, seq)
 	}
 }
