@@ -35,7 +35,7 @@ func (s *Server) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, 
 		// challenge. A broken Digest header counts as a failure: real
 		// phones do not send one.
 		if isDigest(h.Value()) {
-			s.fail(src, "", "malformed credentials")
+			s.fail(src, "", reasonMalformed)
 			s.respond(tx, req, 400, "Malformed Authorization")
 			return none, false
 		}
@@ -51,12 +51,12 @@ func (s *Server) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, 
 		}
 		// Answered like a wrong password, so that scanning for
 		// extensions learns nothing.
-		s.fail(src, cred.Username, "unknown user")
+		s.fail(src, cred.Username, reasonUnknownUser)
 		s.respond(tx, req, 403, "Forbidden")
 		return none, false
 	}
 	if !guard.Permitted(ext.AllowedNets, src.Addr()) {
-		s.fail(src, ext.Number, "address not in the extension's allowed networks")
+		s.fail(src, ext.Number, reasonNotAllowedNet)
 		s.respond(tx, req, 403, "Forbidden")
 		return none, false
 	}
@@ -66,7 +66,7 @@ func (s *Server) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, 
 	case errors.Is(err, digest.ErrStale), errors.Is(err, digest.ErrReplay):
 		s.challenge(tx, req, proxy, true)
 	case errors.Is(err, digest.ErrMismatch):
-		s.fail(src, ext.Number, "wrong password")
+		s.fail(src, ext.Number, reasonWrongPassword)
 		s.respond(tx, req, 403, "Forbidden")
 	default:
 		// A nonce from before a restart, another realm, an algorithm we
@@ -111,7 +111,18 @@ func (s *Server) md5Only(userAgent string) bool {
 	return false
 }
 
-// fail records a failed authentication; enough of them ban src.
+// Why an authentication failed: message keys in firmware/i18n (sip.go),
+// kept in guard.Ban.Reason for the admin's list.
+const (
+	reasonWrongPassword = "sip.fail.wrong_password"
+	reasonUnknownUser   = "sip.fail.unknown_user"
+	reasonNotAllowedNet = "sip.fail.not_allowed_net"
+	reasonMalformed     = "sip.fail.malformed"
+	reasonWrongAOR      = "sip.fail.wrong_aor"
+)
+
+// fail records a failed authentication; enough of them ban src. reason
+// is one of the reason keys.
 func (s *Server) fail(src netip.AddrPort, ext, reason string) {
 	s.log.Info("sip: authentication failed", "addr", src, "ext", ext, "reason", reason)
 	s.guard.Fail(src.Addr(), reason)

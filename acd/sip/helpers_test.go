@@ -41,7 +41,7 @@ func (c *testClock) Advance(d time.Duration) {
 
 // openStore makes a store in a temporary directory with extensions 1001
 // and 1002.
-func openStore(t *testing.T, path string, clk *testClock) *store.Store {
+func openStore(t testing.TB, path string, clk *testClock) *store.Store {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "callbox.db")
@@ -72,7 +72,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 
 // startServer runs a Server on loopback with ephemeral ports until the
 // test ends (or stop is called).
-func startServer(t *testing.T, st *store.Store, clk *testClock, cfg Config, opts ...Option) running {
+func startServer(t testing.TB, st *store.Store, clk *testClock, cfg Config, opts ...Option) running {
 	t.Helper()
 	if cfg.UDP == "" && cfg.TCP == "" && cfg.TLS == "" {
 		cfg.UDP = "127.0.0.1:0"
@@ -113,7 +113,7 @@ func startServer(t *testing.T, st *store.Store, clk *testClock, cfg Config, opts
 // eventually polls cond until it holds or a generous deadline passes: for
 // effects that happen on another goroutine (the change feed), not for
 // timing.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -124,7 +124,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx

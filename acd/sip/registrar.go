@@ -23,7 +23,7 @@ func (s *Server) register(req *sipmsg.Request, tx sipmsg.ServerTransaction, src 
 	}
 	if to.Address.User != ext.Number {
 		// A phone may only register its own extension.
-		s.fail(src, ext.Number, "registering another extension "+to.Address.User)
+		s.fail(src, ext.Number, reasonWrongAOR)
 		s.respond(tx, req, 403, "Forbidden")
 		return
 	}

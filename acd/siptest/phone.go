@@ -98,9 +98,9 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
 	if p.transport == "udp" {
-		pc, err := net.ListenPacket("udp", net.JoinHostPort(p.localIP, "0"))
-		if err != nil {
-			t.Fatalf("siptest: %v", err)
+		pc, lerr := net.ListenPacket("udp", net.JoinHostPort(p.localIP, "0"))
+		if lerr != nil {
+			t.Fatalf("siptest: %v", lerr)
 		}
 		p.pc = pc
 		p.laddr = pc.LocalAddr().(*net.UDPAddr).AddrPort()

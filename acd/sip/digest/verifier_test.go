@@ -194,3 +194,19 @@ func TestChallenge_StringParsesBack(t *testing.T) {
 		t.Fatalf("round trip: %+v from %q", ic, ch.String())
 	}
 }
+
+func BenchmarkVerify_MD5(b *testing.B) {
+	v := NewVerifier("callbox")
+	ch := v.Challenges(false)[1]
+	b.ReportAllocs()
+	nc := uint32(0)
+	for b.Loop() {
+		nc++
+		resp := Response(MD5, "1001", "callbox", "pw", "REGISTER", "sip:h", ch.Nonce, "auth", nc, "cn")
+		c := Credentials{Username: "1001", Realm: "callbox", Nonce: ch.Nonce, URI: "sip:h", Response: resp,
+			QOP: "auth", NC: nc, HasNC: true, Cnonce: "cn"}
+		if err := v.Verify("REGISTER", c, "pw"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -74,7 +74,7 @@ type Ban struct {
 	Since    time.Time
 	Until    time.Time
 	Failures int
-	Reason   string // the last failure seen, for the admin
+	Reason   string // the last failure, as the caller named it (acd/sip: an i18n key)
 }
 
 // Guard keeps the per-address state. It is safe for concurrent use.
