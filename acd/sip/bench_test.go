@@ -36,7 +36,6 @@ func BenchmarkFilter_UDP(b *testing.B) {
 	}
 }
 
-
 // BenchmarkRegister_Loopback is a full REGISTER with digest (two
 // transactions, one store write) from a siptest phone over UDP.
 func BenchmarkRegister_Loopback(b *testing.B) {
