@@ -34,14 +34,14 @@ func Load(rec store.Flow) (*Flow, error) {
 
 // Publish checks a record's document with every lookup in chk and returns
 // the record to store (next version, published, stamped now) and the
-// compiled flow for the catalog. An invalid flow returns Problems.
+// compiled flow for the catalog. An invalid flow returns Problems and the
+// record unchanged.
 func Publish(rec store.Flow, chk Checks, now time.Time) (store.Flow, *Flow, error) {
 	doc, err := Parse(rec.Doc)
 	if err != nil {
 		return rec, nil, err
 	}
-	rec.Version++
-	f, err := Compile(doc, rec.ID, rec.Version, chk)
+	f, err := Compile(doc, rec.ID, rec.Version+1, chk)
 	if err != nil {
 		return rec, nil, err
 	}
@@ -51,6 +51,7 @@ func Publish(rec store.Flow, chk Checks, now time.Time) (store.Flow, *Flow, erro
 	if err != nil {
 		return rec, nil, fmt.Errorf("ivr: publish: %w", err)
 	}
+	rec.Version++
 	rec.Doc, rec.Published, rec.UpdatedAt = canon, true, now
 	return rec, f, nil
 }
