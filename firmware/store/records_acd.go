@@ -71,7 +71,7 @@ func (s Skill) Key() string { return s.Name }
 func (s Skill) Validate() error {
 	var f fields
 	f.name("name", s.Name)
-	f.text("description", s.Description, false, 256)
+	f.para("description", s.Description, false, 256)
 	return f.result(KindSkill, s.Name)
 }
 

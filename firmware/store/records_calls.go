@@ -43,7 +43,7 @@ func (c Customer) Validate() error {
 	}
 	noDuplicates(&f, "numbers", c.Numbers)
 	f.email("email", c.Email)
-	f.text("notes", c.Notes, false, 4096)
+	f.para("notes", c.Notes, false, 4096)
 	f.lang("lang", c.Lang, false)
 	return f.result(KindCustomer, c.ID)
 }
@@ -105,7 +105,7 @@ func (c Contact) Validate() error {
 	}
 	f.digits("agent", c.Agent, false, 2, 8)
 	f.text("callId", c.CallID, false, 128)
-	f.text("summary", c.Summary, false, 4096)
+	f.para("summary", c.Summary, false, 4096)
 	return f.result(KindContact, c.ID)
 }
 
@@ -340,7 +340,7 @@ func (m Message) Validate() error {
 	if m.Line != "" && !isName(m.Line) {
 		f.add("line", codeName, 64)
 	}
-	f.text("text", m.Text, m.Channel == ChannelSMS && m.Direction == DirectionOut, MaxSMSText)
+	f.para("text", m.Text, m.Channel == ChannelSMS && m.Direction == DirectionOut, MaxSMSText)
 	// A fax always has its image, except one whose reception broke off
 	// before the first page.
 	f.relPath("path", m.Path, m.Channel == ChannelFax && !(m.Direction == DirectionIn && m.Partial && m.Pages == 0))
@@ -353,7 +353,7 @@ func (m Message) Validate() error {
 		}
 	}
 	f.intRange("attempts", m.Attempts, 0, 1000)
-	f.text("lastError", m.LastError, false, 512)
+	f.para("lastError", m.LastError, false, 512)
 	if m.CreatedAt.IsZero() {
 		f.add("createdAt", codeRequired)
 	}

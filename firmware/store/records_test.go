@@ -92,6 +92,7 @@ func TestRecords_InvalidFieldsAreNamedWithTheirCode(t *testing.T) {
 		{Extension{Number: "201", Secret: "Abcdefgh12", AllowedNets: []string{"10.0.0.0/8", "nonsense"}, ForwardBusy: "abc", Lang: "de"}, map[string]string{"allowedNets[1]": codeCIDR, "forwardBusy": codeNumber, "lang": codeLang}},
 		{Trunk{Name: "t", Host: "bad host!", Port: 70000, Transport: "sctp", Register: true, CallerID: "8610", Codecs: []string{"G729", "PCMA", "PCMA"}}, map[string]string{"host": codeHost, "port": codeRange, "transport": codeOneOf, "username": codeRequired, "secret": codeRequired, "callerId": codeE164, "codecs[0]": codeOneOf, "codecs[2]": codeDuplicate}},
 		{Line{ID: "l1", Type: "isdn"}, map[string]string{"type": codeOneOf, "device": codeRequired}},
+		{Line{ID: "l1", Name: "two\nlines", Type: LineFXO, Device: "sim:1\x00"}, map[string]string{"name": codeUnknown, "device": codeUnknown}},
 		{Agent{ID: "11", Name: "A", Skills: []SkillLevel{{"x", 0}, {"x", 11}}}, map[string]string{"skills[0].level": codeRange, "skills[1].level": codeRange, "skills[1]": codeDuplicate}},
 		{Queue{Name: "q", Strategy: "fastest", Skills: []QueueSkill{{"x", 12}}}, map[string]string{"strategy": codeOneOf, "skills[0].minLevel": codeRange}},
 		{Flow{ID: "f", Name: "F", Version: 0, Doc: json.RawMessage(`[1,2]`)}, map[string]string{"version": codeRange, "doc": codeJSONObject}},

@@ -67,9 +67,19 @@ func (f *fields) result(kind Kind, key string) error {
 	return &ValidationError{Kind: kind, Key: key, Fields: f.errs}
 }
 
-// text checks a free-text field: required or not, at most max runes, valid
-// UTF-8 without control characters (they would break logs and displays).
+// text checks a one-line free-text field: required or not, at most max
+// runes, valid UTF-8 without control characters (they would break logs,
+// phone displays and CSV exports).
 func (f *fields) text(field, v string, required bool, max int) {
+	f.freeText(field, v, required, max, false)
+}
+
+// para is text that may span lines (notes, SMS texts).
+func (f *fields) para(field, v string, required bool, max int) {
+	f.freeText(field, v, required, max, true)
+}
+
+func (f *fields) freeText(field, v string, required bool, max int, lines bool) {
 	if v == "" {
 		if required {
 			f.add(field, codeRequired)
@@ -80,7 +90,13 @@ func (f *fields) text(field, v string, required bool, max int) {
 		f.add(field, codeTooLong, max)
 		return
 	}
-	if !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
+	bad := func(r rune) bool {
+		if lines && (r == '\n' || r == '\t' || r == '\r') {
+			return false
+		}
+		return unicode.IsControl(r) || r == utf8.RuneError
+	}
+	if !utf8.ValidString(v) || strings.IndexFunc(v, bad) >= 0 {
 		f.add(field, codeUnknown)
 	}
 }
