@@ -258,6 +258,9 @@ func (m *Modem) Run(ctx context.Context) error {
 		case <-health.C:
 			m.checkHealth(ctx)
 		}
+		// Lines that came in the same read as a final result (an
+		// unsolicited code right after OK) are still buffered.
+		m.idleLines()
 	}
 }
 

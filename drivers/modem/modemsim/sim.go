@@ -67,6 +67,7 @@ type Modem struct {
 	call     *call
 	ringing  *call
 	commands int
+	seen     map[string]int // commands answered, by name
 }
 
 // stored is one message in SIM storage.
@@ -189,6 +190,27 @@ func (m *Modem) Commands() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.commands
+}
+
+// Seen counts the times the modem answered a command, by its name without
+// arguments ("AT+CMGL").
+func (m *Modem) Seen(name string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seen[name]
+}
+
+// Unread counts stored messages the driver has not read yet.
+func (m *Modem) Unread() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, s := range m.slots {
+		if s != nil && !s.read {
+			n++
+		}
+	}
+	return n
 }
 
 // Sent returns the messages this modem submitted.
@@ -361,6 +383,14 @@ func (in *input) command(line string) {
 	}
 	if hang == answering {
 		m.commands++
+		name := strings.ToUpper(line)
+		if i := strings.IndexAny(name, "=?"); i > 0 {
+			name = name[:i]
+		}
+		if m.seen == nil {
+			m.seen = map[string]int{}
+		}
+		m.seen[name]++
 	}
 	m.mu.Unlock()
 	if hang != answering {

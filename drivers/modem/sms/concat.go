@@ -100,6 +100,23 @@ func (r *Reassembler) Expire() []Inbound {
 	return out
 }
 
+// ExpireOldest gives out the incomplete message that has waited longest,
+// marked partial (to make room when storage is full).
+func (r *Reassembler) ExpireOldest() (Inbound, bool) {
+	var key groupKey
+	var oldest *group
+	for k, g := range r.groups {
+		if oldest == nil || g.first.Before(oldest.first) {
+			key, oldest = k, g
+		}
+	}
+	if oldest == nil {
+		return Inbound{}, false
+	}
+	delete(r.groups, key)
+	return join(key, oldest, true), true
+}
+
 // Pending returns how many messages wait for parts.
 func (r *Reassembler) Pending() int { return len(r.groups) }
 
