@@ -25,7 +25,6 @@ func BenchmarkFilter_UDP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s.cfg.Guard.Rate = 1e12
 	props := sipmsg.TransportReadProps{Transport: "UDP", RemoteAddr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5070}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -20,7 +20,8 @@ import (
 	"callbox/firmware/store"
 )
 
-// ErrRunning is returned by Run when the Server is already running.
+// ErrRunning is returned by Run when the Server is running or has run:
+// a Server runs once; make a new one to start again.
 var ErrRunning = errors.New("sip: server already running")
 
 // Request is a request that passed the checks, handed to a method handler
