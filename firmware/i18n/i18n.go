@@ -44,7 +44,10 @@ type entry struct{ en, zh string }
 // catalogues lists the per-area tables. A key must be unique across them
 // (checked by a test).
 func catalogues() []map[string]entry {
-	return []map[string]entry{commonMessages, storeMessages, webMessages, consoleMessages, firmwareMessages}
+	return []map[string]entry{
+		commonMessages, storeMessages, webMessages, consoleMessages, firmwareMessages,
+		sipMessages, modemMessages, ivrMessages,
+	}
 }
 
 // T returns the message for key in lang, formatted with args. An unknown key
