@@ -147,7 +147,9 @@ func (s *Store) serve(ctx context.Context, sub *subscriber, last uint64, out cha
 				return
 			}
 		}
-		if len(batch) == feedBatch {
+		if len(batch) > 0 {
+			// Read again before sleeping: more may have committed, or
+			// the log may be broken after this run.
 			continue
 		}
 		select {
@@ -181,21 +183,29 @@ func (s *Store) readLog(after uint64, max int) ([]Change, error) {
 		}
 		c := b.Cursor()
 		want := after + 1
+		// Deliver the run that is in order; the next read reports what
+		// breaks it.
+		var broken error
 		for k, v := c.Seek(seqKey(want)); k != nil && len(out) < max; k, v = c.Next() {
 			if len(k) != 8 || decodeSeq(k) != want {
-				return fmt.Errorf("%w: want %d", errFeedGap, want)
+				broken = fmt.Errorf("%w: want %d", errFeedGap, want)
+				break
 			}
 			ch, err := DecodeChange(v)
 			if err != nil || ch.Seq != want {
-				return fmt.Errorf("%w: entry %d: %v", ErrCorrupt, want, err)
+				broken = fmt.Errorf("%w: change log entry %d: %v", ErrCorrupt, want, err)
+				break
 			}
 			out = append(out, ch)
 			want++
 		}
-		if len(out) == 0 {
-			return fmt.Errorf("%w: want %d", errFeedGap, want)
+		if len(out) > 0 {
+			return nil
 		}
-		return nil
+		if broken == nil {
+			broken = fmt.Errorf("%w: want %d", errFeedGap, want)
+		}
+		return broken
 	})
 	return out, err
 }

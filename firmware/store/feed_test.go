@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // recv reads one change, failing the test if the channel closes or stays
@@ -196,5 +198,62 @@ func TestClose_WhileSubscribingLeavesNoGoroutine(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d subscribers left after Close", n)
 		}
+	}
+}
+
+func TestFeedLimit_ShrinkingTrimsTheLogOnTheNextWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callbox.db")
+	s, err := Open(path, WithFeedLimit(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if _, err := Put(s, Skill{Name: "s" + string(rune('a'+i%26)) + string(rune('a'+i/26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = Open(path, WithFeedLimit(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.OldestSeq() != 1 {
+		t.Fatalf("log trimmed before any write: oldest %d", s.OldestSeq())
+	}
+	if _, err := Put(s, Skill{Name: "last"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.OldestSeq() != 86 || s.Seq() != 101 {
+		t.Fatalf("oldest %d seq %d, want 86 and 101", s.OldestSeq(), s.Seq())
+	}
+	if probs, err := s.Check(); err != nil || len(probs) != 0 {
+		t.Fatalf("Check: %v %v", probs, err)
+	}
+}
+
+func TestCheck_ReportsAGapInTheChangeLog(t *testing.T) {
+	s := openTemp(t)
+	for _, n := range []string{"201", "202", "203"} {
+		if _, err := Put(s, goodExtension(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketChanges).Delete(seqKey(2)) }); err != nil {
+		t.Fatal(err)
+	}
+	probs, err := s.Check()
+	if err != nil || len(probs) != 1 || probs[0].Code != "store.problem.log_gap" {
+		t.Fatalf("Check = %v, %v", probs, err)
+	}
+	// A subscriber from before the gap is dropped rather than skip it.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := s.Subscribe(ctx, 0)
+	if c, ok := recv(t, ch); !ok || c.Seq != 1 {
+		t.Fatalf("first change %+v %v", c, ok)
+	}
+	if c, ok := recv(t, ch); ok {
+		t.Fatalf("delivered %+v across a gap", c)
 	}
 }
