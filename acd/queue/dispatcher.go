@@ -126,6 +126,7 @@ type Dispatcher struct {
 	sl      *servicelevel.Tracker
 	seq     uint64
 	kick    chan struct{}
+	free    []*seat // scratch of dispatch: the agents free now
 	cands   []Candidate
 	view    View
 	expired []agent.Expired

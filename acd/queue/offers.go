@@ -15,23 +15,27 @@ import (
 // offered the most urgent call of all their queues, and each call's
 // queue strategy picks among the agents free for it.
 func (d *Dispatcher) dispatch() {
-	free := 0
+	d.free = d.free[:0]
 	for _, s := range d.seatLst {
 		if len(s.in) > 0 && s.a.State() == agent.Available {
-			free++
+			d.free = append(d.free, s)
 		}
 	}
-	if free == 0 {
+	if len(d.free) == 0 {
 		return
 	}
 	now := d.now()
 	for _, e := range d.waiting {
 		chosen := d.choose(e, now)
+		if len(chosen) == 0 {
+			continue
+		}
 		for i := range chosen {
 			d.offer(e, chosen[i], now)
-			free--
 		}
-		if free <= 0 {
+		// Drop the agents just offered from the free list.
+		d.free = slices.DeleteFunc(d.free, func(s *seat) bool { return s.a.State() != agent.Available })
+		if len(d.free) == 0 {
 			return
 		}
 	}
@@ -56,10 +60,7 @@ func (d *Dispatcher) choose(e *entry, now time.Time) []Candidate {
 	q := e.q
 	cands := d.cands[:0]
 	minPen := int(^uint(0) >> 1)
-	for _, s := range d.seatLst {
-		if s.a.State() != agent.Available {
-			continue
-		}
+	for _, s := range d.free {
 		order := -1
 		for _, m := range s.in {
 			if m.q == q {
