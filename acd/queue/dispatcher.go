@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -219,6 +220,10 @@ func (d *Dispatcher) SetQueue(cfg Config) error {
 		d.queues[c.Name] = q
 	}
 	if q.cfg != nil {
+		c.Version = q.cfg.Version
+		if reflect.DeepEqual(*q.cfg, c) {
+			return nil // unchanged: waiting calls need no new version
+		}
 		c.Version = q.cfg.Version + 1
 	} else {
 		c.Version = max(c.Version, 1)
