@@ -78,7 +78,13 @@ func (e *ImportError) Message(lang i18n.Lang) string {
 	return reason
 }
 
-func (e *ImportError) Error() string { return e.Message(i18n.EN) }
+func (e *ImportError) Error() string {
+	if !i18n.Has(e.Code) {
+		// The catalogue is not wired in: still say something useful.
+		return fmt.Sprintf("line %d, column %d: %s %v", e.Line, e.Column, e.Code, e.Args)
+	}
+	return e.Message(i18n.EN)
+}
 
 // Parse reads a flow document. It checks the shape (JSON syntax, field
 // types, no unknown fields, size limits) and refuses a bad file with the
@@ -167,8 +173,18 @@ func decodeErr(data []byte, dec *json.Decoder, err error) error {
 		return importErr(data, int64(len(data)), "ivr.import.truncated")
 	}
 	// Unknown fields and other decoder complaints carry no offset; the
-	// decoder's position is just past the offending value.
-	return importErr(data, dec.InputOffset(), "ivr.import.other", strings.TrimPrefix(err.Error(), "json: "))
+	// decoder's position is just past the offending value, so point at the
+	// last mention of the field's name before it.
+	off := dec.InputOffset()
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, `json: unknown field "`); ok {
+		name = strings.TrimSuffix(name, `"`)
+		end := min(max(off, 0), int64(len(data)))
+		if i := bytes.LastIndex(data[:end], []byte(`"`+name+`"`)); i >= 0 {
+			off = int64(i)
+		}
+	}
+	return importErr(data, off, "ivr.import.other", strings.TrimPrefix(msg, "json: "))
 }
 
 // importErr builds the error for a fault at byte offset (negative: no

@@ -2,7 +2,9 @@ package ivr
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -116,3 +118,10 @@ func mustCompile(t testing.TB, data []byte, version int) *Flow {
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
 func fixedClock() time.Time { return testNow }
+
+// refuseHTTP fails every request without touching the network.
+type refuseHTTP struct{}
+
+func (refuseHTTP) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no network in this test")
+}

@@ -47,7 +47,12 @@ type Problems []Problem
 func (ps Problems) Error() string {
 	msgs := make([]string, len(ps))
 	for i, p := range ps {
-		msgs[i] = p.Message(i18n.EN)
+		if i18n.Has(p.Code) {
+			msgs[i] = p.Message(i18n.EN)
+		} else {
+			// The catalogue is not wired in: still say something useful.
+			msgs[i] = fmt.Sprintf("%s %s %s %v", p.Node, p.Field, p.Code, p.Args)
+		}
 	}
 	return strings.Join(msgs, "; ")
 }
