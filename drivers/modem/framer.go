@@ -87,8 +87,10 @@ type unstuffer struct {
 	out    bytes.Buffer
 	inDLE  bool
 	ended  bool
-	limit  int
 	signal []byte // the non-data DLE codes seen, in order
+	// started is set after the first byte: the LF that ends the CONNECT
+	// line may come first and is not data.
+	started bool
 }
 
 // feed consumes b up to the end of the data and returns what follows it.
@@ -96,6 +98,12 @@ func (u *unstuffer) feed(b []byte) (rest []byte) {
 	for i, c := range b {
 		if u.ended {
 			return b[i:]
+		}
+		if !u.started {
+			u.started = true
+			if c == lf {
+				continue
+			}
 		}
 		switch {
 		case u.inDLE:
