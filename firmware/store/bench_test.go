@@ -115,3 +115,14 @@ func BenchmarkWalkFile_10000Customers(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCounts_10000Customers measures Counts, which the status page
+// calls (bbolt walks each bucket's pages; records are not decoded).
+func BenchmarkCounts_10000Customers(b *testing.B) {
+	s := seededCustomers(b, 10000)
+	for b.Loop() {
+		if c, err := s.Counts(); err != nil || c[KindCustomer] != 10000 {
+			b.Fatal(c, err)
+		}
+	}
+}
