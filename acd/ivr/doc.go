@@ -1,0 +1,33 @@
+// Package ivr holds the IVR: flows as data, their validation, and the
+// engine that runs them inside a call.
+//
+// A flow is a Document, JSON that the web designer edits: typed nodes with
+// an id, a canvas position, settings and named exits to other nodes. The
+// node types are declared in one ordered list (registry.go), which also
+// feeds the designer's palette (NodeTypes). Parse imports a file and
+// refuses a bad one with the line and the reason (*ImportError); Validate
+// lists every problem of a flow (missing or dangling exits, unreachable
+// nodes, loops that never wait for the caller, missing settings, unknown
+// prompts, queues, hours, mailboxes and flows) attached to node ids, so the
+// designer can highlight them; messages come from firmware/i18n.
+//
+// Publishing (Publish) validates a store.Flow record, bumps its version and
+// compiles it into a *Flow: immutable, so a call that started on version 3
+// finishes on version 3 whatever is published meanwhile. The Catalog holds
+// the published version of each flow for new calls.
+//
+// Engine.Run executes a flow as plain blocking calls on the call's own
+// goroutine against the small Call interface (play, collect digits, queue,
+// transfer, voicemail, fax, callback, hang up), which the switch
+// implements. Lookup nodes make their own HTTP requests with a timeout and
+// fail safe to their error exit. Every step is logged (node, time, exit,
+// digits, prompts) for the call record and the agent's pop-up; a hang-up
+// cancels the context and ends the run; a step limit stops a caller who
+// loops for ever. Engine.DryRun runs a flow with a given caller number,
+// dialled number, time and digit script, without a call, so an installer
+// can test a flow before publishing it.
+//
+// DemoFlow, DemoHours and DemoOrders are the demonstration configuration
+// that `callbox --demo` installs; DemoOrders is a made-up order service for
+// the demo only.
+package ivr
