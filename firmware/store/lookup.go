@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,6 +46,45 @@ func (s *Store) Export(kind Kind, key string) ([]byte, error) {
 		return nil
 	})
 	return out, s.mapErr(err)
+}
+
+// Apply writes one change copied from another store (the active box of an
+// HA pair follows its feed with Export; the standby applies here). Export
+// returns the latest value, so a put whose record has since been deleted
+// finds ErrNotFound and is skipped: its delete follows in the feed. For
+// OpPut, data is the record's envelope as Export returned it; it is
+// decoded and validated like any write, and its key must be key. For
+// OpDelete, data is ignored and a missing key is not an error (the
+// replica may never have had it). The change gets this store's own next
+// sequence number and reaches its subscribers.
+func (s *Store) Apply(kind Kind, key string, op Op, data []byte) (Change, error) {
+	switch op {
+	case OpDelete:
+		if err := checkKey(kind, key); err != nil {
+			return Change{}, err
+		}
+		ch, err := s.commit(kind, key, OpDelete, nil, modeMustExist)
+		if errors.Is(err, ErrNotFound) {
+			return Change{Seq: s.Seq(), Kind: kind, Key: key, Op: OpDelete}, nil
+		}
+		return ch, err
+	case OpPut:
+		r, err := DecodeRecord(kind, data)
+		if err != nil {
+			return Change{}, err
+		}
+		if r.Key() != key {
+			return Change{}, fmt.Errorf("store: apply %s %q: the record's key is %q", kind, key, r.Key())
+		}
+		// Re-encode rather than store data as is, so the replica holds
+		// exactly what this firmware writes.
+		enc, err := encode(r)
+		if err != nil {
+			return Change{}, err
+		}
+		return s.commit(kind, key, OpPut, enc, modeAny)
+	}
+	return Change{}, fmt.Errorf("store: apply: unknown op %q", op)
 }
 
 // NewID returns a fresh record key that sorts by time: for CDRs,

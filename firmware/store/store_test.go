@@ -198,3 +198,53 @@ func TestOpen_CreatesTheFileAtomically(t *testing.T) {
 		t.Fatalf("new store: %v %v", probs, err)
 	}
 }
+
+func TestApply_CopiesChangesFromAnotherStore(t *testing.T) {
+	primary, replica := openTemp(t), openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	feed := primary.Subscribe(ctx, 0)
+	if _, err := Put(primary, goodExtension("201")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Put(primary, goodExtension("202")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Delete[Extension](primary, "201"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c := <-feed
+		var data []byte
+		if c.Op == OpPut {
+			var err error
+			data, err = primary.Export(c.Kind, c.Key)
+			if errors.Is(err, ErrNotFound) {
+				// Deleted since: the delete follows in the feed.
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := replica.Apply(c.Kind, c.Key, c.Op, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := List[Extension](replica)
+	if err != nil || len(all) != 1 || all[0].Number != "202" {
+		t.Fatalf("replica holds %+v, %v", all, err)
+	}
+	// Deleting what the replica never had is not an error.
+	if _, err := replica.Apply(KindExtension, "299", OpDelete, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Bad data is refused like any write.
+	if _, err := replica.Apply(KindExtension, "203", OpPut, []byte(`{"kind":"extensions","v":1,"data":{"number":"203","secret":"x"}}`)); err == nil {
+		t.Fatal("invalid record applied")
+	}
+	raw, _ := primary.Export(KindExtension, "202")
+	if _, err := replica.Apply(KindExtension, "204", OpPut, raw); err == nil {
+		t.Fatal("record applied under another key")
+	}
+}
