@@ -77,13 +77,18 @@
 // reads the log at its own pace into a channel buffered for 64 changes.
 // A change names the record; read it with Get or Lookup, which return the
 // latest value (a subscriber that is behind may see a later value than
-// the change it is handling; the later change follows). One that falls behind by more
-// than the log holds is dropped: its channel closes while its ctx is still
-// alive. It then resubscribes from its last seq, or, when that is older
-// than OldestSeq()-1, reloads the records it mirrors and resubscribes from
-// Seq(). A subscription asking for a seq beyond Seq() (a store restored
-// from an older backup) is closed the same way. Close ends every
-// subscription and waits for its goroutine.
+// the change it is handling; the later change follows).
+//
+// A subscriber that falls behind by more than the log holds is dropped:
+// its channel closes while its ctx is still alive. It then resubscribes
+// from its last seq, or, when that is older than OldestSeq()-1, reloads
+// the records it mirrors and resubscribes from Seq(). A subscription
+// asking for a seq beyond Seq() (a store restored from an older backup) is
+// closed the same way. Close ends every subscription and waits for its
+// goroutine.
+//
+// A replica follows the same way: Subscribe and Export on the active
+// store, Apply on its own.
 //
 // # Schema
 //
