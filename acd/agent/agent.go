@@ -34,6 +34,8 @@ var (
 	ErrWrongCall = errors.New("agent: not the agent's call")
 	// ErrNoExtension: login without an extension to ring.
 	ErrNoExtension = errors.New("agent: no extension")
+	// ErrExtensionInUse: another agent is logged in at that extension.
+	ErrExtensionInUse = errors.New("agent: extension in use")
 )
 
 // Skill is one skill an agent has, at a level from 1 (novice) to 10.

@@ -172,7 +172,8 @@ func (r *Roster) move(a *Agent, to State, reason string) {
 	r.emit(Event{Agent: a.profile.ID, From: from, To: to, Reason: reason, CallID: a.callID, Queue: a.queue, At: now})
 }
 
-// Login logs the agent in at ext; they become available.
+// Login logs the agent in at ext; they become available. One agent at a
+// time may be logged in at an extension.
 func (r *Roster) Login(id, ext string) error {
 	a, err := r.lookup(id)
 	if err != nil {
@@ -183,6 +184,11 @@ func (r *Roster) Login(id, ext string) error {
 	}
 	if a.state != LoggedOut {
 		return illegal(a, Available)
+	}
+	for _, o := range r.order {
+		if o.ext == ext {
+			return fmt.Errorf("%w: %s has agent %s", ErrExtensionInUse, ext, o.profile.ID)
+		}
 	}
 	a.ext = ext
 	r.move(a, Available, "")

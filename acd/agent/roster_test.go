@@ -102,6 +102,10 @@ func TestRoster_RefusesIllegalTransitions(t *testing.T) {
 	if err := r.Login("101", ""); err == nil {
 		t.Error("login without extension accepted")
 	}
+	r.Set(Profile{ID: "102"})
+	if err := r.Login("102", "201"); !errors.Is(err, ErrExtensionInUse) {
+		t.Errorf("second agent at 201: %v", err)
+	}
 }
 
 func TestRoster_PauseReasonsComeFromTheList(t *testing.T) {

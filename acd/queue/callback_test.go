@@ -31,6 +31,9 @@ func TestCallback_KeepsThePlaceAndPreviewsTheAgentFirst(t *testing.T) {
 	if p, _ := h.d.Position("second"); p.Position != 2 {
 		t.Errorf("the live caller behind the callback is at %d, want 2", p.Position)
 	}
+	if s, _ := h.d.Snapshot("sales"); s.Waiting != 1 || s.Callbacks != 1 || s.OldestWait != 10*time.Second {
+		t.Errorf("snapshot waiting %d callbacks %d oldest %v", s.Waiting, s.Callbacks, s.OldestWait)
+	}
 	h.login("101")
 	o := h.offer()
 	if o.CallID != "first" || o.Callback == nil || o.Callback.Number != "13800000001" || o.Callback.CallerName != "Wang" {

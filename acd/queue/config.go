@@ -216,6 +216,9 @@ type Config struct {
 	Widen []WidenStep
 	// RingTime an agent's phone rings before the offer counts as missed.
 	RingTime time.Duration
+	// SkipFor is how long an agent who rejected or missed a call is
+	// skipped for that call; 0 skips them for the rest of its wait.
+	SkipFor time.Duration
 	// WrapUp after each call; the agent's own setting wins when set.
 	WrapUp time.Duration
 	// MaxWait sends the caller to Overflow (0: no limit).
@@ -316,7 +319,7 @@ func (c Config) Validate() error {
 			return bad("widen step after %v", w.After)
 		}
 	}
-	if c.RingTime < 0 || c.WrapUp < 0 || c.MaxWait < 0 || c.MaxCallers < 0 || c.AnnounceEvery < 0 ||
+	if c.RingTime < 0 || c.SkipFor < 0 || c.WrapUp < 0 || c.MaxWait < 0 || c.MaxCallers < 0 || c.AnnounceEvery < 0 ||
 		c.AffinityFor < 0 || c.AffinityHold < 0 || c.CallbackTries < 0 || c.CallbackRetry < 0 {
 		return bad("negative duration or count")
 	}

@@ -65,6 +65,13 @@ type membership struct {
 	order int
 }
 
+// skip keeps an agent from being offered a call again until until (zero:
+// for the rest of its wait).
+type skip struct {
+	agent string
+	until time.Time
+}
+
 type offer struct {
 	agent    string
 	deadline time.Time
@@ -81,7 +88,7 @@ type entry struct {
 	qJoined      time.Time // entered the current queue
 	nextAnnounce time.Time
 	offers       []offer
-	skipped      []string
+	skipped      []skip
 	step         int // widening step in force, -1 none
 	eff          []Requirement
 	preferred    string

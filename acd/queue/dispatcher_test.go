@@ -317,3 +317,20 @@ func TestDispatcher_DesignatedAgentFirst(t *testing.T) {
 		t.Errorf("offered to %s", o.AgentID)
 	}
 }
+
+func TestDispatcher_SkipForLetsAnAgentTryTheCallAgain(t *testing.T) {
+	h := newHarness(t)
+	h.queue(Config{Name: "sales", Members: members("101"), SkipFor: 5 * time.Second})
+	h.login("101")
+	h.join(Call{ID: "c1", Queue: "sales"})
+	h.must(h.d.Rejected("c1", h.offer().AgentID))
+	h.advance(4 * time.Second)
+	h.noOffer()
+	if w := h.d.NextWake(); !w.Equal(h.clk.t.Add(time.Second)) {
+		t.Errorf("next wake %v", w)
+	}
+	h.advance(time.Second)
+	if o := h.offer(); o.AgentID != "101" {
+		t.Errorf("offer %+v", o)
+	}
+}

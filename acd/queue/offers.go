@@ -72,7 +72,7 @@ func (d *Dispatcher) choose(e *entry, now time.Time) []Candidate {
 			continue
 		}
 		id := s.a.ID()
-		if (only != "" && id != only) || slices.Contains(e.skipped, id) {
+		if (only != "" && id != only) || skipped(e, id, now) {
 			continue
 		}
 		score, ok := match(s.a.Profile(), e.eff)
@@ -95,6 +95,15 @@ func (d *Dispatcher) choose(e *entry, now time.Time) []Candidate {
 	}
 	d.view = View{CallID: e.call.ID, Caller: e.call.Caller, Preferred: e.preferred, Now: now}
 	return q.strategy.Choose(&d.view, tier)
+}
+
+func skipped(e *entry, id string, now time.Time) bool {
+	for _, s := range e.skipped {
+		if s.agent == id && (s.until.IsZero() || now.Before(s.until)) {
+			return true
+		}
+	}
+	return false
 }
 
 // match reports whether an agent meets every requirement, and their
@@ -213,7 +222,9 @@ func (d *Dispatcher) cancelOffers(e *entry, why CancelReason) {
 // Answered reports that agentID answered the offer of callID. For a live
 // caller the call leaves the queue and the agent is on it; for a
 // callback the agent took the preview and the dispatcher sends Dial.
-// Other agents ringing for the call (ring-all) get Cancel.
+// Other agents ringing for the call (ring-all) get Cancel. ErrNoOffer
+// means the offer was already withdrawn (it timed out, the caller left):
+// the switch hangs up the agent's leg.
 func (d *Dispatcher) Answered(callID, agentID string) error {
 	d.mu.Lock()
 	defer d.unlock()
@@ -282,7 +293,11 @@ func (d *Dispatcher) miss(e *entry, agentID string, cancel CancelReason) {
 		d.log.Error("queue: decline", "call", e.call.ID, "agent", agentID, "err", err)
 	}
 	d.removeOffer(e, agentID)
-	e.skipped = append(e.skipped, agentID)
+	sk := skip{agent: agentID}
+	if e.ver.SkipFor > 0 {
+		sk.until = d.now().Add(e.ver.SkipFor)
+	}
+	e.skipped = append(e.skipped, sk)
 	if cancel != "" {
 		d.act(Cancel{CallID: e.call.ID, AgentID: agentID, Reason: cancel})
 	}

@@ -361,6 +361,11 @@ func (d *Dispatcher) NextWake() time.Time {
 		if e.holdUntil.After(now) {
 			at(e.holdUntil)
 		}
+		for _, s := range e.skipped {
+			if s.until.After(now) {
+				at(s.until)
+			}
+		}
 	}
 	return t
 }
@@ -396,10 +401,15 @@ func (d *Dispatcher) Snapshot(name string) (servicelevel.Snapshot, error) {
 		return servicelevel.Snapshot{}, fmt.Errorf("%w: %s", ErrUnknownQueue, name)
 	}
 	now := d.now()
-	s := servicelevel.Snapshot{Queue: name, Waiting: q.waiting}
+	s := servicelevel.Snapshot{Queue: name}
 	s.Current, s.Day = d.sl.Current(name, now)
 	for _, e := range d.waiting {
-		if e.q == q && e.cb == nil {
+		switch {
+		case e.q != q:
+		case e.cb != nil:
+			s.Callbacks++
+		default:
+			s.Waiting++
 			s.OldestWait = max(s.OldestWait, now.Sub(e.qJoined))
 		}
 	}

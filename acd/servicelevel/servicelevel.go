@@ -109,9 +109,11 @@ type Snapshot struct {
 	// (in the clock's zone).
 	Current Interval `json:"current"`
 	Day     Interval `json:"day"`
-	// Waiting and OldestWait describe the calls waiting now.
+	// Waiting and OldestWait describe the live callers waiting now;
+	// Callbacks counts the callbacks holding a place in the queue.
 	Waiting    int           `json:"waiting"`
 	OldestWait time.Duration `json:"oldestWait"`
+	Callbacks  int           `json:"callbacks"`
 	// Agents logged in to the queue and free to take a call.
 	LoggedIn  int `json:"loggedIn"`
 	Available int `json:"available"`
