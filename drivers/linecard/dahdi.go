@@ -337,7 +337,9 @@ func (d *DAHDI) WriteFrame(f *media.Frame) error {
 
 // RelayTo implements media.Endpoint by copying frames from the line to
 // other in a goroutine that stop ends and waits for.
-func (d *DAHDI) RelayTo(other media.Endpoint) (stop func()) { return copyFrames(d.Reader(), other.Writer()) }
+func (d *DAHDI) RelayTo(other media.Endpoint) (stop func()) {
+	return copyFrames(d.Reader(), other.Writer())
+}
 
 // Close releases the channel and waits for its read loop.
 func (d *DAHDI) Close() error {
