@@ -334,3 +334,14 @@ func TestDispatcher_SkipForLetsAnAgentTryTheCallAgain(t *testing.T) {
 		t.Errorf("offer %+v", o)
 	}
 }
+
+func TestDispatcher_NoHoldForADesignatedAgentOutsideTheQueue(t *testing.T) {
+	h := newHarness(t)
+	h.queue(Config{Name: "sales", Members: members("101"), AffinityHold: time.Minute})
+	h.queue(Config{Name: "other", Members: members("102")})
+	h.login("101", "102")
+	h.join(Call{ID: "c1", Queue: "sales", Designated: "102"})
+	if o := h.offer(); o.AgentID != "101" {
+		t.Errorf("offer %+v", o)
+	}
+}

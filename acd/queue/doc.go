@@ -37,9 +37,9 @@
 // agent's state, so it holds them in every queue.
 //
 // A preferred agent (the caller's designated agent, or their previous
-// agent within the queue's AffinityFor) is chosen first whenever free;
-// for AffinityHold the call waits for that agent alone while they are
-// logged in and not paused.
+// agent within the queue's AffinityFor) is chosen first whenever free and
+// a member of the queue; for AffinityHold the call waits for that agent
+// alone while they are a member, logged in and not paused.
 //
 // # Changing a queue while calls wait
 //

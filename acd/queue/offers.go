@@ -51,13 +51,16 @@ func (d *Dispatcher) choose(e *entry, now time.Time) []Candidate {
 		return nil
 	}
 	d.widen(e, now)
+	q := e.q
 	only := ""
 	if e.preferred != "" && now.Before(e.holdUntil) {
-		if p := d.roster.Get(e.preferred); p != nil && p.LoggedIn() && p.State() != agent.Paused {
+		// Hold for the preferred agent only while waiting can pay off:
+		// they are a member, logged in and not paused.
+		if s, ok := d.seats[e.preferred]; ok && s.a.LoggedIn() && s.a.State() != agent.Paused &&
+			slices.ContainsFunc(s.in, func(m membership) bool { return m.q == q }) {
 			only = e.preferred
 		}
 	}
-	q := e.q
 	cands := d.cands[:0]
 	minPen := int(^uint(0) >> 1)
 	for _, s := range d.free {

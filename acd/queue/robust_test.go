@@ -183,3 +183,33 @@ func TestDispatcher_RunTicksOnTheRealClock(t *testing.T) {
 		t.Errorf("Run returned %v", err)
 	}
 }
+
+func TestDispatcher_CallerHangsUpWhileAgentRings(t *testing.T) {
+	h := newHarness(t)
+	h.queue(Config{Name: "sales", Members: members("101")})
+	h.login("101")
+	h.join(Call{ID: "c1", Queue: "sales"})
+	h.offer()
+	h.clk.t = h.clk.t.Add(8 * time.Second)
+	h.must(h.d.Leave("c1", LeftAbandoned))
+	var cancels []Cancel
+	for _, a := range h.take() {
+		if c, ok := a.(Cancel); ok {
+			cancels = append(cancels, c)
+		}
+	}
+	if len(cancels) != 1 || cancels[0] != (Cancel{CallID: "c1", AgentID: "101", Reason: CancelCallerLeft}) {
+		t.Fatalf("cancels %+v", cancels)
+	}
+	s, _ := h.d.Agent("101")
+	if s.State != agent.Available || s.Counters.Missed != 0 {
+		t.Errorf("agent %+v", s)
+	}
+	snap, _ := h.d.Snapshot("sales")
+	if snap.Current.Abandoned != 1 || snap.Current.AbandonedShort != 0 {
+		t.Errorf("figures %+v", snap.Current)
+	}
+	if err := h.d.Answered("c1", "101"); !errors.Is(err, ErrUnknownCall) {
+		t.Errorf("late answer: %v", err)
+	}
+}
