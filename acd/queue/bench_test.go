@@ -122,3 +122,33 @@ func undo(b *testing.B, d *Dispatcher) {
 		b.Fatal("the decision offered nothing")
 	}
 }
+
+// BenchmarkTick measures one timer pass over 500 waiting calls (ring
+// timeouts, maximum waits, announcements, widening) with 2,000 agents.
+func BenchmarkTick(b *testing.B) {
+	d, _ := benchDispatcher(b, LongestIdle, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Tick()
+	}
+}
+
+// BenchmarkJoin measures a caller joining behind 500 others (position,
+// estimate, a dispatch pass with no agent free).
+func BenchmarkJoin(b *testing.B) {
+	d, _ := benchDispatcher(b, LongestIdle, 0)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		id := fmt.Sprint("j", i)
+		i++
+		if _, err := d.Join(Call{ID: id, Queue: "q3"}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := d.Leave(id, LeftAbandoned); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
