@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 case "$mode" in
 quick)
 	benchtime=300ms
-	relay_args="-calls 250 -duration 10s -rounds 2 -variants bare,box"
+	relay_args="-calls 250 -duration 10s -rounds 3 -variants bare,box"
 	;;
 full)
 	benchtime=1s
-	relay_args="-calls 500 -duration 30s -rounds 3 -variants bare,box,box-1loop,box-window2ms,box-nobatch"
+	relay_args="-calls 500 -duration 20s -rounds 5 -variants bare,box,box-uring,box-window2ms,uring"
 	;;
 *)
 	echo "usage: $0 [quick|full]" >&2

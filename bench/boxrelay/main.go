@@ -31,6 +31,7 @@ func main() {
 	loops := flag.Int("loops", 0, "poll loops (0: GOMAXPROCS)")
 	window := flag.Duration("window", 0, "minimum time between polls")
 	batch := flag.Int("batch", 0, "datagrams per recvmmsg (0: max)")
+	backend := flag.String("backend", "epoll", "relay engine backend: epoll or uring")
 	maxlife := flag.Duration("maxlife", 15*time.Minute, "exit after this long at most")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run here")
 	flag.Parse()
@@ -45,7 +46,11 @@ func main() {
 			f.Close()
 		}()
 	}
-	e, err := relay.NewEngine(relay.Options{Loops: *loops, Window: *window, Batch: *batch})
+	opts := relay.Options{Loops: *loops, Window: *window, Batch: *batch}
+	if *backend == "uring" {
+		opts.Backend = relay.BackendURing
+	}
+	e, err := relay.NewEngine(opts)
 	if err != nil {
 		log.Fatal(err)
 	}

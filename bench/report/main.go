@@ -39,7 +39,7 @@ type relayReport struct {
 	Calls    int    `json:"calls"`
 	Duration string `json:"duration"`
 	Rounds   int    `json:"rounds"`
-	Best     map[string]struct {
+	Median   map[string]struct {
 		USPerPacket float64 `json:"us_per_packet"`
 		CPUPercent  float64 `json:"cpu_percent"`
 		Load        struct {
@@ -50,7 +50,7 @@ type relayReport struct {
 			DelayMaxMs   float64 `json:"DelayMaxMs"`
 			Received     uint64  `json:"Received"`
 		} `json:"load"`
-	} `json:"best"`
+	} `json:"median"`
 	RatioToBare map[string]float64 `json:"ratio_to_bare"`
 }
 
@@ -138,12 +138,12 @@ func render(res Results, rr relayReport) []byte {
 	var b bytes.Buffer
 	b.WriteString(begin + "\n")
 	fmt.Fprintf(&b, "### Relay CPU per packet against the bare floor (latest run, `scripts/bench.sh %s`)\n\n", res.Mode)
-	fmt.Fprintf(&b, "%d calls (%d streams of 50 G.711 packets/s, %d packets/s relayed), %s per run, best of %d rounds.\n\n",
+	fmt.Fprintf(&b, "%d calls (%d streams of 50 G.711 packets/s, %d packets/s relayed), %s per run, median of %d rounds (variants alternate within each round).\n\n",
 		rr.Calls, 2*rr.Calls, 100*rr.Calls, rr.Duration, rr.Rounds)
 	b.WriteString("| date (UTC) | commit | nproc | CPU | relay | µs CPU / relayed packet | ratio to bare | CPU % of a core | loss | late (>40 ms) | jitter (RFC 3550) | relay jitter | max delay |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, name := range []string{"bare", "box", "box-1loop", "box-window1ms", "box-window2ms", "box-nobatch", "uring"} {
-		s, ok := rr.Best[name]
+	for _, name := range []string{"bare", "box", "box-1loop", "box-window1ms", "box-window2ms", "box-nobatch", "box-uring", "box-uring-1loop", "uring"} {
+		s, ok := rr.Median[name]
 		if !ok {
 			continue
 		}

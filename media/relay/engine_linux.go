@@ -29,6 +29,36 @@ type Options struct {
 	Window time.Duration
 	// Logger receives loop failures; default slog.Default().
 	Logger *slog.Logger
+	// Backend picks how loops wait and move datagrams: BackendEpoll
+	// (the default) or BackendURing.
+	Backend Backend
+}
+
+// Backend is a loop implementation.
+type Backend uint8
+
+// Backends.
+const (
+	// BackendEpoll: epoll_wait, then recvmmsg on each ready socket and
+	// sendmmsg per destination socket.
+	BackendEpoll Backend = iota
+	// BackendURing: io_uring (Linux 6.0+) with a multishot recvmsg armed
+	// on every socket, buffers from a provided-buffer ring, and sends
+	// queued as sendmsg entries: one io_uring_enter per wake-up moves
+	// many datagrams.
+	BackendURing
+)
+
+// poller is one loop of an engine.
+type poller interface {
+	add(s *Socket) error
+	remove(s *Socket)
+	wake()
+	run()
+	release() // after run has returned and sockets are closed
+	counters() Stats
+	// sockets lists the sockets still registered, for Close.
+	sockets() []*Socket
 }
 
 // Stats counts what an engine did since it started.
@@ -41,7 +71,7 @@ type Stats struct {
 
 // Engine serves many UDP sockets with a few poll loops.
 type Engine struct {
-	loops  []*loop
+	loops  []poller
 	next   atomic.Uint32
 	wg     sync.WaitGroup
 	closed atomic.Bool
@@ -61,7 +91,13 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{epoch: time.Now()}
 	for range opts.Loops {
-		l, err := newLoop(e, opts)
+		var l poller
+		var err error
+		if opts.Backend == BackendURing {
+			l, err = newURingLoop(e, opts)
+		} else {
+			l, err = newLoop(e, opts)
+		}
 		if err != nil {
 			e.Close()
 			return nil, err
@@ -107,10 +143,11 @@ func (e *Engine) Listen(addr netip.AddrPort, h Handler) (*Socket, error) {
 func (e *Engine) Stats() Stats {
 	var st Stats
 	for _, l := range e.loops {
-		st.Received += l.received.Load()
-		st.Forwarded += l.forwarded.Load()
-		st.Dropped += l.dropped.Load()
-		st.Polls += l.polls.Load()
+		c := l.counters()
+		st.Received += c.Received
+		st.Forwarded += c.Forwarded
+		st.Dropped += c.Dropped
+		st.Polls += c.Polls
 	}
 	return st
 }
@@ -125,19 +162,10 @@ func (e *Engine) Close() error {
 	}
 	e.wg.Wait()
 	for _, l := range e.loops {
-		l.mu.Lock()
-		open := make([]*Socket, 0, len(l.slots))
-		for _, s := range l.slots {
-			if s != nil {
-				open = append(open, s)
-			}
-		}
-		l.mu.Unlock()
-		for _, s := range open {
+		for _, s := range l.sockets() {
 			s.Close()
 		}
-		unix.Close(l.epfd)
-		unix.Close(l.evfd)
+		l.release()
 	}
 	return nil
 }
@@ -195,6 +223,27 @@ func newLoop(e *Engine, opts Options) (*loop, error) {
 		l.shdr[i].Hdr.Name = (*byte)(unsafe.Pointer(&l.sname[i]))
 	}
 	return l, nil
+}
+
+func (l *loop) counters() Stats {
+	return Stats{Received: l.received.Load(), Forwarded: l.forwarded.Load(), Dropped: l.dropped.Load(), Polls: l.polls.Load()}
+}
+
+func (l *loop) sockets() []*Socket {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	open := make([]*Socket, 0, len(l.slots))
+	for _, s := range l.slots {
+		if s != nil {
+			open = append(open, s)
+		}
+	}
+	return open
+}
+
+func (l *loop) release() {
+	unix.Close(l.epfd)
+	unix.Close(l.evfd)
 }
 
 func (l *loop) wake() {

@@ -45,8 +45,19 @@ func rtpPacket(seq uint16, ts, ssrc uint32) []byte {
 	return p
 }
 
+var backends = []struct {
+	name string
+	b    Backend
+}{{"epoll", BackendEpoll}, {"io_uring", BackendURing}}
+
 func TestEngine_ForwardsThroughSecondSocketInOrder(t *testing.T) {
-	e, err := NewEngine(Options{Loops: 2})
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) { testForward(t, be.b) })
+	}
+}
+
+func testForward(t *testing.T, backend Backend) {
+	e, err := NewEngine(Options{Loops: 2, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +100,14 @@ func TestEngine_ForwardsThroughSecondSocketInOrder(t *testing.T) {
 }
 
 func TestEngine_CloseReleasesSocketsAndGoroutines(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) { testClose(t, be.b) })
+	}
+}
+
+func testClose(t *testing.T, backend Backend) {
 	before := runtime.NumGoroutine()
-	e, err := NewEngine(Options{Loops: 3})
+	e, err := NewEngine(Options{Loops: 3, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +203,13 @@ func TestRewriter_NewSourceContinuesNumbering(t *testing.T) {
 // receive. Allocations are counted across the whole process, so 0
 // allocs/op covers the loop goroutine too.
 func BenchmarkEngine_ForwardPerPacket(b *testing.B) {
-	e, err := NewEngine(Options{Loops: 1})
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchForward(b, be.b) })
+	}
+}
+
+func benchForward(b *testing.B, backend Backend) {
+	e, err := NewEngine(Options{Loops: 1, Backend: backend})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -46,7 +46,7 @@ type Socket struct {
 	family  int
 	local   netip.AddrPort
 	handler Handler
-	loop    *loop
+	loop    poller
 	slot    uint32
 	gen     uint32
 }

@@ -49,6 +49,7 @@
 //
 // A session expecting media (its direction receives) that gets no valid
 // RTP for Config.Timeout closes the TimedOut channel and calls
-// Config.OnTimeout once; readers then fail with media.ErrTimeout. Time
+// Config.OnTimeout once, at most half a Timeout late (the check runs every
+// quarter Timeout); readers then fail with media.ErrTimeout. Time
 // comes from Config.Clock.
 package rtp

@@ -82,8 +82,29 @@ func (c *fakeClock) Advance(d time.Duration) {
 	}
 }
 
+// testBackend is the engine backend the helpers use; tests that matter
+// for both run once per backend.
+var testBackend = relay.BackendEpoll
+
+var backends = []struct {
+	name string
+	b    relay.Backend
+}{{"epoll", relay.BackendEpoll}, {"io_uring", relay.BackendURing}}
+
+// eachBackend runs f once per engine backend.
+func eachBackend(t *testing.T, f func(t *testing.T)) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			old := testBackend
+			testBackend = be.b
+			defer func() { testBackend = old }()
+			f(t)
+		})
+	}
+}
+
 func newEngine(t testing.TB) *relay.Engine {
-	e, err := relay.NewEngine(relay.Options{Loops: 2})
+	e, err := relay.NewEngine(relay.Options{Loops: 2, Backend: testBackend})
 	if err != nil {
 		t.Fatal(err)
 	}
