@@ -1,0 +1,158 @@
+package linecard
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// needSIPp skips without sipp unless CALLBOX_REQUIRE_E2E=1 makes that a
+// failure.
+func needSIPp(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
+			t.Fatal("sipp not installed and CALLBOX_REQUIRE_E2E=1")
+		}
+		t.Skip("sipp not installed")
+	}
+	return path
+}
+
+// freeUDP returns a UDP port that was free a moment ago; even, with the
+// next one free too, when pair is set (RTP and RTCP).
+func freeUDP(t *testing.T, pair bool) int {
+	t.Helper()
+	for range 100 {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		if !pair {
+			return port
+		}
+		if port%2 != 0 || port > 65000 {
+			continue
+		}
+		c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		if err == nil {
+			c2.Close()
+			return port
+		}
+	}
+	t.Fatal("no free UDP port pair")
+	return 0
+}
+
+func freeTCP(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// sipp starts sipp with args (plus control and media ports of its own)
+// in t's temp directory; wait returns its error and output.
+func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (error, string)) {
+	t.Helper()
+	bin := needSIPp(t)
+	args = append(args, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-cp", fmt.Sprint(freeTCP(t)),
+		"-mp", fmt.Sprint(freeUDP(t, true)), "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return func() (error, string) { err := <-done; return err, out.String() }
+}
+
+// waitBound waits (a bounded number of polls) until another process
+// holds UDP port: SIPp is listening.
+func waitBound(t *testing.T, port int) {
+	t.Helper()
+	for range 2000 {
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("nothing bound UDP port %d", port)
+}
+
+func TestSim_SIPpCallerRingsLineWithCallerIDAndAudio(t *testing.T) {
+	needSIPp(t)
+	line := newSim(t, SimConfig{Lines: 1, Ports: newPorts(t)}).Lines()[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	scenario, _ := filepath.Abs("testdata/pstn_caller.xml")
+	wait := sipp(t, ctx, "-sf", scenario, "-s", "01088886601", "-key", "callerid", "13912345678",
+		"-key", "callername", "Wang", line.Addr().String())
+
+	ring := nextEvent(t, line.Events())
+	if ring.Kind != EventRing || ring.CallerID.Number != "13912345678" || ring.CallerID.Name != "Wang" ||
+		ring.Dialed != "01088886601" {
+		t.Fatalf("ring event %+v", ring)
+	}
+	if err := line.OffHook(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitAudio(t, line.Media().Reader())
+	if e := nextEvent(t, line.Events()); e.Kind != EventHangup {
+		t.Fatalf("event %v, want hangup from SIPp's BYE", e.Kind)
+	}
+	if err, out := wait(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+}
+
+func TestSim_DialReachesSIPpAnswering(t *testing.T) {
+	needSIPp(t)
+	port := freeUDP(t, false)
+	peer := netip.AddrPortFrom(loopback, uint16(port))
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	wait := sipp(t, ctx, "-sn", "uas", "-p", fmt.Sprint(port))
+	line := newSim(t, SimConfig{Lines: 1, Ports: newPorts(t), Peer: peer}).Lines()[0]
+
+	waitBound(t, port)
+	if err := line.Dial(ctx, "13800138000", "01088886666"); err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if e := nextEvent(t, line.Events()); e.Kind != EventAnswer {
+		t.Fatalf("event %v, want answer", e.Kind)
+	}
+	if line.Media() == nil {
+		t.Fatal("no media on the answered line")
+	}
+	if err := line.OnHook(); err != nil {
+		t.Fatal(err)
+	}
+	if err, out := wait(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+}
