@@ -81,7 +81,7 @@ func WriteTIFF(w io.Writer, pages []*Page) error {
 	prevNext := 4                                  // where the previous "next IFD" offset goes
 	software := append([]byte("callbox"), 0)
 	for i, p := range pages {
-		data, err := Encode(p, EncodeOptions{NoRTC: true})
+		data, err := Encode(p, EncodeOptions{})
 		if err != nil {
 			return fmt.Errorf("page %d: %w", i+1, err)
 		}

@@ -20,7 +20,11 @@ func (m *Modem) dispatch(in *input, line string) {
 		m.reset()
 		m.mu.Unlock()
 		m.reply("OK")
-	case up == "ATV1":
+	case up == "ATV1", up == "ATQ0", up == "ATQ", up == "ATX", strings.HasPrefix(up, "ATX"),
+		strings.HasPrefix(up, "ATL"), strings.HasPrefix(up, "ATM"), strings.HasPrefix(up, "AT&"),
+		strings.HasPrefix(up, "ATS"):
+		// Speaker, result code set, DTR/DCD handling and S-registers are
+		// accepted and have no effect on the simulated line.
 		m.reply("OK")
 	case up == "ATE0" || up == "ATE1":
 		m.mu.Lock()

@@ -206,6 +206,13 @@ func (m *Modem) pageSent(data []byte, ppm byte) {
 		m.reply("ERROR")
 		return
 	}
+	if m.cfg.LineRate > 0 {
+		// The time the page takes on the line.
+		select {
+		case <-time.After(time.Duration(len(data)) * 8 * time.Second / time.Duration(m.cfg.LineRate)):
+		case <-c.ended:
+		}
+	}
 	select {
 	case c.pages <- faxPage{data: data, vr: vr, ppm: ppm}:
 	case <-c.ended:

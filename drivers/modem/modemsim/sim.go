@@ -25,6 +25,10 @@ type Config struct {
 	SMS, Fax bool
 	// Slots is the SIM's message storage size (default 30).
 	Slots int
+	// LineRate paces fax page data at this many bits per second, as a
+	// real line would (some fax programs divide by the seconds a page
+	// took); 0 sends pages as fast as the terminals allow.
+	LineRate int
 	// Manufacturer and Model answer AT+CGMI and AT+CGMM.
 	Manufacturer, Model string
 	Log                 *slog.Logger
@@ -68,6 +72,11 @@ type Modem struct {
 	ringing  *call
 	commands int
 	seen     map[string]int // commands answered, by name
+
+	// Owned by the serve goroutine: results of the leading commands of a
+	// line with several ("ATQ0V1E0").
+	collecting bool
+	collected  []string
 }
 
 // stored is one message in SIM storage.
@@ -242,8 +251,18 @@ func (m *Modem) write(b []byte) {
 	}
 }
 
-// reply sends result lines in verbose format (CR LF before and after each).
+// reply sends a command's result lines, or collects them while a command
+// line with several commands runs (only the serve goroutine calls it).
 func (m *Modem) reply(lines ...string) {
+	if m.collecting {
+		m.collected = append(m.collected, lines...)
+		return
+	}
+	m.writeLines(lines...)
+}
+
+// writeLines sends lines in verbose format (CR LF before and after each).
+func (m *Modem) writeLines(lines ...string) {
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString("\r\n" + l + "\r\n")
@@ -265,7 +284,7 @@ func (m *Modem) urc(lines ...string) {
 		return
 	}
 	m.mu.Unlock()
-	m.reply(lines...)
+	m.writeLines(lines...)
 }
 
 func (m *Modem) endData() {
@@ -275,7 +294,7 @@ func (m *Modem) endData() {
 	m.deferred = nil
 	m.mu.Unlock()
 	if len(d) > 0 {
-		m.reply(d...)
+		m.writeLines(d...)
 	}
 }
 
@@ -403,7 +422,78 @@ func (in *input) command(line string) {
 		m.reply("ERROR")
 		return
 	}
-	m.dispatch(in, line)
+	cmds := splitCommands(line[2:])
+	var info []string
+	for i, c := range cmds {
+		if i == len(cmds)-1 {
+			m.collecting = false
+			if len(info) > 0 {
+				m.writeLines(info...)
+			}
+			m.dispatch(in, "AT"+c)
+			return
+		}
+		m.collecting, m.collected = true, nil
+		m.dispatch(in, "AT"+c)
+		m.collecting = false
+		out := m.collected
+		if n := len(out); n > 0 && out[n-1] == "OK" {
+			info = append(info, out[:n-1]...)
+			continue
+		}
+		// An error (or anything but OK) ends the line, as on real modems.
+		m.writeLines(append(info, out...)...)
+		return
+	}
+}
+
+// splitCommands splits what follows "AT" into single commands: basic ones
+// (a letter or &letter with a number, S-registers), extended ones (+...,
+// up to ';'), and D, which takes the rest of the line.
+func splitCommands(rest string) []string {
+	var out []string
+	for i := 0; i < len(rest); {
+		c := rest[i]
+		switch {
+		case c == ' ' || c == ';':
+			i++
+			continue
+		case c == '+' || c == '#' || c == '$':
+			j := strings.IndexByte(rest[i:], ';')
+			if j < 0 {
+				j = len(rest) - i
+			}
+			out = append(out, rest[i:i+j])
+			i += j
+			continue
+		case c == 'D' || c == 'd':
+			out = append(out, rest[i:])
+			return out
+		}
+		j := i + 1
+		if c == '&' && j < len(rest) {
+			j++
+		}
+		if (c == 'S' || c == 's') && j < len(rest) {
+			for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+				j++
+			}
+			if j < len(rest) && rest[j] == '?' {
+				j++
+			} else if j < len(rest) && rest[j] == '=' {
+				j++
+			}
+		}
+		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+			j++
+		}
+		out = append(out, rest[i:j])
+		i = j
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
 }
 
 // now is the network's clock.

@@ -1,0 +1,93 @@
+package fax_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"callbox/drivers/modem/modemsim"
+	"callbox/media/t4"
+)
+
+// TestFax_EfaxSendsThroughSimulatorToDriver is a cross-check against a
+// real fax program: Debian's efax drives simulated modem A in Class 2.0
+// and sends a TIFF-F made here; the driver on modem B receives it.
+func TestFax_EfaxSendsThroughSimulatorToDriver(t *testing.T) {
+	efax, err := exec.LookPath("efax")
+	if err != nil {
+		t.Skip("efax (Debian package efax) not installed")
+	}
+	net := modemsim.NewNetwork("")
+	simA, err := net.Add(modemsim.Config{Number: "+862150550001", Fax: true, LineRate: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { simA.Close() })
+	b := newStation(t, net, "+862150550002")
+	pages := []*t4.Page{drawPage(t, 1, 1143, t4.Standard), drawPage(t, 2, 800, t4.Standard)}
+	var doc bytes.Buffer
+	if err := t4.WriteTIFF(&doc, pages); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var files []string
+	for i := range pages {
+		// efax sends one file per page.
+		var one bytes.Buffer
+		if err := t4.WriteTIFF(&one, pages[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(dir, "page"+string(rune('1'+i))+".tif")
+		if err := os.WriteFile(f, one.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{"-d", simA.Path(), "-o0", "-l", "+862150550001", "-v", "ewinchmart", "-t", "+862150550002"}, files...)
+	out, err := exec.CommandContext(ctx, efax, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("efax: %v\n%s", err, out)
+	}
+	waitFor(t, "fax at b", func() bool { r, _ := b.received(); return len(r) == 1 })
+	recs, _ := b.received()
+	if len(recs[0].Pages) != len(pages) {
+		t.Fatalf("%d pages received", len(recs[0].Pages))
+	}
+	for i, p := range pages {
+		got := recs[0].Pages[i]
+		// efax puts a header line (date, ID, page) on top of the page in
+		// place of the first lines; the rest must follow unchanged.
+		top, skip, ok := locate(got, p)
+		if !ok {
+			t.Fatalf("page %d (%d lines received for %d sent) does not contain the sent page", i+1, got.Height, p.Height)
+		}
+		t.Logf("page %d: efax replaced the first %d lines with a %d-line header", i+1, skip, top)
+	}
+}
+
+// locate finds how many header lines (top) stand in place of how many of
+// the sent page's first lines (skip), with the rest identical.
+func locate(got, want *t4.Page) (top, skip int, ok bool) {
+	for skip = 0; skip <= 40; skip++ {
+		top = got.Height - (want.Height - skip)
+		if top >= 0 && top <= 60 && sameRows(got, want, top, skip) {
+			return top, skip, true
+		}
+	}
+	return 0, 0, false
+}
+
+func sameRows(got, want *t4.Page, top, skip int) bool {
+	for y := skip; y < want.Height; y++ {
+		if !bytes.Equal(got.Row(y-skip+top), want.Row(y)) {
+			return false
+		}
+	}
+	return true
+}
