@@ -1,0 +1,286 @@
+package voicemail
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Deposit is a message being recorded: the recorder writes WAV bytes into
+// it, then Commit files the message or Abort drops it. A crash before
+// Commit leaves only a temporary file that Open removes.
+type Deposit struct {
+	s       *Store
+	mailbox string
+	from    string
+	f       *os.File
+	n       int64
+	done    bool
+}
+
+// Begin starts a message for mailbox from a caller. It returns ErrFull
+// before anything is recorded when the mailbox is at its limit, so the
+// caller hears that at once instead of after speaking.
+func (s *Store) Begin(mailbox, from string) (*Deposit, error) {
+	dir, err := s.box(mailbox)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	err = s.room(mailbox, 0)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("voicemail: %w", err)
+	}
+	f, err := os.CreateTemp(dir, tmpPrefix+"*.wav")
+	if err != nil {
+		return nil, fmt.Errorf("voicemail: %w", err)
+	}
+	return &Deposit{s: s, mailbox: mailbox, from: from, f: f}, nil
+}
+
+// Write appends recorded WAV bytes. Past the mailbox's byte limit it
+// fails with ErrFull, which stops the recorder.
+func (d *Deposit) Write(p []byte) (int, error) {
+	if d.n+int64(len(p)) > d.s.limits.MaxBytes {
+		return 0, fmt.Errorf("%w: message larger than %d bytes", ErrFull, d.s.limits.MaxBytes)
+	}
+	n, err := d.f.Write(p)
+	d.n += int64(n)
+	return n, err
+}
+
+// WriteAt lets a recorder patch the WAV header's sizes at the end.
+func (d *Deposit) WriteAt(p []byte, off int64) (int, error) { return d.f.WriteAt(p, off) }
+
+// Abort drops the recording.
+func (d *Deposit) Abort() error {
+	if d.done {
+		return nil
+	}
+	d.done = true
+	d.f.Close()
+	if err := os.Remove(d.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	return nil
+}
+
+// Commit files the message: the audio is synced and renamed into place,
+// then its details are written. A recording without audio is dropped
+// with ErrEmpty; one that no longer fits (another caller filled the box
+// meanwhile) with ErrFull.
+func (d *Deposit) Commit() (Message, error) {
+	if d.done {
+		return Message{}, fmt.Errorf("voicemail: deposit already finished")
+	}
+	m, err := d.commit()
+	if err != nil {
+		d.Abort()
+		return Message{}, err
+	}
+	d.done = true
+	d.s.notify(d.mailbox)
+	return m, nil
+}
+
+func (d *Deposit) commit() (Message, error) {
+	dur, err := duration(d.f)
+	if err != nil {
+		if errors.Is(err, ErrEmpty) {
+			return Message{}, err
+		}
+		return Message{}, fmt.Errorf("voicemail: recording: %w", err)
+	}
+	if err := d.f.Sync(); err != nil {
+		return Message{}, fmt.Errorf("voicemail: %w", err)
+	}
+	st, err := d.f.Stat()
+	if err != nil {
+		return Message{}, fmt.Errorf("voicemail: %w", err)
+	}
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if err := d.s.room(d.mailbox, st.Size()); err != nil {
+		return Message{}, err
+	}
+	m := Message{ID: d.s.newID(), Mailbox: d.mailbox, From: d.from, CreatedAt: d.s.now(),
+		Duration: dur, Size: st.Size(), Folder: FolderNew}
+	if err := d.f.Close(); err != nil {
+		return Message{}, fmt.Errorf("voicemail: %w", err)
+	}
+	if err := os.Rename(d.f.Name(), d.s.AudioPath(m)); err != nil {
+		return Message{}, fmt.Errorf("voicemail: %w", err)
+	}
+	if err := d.s.writeDetails(m); err != nil {
+		os.Remove(d.s.AudioPath(m))
+		return Message{}, err
+	}
+	return m, nil
+}
+
+func (s *Store) detailsPath(m Message) string {
+	return filepath.Join(s.dir, m.Mailbox, m.ID+".json")
+}
+
+func (s *Store) writeDetails(m Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	if err := writeFile(s.detailsPath(m), b); err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	return nil
+}
+
+// find returns a message by id; the caller holds s.mu.
+func (s *Store) find(mailbox, id string) (Message, error) {
+	if _, err := s.box(mailbox); err != nil {
+		return Message{}, err
+	}
+	if !validID(id) {
+		return Message{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	m, err := readDetails(filepath.Join(s.dir, mailbox, id+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Message{}, fmt.Errorf("%w: %s/%s", ErrNotFound, mailbox, id)
+	}
+	return m, err
+}
+
+// Save moves a message to the saved folder.
+func (s *Store) Save(mailbox, id string) error {
+	s.mu.Lock()
+	m, err := s.find(mailbox, id)
+	if err == nil && m.Folder != FolderSaved {
+		m.Folder = FolderSaved
+		err = s.writeDetails(m)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.notify(mailbox)
+	return nil
+}
+
+// Delete removes a message: details first, so a crash in between leaves
+// audio that Open sweeps away, never details without audio.
+func (s *Store) Delete(mailbox, id string) error {
+	s.mu.Lock()
+	err := s.delete(mailbox, id)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.notify(mailbox)
+	return nil
+}
+
+func (s *Store) delete(mailbox, id string) error {
+	m, err := s.find(mailbox, id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(s.detailsPath(m)); err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	if err := os.Remove(s.AudioPath(m)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	return nil
+}
+
+// Expire deletes messages older than the age limit in every mailbox and
+// returns how many went.
+func (s *Store) Expire() (int, error) {
+	if s.limits.MaxAge <= 0 {
+		return 0, nil
+	}
+	boxes, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, fmt.Errorf("voicemail: %w", err)
+	}
+	cutoff := s.now().Add(-s.limits.MaxAge)
+	total := 0
+	for _, b := range boxes {
+		if !b.IsDir() || !validMailbox(b.Name()) {
+			continue
+		}
+		s.mu.Lock()
+		ms, err := s.list(b.Name())
+		n := 0
+		for _, m := range ms {
+			if err == nil && m.CreatedAt.Before(cutoff) {
+				if err = s.delete(m.Mailbox, m.ID); err == nil {
+					n++
+				}
+			}
+		}
+		s.mu.Unlock()
+		total += n
+		if n > 0 {
+			s.notify(b.Name())
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Greeting returns the path of a mailbox's recorded greeting, if it has
+// one.
+func (s *Store) Greeting(mailbox string) (string, bool) {
+	dir, err := s.box(mailbox)
+	if err != nil {
+		return "", false
+	}
+	p := filepath.Join(dir, greetingName)
+	_, err = os.Stat(p)
+	return p, err == nil
+}
+
+// SetGreeting stores a mailbox's greeting from a WAV recording or upload,
+// checked to be playable and replaced atomically.
+func (s *Store) SetGreeting(mailbox string, r io.Reader) error {
+	dir, err := s.box(mailbox)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, s.limits.MaxBytes+1))
+	if err != nil {
+		return fmt.Errorf("voicemail: greeting: %w", err)
+	}
+	if int64(len(data)) > s.limits.MaxBytes {
+		return fmt.Errorf("%w: greeting larger than %d bytes", ErrFull, s.limits.MaxBytes)
+	}
+	tmp, err := os.CreateTemp(dir, tmpPrefix+"*.wav")
+	if err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		_, err = duration(tmp)
+	}
+	tmp.Close()
+	if err != nil {
+		return fmt.Errorf("voicemail: greeting: %w", err)
+	}
+	if err := writeFile(filepath.Join(dir, greetingName), data); err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	return nil
+}
