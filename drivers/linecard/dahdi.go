@@ -75,6 +75,9 @@ func newDAHDI(id string, dev device, law g711.Law, now func() time.Time, log *sl
 		{"DAHDI_SET_BLOCKSIZE", ioctlSetBlocksize, chunk},
 		{"DAHDI_SETLAW", ioctlSetLaw, lawArg},
 		{"DAHDI_TONEDETECT", ioctlToneDetect, dahdiToneDetectOn | dahdiToneDetectMute},
+		// Audio and events left from an earlier owner of the channel
+		// would be taken for this call's.
+		{"DAHDI_FLUSH", ioctlFlush, dahdiFlushRead | dahdiFlushWrite | dahdiFlushEvent},
 	} {
 		if err := dev.SetInt(step.req, step.v); err != nil {
 			// Tone detection is optional hardware: without it, digits

@@ -53,7 +53,7 @@ func (d *fakeDevice) Write(p []byte) (int, error) {
 func (d *fakeDevice) SetInt(req uint32, v int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	name := map[uint32]string{ioctlSetBlocksize: "blocksize", ioctlSetLaw: "law", ioctlToneDetect: "tonedetect",
+	name := map[uint32]string{ioctlSetBlocksize: "blocksize", ioctlSetLaw: "law", ioctlToneDetect: "tonedetect", ioctlFlush: "flush",
 		ioctlHook: "hook"}[req]
 	d.sets = append(d.sets, name+"="+string(rune('0'+v%10)))
 	return nil
@@ -133,7 +133,7 @@ func TestDAHDI_RingAnswerDigitsAndHangup(t *testing.T) {
 	}
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
-	want := []string{"blocksize=0", "law=2", "tonedetect=3", "hook=1"}
+	want := []string{"blocksize=0", "law=2", "tonedetect=3", "flush=7", "hook=1"}
 	if len(dev.sets) != len(want) {
 		t.Fatalf("ioctls %v, want %v", dev.sets, want)
 	}

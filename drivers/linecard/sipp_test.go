@@ -66,7 +66,7 @@ func freeTCP(t *testing.T) int {
 
 // sipp starts sipp with args (plus control and media ports of its own)
 // in t's temp directory; wait returns its error and output.
-func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (error, string)) {
+func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (string, error)) {
 	t.Helper()
 	bin := needSIPp(t)
 	args = append(args, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-cp", fmt.Sprint(freeTCP(t)),
@@ -86,7 +86,7 @@ func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (error
 			<-done
 		}
 	})
-	return func() (error, string) { err := <-done; return err, out.String() }
+	return func() (string, error) { err := <-done; return out.String(), err }
 }
 
 // waitBound waits (a bounded number of polls) until another process
@@ -125,7 +125,7 @@ func TestSim_SIPpCallerRingsLineWithCallerIDAndAudio(t *testing.T) {
 	if e := nextEvent(t, line.Events()); e.Kind != EventHangup {
 		t.Fatalf("event %v, want hangup from SIPp's BYE", e.Kind)
 	}
-	if err, out := wait(); err != nil {
+	if out, err := wait(); err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
 }
@@ -152,7 +152,7 @@ func TestSim_DialReachesSIPpAnswering(t *testing.T) {
 	if err := line.OnHook(); err != nil {
 		t.Fatal(err)
 	}
-	if err, out := wait(); err != nil {
+	if out, err := wait(); err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
 }
