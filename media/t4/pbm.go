@@ -44,6 +44,10 @@ func ReadPBM(data []byte) (*Page, error) {
 		p.Pix = append([]byte(nil), data[pos:pos+need]...)
 		return p, nil
 	}
+	if len(data)-pos < width*height {
+		// Each plain pixel takes at least one byte: refuse before allocating.
+		return nil, fmt.Errorf("%w: %d bytes for %dx%d pixels", ErrNotPBM, len(data)-pos, width, height)
+	}
 	p.Pix = make([]byte, p.Stride*height)
 	for y := 0; y < height; y++ {
 		for x := 0; x < width; x++ {

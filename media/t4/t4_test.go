@@ -204,3 +204,25 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkEncodeA4Fine(b *testing.B) {
+	p := testPage(b, Width, 2287, Fine, 5)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Encode(p, EncodeOptions{Order: LSBFirst}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeA4Fine(b *testing.B) {
+	p := testPage(b, Width, 2287, Fine, 5)
+	data, _ := Encode(p, EncodeOptions{Order: LSBFirst})
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data, Width, Fine, LSBFirst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -50,6 +50,9 @@ func Message(lang i18n.Lang, err error) string {
 // MaxPages bounds one fax document.
 const MaxPages = 100
 
+// maxImagePixels bounds an uploaded image (a 600 dpi A4 scan is 35 M).
+const maxImagePixels = 40 << 20
+
 // LoadDocument reads a document to fax and returns its pages at resolution
 // res. TIFF fax pages keep their own resolution; images are scaled to the
 // fax width.
@@ -62,6 +65,13 @@ func LoadDocument(ctx context.Context, data []byte, res t4.Resolution) ([]*t4.Pa
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		pages, err = t4.ReadTIFF(data)
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		cfg, derr := png.DecodeConfig(bytes.NewReader(data))
+		if derr != nil {
+			return nil, fmt.Errorf("%w: PNG: %v", ErrUnknownFormat, derr)
+		}
+		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+			return nil, fmt.Errorf("%w: %dx%d image", t4.ErrBadSize, cfg.Width, cfg.Height)
+		}
 		img, derr := png.Decode(bytes.NewReader(data))
 		if derr != nil {
 			return nil, fmt.Errorf("%w: PNG: %v", ErrUnknownFormat, derr)

@@ -86,8 +86,7 @@ func TestDecodeDeliver_RejectsWrongLength(t *testing.T) {
 
 func TestSplit_LongTextsUseConcatenatedParts(t *testing.T) {
 	en := strings.Repeat("The quick brown fox jumps over the lazy dog {0}. ", 11)[:500]
-	zh := strings.Repeat("客户您好，我们已经收到您的传真，工作人员将尽快与您联系。", 18)[:0]
-	zh = string([]rune(strings.Repeat("客户您好，我们已经收到您的传真，工作人员将尽快与您联系。", 18))[:500])
+	zh := string([]rune(strings.Repeat("客户您好，我们已经收到您的传真，工作人员将尽快与您联系。", 18))[:500])
 	for _, tc := range []struct {
 		text  string
 		ref16 bool
@@ -155,4 +154,29 @@ func FuzzDecodePDU(f *testing.F) {
 		_, _ = DecodeStatusReport(pdu, n)
 		_, _ = TypeOf(pdu)
 	})
+}
+
+func BenchmarkSplitAndEncode500CharsChinese(b *testing.B) {
+	text := string([]rune(strings.Repeat("客户您好，我们已经收到您的传真。", 40))[:500])
+	b.ReportAllocs()
+	for b.Loop() {
+		parts, err := Split("+8613912345678", text, 1, false, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range parts {
+			if _, _, err := p.Encode(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkDecodeDeliver(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeDeliver(exampleDeliver, -1); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
