@@ -1,6 +1,18 @@
-// Package voicemail keeps voice mailboxes: messages left by callers,
-// stored as WAV files with their details beside them, the limits that keep
-// a box from filling the disk, the phone menu a mailbox owner uses to
-// listen, save and delete, and the message-waiting summary (RFC 3842) that
-// lights the lamp on the owner's SIP phone.
+// Package voicemail keeps voice mailboxes: messages left by callers, the
+// limits that keep a box from filling the disk, the phone menus (leave a
+// message; the owner's PIN-protected listen, save, delete and greeting
+// menu), and the message-waiting summary body (RFC 3842) that lights the
+// lamp on the owner's SIP phone.
+//
+// A Store keeps each mailbox in a directory: one WAV file per message with
+// a small JSON file of its details beside it. A message is recorded into a
+// Deposit (a temporary file), then committed: audio synced and renamed
+// first, details last, so a crash leaves a whole message or nothing, and
+// Open sweeps away the rest. Every change calls the store's change hook
+// with the mailbox's new counts, which is where the switch sends its
+// NOTIFY. Mailbox ids are extension numbers or queue names.
+//
+// The menus talk to the call through Phone, the IVR's play and collect
+// plus recording, so they run inside the call's goroutine like any IVR
+// node.
 package voicemail

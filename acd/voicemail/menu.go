@@ -1,0 +1,247 @@
+package voicemail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"callbox/acd/ivr"
+	"callbox/media/prompt"
+)
+
+// ErrLogin ends the owner's menu after too many wrong PINs.
+var ErrLogin = errors.New("voicemail: login failed")
+
+// Menu settings.
+const (
+	pinTries       = 3
+	maxPINDigits   = 12
+	menuTimeout    = 6 * time.Second
+	menuIdleLimit  = 3
+	MaxMessageTime = 3 * time.Minute
+	maxGreeting    = time.Minute
+)
+
+// Phone is what the mailbox menus need from a call: the IVR's play and
+// collect, and recording. The switch implements it with ivr.Call.
+type Phone interface {
+	Play(ctx context.Context, prompts []ivr.Prompt, bargeIn bool) error
+	CollectDigits(ctx context.Context, req ivr.DigitRequest) (string, error)
+	// Record writes the caller's audio into w as a WAV file (header
+	// first, sizes patched through WriteAt at the end) until '#',
+	// silence, max or hang-up; a tone before it tells the caller to
+	// start.
+	Record(ctx context.Context, w RecordTarget, max time.Duration) error
+}
+
+// RecordTarget receives a recording.
+type RecordTarget interface {
+	io.Writer
+	io.WriterAt
+}
+
+func keys(lang string, ks ...string) []ivr.Prompt {
+	out := make([]ivr.Prompt, len(ks))
+	for i, k := range ks {
+		out[i] = ivr.Prompt{Lang: lang, Key: k}
+	}
+	return out
+}
+
+// Leave lets a caller leave a message in mailbox: the owner's greeting
+// (or the standard one), the instructions, the recording. A caller who
+// hangs up after speaking still leaves the message. A full mailbox is
+// announced and returns ErrFull.
+func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string) (Message, error) {
+	dep, err := st.Begin(mailbox, from)
+	if errors.Is(err, ErrFull) {
+		return Message{}, errors.Join(err, ph.Play(ctx, keys(lang, "vm-mailbox-full", "goodbye"), false))
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	greeting := keys(lang, "vm-unavailable")
+	if p, ok := st.Greeting(mailbox); ok {
+		greeting = []ivr.Prompt{{File: p}}
+	}
+	if err := ph.Play(ctx, append(greeting, keys(lang, "vm-leave-message")...), true); err != nil {
+		return Message{}, errors.Join(err, dep.Abort())
+	}
+	rerr := ph.Record(ctx, dep, MaxMessageTime)
+	if rerr != nil && ctx.Err() == nil && !errors.Is(rerr, ErrFull) {
+		return Message{}, errors.Join(rerr, dep.Abort())
+	}
+	// Recorded up to the hang-up, the key or the limit: keep it.
+	m, err := dep.Commit()
+	if err != nil {
+		return Message{}, err
+	}
+	if ctx.Err() == nil {
+		if err := ph.Play(ctx, keys(lang, "vm-message-saved", "goodbye"), false); err != nil && ctx.Err() == nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// Login is how Menu checks a PIN (the store's password check).
+type Login func(pin string) bool
+
+// Menu is the owner's phone menu: PIN, the count of new messages, then
+// listen (1), record a greeting (3), exit (*). While listening: replay
+// (1), delete (7), save (9), next (#).
+func Menu(ctx context.Context, ph Phone, st *Store, mailbox, lang string, login Login) error {
+	ok, err := askPIN(ctx, ph, lang, login)
+	if err != nil || !ok {
+		return errors.Join(err, errFromLogin(ok))
+	}
+	sum, err := st.Summary(mailbox)
+	if err != nil {
+		return err
+	}
+	count, err := prompt.SayNewMessages(lang, sum.Voice.New)
+	if err != nil {
+		return err
+	}
+	intro := keys(lang, count...)
+	idle := 0
+	for idle < menuIdleLimit {
+		d, err := ph.CollectDigits(ctx, ivr.DigitRequest{Prompts: append(intro, keys(lang, "vm-main-menu")...),
+			BargeIn: true, Min: 1, Max: 1, FirstTimeout: menuTimeout})
+		intro = nil
+		if err != nil {
+			return err
+		}
+		switch d {
+		case "1":
+			idle = 0
+			if err := listen(ctx, ph, st, mailbox, lang); err != nil {
+				return err
+			}
+		case "3":
+			idle = 0
+			if err := recordGreeting(ctx, ph, st, mailbox, lang); err != nil {
+				return err
+			}
+		case "*":
+			return ph.Play(ctx, keys(lang, "goodbye"), false)
+		case "":
+			idle++
+		default:
+			intro = keys(lang, "invalid-choice")
+		}
+	}
+	return ph.Play(ctx, keys(lang, "goodbye"), false)
+}
+
+func errFromLogin(ok bool) error {
+	if ok {
+		return nil
+	}
+	return ErrLogin
+}
+
+func askPIN(ctx context.Context, ph Phone, lang string, login Login) (bool, error) {
+	for range pinTries {
+		pin, err := ph.CollectDigits(ctx, ivr.DigitRequest{Prompts: keys(lang, "vm-enter-password"), BargeIn: true,
+			Min: 1, Max: maxPINDigits, Terminator: '#', FirstTimeout: menuTimeout, InterDigitTimeout: menuTimeout})
+		if err != nil {
+			return false, err
+		}
+		if pin != "" && login(pin) {
+			return true, nil
+		}
+		if err := ph.Play(ctx, keys(lang, "vm-login-incorrect"), false); err != nil {
+			return false, err
+		}
+	}
+	return false, ph.Play(ctx, keys(lang, "goodbye"), false)
+}
+
+// listen plays every message, new first.
+func listen(ctx context.Context, ph Phone, st *Store, mailbox, lang string) error {
+	ms, err := st.List(mailbox)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return ph.Play(ctx, keys(lang, "vm-no-messages"), false)
+	}
+	for i, m := range ms {
+		num, err := prompt.SayNumber(lang, i+1)
+		if err != nil {
+			return err
+		}
+		head := append([]string{"vm-message"}, num...)
+		if lang == "zh" {
+			head = append(head, "vm-message-suffix")
+		}
+		play := append(keys(lang, head...), ivr.Prompt{File: st.AudioPath(m)})
+	message:
+		for {
+			d, err := ph.CollectDigits(ctx, ivr.DigitRequest{Prompts: append(play, keys(lang, "vm-message-menu")...),
+				BargeIn: true, Min: 1, Max: 1, FirstTimeout: menuTimeout})
+			if err != nil {
+				return err
+			}
+			switch d {
+			case "1":
+				play = []ivr.Prompt{{File: st.AudioPath(m)}}
+			case "7":
+				if err := st.Delete(mailbox, m.ID); err != nil {
+					return err
+				}
+				if err := ph.Play(ctx, keys(lang, "vm-message-deleted"), false); err != nil {
+					return err
+				}
+				break message
+			case "9":
+				if err := st.Save(mailbox, m.ID); err != nil {
+					return err
+				}
+				if err := ph.Play(ctx, keys(lang, "vm-message-saved"), false); err != nil {
+					return err
+				}
+				break message
+			case "#", "":
+				break message
+			default:
+				play = keys(lang, "invalid-choice")
+			}
+		}
+	}
+	return ph.Play(ctx, keys(lang, "vm-end-of-messages"), false)
+}
+
+// buffer is a RecordTarget in memory, for greetings (a minute at most).
+type buffer struct{ b []byte }
+
+func (w *buffer) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func (w *buffer) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(w.b)) {
+		return 0, fmt.Errorf("voicemail: write at %d beyond the recording", off)
+	}
+	return copy(w.b[off:], p), nil
+}
+
+func recordGreeting(ctx context.Context, ph Phone, st *Store, mailbox, lang string) error {
+	if err := ph.Play(ctx, keys(lang, "vm-record-greeting"), false); err != nil {
+		return err
+	}
+	var rec buffer
+	if err := ph.Record(ctx, &rec, maxGreeting); err != nil {
+		return err
+	}
+	if err := st.SetGreeting(mailbox, bytes.NewReader(rec.b)); err != nil {
+		// A greeting too short to keep: say so and carry on.
+		return ph.Play(ctx, keys(lang, "please-try-again"), false)
+	}
+	return ph.Play(ctx, keys(lang, "vm-greeting-saved"), false)
+}
