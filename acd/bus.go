@@ -3,6 +3,8 @@ package acd
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -137,6 +139,7 @@ func (b *Bus) Stats() []SubscriberStats {
 	for s := range b.subs {
 		out = append(out, SubscriberStats{Name: s.name, Queued: len(s.ch), Buffer: cap(s.ch), Dropped: s.dropped})
 	}
+	slices.SortFunc(out, func(a, b SubscriberStats) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -56,7 +56,12 @@ type Plan struct {
 	features   []featureCode // longest code first
 	inbound    []inbound
 	outbound   []outbound
+	inside     []step
+	outside    []step
 }
+
+// step is one rule kind: it decides, or passes to the next.
+type step func(Facts) (Decision, bool)
 
 type featureCode struct {
 	feature Feature
@@ -165,6 +170,7 @@ func Compile(c Config) (*Plan, error) {
 		}
 		p.outbound = append(p.outbound, out)
 	}
+	p.inside, p.outside = p.insideSteps(), p.outsideSteps()
 	return p, nil
 }
 
@@ -175,11 +181,11 @@ func (p *Plan) Decide(f Facts) Decision {
 	if f.Dialed == "" || !validNumber(f.Dialed) {
 		return reject("invalid-number", causeInvalid)
 	}
-	steps := p.outsideSteps
+	steps := p.outside
 	if f.Source == acd.SourceExtension {
-		steps = p.insideSteps
+		steps = p.inside
 	}
-	for _, step := range steps() {
+	for _, step := range steps {
 		if d, ok := step(f); ok {
 			return d
 		}
@@ -191,8 +197,8 @@ func (p *Plan) Decide(f Facts) Decision {
 }
 
 // insideSteps is the order for calls placed by extensions.
-func (p *Plan) insideSteps() []func(Facts) (Decision, bool) {
-	return []func(Facts) (Decision, bool){
+func (p *Plan) insideSteps() []step {
+	return []step{
 		p.emergencyStep, // always allowed, before anything else
 		p.featureStep,
 		p.extensionStep,
@@ -201,8 +207,8 @@ func (p *Plan) insideSteps() []func(Facts) (Decision, bool) {
 }
 
 // outsideSteps is the order for calls arriving on lines and trunks.
-func (p *Plan) outsideSteps() []func(Facts) (Decision, bool) {
-	return []func(Facts) (Decision, bool){
+func (p *Plan) outsideSteps() []step {
+	return []step{
 		p.inboundStep,
 	}
 }

@@ -176,3 +176,47 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{"ext:201", "queue:sales", "flow:main", "external:+861", "x", ":", "ext:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tg, err := ParseTarget(s)
+		if err != nil {
+			if !errors.Is(err, ErrTarget) {
+				t.Fatalf("unnamed error %v", err)
+			}
+			return
+		}
+		if tg.String() != s {
+			t.Fatalf("round trip %q -> %q", s, tg.String())
+		}
+	})
+}
+
+func FuzzDecide(f *testing.F) {
+	p, err := Compile(testConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(true, "201", "", "913800138000")
+	f.Add(false, "fxo1", "13900001111", "01088886601")
+	f.Add(true, "301", "", "**2")
+	f.Fuzz(func(t *testing.T, inside bool, via, caller, dialed string) {
+		src := acd.SourceLine
+		if inside {
+			src = acd.SourceExtension
+		}
+		d := p.Decide(Facts{Source: src, Via: via, Caller: caller, Dialed: dialed})
+		if d.Action == "" || d.Rule == "" {
+			t.Fatalf("empty decision %+v", d)
+		}
+		if d.Action == ActionReject && !d.Cause.Valid() {
+			t.Fatalf("reject without a cause: %+v", d)
+		}
+		if d.Action == ActionOutbound && len(d.Gateways) == 0 {
+			t.Fatalf("outbound without gateways: %+v", d)
+		}
+	})
+}
