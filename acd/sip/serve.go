@@ -36,7 +36,14 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	if req.IsAck() {
 		// An ACK that matched no transaction needs no answer, and no
-		// answer is possible.
+		// answer is possible; one for a 2xx of a dialog the switch holds
+		// goes to its handler.
+		if h := s.handlers["ACK"]; h != nil && s.trusted(req) {
+			s.mu.Lock()
+			ctx := s.ctx
+			s.mu.Unlock()
+			h(ctx, &Request{Request: req, Tx: tx, Source: src})
+		}
 		return
 	}
 	if code, reason, hdrs := s.check(req); code != 0 {
@@ -61,9 +68,12 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		// that reaches us matched nothing.
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	default:
-		ext, ok := s.authenticate(req, tx, src)
-		if !ok {
-			return
+		var ext store.Extension
+		if !s.trusted(req) {
+			var ok bool
+			if ext, ok = s.authenticate(req, tx, src); !ok {
+				return
+			}
 		}
 		h := s.handlers[string(req.Method)]
 		if h == nil {

@@ -49,6 +49,7 @@ type Server struct {
 	verifier *digest.Verifier
 	reg      *registry
 	handlers map[string]Handler
+	inDialog func(*sipmsg.Request) bool
 	parser   *sipmsg.Parser
 
 	running atomic.Bool

@@ -1,0 +1,315 @@
+package b2bua
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"callbox/acd"
+	acdsip "callbox/acd/sip"
+	"callbox/media"
+	"callbox/media/rtp"
+	"callbox/media/sdp"
+)
+
+// onInvite serves INVITEs: a new call from a phone, or a re-INVITE
+// inside a dialog the box holds.
+func (b *B2BUA) onInvite(ctx context.Context, r *acdsip.Request) {
+	if to := r.To(); to != nil && to.Params.Has("tag") {
+		if l := b.lookup(r.Request); l != nil {
+			l.serve(r)
+			return
+		}
+		respond(r.Tx, r.Request, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if err := b.newInbound(ctx, r); err != nil {
+		b.log.Info("inbound call refused", "call_id", r.CallID().Value(), "err", err)
+	}
+}
+
+// inLeg is the caller's side of a call: the box is the UAS.
+type inLeg struct {
+	b      *B2BUA
+	id     string
+	k      key
+	party  acd.Party
+	ds     *sipgo.DialogServerSession
+	sess   *rtp.Session
+	answer []byte // the SDP answer, sent with 183 and 200
+	neg    sdp.Negotiated
+
+	mu       sync.Mutex
+	answered bool
+	final    bool // a final response went out
+	early    bool // 183 with SDP went out
+	version  uint64
+	cause    acd.Cause
+	done     chan struct{}
+	once     sync.Once
+}
+
+func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) error {
+	offer, err := sdp.Parse(r.Body())
+	if err != nil {
+		// Offer-less INVITEs (late offer) are not supported.
+		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
+		return err
+	}
+	dua, err := b.ua()
+	if err != nil {
+		respond(r.Tx, r.Request, 503, "Service Unavailable")
+		return err
+	}
+	ds, err := dua.ReadInvite(r.Request, r.Tx)
+	if err != nil {
+		respond(r.Tx, r.Request, 400, "Bad Request")
+		return err
+	}
+	_ = ds.Respond(100, "Trying", nil)
+	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), version: 1}
+	l.k = key{r.CallID().Value(), tagOf(ds.InviteRequest.To().Params)}
+	l.id = "sip:" + l.k.callID + ";" + l.k.local
+	l.party = partyOf(r)
+	l.sess, err = b.openMedia(ctx, func() { _ = l.Hangup(acd.CauseRecoveryOnTimerExpiry) })
+	if err != nil {
+		_ = ds.Respond(503, "Service Unavailable", nil)
+		return err
+	}
+	body, neg, err := sdp.Answer(offer, b.sdpLocal(l.sess, l.version, media.SendRecv))
+	if err != nil {
+		l.sess.Close()
+		_ = ds.Respond(488, "Not Acceptable Here", nil)
+		return err
+	}
+	if err := l.applyMedia(neg); err != nil {
+		l.sess.Close()
+		_ = ds.Respond(488, "Not Acceptable Here", nil)
+		return err
+	}
+	l.answer, l.neg = body, neg
+	b.add(l.k, l)
+	dialed := r.Recipient.User
+	if dialed == "" {
+		dialed = r.To().Address.User
+	}
+	if _, err := b.sw.Accept(l, dialed); err != nil {
+		l.end(acd.CauseSwitchingCongestion)
+		_ = ds.Respond(503, "Service Unavailable", nil)
+		return err
+	}
+	// The caller's CANCEL (or a dead transaction) ends the dialog before
+	// an answer; sipgo has answered 487 already.
+	b.goBackground(func(ctx context.Context) {
+		select {
+		case <-ds.Context().Done():
+			l.mu.Lock()
+			answered := l.answered
+			l.mu.Unlock()
+			if !answered {
+				l.end(acd.CauseNormalClearing)
+			}
+		case <-l.done:
+		case <-ctx.Done():
+		}
+	})
+	return nil
+}
+
+// partyOf is the caller as the authenticated extension presents itself.
+func partyOf(r *acdsip.Request) acd.Party {
+	p := acd.Party{Source: acd.SourceExtension, Number: r.Extension.Number, Name: r.Extension.Name,
+		Via: r.Extension.Number}
+	if from := r.From(); from != nil {
+		if p.Name == "" {
+			p.Name = from.DisplayName
+		}
+		if p.Number == "" {
+			p.Number = from.Address.User
+		}
+	}
+	return p
+}
+
+func (l *inLeg) applyMedia(n sdp.Negotiated) error {
+	if err := l.sess.SetCodec(n.Codec, n.DTMF); err != nil {
+		return err
+	}
+	l.sess.SetRemote(n.Remote)
+	l.sess.SetDirection(n.Direction)
+	return nil
+}
+
+func (l *inLeg) ID() string                 { return l.id }
+func (l *inLeg) Caller() acd.Party          { return l.party }
+func (l *inLeg) Media() media.Endpoint      { return l.sess }
+func (l *inLeg) Done() <-chan struct{}      { return l.done }
+func (l *inLeg) Session() *rtp.Session      { return l.sess }
+func (l *inLeg) Dialog() Dialog             { return serverDialog(l.ds) }
+func (l *inLeg) Negotiated() sdp.Negotiated { return l.neg }
+
+// EndCause implements acd.CauseReporter.
+func (l *inLeg) EndCause() acd.Cause {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cause
+}
+
+// Ring sends 180 Ringing, or 183 Session Progress with the SDP answer
+// when early is set (the callee's early media is relayed to the caller).
+func (l *inLeg) Ring(early bool) {
+	l.mu.Lock()
+	if l.final || (l.early && early) {
+		l.mu.Unlock()
+		return
+	}
+	l.early = l.early || early
+	l.mu.Unlock()
+	if early {
+		_ = l.ds.Respond(183, "Session Progress", l.answer, sip.NewHeader("Content-Type", "application/sdp"))
+		return
+	}
+	_ = l.ds.Respond(180, "Ringing", nil)
+}
+
+// Answer sends 200 with the SDP answer and waits for the ACK.
+func (l *inLeg) Answer(ctx context.Context) error {
+	l.mu.Lock()
+	if l.answered {
+		l.mu.Unlock()
+		return nil
+	}
+	select {
+	case <-l.done:
+		l.mu.Unlock()
+		return acd.ErrHungUp
+	default:
+	}
+	l.answered, l.final = true, true
+	l.mu.Unlock()
+	if err := l.ds.RespondSDP(l.answer); err != nil {
+		l.end(acd.CauseTemporaryFailure)
+		return fmt.Errorf("b2bua: answer: %w", err)
+	}
+	return nil
+}
+
+// Hangup ends the leg: a final error response before answer, BYE after.
+func (l *inLeg) Hangup(cause acd.Cause) error {
+	l.mu.Lock()
+	select {
+	case <-l.done:
+		l.mu.Unlock()
+		return nil
+	default:
+	}
+	answered, final := l.answered, l.final
+	l.final = true
+	l.mu.Unlock()
+	var err error
+	switch {
+	case !final:
+		err = l.ds.Respond(cause.SIPStatus(), reasonPhrase(cause.SIPStatus()), nil, reasonHeader(cause))
+	case answered:
+		ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
+		err = l.ds.WriteBye(ctx, l.newBye(cause))
+		cancel()
+	}
+	l.end(cause)
+	return err
+}
+
+func (l *inLeg) newBye(cause acd.Cause) *sip.Request {
+	inv := l.ds.InviteRequest
+	bye := sip.NewRequest(sip.BYE, inv.Contact().Address)
+	bye.SetTransport(inv.Transport())
+	bye.AppendHeader(reasonHeader(cause))
+	l.b.setLaddr(bye)
+	return bye
+}
+
+// end releases the leg once.
+func (l *inLeg) end(cause acd.Cause) {
+	l.once.Do(func() {
+		l.mu.Lock()
+		l.cause = cause
+		l.mu.Unlock()
+		l.b.remove(l.k)
+		l.sess.Close()
+		_ = l.ds.Close()
+		close(l.done)
+	})
+}
+
+// serve handles requests inside the caller's dialog.
+func (l *inLeg) serve(r *acdsip.Request) {
+	switch r.Method {
+	case sip.ACK:
+		_ = l.ds.ReadAck(r.Request, r.Tx)
+	case sip.BYE:
+		if err := l.ds.ReadBye(r.Request, r.Tx); err != nil {
+			respond(r.Tx, r.Request, 500, "Server Internal Error")
+			return
+		}
+		l.end(causeOfBye(r.Request))
+	case sip.INVITE:
+		if err := l.ds.ReadRequest(r.Request, r.Tx); err != nil {
+			respond(r.Tx, r.Request, 500, "Server Internal Error")
+			return
+		}
+		l.mu.Lock()
+		l.version++
+		v := l.version
+		l.mu.Unlock()
+		reinvite(l.b, r, l.sess, v, func(n sdp.Negotiated) { l.neg = n })
+	}
+}
+
+// reinvite answers an offer inside an established dialog (hold, resume,
+// a new address): the session takes the new direction and peer.
+func reinvite(b *B2BUA, r *acdsip.Request, s *rtp.Session, version uint64, note func(sdp.Negotiated)) {
+	offer, err := sdp.Parse(r.Body())
+	if err != nil {
+		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
+		return
+	}
+	body, n, err := sdp.Answer(offer, b.sdpLocal(s, version, media.SendRecv))
+	if err != nil {
+		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
+		return
+	}
+	if err := s.SetCodec(n.Codec, n.DTMF); err != nil {
+		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
+		return
+	}
+	if n.Remote != s.Peer() && n.Remote.Addr().IsValid() && !n.Remote.Addr().IsUnspecified() {
+		s.SetRemote(n.Remote)
+	}
+	s.SetDirection(n.Direction)
+	note(n)
+	res := sip.NewSDPResponseFromRequest(r.Request, body)
+	dua, _ := b.ua()
+	if dua != nil {
+		res.AppendHeader(sip.HeaderClone(&dua.ContactHDR))
+	}
+	_ = r.Tx.Respond(res)
+}
+
+// causeOfBye reads the Q.850 cause of a BYE's Reason header (RFC 3326),
+// normal clearing when there is none.
+func causeOfBye(req *sip.Request) acd.Cause {
+	if h := req.GetHeader("Reason"); h != nil {
+		if c, ok := parseReason(h.Value()); ok {
+			return c
+		}
+	}
+	return acd.CauseNormalClearing
+}
+
+func reasonHeader(c acd.Cause) sip.Header {
+	return sip.NewHeader("Reason", "Q.850;cause="+strconv.Itoa(int(c))+";text=\""+c.String()+"\"")
+}

@@ -1,0 +1,478 @@
+package b2bua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"callbox/acd"
+	acdsip "callbox/acd/sip"
+	"callbox/firmware/store"
+	"callbox/media"
+	"callbox/media/rtp"
+	"callbox/media/sdp"
+)
+
+// outLeg is a callee's side: the box placed the INVITE (UAC).
+type outLeg struct {
+	b       *B2BUA
+	id      string
+	k       key
+	party   acd.Party
+	binding acdsip.Binding
+	dc      *sipgo.DialogClientSession
+	sess    *rtp.Session
+	local   sdp.Local
+	ctx     context.Context // the ringing; its end sends CANCEL
+	cancel  context.CancelFunc
+
+	mu       sync.Mutex
+	neg      sdp.Negotiated
+	answered bool
+	version  uint64
+	cause    acd.Cause
+	status   int // the final response, 0 while none
+	done     chan struct{}
+	once     sync.Once
+}
+
+func (l *outLeg) ID() string                     { return l.id }
+func (l *outLeg) Caller() acd.Party              { return l.party }
+func (l *outLeg) Media() media.Endpoint          { return l.sess }
+func (l *outLeg) Done() <-chan struct{}          { return l.done }
+func (l *outLeg) Answer(context.Context) error   { return nil }
+func (l *outLeg) Session() *rtp.Session          { return l.sess }
+func (l *outLeg) Dialog() Dialog                 { return clientDialog(l.dc) }
+func (l *outLeg) Binding() acdsip.Binding        { return l.binding }
+func (l *outLeg) setNegotiated(n sdp.Negotiated) { l.mu.Lock(); l.neg = n; l.mu.Unlock() }
+
+// EndCause implements acd.CauseReporter.
+func (l *outLeg) EndCause() acd.Cause {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cause
+}
+
+// Hangup sends BYE to an answered callee, CANCEL to a ringing one.
+func (l *outLeg) Hangup(cause acd.Cause) error {
+	l.mu.Lock()
+	answered := l.answered
+	l.mu.Unlock()
+	select {
+	case <-l.done:
+		return nil
+	default:
+	}
+	if !answered {
+		l.cancel()
+		l.end(cause)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
+	defer cancel()
+	err := l.bye(ctx, cause)
+	l.end(cause)
+	return err
+}
+
+func (l *outLeg) bye(ctx context.Context, cause acd.Cause) error {
+	target := l.dc.InviteRequest.Recipient
+	if c := l.dc.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := sip.NewRequest(sip.BYE, target)
+	bye.AppendHeader(reasonHeader(cause))
+	l.b.setLaddr(bye)
+	return l.dc.WriteBye(ctx, bye)
+}
+
+func (l *outLeg) ack(ctx context.Context) error {
+	target := l.dc.InviteRequest.Recipient
+	if c := l.dc.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	ack := sip.NewRequest(sip.ACK, target)
+	l.b.setLaddr(ack)
+	return l.dc.WriteAck(ctx, ack)
+}
+
+func (l *outLeg) end(cause acd.Cause) {
+	l.once.Do(func() {
+		l.mu.Lock()
+		l.cause = cause
+		l.mu.Unlock()
+		l.cancel()
+		l.b.remove(l.k)
+		l.sess.Close()
+		_ = l.dc.Close()
+		close(l.done)
+	})
+}
+
+// serve handles requests from the callee inside the dialog.
+func (l *outLeg) serve(r *acdsip.Request) {
+	switch r.Method {
+	case sip.ACK:
+	case sip.BYE:
+		if err := l.dc.ReadBye(r.Request, r.Tx); err != nil {
+			respond(r.Tx, r.Request, 500, "Server Internal Error")
+			return
+		}
+		l.end(causeOfBye(r.Request))
+	case sip.INVITE:
+		if err := l.dc.ReadRequest(r.Request, r.Tx); err != nil {
+			respond(r.Tx, r.Request, 500, "Server Internal Error")
+			return
+		}
+		l.mu.Lock()
+		l.version++
+		v := l.version
+		l.mu.Unlock()
+		reinvite(l.b, r, l.sess, v, l.setNegotiated)
+	}
+}
+
+// acceptSDP applies the callee's SDP answer (in a 183 or the 200).
+func (l *outLeg) acceptSDP(body []byte) error {
+	desc, err := sdp.Parse(body)
+	if err != nil {
+		return err
+	}
+	n, err := sdp.Accept(desc, l.local)
+	if err != nil {
+		return err
+	}
+	if err := l.sess.SetCodec(n.Codec, n.DTMF); err != nil {
+		return err
+	}
+	l.sess.SetRemote(n.Remote)
+	l.sess.SetDirection(n.Direction)
+	l.setNegotiated(n)
+	return nil
+}
+
+// Ringer is implemented by a caller's leg that can tell its phone the
+// callee is ringing: 180, or 183 with early media when early is set.
+type Ringer interface {
+	Ring(early bool)
+}
+
+// dial is one Dial in progress: the devices rung and who won.
+type dial struct {
+	b      *B2BUA
+	caller acd.Leg
+	ringer Ringer
+
+	mu        sync.Mutex
+	claimed   bool
+	winner    *outLeg
+	early     *outLeg
+	stopEarly []func()
+	ringing   bool
+}
+
+// claim makes l the winner if nobody has won; nil closes the race (the
+// dial gave up).
+func (d *dial) claim(l *outLeg) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.claimed {
+		return false
+	}
+	d.claimed, d.winner = true, l
+	return true
+}
+
+// progress passes a callee's 180 or 183 on to the caller, and relays the
+// first early media.
+func (d *dial) progress(l *outLeg, res *sip.Response) {
+	early := res.StatusCode == 183 && len(res.Body()) > 0
+	if early {
+		if err := l.acceptSDP(res.Body()); err != nil {
+			early = false
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.claimed {
+		return
+	}
+	if early && d.early == nil && d.caller != nil && d.caller.Media() != nil {
+		d.early = l
+		a, b := d.caller.Media(), l.sess
+		d.stopEarly = append(d.stopEarly, a.RelayTo(b), b.RelayTo(a))
+	} else if !early && d.ringing {
+		return
+	}
+	d.ringing = true
+	if d.ringer != nil {
+		d.ringer.Ring(early && d.early == l)
+	}
+}
+
+func (d *dial) endEarly() {
+	d.mu.Lock()
+	stops := d.stopEarly
+	d.stopEarly = nil
+	d.mu.Unlock()
+	for _, s := range stops {
+		s()
+	}
+}
+
+// forkResult is how one device's INVITE ended.
+type forkResult struct {
+	leg    *outLeg
+	status int   // final status; 200 for the winner
+	err    error // transport failure, cancel
+}
+
+// Dial rings every registered device of extension ext, presenting
+// caller, and returns the leg of the first device to answer; the others
+// are CANCELed. caller is the leg being connected (its media gets the
+// first callee's early media; a Ringer hears of ringing); it may be nil.
+// Dial gives up after Config.RingTimeout or when ctx ends. Failures carry
+// a cause (acd.CauseOf): unallocated number (404) for an unknown
+// extension, subscriber absent (480) when no device is registered, user
+// busy (486), no answer on timeout, or the cause of the devices' final
+// responses.
+func (b *B2BUA) Dial(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error) {
+	e, err := b.extension(ext)
+	if err != nil {
+		return nil, err
+	}
+	binds := b.srv.Contacts(ext)
+	if len(binds) == 0 {
+		return nil, &acd.CauseError{Cause: acd.CauseSubscriberAbsent, Err: fmt.Errorf("extension %s not registered", ext)}
+	}
+	dua, err := b.ua()
+	if err != nil {
+		return nil, err
+	}
+	d := &dial{b: b, caller: callerLeg}
+	if r, ok := callerLeg.(Ringer); ok {
+		d.ringer = r
+	}
+	ringCtx, stopRing := context.WithTimeout(ctx, b.cfg.RingTimeout)
+	defer stopRing()
+	results := make(chan forkResult, len(binds))
+	started := 0
+	callee := acd.Party{Number: e.Number, Name: e.Name, Source: acd.SourceExtension, Via: e.Number}
+	for _, bind := range binds {
+		l, err := b.invite(ringCtx, dua, bind, caller, callee)
+		if err != nil {
+			b.log.Info("invite failed", "ext", ext, "contact", bind.Contact, "err", err)
+			continue
+		}
+		started++
+		b.wg.Go(func() { results <- d.await(l) })
+	}
+	if started == 0 {
+		return nil, &acd.CauseError{Cause: acd.CauseDestinationOutOfOrder, Err: errors.New("no device could be called")}
+	}
+	var fails []forkResult
+	for len(fails) < started {
+		select {
+		case r := <-results:
+			if r.status >= 200 && r.status < 300 && r.err == nil {
+				// Returning ends ringCtx: the other devices are CANCELed.
+				d.endEarly()
+				return r.leg, nil
+			}
+			fails = append(fails, r)
+		case <-ringCtx.Done():
+			d.claim(nil)
+			d.endEarly()
+			// A device may have won just before the race closed.
+			if w := d.won(); w != nil {
+				return w, nil
+			}
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			cause := acd.CauseNoUserResponding
+			if d.rang() {
+				cause = acd.CauseNoAnswer
+			}
+			return nil, &acd.CauseError{Cause: cause, Err: fmt.Errorf("extension %s did not answer", ext)}
+		}
+	}
+	d.endEarly()
+	return nil, &acd.CauseError{Cause: failureCause(fails), Err: fmt.Errorf("extension %s: every device refused", ext)}
+}
+
+func (d *dial) won() *outLeg {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.winner
+}
+
+func (d *dial) rang() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ringing
+}
+
+// failureCause picks the cause reported when every device refused: busy
+// wins (RFC 3261 §16.7 prefers 6xx, and a busy desk phone is what a
+// caller must hear), then the first other refusal.
+func failureCause(fails []forkResult) acd.Cause {
+	best := 0
+	for _, f := range fails {
+		switch {
+		case f.status == 486 || f.status == 600:
+			return acd.CauseUserBusy
+		case f.status >= 300 && (best == 0 || best == 408 || best == 480 || best == 487):
+			best = f.status
+		}
+	}
+	if best == 0 {
+		return acd.CauseDestinationOutOfOrder
+	}
+	return acd.CauseFromSIP(best)
+}
+
+// extension reads ext from the store; an unknown one is an unallocated
+// number.
+func (b *B2BUA) extension(ext string) (store.Extension, error) {
+	e, err := store.Get[store.Extension](b.st, ext)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, &acd.CauseError{Cause: acd.CauseUnallocatedNumber, Err: err}
+	}
+	return e, err
+}
+
+// invite sends the INVITE to one device.
+func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Binding, caller, callee acd.Party) (*outLeg, error) {
+	var target sip.Uri
+	if err := sip.ParseUri(bind.Target, &target); err != nil {
+		return nil, err
+	}
+	l := &outLeg{b: b, binding: bind, party: callee, done: make(chan struct{}), version: 1}
+	legCtx, cancel := context.WithCancel(ctx)
+	l.cancel = cancel
+	var err error
+	l.sess, err = b.openMedia(ctx, func() { _ = l.Hangup(acd.CauseRecoveryOnTimerExpiry) })
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	l.local = b.sdpLocal(l.sess, 1, media.SendRecv)
+	offer, err := sdp.Offer(l.local)
+	if err != nil {
+		cancel()
+		l.sess.Close()
+		return nil, err
+	}
+	host := b.localAddr().Addr().String()
+	req := sip.NewRequest(sip.INVITE, target)
+	req.SetTransport(strings.ToUpper(bind.Transport))
+	req.SetDestination(bind.Source.String())
+	tag := sip.GenerateTagN(16)
+	from := &sip.FromHeader{DisplayName: caller.Name, Address: sip.Uri{Scheme: "sip", User: caller.Number, Host: host},
+		Params: sip.NewParams()}
+	from.Params.Add("tag", tag)
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: callee.Number, Host: host}, Params: sip.NewParams()})
+	callID := sip.CallIDHeader(sip.GenerateTagN(24))
+	req.AppendHeader(&callID)
+	req.AppendHeader(sip.NewHeader("P-Asserted-Identity", assertedIdentity(caller, host)))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer)
+	b.setLaddr(req)
+	l.k = key{string(callID), tag}
+	l.id = "sip:" + l.k.callID + ";" + tag
+	b.add(l.k, l)
+	dc, err := dua.WriteInvite(legCtx, req)
+	if err != nil {
+		b.remove(l.k)
+		cancel()
+		l.sess.Close()
+		return nil, err
+	}
+	l.dc = dc
+	l.ctx = legCtx
+	return l, nil
+}
+
+// assertedIdentity is the P-Asserted-Identity value (RFC 3325) for caller.
+func assertedIdentity(p acd.Party, host string) string {
+	uri := "<sip:" + p.Number + "@" + host + ">"
+	if p.Name == "" {
+		return uri
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p.Name) + `" ` + uri
+}
+
+// await waits for one device's final response; it is the fork's
+// goroutine. A device that answers after another won is sent ACK and
+// BYE; one that fails is released.
+func (d *dial) await(l *outLeg) forkResult {
+	err := l.dc.WaitAnswer(l.ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		if res.StatusCode == 180 || res.StatusCode == 183 {
+			d.progress(l, res)
+		}
+		return nil
+	}})
+	res := l.dc.InviteResponse
+	if res != nil && res.IsSuccess() {
+		ctx, cancel := context.WithTimeout(d.b.base, d.b.cfg.ByeTimeout)
+		defer cancel()
+		_ = l.ack(ctx)
+		if err != nil || !d.claim(l) {
+			l.markAnswered()
+			_ = l.bye(ctx, acd.CauseNormalClearing)
+			l.end(acd.CauseNormalClearing)
+			return forkResult{leg: l, status: 487, err: errors.New("lost the race")}
+		}
+		if serr := l.acceptSDP(res.Body()); serr != nil {
+			l.markAnswered()
+			_ = l.bye(ctx, acd.CauseIncompatibleDestination)
+			l.end(acd.CauseIncompatibleDestination)
+			d.unclaim(l)
+			return forkResult{leg: l, status: 488, err: serr}
+		}
+		l.markAnswered()
+		return forkResult{leg: l, status: res.StatusCode}
+	}
+	status := 0
+	if res != nil && res.StatusCode >= 300 {
+		status = res.StatusCode
+	}
+	if err == nil {
+		err = errors.New("no final response")
+	}
+	cause := acd.CauseNormalClearing
+	if status != 0 {
+		cause = acd.CauseFromSIP(status)
+	}
+	l.end(cause)
+	return forkResult{leg: l, status: status, err: errFinal(status, err)}
+}
+
+func errFinal(status int, err error) error {
+	if status >= 300 {
+		return nil
+	}
+	return err
+}
+
+// unclaim reopens the race after the winner turned out unusable.
+func (d *dial) unclaim(l *outLeg) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.winner == l {
+		d.claimed, d.winner = false, nil
+	}
+}
+
+func (l *outLeg) markAnswered() {
+	l.mu.Lock()
+	l.answered = true
+	l.mu.Unlock()
+}
