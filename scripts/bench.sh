@@ -15,7 +15,7 @@ quick)
 	;;
 full)
 	benchtime=1s
-	relay_args="-calls 500 -duration 20s -rounds 5 -variants bare,box,box-uring,box-window2ms,uring"
+	relay_args="-calls 500 -duration 15s -rounds 5 -variants bare,box,box-uring,uring"
 	;;
 *)
 	echo "usage: $0 [quick|full]" >&2

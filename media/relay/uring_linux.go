@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -45,7 +46,7 @@ const (
 	uringEntries = 4096
 	uringBufs    = 4096 // provided receive buffers
 	uringBufSize = 2048
-	uringSends   = 1024 // sends in flight
+	uringSends   = 2048 // sends in flight
 	uringGroup   = 7
 	recvOutSize  = 16 // struct io_uring_recvmsg_out
 
@@ -488,8 +489,14 @@ func (l *uringLoop) dispatch(s *Socket, now int64) {
 			via.mu.RLock()
 			l.locked[via] = struct{}{}
 		}
-		if via.fd < 0 || len(l.sendFree) == 0 {
+		if via.fd < 0 {
 			l.dropped.Add(1)
+			continue
+		}
+		if len(l.sendFree) == 0 {
+			// A burst beyond the sends in flight (the loop was starved
+			// for a while): send this one directly rather than drop it.
+			l.sendNow(via, b.bufs[f.i][:f.n], f.to)
 			continue
 		}
 		i := l.sendFree[len(l.sendFree)-1]
@@ -505,6 +512,19 @@ func (l *uringLoop) dispatch(s *Socket, now int64) {
 	}
 	b.n = 0
 	b.nfwd = 0
+}
+
+// sendNow sends one datagram with a plain system call; via is read-locked.
+func (l *uringLoop) sendNow(via *Socket, p []byte, to netip.AddrPort) {
+	var raw rawAddr
+	alen := putAddr(&raw, via.family, to)
+	_, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(via.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&raw)), uintptr(alen))
+	if errno != 0 {
+		l.dropped.Add(1)
+		return
+	}
+	l.forwarded.Add(1)
 }
 
 // requests applies adds and removes posted by other goroutines.
