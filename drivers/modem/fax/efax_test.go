@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/drivers/modem/fax"
 	"callbox/drivers/modem/modemsim"
 	"callbox/media/t4"
 )
@@ -90,4 +91,66 @@ func sameRows(got, want *t4.Page, top, skip int) bool {
 		}
 	}
 	return true
+}
+
+// TestFax_DriverSendsThroughSimulatorToEfax is the other direction: the
+// driver sends from modem A, Debian's efax answers on modem B and stores
+// the pages, which efix turns back into bitmaps.
+func TestFax_DriverSendsThroughSimulatorToEfax(t *testing.T) {
+	efax, err1 := exec.LookPath("efax")
+	efix, err2 := exec.LookPath("efix")
+	if err1 != nil || err2 != nil {
+		t.Skip("efax/efix (Debian package efax) not installed")
+	}
+	net := modemsim.NewNetwork("")
+	a := newStation(t, net, "+862150550001")
+	simB, err := net.Add(modemsim.Config{Number: "+862150550002", Fax: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { simB.Close() })
+	pages := []*t4.Page{drawPage(t, 1, 1143, t4.Standard), drawPage(t, 2, 700, t4.Fine)}
+	sent := make(chan error, 1)
+	go func() {
+		_, err := fax.Send(context.Background(), a.m, "+862150550002", "+862150550001", pages)
+		sent <- err
+	}()
+	waitFor(t, "ringing at b", simB.Ringing)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, efax, "-d", simB.Path(), "-o0", "-l", "+862150550002", "-v", "ewin",
+		"-r", filepath.Join(dir, "rx")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("efax: %v\n%s", err, out)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("send: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "rx.*"))
+	if len(files) != len(pages) {
+		t.Fatalf("efax stored %d pages: %v\n%s", len(files), files, out)
+	}
+	for i, f := range files {
+		pbm := filepath.Join(dir, "page.pbm")
+		if b, err := exec.Command(efix, "-v", "e", "-o", "pbm", "-n", pbm, f).CombinedOutput(); err != nil {
+			t.Fatalf("efix: %v: %s", err, b)
+		}
+		data, err := os.ReadFile(pbm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := t4.ReadPBM(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pages[i]
+		if got.Width != p.Width || got.Height < p.Height {
+			t.Fatalf("page %d: efax stored %dx%d for %dx%d", i+1, got.Width, got.Height, p.Width, p.Height)
+		}
+		got.Height = p.Height
+		if !got.Equal(p) {
+			t.Fatalf("page %d: efax received a different image", i+1)
+		}
+	}
 }

@@ -102,6 +102,13 @@ func (m *Modem) dial(number string) {
 	}
 }
 
+// Ringing reports whether a call is ringing at this modem, not yet answered.
+func (m *Modem) Ringing() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ringing != nil
+}
+
 func (m *Modem) stationID() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
