@@ -285,8 +285,18 @@ func (s *Service) deliver(ctx context.Context, in Inbound) {
 		m.CreatedAt = now
 	}
 	if _, err := store.Create(s.st, m); err != nil {
-		// Kept on the SIM so that it is read again after the problem is fixed.
-		s.log.Error("inbound SMS not stored; left on the SIM", "from", in.From, "err", err)
+		var verr *store.ValidationError
+		if !errors.As(err, &verr) {
+			// The store is failing: keep the message on the SIM, it is
+			// read again after the next reset or restart.
+			s.log.Error("inbound SMS not stored; left on the SIM", "from", in.From, "err", err)
+			return
+		}
+		// The record can never be valid (an alphanumeric sender such as
+		// "BANK" is not a dialable number): hand it on and free the SIM
+		// rather than let such messages fill it.
+		s.log.Error("inbound SMS cannot be recorded; passed on and removed from the SIM", "from", in.From, "err", err)
+		s.deleteSlots(ctx, in.Indexes)
 		if s.handler != nil {
 			s.handler(ctx, m, in)
 		}

@@ -338,3 +338,15 @@ func TestService_BadPDUIsDroppedAndReceivingGoesOn(t *testing.T) {
 		t.Fatalf("got %+v", b.received()[0])
 	}
 }
+
+func TestService_AlphanumericSenderIsPassedOnAndFreesTheSIM(t *testing.T) {
+	net := modemsim.NewNetwork("+8613800100500")
+	b := newPhone(t, net, "+8613922220002", newClock(), modemsim.Config{})
+	// From "BANK" (alphanumeric address), text "Your code 1234".
+	b.sim.StoreRaw("000407D0C2A073090000621172500000800ED9775D0E1ABFC965504C36A301", 30)
+	waitFor(t, "message passed on", func() bool { return len(b.received()) == 1 })
+	if m := b.received()[0]; m.Number != "BANK" || m.Text != "Your code 1234" {
+		t.Fatalf("got %+v", m)
+	}
+	waitFor(t, "SIM freed", func() bool { used, _ := b.sim.StoredCount(); return used == 0 })
+}
