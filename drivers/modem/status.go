@@ -1,6 +1,10 @@
 package modem
 
-import "time"
+import (
+	"time"
+
+	"callbox/firmware/i18n"
+)
 
 // State is where a modem is in its life, as the status page shows it.
 type State string
@@ -13,6 +17,9 @@ const (
 	StateAlarm      State = "alarm" // not answering; needs attention
 	StateStopped    State = "stopped"
 )
+
+// Message names the state in lang for the status page.
+func (s State) Message(lang i18n.Lang) string { return i18n.T(lang, "modem.state."+string(s)) }
 
 // Info is what the probe learned about a modem.
 type Info struct {

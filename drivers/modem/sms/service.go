@@ -168,7 +168,7 @@ func (s *Service) Run(ctx context.Context) error {
 
 func (s *Service) onURC(ctx context.Context, u modem.URC) {
 	switch u.Name {
-	case "+CMTI":
+	case "+CMTI", "+CDSI": // a message, or a status report, stored at an index
 		f := modem.Fields(u.Value)
 		if len(f) < 2 {
 			s.log.Warn("bad +CMTI", "value", u.Value)
