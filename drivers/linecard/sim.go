@@ -119,6 +119,7 @@ type SimLine struct {
 	work  sync.WaitGroup // call handlers and watchers
 
 	events    chan Event
+	ready     chan struct{} // closed when the dialog caches are set up
 	closed    chan struct{}
 	closeOnce sync.Once
 
@@ -140,7 +141,7 @@ func (c *simCall) hangUp() { c.once.Do(func() { close(c.hangup) }) }
 
 func newSimLine(n int, addr netip.AddrPort, cfg SimConfig) (*SimLine, error) {
 	l := &SimLine{id: fmt.Sprintf("sim:%d", n), user: fmt.Sprintf("line%d", n), cfg: cfg,
-		events: make(chan Event, 64), closed: make(chan struct{})}
+		events: make(chan Event, 64), ready: make(chan struct{}), closed: make(chan struct{})}
 	l.log = cfg.Logger.With("line", l.id)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callbox-linesim"))
 	if err != nil {
@@ -158,9 +159,9 @@ func newSimLine(n int, addr netip.AddrPort, cfg SimConfig) (*SimLine, error) {
 	}
 	l.pc = pc
 	l.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	l.srv.OnInvite(l.onInvite)
-	l.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = l.dsc.ReadAck(req, tx) })
-	l.srv.OnBye(l.onBye)
+	l.srv.OnInvite(l.whenReady(l.onInvite))
+	l.srv.OnAck(l.whenReady(func(req *sip.Request, tx sip.ServerTransaction) { _ = l.dsc.ReadAck(req, tx) }))
+	l.srv.OnBye(l.whenReady(l.onBye))
 	l.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
@@ -182,7 +183,24 @@ func newSimLine(n int, addr netip.AddrPort, cfg SimConfig) (*SimLine, error) {
 		Host: l.addr.Addr().String(), Port: int(l.addr.Port())}}
 	l.dsc = sipgo.NewDialogServerCache(l.cl, contact)
 	l.dcc = sipgo.NewDialogClientCache(l.cl, contact)
+	close(l.ready)
 	return l, nil
+}
+
+// whenReady holds a request that arrives while the line is still being
+// set up (the socket serves before the dialog caches exist), and refuses
+// it if the line closes instead.
+func (l *SimLine) whenReady(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		select {
+		case <-l.ready:
+			h(req, tx)
+		case <-l.closed:
+			if req.Method != sip.ACK {
+				_ = tx.Respond(sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil))
+			}
+		}
+	}
 }
 
 // ID implements Channel.
