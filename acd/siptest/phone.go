@@ -43,6 +43,8 @@ type Phone struct {
 	mu        sync.Mutex
 	registrar netip.AddrPort
 	options   int
+	calls     map[string]*Call // by Call-ID
+	incoming  chan *Call
 }
 
 // Option configures a Phone.
@@ -97,6 +99,7 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 		p.mu.Unlock()
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
+	p.callSetup()
 	if p.transport == "udp" {
 		pc, lerr := net.ListenPacket("udp", net.JoinHostPort(p.localIP, "0"))
 		if lerr != nil {
@@ -128,11 +131,24 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 // it; calling it twice is harmless.
 func (p *Phone) Close() {
 	p.closeOnce.Do(func() {
+		p.mu.Lock()
+		calls := make([]*Call, 0, len(p.calls))
+		for _, c := range p.calls {
+			calls = append(calls, c)
+		}
+		p.mu.Unlock()
+		for _, c := range calls {
+			c.Cancel()
+			c.end()
+		}
 		if p.pc != nil {
 			p.pc.Close()
 		}
 		p.ua.Close()
 		p.wg.Wait()
+		for _, c := range calls {
+			c.wg.Wait()
+		}
 	})
 }
 

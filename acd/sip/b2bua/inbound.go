@@ -27,8 +27,17 @@ func (b *B2BUA) onInvite(ctx context.Context, r *acdsip.Request) {
 		respond(r.Tx, r.Request, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	if err := b.newInbound(ctx, r); err != nil {
+	l, err := b.newInbound(ctx, r)
+	if err != nil {
 		b.log.Info("inbound call refused", "call_id", r.CallID().Value(), "err", err)
+		return
+	}
+	// sipgo ends the INVITE transaction when this handler returns, so it
+	// stays until the final response has gone out.
+	select {
+	case <-l.settled:
+	case <-l.done:
+	case <-ctx.Done():
 	}
 }
 
@@ -49,47 +58,49 @@ type inLeg struct {
 	early    bool // 183 with SDP went out
 	version  uint64
 	cause    acd.Cause
+	settled  chan struct{} // the INVITE transaction got its final response
+	settle   sync.Once
 	done     chan struct{}
 	once     sync.Once
 }
 
-func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) error {
+func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, error) {
 	offer, err := sdp.Parse(r.Body())
 	if err != nil {
 		// Offer-less INVITEs (late offer) are not supported.
 		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
-		return err
+		return nil, err
 	}
 	dua, err := b.ua()
 	if err != nil {
 		respond(r.Tx, r.Request, 503, "Service Unavailable")
-		return err
+		return nil, err
 	}
 	ds, err := dua.ReadInvite(r.Request, r.Tx)
 	if err != nil {
 		respond(r.Tx, r.Request, 400, "Bad Request")
-		return err
+		return nil, err
 	}
 	_ = ds.Respond(100, "Trying", nil)
-	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), version: 1}
+	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), settled: make(chan struct{}), version: 1}
 	l.k = key{r.CallID().Value(), tagOf(ds.InviteRequest.To().Params)}
 	l.id = "sip:" + l.k.callID + ";" + l.k.local
 	l.party = partyOf(r)
 	l.sess, err = b.openMedia(ctx, func() { _ = l.Hangup(acd.CauseRecoveryOnTimerExpiry) })
 	if err != nil {
 		_ = ds.Respond(503, "Service Unavailable", nil)
-		return err
+		return nil, err
 	}
 	body, neg, err := sdp.Answer(offer, b.sdpLocal(l.sess, l.version, media.SendRecv))
 	if err != nil {
 		l.sess.Close()
 		_ = ds.Respond(488, "Not Acceptable Here", nil)
-		return err
+		return nil, err
 	}
 	if err := l.applyMedia(neg); err != nil {
 		l.sess.Close()
 		_ = ds.Respond(488, "Not Acceptable Here", nil)
-		return err
+		return nil, err
 	}
 	l.answer, l.neg = body, neg
 	b.add(l.k, l)
@@ -100,7 +111,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) error {
 	if _, err := b.sw.Accept(l, dialed); err != nil {
 		l.end(acd.CauseSwitchingCongestion)
 		_ = ds.Respond(503, "Service Unavailable", nil)
-		return err
+		return nil, err
 	}
 	// The caller's CANCEL (or a dead transaction) ends the dialog before
 	// an answer; sipgo has answered 487 already.
@@ -117,7 +128,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) error {
 		case <-ctx.Done():
 		}
 	})
-	return nil
+	return l, nil
 }
 
 // partyOf is the caller as the authenticated extension presents itself.
@@ -191,7 +202,9 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	}
 	l.answered, l.final = true, true
 	l.mu.Unlock()
-	if err := l.ds.RespondSDP(l.answer); err != nil {
+	err := l.ds.RespondSDP(l.answer)
+	l.settle.Do(func() { close(l.settled) })
+	if err != nil {
 		l.end(acd.CauseTemporaryFailure)
 		return fmt.Errorf("b2bua: answer: %w", err)
 	}
@@ -214,6 +227,7 @@ func (l *inLeg) Hangup(cause acd.Cause) error {
 	switch {
 	case !final:
 		err = l.ds.Respond(cause.SIPStatus(), reasonPhrase(cause.SIPStatus()), nil, reasonHeader(cause))
+		l.settle.Do(func() { close(l.settled) })
 	case answered:
 		ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
 		err = l.ds.WriteBye(ctx, l.newBye(cause))

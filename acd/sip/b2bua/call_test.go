@@ -1,0 +1,83 @@
+package b2bua
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"callbox/acd"
+	"callbox/acd/siptest"
+	"callbox/media/audiotest"
+)
+
+// answer waits for the next call at p and answers it.
+func answer(t *testing.T, p *siptest.Phone) *siptest.Call {
+	t.Helper()
+	in, err := p.Incoming(ctxT(t))
+	if err != nil {
+		t.Fatalf("no incoming call: %v", err)
+	}
+	if err := in.Ring(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Answer(ctxT(t)); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	return in
+}
+
+// connect places a call from a to ext and has b answer it.
+func connect(t *testing.T, a, b *siptest.Phone, ext string) (out, in *siptest.Call) {
+	t.Helper()
+	out, err := a.Dial(ctxT(t), ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = answer(t, b)
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatalf("caller saw %d: %v", out.Status(), err)
+	}
+	return out, in
+}
+
+// hears plays freq from one side while listening on the other.
+func hears(t *testing.T, from, to *siptest.Call, freq float64) bool {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	go func() { _ = from.Play(ctx, freq, 2*time.Second) }()
+	time.Sleep(200 * time.Millisecond) // let the relay latch and fill
+	got := to.Listen(600 * time.Millisecond)
+	return audiotest.HasTone(got, freq, 0.5)
+}
+
+func TestCall_ExtensionToExtensionCarriesAudioBothWays(t *testing.T) {
+	bx := startBox(t, Config{}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	out, in := connect(t, a, b, "202")
+
+	name, number, pai := in.From()
+	if name != "Desk 201" || number != "201" || !strings.Contains(pai, "sip:201@") || !strings.Contains(pai, "Desk 201") {
+		t.Errorf("callee sees From %q <%s>, PAI %q; want the caller's name and number", name, number, pai)
+	}
+	if !hears(t, out, in, 1000) {
+		t.Error("callee did not hear the caller's 1000 Hz tone")
+	}
+	if !hears(t, in, out, 700) {
+		t.Error("caller did not hear the callee's 700 Hz tone")
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatalf("caller BYE: %v", err)
+	}
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("callee never got BYE")
+	}
+	rec := bx.lastEnded()
+	if rec.HangupSide != acd.SideCaller || rec.Callee.Number != "202" || rec.Answer.IsZero() {
+		t.Errorf("record: side %q callee %+v answer %v", rec.HangupSide, rec.Callee, rec.Answer)
+	}
+	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+}
