@@ -191,9 +191,9 @@ func (s *Service) receive(ctx context.Context, caller string) {
 		Path: filepath.ToSlash(filepath.Join(InboxDir, id+".tif")), Pages: len(rec.Pages), State: store.StateReceived,
 		CreatedAt: now, UpdatedAt: now, Partial: rec.Partial,
 	}
-	if rec.RemoteID != "" {
-		m.Text = "Station ID: " + rec.RemoteID
-	}
+	// The far end's station ID (+FTI) goes in the note: the record has no
+	// field of its own for it.
+	m.Text = rec.RemoteID
 	if _, err := store.Create(s.st, m); err != nil {
 		var verr *store.ValidationError
 		if errors.As(err, &verr) {

@@ -216,6 +216,7 @@ func (s *Service) readStorage(ctx context.Context) {
 		i++
 		s.onPDU(ctx, r.Lines[i], n, idx)
 	}
+	s.checkFull(ctx)
 }
 
 func (s *Service) readSlot(ctx context.Context, idx int) {

@@ -350,3 +350,39 @@ func TestService_AlphanumericSenderIsPassedOnAndFreesTheSIM(t *testing.T) {
 	}
 	waitFor(t, "SIM freed", func() bool { used, _ := b.sim.StoredCount(); return used == 0 })
 }
+
+func TestService_SIMFullOfIncompletePartsMakesRoom(t *testing.T) {
+	net := modemsim.NewNetwork("+8613800100500")
+	clock := newClock()
+	b := newPhone(t, net, "+8613922220002", clock, modemsim.Config{Slots: 2})
+	b.stop()
+	// Two first parts of two long messages fill the SIM; a third message
+	// waits in the network.
+	for ref := uint16(1); ref <= 2; ref++ {
+		d := sms.Deliver{From: "+8613933330003", Text: "start", Concat: &sms.Concat{Ref: ref, Total: 2, Seq: 1}}
+		if err := b.sim.Deliver(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.sim.Deliver(sms.Deliver{From: "+8613933330003", Text: "urgent"}); err != nil {
+		t.Fatal(err)
+	}
+	b.start(t, clock)
+	waitFor(t, "urgent message", func() bool {
+		for _, m := range b.received() {
+			if m.Text == "urgent" {
+				return true
+			}
+		}
+		return false
+	})
+	var partial int
+	for _, m := range b.received() {
+		if m.Partial {
+			partial++
+		}
+	}
+	if partial == 0 {
+		t.Fatal("no incomplete message was given up to make room")
+	}
+}
