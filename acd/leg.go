@@ -35,6 +35,14 @@ type CauseReporter interface {
 	EndCause() Cause
 }
 
+// DigitSource is implemented by legs that deliver the far end's DTMF
+// digits (RFC 4733 events on SIP legs, line events on PSTN lines). IVR
+// collects from it; legs without it need in-band detection on
+// Media().Reader().
+type DigitSource interface {
+	Digits() <-chan byte
+}
+
 // Source is what carries a party's call into the box.
 type Source string
 
