@@ -184,3 +184,24 @@ func TestModem_AlarmsWhenNothingHelpsAndComesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestModem_PDUWithWrongLengthIsRefusedAndModemKeepsWorking(t *testing.T) {
+	sim := newSim(t, modemsim.Config{Number: "+8613911110000", SMS: true})
+	m := start(t, sim)
+	const pdu = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37" // TPDU is 23 octets
+	_, err := m.CommandPrompt(context.Background(), "AT+CMGS=20", pdu)
+	var ce *modem.CommandError
+	if !errors.As(err, &ce) || ce.Class != modem.CMSError || ce.Code != 304 {
+		t.Fatalf("wrong length: %v", err)
+	}
+	r, err := m.CommandPrompt(context.Background(), "AT+CMGS=23", pdu)
+	if err != nil {
+		t.Fatalf("right length after a wrong one: %v", err)
+	}
+	if v, ok := r.Value("+CMGS"); !ok || v == "" {
+		t.Fatalf("no message reference: %+v", r)
+	}
+	if len(sim.Sent()) != 1 {
+		t.Fatalf("%d messages submitted", len(sim.Sent()))
+	}
+}
