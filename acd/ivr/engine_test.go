@@ -181,3 +181,32 @@ func TestPublish_RefusesAnInvalidFlowAndKeepsTheVersion(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 }
+
+func TestEngine_OneFlowServesManyCallsAtOnce(t *testing.T) {
+	f := mustCompile(t, flowDoc(start("c"),
+		`{"id":"c","type":"collect","settings":{"prompts":[{"key":"enter-account"}],"variable":"acct","max":6},"exits":{"next":"m"}}`,
+		`{"id":"m","type":"menu","settings":{"prompts":[{"key":"main-menu"}],"invalidPrompts":[{"key":"invalid-choice"}]},"exits":{"1":"q","2":"end"}}`,
+		`{"id":"q","type":"queue","settings":{"queue":"sales"}}`, hangupN), 1)
+	e := NewEngine()
+	const calls = 16
+	errs := make(chan error, calls)
+	for i := range calls {
+		go func() {
+			digits := []string{strings.Repeat("1", i%6+1), "9", []string{"1", "2"}[i%2]}
+			res, err := e.Run(context.Background(), f, newFakeCall(digits...), Input{})
+			switch {
+			case err != nil:
+				errs <- err
+			case res.Vars["acct"] != digits[0]:
+				errs <- errors.New("variables leaked between calls: " + res.Vars["acct"])
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

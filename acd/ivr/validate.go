@@ -75,6 +75,9 @@ type Checks struct {
 // Validate lists every problem of a flow document; none means it can be
 // published.
 func Validate(doc *Document, chk Checks) []Problem {
+	if doc == nil {
+		return []Problem{{Code: "ivr.problem.no-start"}}
+	}
 	_, ps := analyse(doc, chk)
 	return ps
 }
