@@ -59,11 +59,23 @@ type supervisor struct {
 }
 
 type entry struct {
-	svc    Service
-	cancel context.CancelFunc
-	done   chan struct{}
-	state  webui.ServiceState
+	svc      Service
+	cancel   context.CancelFunc
+	done     chan struct{}
+	firstRun chan struct{} // closed when the first Run returns
+	state    webui.ServiceState
 }
+
+// readier is a service that says when it can take work, such as a server
+// whose listeners are bound. start waits for it, so that the next service
+// starts on top of a running one.
+type readier interface {
+	Ready() <-chan struct{}
+}
+
+// readyWait bounds how long start waits for a service to become ready
+// before it starts the next one anyway.
+const readyWait = 10 * time.Second
 
 func newSupervisor(log *slog.Logger, now func() time.Time, b Backoff, onChange func()) *supervisor {
 	if onChange == nil {
@@ -73,25 +85,43 @@ func newSupervisor(log *slog.Logger, now func() time.Time, b Backoff, onChange f
 }
 
 // start launches svc in its own goroutine under ctx. Services start in the
-// order start is called and stop in the reverse order.
+// order start is called and stop in the reverse order. For a service with
+// a Ready channel, start returns once it is ready, its first run has
+// failed (the supervisor retries it meanwhile), or readyWait has passed.
 func (s *supervisor) start(ctx context.Context, svc Service) {
 	ctx, cancel := context.WithCancel(ctx)
-	e := &entry{svc: svc, cancel: cancel, done: make(chan struct{}),
+	e := &entry{svc: svc, cancel: cancel, done: make(chan struct{}), firstRun: make(chan struct{}),
 		state: webui.ServiceState{Name: svc.Name(), State: webui.StateStarting, Since: s.now()}}
 	s.mu.Lock()
 	s.entries = append(s.entries, e)
 	s.mu.Unlock()
 	s.onChange()
 	go s.loop(ctx, e)
+	r, ok := svc.(readier)
+	if !ok {
+		return
+	}
+	t := time.NewTimer(readyWait)
+	defer t.Stop()
+	select {
+	case <-r.Ready():
+	case <-e.firstRun:
+	case <-ctx.Done():
+	case <-t.C:
+		s.log.Warn("service not ready in time; starting the next one", "service", svc.Name(), "waited", readyWait)
+	}
 }
 
 func (s *supervisor) loop(ctx context.Context, e *entry) {
 	defer close(e.done)
 	row := 0
-	for {
+	for first := true; ; first = false {
 		started := s.now()
 		s.set(e, webui.StateRunning, "", false)
 		err := runGuarded(ctx, e.svc)
+		if first {
+			close(e.firstRun)
+		}
 		if ctx.Err() != nil {
 			if err != nil {
 				s.log.Warn("service stopped with an error", "service", e.svc.Name(), "err", err)

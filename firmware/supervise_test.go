@@ -153,3 +153,51 @@ func TestSupervisor_NamesServiceThatIgnoresStop(t *testing.T) {
 	close(release)
 	<-sup.entries[0].done
 }
+
+// readyService becomes ready when told to.
+type readyService struct {
+	funcService
+	ready chan struct{}
+}
+
+func (r readyService) Ready() <-chan struct{} { return r.ready }
+
+func TestSupervisor_StartWaitsUntilAServiceIsReady(t *testing.T) {
+	sup := newSupervisor(quietLogger(), time.Now, DefaultBackoff, nil)
+	ready := make(chan struct{})
+	var mu sync.Mutex
+	var events []string
+	note := func(s string) {
+		mu.Lock()
+		events = append(events, s)
+		mu.Unlock()
+	}
+	listener := readyService{ready: ready, funcService: funcService{name: "sip", run: func(ctx context.Context) error {
+		note("sip binding")
+		note("sip ready")
+		close(ready)
+		<-ctx.Done()
+		return nil
+	}}}
+	sup.start(context.Background(), listener)
+	note("start returned")
+	sup.start(context.Background(), funcService{name: "web", run: func(ctx context.Context) error {
+		<-ctx.Done()
+		return nil
+	}})
+	mu.Lock()
+	got := strings.Join(events, ",")
+	mu.Unlock()
+	if got != "sip binding,sip ready,start returned" {
+		t.Fatalf("order: %s", got)
+	}
+
+	// A service that fails before it is ready does not hold up the others.
+	never := readyService{ready: make(chan struct{}), funcService: funcService{name: "broken", run: func(ctx context.Context) error {
+		return errors.New("no such device")
+	}}}
+	sup.start(context.Background(), never)
+	if err := sup.stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
