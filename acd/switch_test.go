@@ -276,3 +276,28 @@ func TestSwitch_NoGoroutineLeakAfter1000Calls(t *testing.T) {
 		t.Fatalf("goroutines %d > baseline %d\n%s", n, base, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+func TestSwitch_CallsSnapshotIsAPlainCopy(t *testing.T) {
+	inHandler := make(chan *Call, 1)
+	sw := NewSwitch(func(ctx context.Context, c *Call) error {
+		c.AddRoute("flow:main")
+		c.Set("digits", "1")
+		c.SetQueue("sales")
+		inHandler <- c
+		<-ctx.Done()
+		return nil
+	})
+	defer hangUpAll(sw)
+	sw.Accept(newLeg("a", "13800138000", SourceTrunk), "8001")
+	c := recv(t, inHandler)
+	snap := sw.Calls()
+	if len(snap) != 1 || snap[0].RouteString() != "flow:main" || snap[0].Data["digits"] != "1" ||
+		snap[0].Queue != "sales" || snap[0].Caller.Origin() != "trunk:x" {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	snap[0].Data["digits"] = "changed"
+	snap[0].Route[0] = "changed"
+	if v, _ := c.Get("digits"); v != "1" || c.Record().Route[0] != "flow:main" {
+		t.Fatal("snapshot shares memory with the live call")
+	}
+}
