@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -222,5 +224,24 @@ func TestDAHDI_DialOpLayoutMatchesKernelStruct(t *testing.T) {
 func TestOpenDAHDI_NoHardware(t *testing.T) {
 	if _, err := OpenDAHDI(1, WithDir(filepath.Join(t.TempDir(), "dahdi"))); !errors.Is(err, ErrNoHardware) {
 		t.Fatalf("OpenDAHDI = %v, want ErrNoHardware", err)
+	}
+}
+
+// With a directory that exists but whose "channel" is an ordinary file,
+// the real open path runs: the file opens, DAHDI_SPECIFY is refused
+// (ENOTTY) and the error says so instead of claiming there is no
+// hardware.
+func TestOpenDAHDI_SpecifyFailsOnANonDAHDIFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "channel"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenDAHDI(7, WithDir(dir))
+	if err == nil || errors.Is(err, ErrNoHardware) || !errors.Is(err, syscall.ENOTTY) ||
+		!strings.Contains(err.Error(), "DAHDI_SPECIFY 7") {
+		t.Fatalf("OpenDAHDI = %v", err)
+	}
+	if _, err := OpenDAHDI(7, WithDir(t.TempDir())); !errors.Is(err, ErrNoHardware) {
+		t.Fatalf("directory without a channel node: %v", err)
 	}
 }
