@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,17 +37,21 @@ func DemoFlow(ordersURL string) []byte {
 
 // DemoHours is the demo's business hours: Monday to Friday 09:00-18:00,
 // Saturday 09:00-12:00, in the box's zone, closed on New Year's Day,
-// Labour Day and the National Day week every year.
-func DemoHours() store.Hours {
+// Labour Day and the National Day week of now's year and the next. (The
+// schedule package reads yearly "MM-DD" holidays too, but the store does
+// not accept them yet, so the demo writes dated ones.)
+func DemoHours(now time.Time) store.Hours {
 	h := store.Hours{Name: DemoHoursName}
 	for d := time.Monday; d <= time.Friday; d++ {
 		h.Weekly = append(h.Weekly, store.WeeklyRange{Day: d, Start: "09:00", End: "18:00"})
 	}
 	h.Weekly = append(h.Weekly, store.WeeklyRange{Day: time.Saturday, Start: "09:00", End: "12:00"})
-	h.Holidays = []store.Holiday{
-		{Name: "New Year", From: "01-01"},
-		{Name: "Labour Day", From: "05-01"},
-		{Name: "National Day", From: "10-01", To: "10-07"},
+	for _, y := range []int{now.Year(), now.Year() + 1} {
+		ys := strconv.Itoa(y)
+		h.Holidays = append(h.Holidays,
+			store.Holiday{Name: "New Year", From: ys + "-01-01"},
+			store.Holiday{Name: "Labour Day", From: ys + "-05-01"},
+			store.Holiday{Name: "National Day", From: ys + "-10-01", To: ys + "-10-07"})
 	}
 	return h
 }

@@ -18,7 +18,7 @@ func demoEngine(t *testing.T, ordersURL string) (*Engine, *Flow, *time.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, err := hours.FromStore(DemoHours(), sh)
+	sched, err := hours.FromStore(DemoHours(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), sh)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func ExampleEngine_DryRun() {
 		fmt.Println(err)
 		return
 	}
-	office, err := hours.FromStore(ivr.DemoHours(), time.UTC)
+	office, err := hours.FromStore(ivr.DemoHours(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), time.UTC)
 	if err != nil {
 		fmt.Println(err)
 		return
