@@ -386,3 +386,25 @@ func TestService_SIMFullOfIncompletePartsMakesRoom(t *testing.T) {
 		t.Fatal("no incomplete message was given up to make room")
 	}
 }
+
+func TestService_PartsOnTheSIMSurviveRestart(t *testing.T) {
+	net := modemsim.NewNetwork("+8613800100500")
+	clock := newClock()
+	b := newPhone(t, net, "+8613922220002", clock, modemsim.Config{})
+	first := sms.Deliver{From: "+8613933330003", Text: "第一部分，", Encoding: sms.UCS2, Concat: &sms.Concat{Ref: 300, Total: 2, Seq: 1, Ref16: true}}
+	if err := b.sim.Deliver(first); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first part read", func() bool { return b.sim.Unread() == 0 && b.sim.Seen("AT+CMGR") > 0 })
+	b.stop() // the box restarts with half a message on the SIM
+	b.start(t, clock)
+	second := first
+	second.Text, second.Concat = "第二部分。", &sms.Concat{Ref: 300, Total: 2, Seq: 2, Ref16: true}
+	if err := b.sim.Deliver(second); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "joined message", func() bool { return len(b.received()) == 1 })
+	if m := b.received()[0]; m.Text != "第一部分，第二部分。" || m.Partial {
+		t.Fatalf("got %+v", m)
+	}
+}
