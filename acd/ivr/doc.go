@@ -23,7 +23,8 @@
 // fail safe to their error exit. Every step is logged (node, time, exit,
 // digits, prompts) for the call record and the agent's pop-up; a hang-up
 // cancels the context and ends the run; a step limit stops a caller who
-// loops for ever. Engine.DryRun runs a flow with a given caller number,
+// loops for ever. A goto node continues in another flow; a subflow node
+// runs another flow until it reaches a return node, then carries on. Engine.DryRun runs a flow with a given caller number,
 // dialled number, time and digit script, without a call, so an installer
 // can test a flow before publishing it.
 //

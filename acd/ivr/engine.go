@@ -159,8 +159,18 @@ type runner struct {
 	step *Step
 	node *cnode
 	log  *slog.Logger
-	// next is set by goto: the flow to continue in.
+	// next is set by goto and subflow: the flow to continue in.
 	next *Flow
+	// stack holds the subflow nodes to return to; resume is set by a
+	// return node to the one to continue after.
+	stack  []frame
+	resume *frame
+}
+
+// frame is a subflow node waiting for its subflow to return.
+type frame struct {
+	flow *Flow
+	node *cnode
 }
 
 // Run runs f for a call until the call is served, hung up, or the flow
@@ -223,6 +233,11 @@ func (r *runner) loop(ctx context.Context, res *Result) (End, error) {
 			id = r.flow.start
 			continue
 		}
+		if r.resume != nil {
+			// Subflows are validated to wire "next", so the target exists.
+			r.flow, node, exit = r.resume.flow, r.resume.node, "next"
+			r.resume = nil
+		}
 		if exit == "" {
 			return r.ended(node), nil
 		}
@@ -240,7 +255,7 @@ func (r *runner) loop(ctx context.Context, res *Result) (End, error) {
 }
 
 func (r *runner) ended(n *cnode) End {
-	if n.typ == "hangup" || n.typ == "goto" {
+	if n.typ == "hangup" || n.typ == "goto" || n.typ == "return" {
 		return EndHangup
 	}
 	return EndServed

@@ -210,3 +210,54 @@ func TestEngine_OneFlowServesManyCallsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestEngine_SubflowReturnsToTheCallingNode(t *testing.T) {
+	cat := NewCatalog()
+	greet := mustCompile(t, flowDoc(start("p"),
+		`{"id":"p","type":"play","settings":{"prompts":[{"key":"welcome"}]},"exits":{"next":"r"}}`,
+		`{"id":"r","type":"return"}`), 2)
+	greet.id = "greet"
+	cat.Put(greet)
+	main := mustCompile(t, flowDoc(start("sub"),
+		`{"id":"sub","type":"subflow","settings":{"flow":"greet"},"exits":{"next":"q"}}`,
+		`{"id":"q","type":"queue","settings":{"queue":"sales"}}`), 1)
+	call := newFakeCall()
+	res, err := NewEngine(WithFlows(cat.Get)).Run(context.Background(), main, call, Input{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var where []string
+	for _, s := range res.Steps {
+		where = append(where, s.Flow+"/"+s.Node)
+	}
+	if got := strings.Join(where, " "); got != "test/start test/sub greet/start greet/p greet/r test/q" {
+		t.Fatalf("steps %s", got)
+	}
+	if res.End != EndServed || call.actions[0] != "queue sales" {
+		t.Fatalf("end %s actions %v", res.End, call.actions)
+	}
+	// Run on its own, the subflow's return hangs up.
+	call = newFakeCall()
+	res, err = NewEngine().Run(context.Background(), greet, call, Input{})
+	if err != nil || res.End != EndHangup || call.actions[0] != "hangup" {
+		t.Fatalf("end %s err %v actions %v", res.End, err, call.actions)
+	}
+}
+
+func TestEngine_SubflowsCallingEachOtherFailAtTheDepthLimit(t *testing.T) {
+	cat := NewCatalog()
+	loop := mustCompile(t, flowDoc(start("sub"),
+		`{"id":"sub","type":"subflow","settings":{"flow":"test"},"exits":{"next":"end","failed":"q"}}`,
+		`{"id":"q","type":"queue","settings":{"queue":"support"}}`, hangupN), 1)
+	cat.Put(loop)
+	call := newFakeCall()
+	res, err := NewEngine(WithFlows(cat.Get)).Run(context.Background(), loop, call, Input{})
+	if err != nil || res.End != EndServed || call.actions[0] != "queue support" {
+		t.Fatalf("end %s err %v actions %v", res.End, err, call.actions)
+	}
+	// A subflow that is not published takes the failed exit too.
+	call = newFakeCall()
+	if res, err := NewEngine().Run(context.Background(), loop, call, Input{}); err != nil || res.End != EndServed {
+		t.Fatalf("end %s err %v", res.End, err)
+	}
+}

@@ -206,3 +206,47 @@ func (n *gotoNode) run(ctx context.Context, r *runner) (string, error) {
 	r.next = f
 	return "", nil
 }
+
+// maxSubflowDepth bounds nested subflows, so two flows calling each other
+// fail instead of growing without end.
+const maxSubflowDepth = 8
+
+// subflowNode runs another flow's published version (as of now) and
+// continues at its own "next" exit when that flow reaches a return node.
+type subflowNode struct {
+	Flow string `json:"flow"`
+}
+
+func (n *subflowNode) check(c *checker) { c.ref("flow", "ivr.problem.unknown-flow", n.Flow, c.chk.Flow) }
+
+func (n *subflowNode) run(ctx context.Context, r *runner) (string, error) {
+	f, ok := r.e.flows(n.Flow)
+	switch {
+	case !ok:
+		r.fail(ctx, "subflow", fmt.Errorf("no published flow %q", n.Flow))
+		return "failed", nil
+	case len(r.stack) >= maxSubflowDepth:
+		r.fail(ctx, "subflow", fmt.Errorf("subflows nested deeper than %d", maxSubflowDepth))
+		return "failed", nil
+	}
+	r.step.Detail = fmt.Sprintf("%s@%d", f.id, f.version)
+	r.stack = append(r.stack, frame{flow: r.flow, node: r.node})
+	r.next = f
+	return "", nil
+}
+
+// returnNode ends a subflow; in a flow that was not called as a subflow
+// it hangs up.
+type returnNode struct{}
+
+func (*returnNode) check(*checker) {}
+
+func (*returnNode) run(ctx context.Context, r *runner) (string, error) {
+	if len(r.stack) == 0 {
+		return "", r.call.Hangup(ctx)
+	}
+	top := r.stack[len(r.stack)-1]
+	r.stack = r.stack[:len(r.stack)-1]
+	r.resume = &top
+	return "", nil
+}

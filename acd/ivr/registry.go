@@ -28,6 +28,8 @@ var nodeTypes = []nodeType{
 	{Name: "fax", Exits: []ExitSpec{{Name: "failed"}}, Waits: true, new: func() behavior { return &faxNode{} }},
 	{Name: "hangup", new: func() behavior { return &hangupNode{} }},
 	{Name: "goto", new: func() behavior { return &gotoNode{} }},
+	{Name: "subflow", Exits: []ExitSpec{{Name: "next", Required: true}, {Name: "failed"}}, new: func() behavior { return &subflowNode{} }},
+	{Name: "return", new: func() behavior { return &returnNode{} }},
 }
 
 // ExitSpec is an exit a node type offers. A Required exit must lead

@@ -146,7 +146,7 @@ func TestNodeTypes_OneRegistryInPaletteOrder(t *testing.T) {
 		names = append(names, nt.Name)
 	}
 	want := []string{"start", "play", "menu", "collect", "branch-ani", "branch-dnis", "branch-hours", "branch-var",
-		"set-language", "set-var", "lookup", "queue", "transfer", "voicemail", "callback", "fax", "hangup", "goto"}
+		"set-language", "set-var", "lookup", "queue", "transfer", "voicemail", "callback", "fax", "hangup", "goto", "subflow", "return"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("types %v", names)
 	}
