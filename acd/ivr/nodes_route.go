@@ -217,7 +217,9 @@ type subflowNode struct {
 	Flow string `json:"flow"`
 }
 
-func (n *subflowNode) check(c *checker) { c.ref("flow", "ivr.problem.unknown-flow", n.Flow, c.chk.Flow) }
+func (n *subflowNode) check(c *checker) {
+	c.ref("flow", "ivr.problem.unknown-flow", n.Flow, c.chk.Flow)
+}
 
 func (n *subflowNode) run(ctx context.Context, r *runner) (string, error) {
 	f, ok := r.e.flows(n.Flow)
