@@ -305,6 +305,25 @@ func (c *Call) From() (name, number, asserted string) {
 // Ring answers a received call with 180 Ringing.
 func (c *Call) Ring() error { return c.ds.Respond(180, "Ringing", nil) }
 
+// EarlyMedia answers a received call with 183 Session Progress and an
+// SDP answer, so Play reaches the caller before the call is answered.
+func (c *Call) EarlyMedia() error {
+	body, err := c.answerSDP()
+	if err != nil {
+		return err
+	}
+	return c.ds.Respond(183, "Session Progress", body, sip.NewHeader("Content-Type", "application/sdp"))
+}
+
+func (c *Call) answerSDP() ([]byte, error) {
+	offer, err := sdp.Parse(c.invite.Body())
+	if err != nil {
+		return nil, err
+	}
+	body, _, err := sdp.Answer(offer, c.local)
+	return body, err
+}
+
 // Reject refuses a received call with code (486, 603, ...).
 func (c *Call) Reject(code int, reason string) error {
 	err := c.ds.Respond(code, reason, nil)
@@ -315,11 +334,7 @@ func (c *Call) Reject(code int, reason string) error {
 // Answer accepts a received call with 200 and an SDP answer, and waits
 // for the ACK.
 func (c *Call) Answer(ctx context.Context) error {
-	offer, err := sdp.Parse(c.invite.Body())
-	if err != nil {
-		return err
-	}
-	body, _, err := sdp.Answer(offer, c.local)
+	body, err := c.answerSDP()
 	if err != nil {
 		return err
 	}

@@ -107,9 +107,8 @@ type B2BUA struct {
 	dua    *sipgo.DialogUA
 	uaErr  error
 
-	mu    sync.Mutex
-	legs  map[key]dialogLeg
-	calls int
+	mu   sync.Mutex
+	legs map[key]dialogLeg
 }
 
 // dialogLeg is a leg that serves requests inside its dialog.

@@ -81,3 +81,40 @@ func TestCall_ExtensionToExtensionCarriesAudioBothWays(t *testing.T) {
 	}
 	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
 }
+
+func TestCall_EarlyMediaReachesTheCallerBeforeAnswer(t *testing.T) {
+	bx := startBox(t, Config{}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	out, err := a.Dial(ctxT(t), "202")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.EarlyMedia(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-out.Ringing():
+	case <-time.After(10 * time.Second):
+		t.Fatal("caller never got 183")
+	}
+	if !hears(t, in, out, 425) {
+		t.Error("caller did not hear the callee's early media (425 Hz ring-back)")
+	}
+	if err := in.Answer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !hears(t, out, in, 1000) {
+		t.Error("after answer the callee does not hear the caller")
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+}

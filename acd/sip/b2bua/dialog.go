@@ -3,7 +3,35 @@ package b2bua
 import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"callbox/acd"
+	"callbox/media/rtp"
 )
+
+// DialogOf returns the dialog record of a leg made by the B2BUA; false
+// for legs of other kinds. An outbound leg has a complete record once
+// answered.
+func DialogOf(l acd.Leg) (Dialog, bool) {
+	switch l := l.(type) {
+	case *inLeg:
+		return l.Dialog(), true
+	case *outLeg:
+		return l.Dialog(), true
+	}
+	return Dialog{}, false
+}
+
+// SessionOf returns the RTP session of a leg made by the B2BUA, for
+// DTMF (Digits, SendDigit), statistics and replication (State).
+func SessionOf(l acd.Leg) (*rtp.Session, bool) {
+	switch l := l.(type) {
+	case *inLeg:
+		return l.sess, true
+	case *outLeg:
+		return l.sess, true
+	}
+	return nil, false
+}
 
 // Dialog is the plain state of one leg's SIP dialog (RFC 3261 §12): what
 // a standby needs to send requests within it.

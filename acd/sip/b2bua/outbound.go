@@ -36,7 +36,6 @@ type outLeg struct {
 	answered bool
 	version  uint64
 	cause    acd.Cause
-	status   int // the final response, 0 while none
 	done     chan struct{}
 	once     sync.Once
 }
@@ -374,7 +373,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	req.SetTransport(strings.ToUpper(bind.Transport))
 	req.SetDestination(bind.Source.String())
 	tag := sip.GenerateTagN(16)
-	from := &sip.FromHeader{DisplayName: caller.Name, Address: sip.Uri{Scheme: "sip", User: caller.Number, Host: host},
+	from := &sip.FromHeader{DisplayName: displayName(caller.Name), Address: sip.Uri{Scheme: "sip", User: caller.Number, Host: host},
 		Params: sip.NewParams()}
 	from.Params.Add("tag", tag)
 	req.AppendHeader(from)
@@ -400,13 +399,19 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	return l, nil
 }
 
+// displayName makes a name safe inside the quotes sipgo writes around
+// it: quotes and backslashes are dropped, line breaks become spaces.
+func displayName(n string) string {
+	return strings.NewReplacer(`"`, "", `\`, "", "\r", " ", "\n", " ").Replace(n)
+}
+
 // assertedIdentity is the P-Asserted-Identity value (RFC 3325) for caller.
 func assertedIdentity(p acd.Party, host string) string {
 	uri := "<sip:" + p.Number + "@" + host + ">"
 	if p.Name == "" {
 		return uri
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p.Name) + `" ` + uri
+	return `"` + displayName(p.Name) + `" ` + uri
 }
 
 // await waits for one device's final response; it is the fork's
