@@ -177,6 +177,9 @@ type frame struct {
 // ends. The result holds the step log even when err is not nil. A caller
 // hang-up (ctx ended) returns ctx's error.
 func (e *Engine) Run(ctx context.Context, f *Flow, call Call, in Input) (Result, error) {
+	if f == nil {
+		return Result{End: EndError}, fmt.Errorf("%w: no flow to run", ErrInvalid)
+	}
 	r := &runner{e: e, call: call, in: in, flow: f, vars: map[string]string{},
 		log: e.log.With("call", in.CallID, "flow", f.id, "version", f.version)}
 	for k, v := range in.Vars {
