@@ -35,6 +35,13 @@ func DemoFlow(ordersURL string) []byte {
 	return []byte(strings.ReplaceAll(demoJSON, demoURLMarker, strings.TrimSuffix(ordersURL, "/")))
 }
 
+// DemoFlowRecord is the demo flow as a published store record under id
+// (the route the demo lines use), ready for store.Put.
+func DemoFlowRecord(id, ordersURL string, now time.Time) store.Flow {
+	return store.Flow{ID: id, Name: "Demo: bilingual reception", Version: 1, Published: true,
+		Doc: json.RawMessage(DemoFlow(ordersURL)), UpdatedAt: now}
+}
+
 // DemoHours is the demo's business hours: Monday to Friday 09:00-18:00,
 // Saturday 09:00-12:00, in the box's zone, closed on New Year's Day,
 // Labour Day and the National Day week of now's year and the next. (The

@@ -31,3 +31,17 @@ func TestDemoFlow_ValidatesWithTheShippedPrompts(t *testing.T) {
 		t.Fatalf("demo flow has problems: %v", Problems(ps))
 	}
 }
+
+func TestDemoFlowRecord_IsAStorableRunnableRecord(t *testing.T) {
+	rec := DemoFlowRecord("main", "http://127.0.0.1:8080/demo/orders", testNow)
+	if err := rec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := DemoHours(testNow).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(rec)
+	if err != nil || f.ID() != "main" || f.Version() != 1 {
+		t.Fatalf("load %v", err)
+	}
+}
