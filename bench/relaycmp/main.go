@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -169,9 +170,31 @@ func keys() []string {
 	return k
 }
 
+// waitPortsFree waits (bounded) until the range is bindable again: a
+// relay that used io_uring releases its sockets only when the kernel has
+// torn its ring down, shortly after the process exits.
+func waitPortsFree(base, calls int) {
+	for range 100 {
+		free := true
+		for p := base; p < base+4*calls; p += 97 {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+			if err != nil {
+				free = false
+				break
+			}
+			c.Close()
+		}
+		if free {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // runOne starts one relay process, loads it and stops it.
 func runOne(dir string, v Variant, calls, base int, dur time.Duration) (Sample, error) {
 	s := Sample{Variant: v.Name}
+	waitPortsFree(base, calls)
 	args := append([]string{"-calls", strconv.Itoa(calls), "-base", strconv.Itoa(base), "-maxlife", (dur + time.Minute).String()}, v.Args...)
 	cmd := exec.Command(filepath.Join(dir, v.Bin), args...)
 	stdin, err := cmd.StdinPipe()
