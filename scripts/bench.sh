@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 case "$mode" in
 quick)
 	benchtime=300ms
-	relay_args="-calls 250 -duration 10s -rounds 3 -variants bare,box"
+	relay_args="-calls 250 -duration 10s -rounds 3 -variants bare,box,box-uring"
 	;;
 full)
 	benchtime=1s
