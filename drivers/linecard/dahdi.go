@@ -44,8 +44,11 @@ type DAHDI struct {
 	wg      sync.WaitGroup
 	closeMu sync.Mutex
 
-	mu      sync.Mutex
-	state   lineState
+	mu    sync.Mutex
+	state lineState
+	// cid holds the caller-ID demodulators between the first and the
+	// second ring; EventRing waits for the caller ID or that second ring.
+	cid     []*fskDemod
 	dialed  chan struct{} // closed on DIALCOMPLETE while dialling
 	wbuf    [chunk]byte
 	writeMu sync.Mutex
@@ -132,8 +135,30 @@ func (d *DAHDI) readLoop() {
 			} else {
 				g711.DecodeUlaw(f[:], buf[:n])
 			}
+			d.callerID(f[:])
 			d.push(f)
 		}
+	}
+}
+
+// callerID feeds audio to the caller-ID demodulators while the first
+// ring's caller ID is awaited, and announces the ring once it arrived.
+func (d *DAHDI) callerID(samples []int16) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dm := range d.cid {
+		msg := dm.write(samples)
+		if msg == nil {
+			continue
+		}
+		id, err := ParseCallerID(msg)
+		if err != nil {
+			d.log.Info("dahdi: caller ID unreadable", "line", d.id, "err", err)
+			continue
+		}
+		d.cid = nil
+		d.emitLocked(Event{Kind: EventRing, CallerID: id})
+		return
 	}
 }
 
@@ -168,15 +193,28 @@ func (d *DAHDI) handle(ev int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch ev {
-	case dahdiEventRingBegin, dahdiEventRingOffHook:
-		if d.state == lineIdle {
+	case dahdiEventRingOffHook:
+		// RINGBEGIN comes with the same ring on some cards; counting
+		// RINGOFFHOOK alone keeps one event per ring.
+		switch {
+		case d.state == lineIdle:
+			// Caller ID comes after the first ring, as V.23 or Bell 202
+			// FSK depending on the country: listen for both.
 			d.state = lineRinging
+			d.cid = []*fskDemod{newFSKDemod(planV23), newFSKDemod(planBell202)}
+		case d.state == lineRinging && d.cid != nil:
+			d.cid = nil
 			d.emitLocked(Event{Kind: EventRing})
 		}
+	case dahdiEventRingBegin:
+		// Counted through RINGOFFHOOK instead (see above).
 	case dahdiEventOnHook:
 		if d.state != lineIdle {
-			d.state = lineIdle
-			d.emitLocked(Event{Kind: EventHangup})
+			announced := d.cid == nil
+			d.state, d.cid = lineIdle, nil
+			if announced {
+				d.emitLocked(Event{Kind: EventHangup})
+			}
 		}
 	case dahdiEventDialComplete:
 		if d.dialed != nil {
@@ -215,7 +253,7 @@ func (d *DAHDI) emitLocked(e Event) {
 func (d *DAHDI) OffHook(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.state != lineRinging {
+	if d.state != lineRinging || d.cid != nil {
 		return ErrNotRinging
 	}
 	if err := d.dev.SetInt(ioctlHook, dahdiOffHook); err != nil {
@@ -279,7 +317,7 @@ func (d *DAHDI) OnHook() error {
 		return nil
 	}
 	d.state = lineIdle
-	d.dialed = nil
+	d.dialed, d.cid = nil, nil
 	if err := d.dev.SetInt(ioctlHook, dahdiOnHook); err != nil {
 		return fmt.Errorf("linecard: on-hook %s: %w", d.id, err)
 	}

@@ -114,9 +114,16 @@ func openFake(t *testing.T, law g711.Law) (*DAHDI, *fakeDevice) {
 
 func TestDAHDI_RingAnswerDigitsAndHangup(t *testing.T) {
 	d, dev := openFake(t, g711.Alaw)
+	// No caller ID on this line: the ring is announced at the second
+	// ring, and cannot be answered before.
 	dev.event(dahdiEventRingOffHook)
-	if e := nextEvent(t, d.Events()); e.Kind != EventRing {
-		t.Fatalf("event %v, want ring", e.Kind)
+	dev.event(dahdiEventRingBegin)
+	if err := d.OffHook(context.Background()); !errors.Is(err, ErrNotRinging) {
+		t.Fatalf("OffHook before the ring was announced = %v", err)
+	}
+	dev.event(dahdiEventRingOffHook)
+	if e := nextEvent(t, d.Events()); e.Kind != EventRing || e.CallerID != (CallerID{}) {
+		t.Fatalf("event %+v, want ring without caller ID", e)
 	}
 	if err := d.OffHook(context.Background()); err != nil {
 		t.Fatal(err)
@@ -143,6 +150,32 @@ func TestDAHDI_RingAnswerDigitsAndHangup(t *testing.T) {
 		if dev.sets[i] != want[i] {
 			t.Fatalf("ioctls %v, want %v", dev.sets, want)
 		}
+	}
+}
+
+func TestDAHDI_RingCarriesFSKCallerIDSentAfterFirstRing(t *testing.T) {
+	d, dev := openFake(t, g711.Alaw)
+	dev.event(dahdiEventRingOffHook)
+	// The exchange's V.23 burst, as A-law chunks between the rings.
+	audio := modulate(planV23, mdmf("13800138000", "WANG"))
+	audio = append(audio, make([]int16, chunk)...) // then silence
+	for i := 0; i+chunk <= len(audio); i += chunk {
+		raw := make([]byte, chunk)
+		g711.EncodeAlaw(raw, audio[i:i+chunk])
+		dev.audio(raw)
+	}
+	e := nextEvent(t, d.Events())
+	if e.Kind != EventRing || e.CallerID != (CallerID{Number: "13800138000", Name: "WANG"}) {
+		t.Fatalf("event %+v", e)
+	}
+	dev.event(dahdiEventRingOffHook) // the second ring announces nothing more
+	if err := d.OffHook(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-d.Events():
+		t.Fatalf("unexpected %+v", e)
+	default:
 	}
 }
 

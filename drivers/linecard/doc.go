@@ -7,7 +7,10 @@
 //   - DAHDI (dahdi_linux.go): a channel device of a telephony card,
 //     /dev/dahdi/channel opened and bound to a channel number with the
 //     DAHDI_SPECIFY ioctl, audio as 160-byte G.711 chunks, hook and
-//     events through ioctls.
+//     events through ioctls. The caller ID the exchange sends between the
+//     first and second ring (V.23 or Bell 202 FSK, SDMF or MDMF) is
+//     demodulated from the audio (callerid.go), and EventRing waits for
+//     it or for the second ring.
 //   - Sim (sim.go): each simulated line is a SIP user agent on loopback
 //     (127.0.0.1, one port per line), so SIPp or baresip can call "from
 //     the PSTN" with any caller number (the From user is the caller ID)
