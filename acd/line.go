@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -107,9 +108,24 @@ func (l *Line) Dial(ctx context.Context, number, callerID string) (Leg, error) {
 	}
 	if err := l.ch.Dial(ctx, number, callerID); err != nil {
 		l.end(CauseNormalClearing)
-		return nil, err
+		return nil, &CauseError{Cause: dialCause(err), Err: err}
 	}
 	return leg, nil
+}
+
+// dialCause is the Q.850 cause of a failed call out on a line, so that
+// DialInOrder tries the next gateway only when the line was at fault.
+func dialCause(err error) Cause {
+	var rej *linecard.RejectedError
+	switch {
+	case errors.As(err, &rej):
+		return CauseFromSIP(rej.Status)
+	case errors.Is(err, linecard.ErrBusy):
+		return CauseNoCircuitAvailable
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return CauseNoAnswer
+	}
+	return CauseNetworkOutOfOrder
 }
 
 // lineLeg is one call on a Line.

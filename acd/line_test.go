@@ -67,3 +67,19 @@ func TestLine_RingBecomesCallAndFarHangupEndsIt(t *testing.T) {
 		t.Fatalf("record %+v", rec)
 	}
 }
+
+func TestLine_DialFailuresCarryCauses(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want Cause
+	}{
+		{&linecard.RejectedError{Status: 486, Reason: "Busy Here"}, CauseUserBusy},
+		{&linecard.RejectedError{Status: 503}, CauseTemporaryFailure},
+		{linecard.ErrBusy, CauseNoCircuitAvailable},
+		{linecard.ErrNoPeer, CauseNetworkOutOfOrder},
+	} {
+		if got := dialCause(tc.err); got != tc.want {
+			t.Errorf("dialCause(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package linecard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"callbox/media"
@@ -101,9 +102,24 @@ var (
 	ErrNotRinging = errors.New("linecard: line not ringing")
 	// ErrClosed: the channel was closed.
 	ErrClosed = errors.New("linecard: channel closed")
-	// ErrRejected: the far end refused a call dialled out; see the
-	// wrapping error for the status.
+	// ErrRejected: the far end refused a call dialled out; the error is
+	// a *RejectedError with the status.
 	ErrRejected = errors.New("linecard: call rejected")
 	// ErrNoPeer: a simulated line has no peer to dial.
 	ErrNoPeer = errors.New("linecard: no peer configured for outbound calls")
 )
+
+// RejectedError is the far end's refusal of a call dialled out; it
+// matches ErrRejected with errors.Is. Status is the SIP final response
+// on simulated lines.
+type RejectedError struct {
+	Status int
+	Reason string
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("linecard: call rejected: %d %s", e.Status, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrRejected) true.
+func (e *RejectedError) Is(target error) bool { return target == ErrRejected }

@@ -208,11 +208,11 @@ func (l *SimLine) invite(ctx context.Context, c *simCall, number, callerID strin
 		dlg.Close()
 		var rerr *sipgo.ErrDialogResponse
 		if errors.As(err, &rerr) {
-			return nil, fmt.Errorf("%w: %d %s", ErrRejected, rerr.Res.StatusCode, rerr.Res.Reason)
+			return nil, &RejectedError{Status: rerr.Res.StatusCode, Reason: rerr.Res.Reason}
 		}
 		var verr sipgo.ErrDialogResponse
 		if errors.As(err, &verr) {
-			return nil, fmt.Errorf("%w: %d %s", ErrRejected, verr.Res.StatusCode, verr.Res.Reason)
+			return nil, &RejectedError{Status: verr.Res.StatusCode, Reason: verr.Res.Reason}
 		}
 		return nil, fmt.Errorf("linecard: %s: %w", l.id, err)
 	}
