@@ -72,7 +72,7 @@ type Modem struct {
 	log  *slog.Logger
 
 	reqs chan *request
-	urcs chan URC
+	urcs <-chan URC
 	done chan struct{}
 
 	// Owned by Run.
@@ -83,6 +83,10 @@ type Modem struct {
 
 	mu     sync.Mutex
 	status Status
+
+	subMu  sync.Mutex
+	subs   map[chan URC]struct{}
+	closed bool // Run has ended: no new subscriptions
 }
 
 type config struct {
@@ -139,16 +143,56 @@ func New(port io.ReadWriteCloser, opts ...Option) *Modem {
 	}
 	m := &Modem{
 		port: port, cfg: cfg, log: log.With("modem", cfg.name),
-		reqs: make(chan *request), urcs: make(chan URC, urcBuffer), done: make(chan struct{}),
+		reqs: make(chan *request), done: make(chan struct{}),
 	}
 	m.status = Status{Name: cfg.name, State: StateStarting, Since: cfg.now()}
+	m.urcs = m.Subscribe(context.Background())
 	return m
 }
 
-// URCs delivers unsolicited result codes (RING, +CLIP, +CMTI, +CDS, ...) and
-// URCReinit. If nobody reads, the oldest are dropped: services must also poll
-// (the SMS service lists the message store after every reinit).
+// URCs returns the modem's default channel of unsolicited codes, kept from
+// New on and closed when Run returns (see Subscribe).
 func (m *Modem) URCs() <-chan URC { return m.urcs }
+
+// Subscribe returns a channel of every unsolicited result code (RING,
+// +CLIP, +CMTI, +CDS, ...) and URCReinit from now on, so that several
+// services can share a modem (SMS next to caller ID for the switch). It is
+// closed when ctx ends or Run returns. A reader that falls behind loses the
+// oldest codes, never blocks the modem: services also poll (the SMS service
+// lists the message store after every reinit).
+func (m *Modem) Subscribe(ctx context.Context) <-chan URC {
+	ch := make(chan URC, urcBuffer)
+	m.subMu.Lock()
+	defer m.subMu.Unlock()
+	if m.closed {
+		close(ch)
+		return ch
+	}
+	if m.subs == nil {
+		m.subs = map[chan URC]struct{}{}
+	}
+	m.subs[ch] = struct{}{}
+	context.AfterFunc(ctx, func() {
+		m.subMu.Lock()
+		defer m.subMu.Unlock()
+		if _, ok := m.subs[ch]; ok {
+			delete(m.subs, ch)
+			close(ch)
+		}
+	})
+	return ch
+}
+
+// closeSubscriptions ends every subscription when Run returns.
+func (m *Modem) closeSubscriptions() {
+	m.subMu.Lock()
+	defer m.subMu.Unlock()
+	m.closed = true
+	for ch := range m.subs {
+		delete(m.subs, ch)
+		close(ch)
+	}
+}
 
 // Done is closed when Run has returned.
 func (m *Modem) Done() <-chan struct{} { return m.done }
@@ -213,6 +257,7 @@ func (m *Modem) do(ctx context.Context, r *request) (Response, error) {
 // and returns ctx's error, or the read error that ended the port.
 func (m *Modem) Run(ctx context.Context) error {
 	defer close(m.done)
+	defer m.closeSubscriptions()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	m.rd, m.rdErr = make(chan []byte, 16), make(chan error, 1)
@@ -332,15 +377,26 @@ func (m *Modem) takeURC(l, cmd string) bool {
 }
 
 func (m *Modem) emit(u URC) {
+	m.subMu.Lock()
+	defer m.subMu.Unlock()
+	for ch := range m.subs {
+		push(ch, u, m.log)
+	}
+}
+
+// push sends u without blocking Run, dropping the oldest code if full.
+func push(ch chan URC, u URC, log *slog.Logger) {
 	for {
 		select {
-		case m.urcs <- u:
+		case ch <- u:
 			return
 		default:
 		}
 		select {
-		case old := <-m.urcs:
-			m.log.Warn("unsolicited code dropped, nobody reading", "urc", old.Name)
+		case old := <-ch:
+			// Debug: the default channel fills up on every modem whose
+			// services use their own subscriptions.
+			log.Debug("unsolicited code dropped, reader behind", "urc", old.Name)
 		default:
 		}
 	}

@@ -70,6 +70,7 @@ func TestModem_ProbesSimulatedModemThroughPTY(t *testing.T) {
 func TestModem_SeparatesUnsolicitedCodesFromReplies(t *testing.T) {
 	sim := newSim(t, modemsim.Config{Number: "+8613911110000", SMS: true})
 	m := start(t, sim, modem.WithInit("AT+CMGF=0", "AT+CNMI=2,1,0,1,0"))
+	sub := m.Subscribe(context.Background())
 	for i := 0; i < 5; i++ {
 		if err := sim.Deliver(sms.Deliver{From: "+8613922220000", Text: "hello"}); err != nil {
 			t.Fatal(err)
@@ -83,6 +84,14 @@ func TestModem_SeparatesUnsolicitedCodesFromReplies(t *testing.T) {
 		}
 	}
 	for i := 0; i < 5; i++ {
+		select {
+		case u := <-sub:
+			if u.Name != "+CMTI" {
+				t.Fatalf("subscriber got %+v", u)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no +CMTI for the subscriber")
+		}
 		select {
 		case u := <-m.URCs():
 			if u.Name != "+CMTI" || modem.Fields(u.Value)[0] != "SM" {

@@ -124,7 +124,12 @@ func (s *Service) send(ctx context.Context, m store.Message) (store.MessageState
 
 // Run sends queued faxes and answers incoming fax calls until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
+	// The outbox stops with this Run, also when the modem goes away; the
+	// cancel deferred second runs first, then the wait.
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
 	errc := make(chan error, 1)
 	wg.Add(1)
 	go func() {
@@ -133,7 +138,7 @@ func (s *Service) Run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
-	defer wg.Wait()
+	urcs := s.m.Subscribe(ctx)
 	rings, caller := 0, ""
 	for {
 		select {
@@ -141,7 +146,13 @@ func (s *Service) Run(ctx context.Context) error {
 			return ctx.Err()
 		case err := <-errc:
 			return err
-		case u := <-s.m.URCs():
+		case u, ok := <-urcs:
+			if !ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return modem.ErrClosed // the modem's Run has ended
+			}
 			switch u.Name {
 			case "RING":
 				rings++

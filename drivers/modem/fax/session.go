@@ -18,7 +18,7 @@ type ATModem interface {
 	CommandTimeout(ctx context.Context, cmd string, timeout time.Duration) (modem.Response, error)
 	SendData(ctx context.Context, cmd string, data, term []byte, idle time.Duration) (modem.Response, error)
 	ReceiveData(ctx context.Context, cmd string, idle time.Duration) (modem.Response, error)
-	URCs() <-chan modem.URC
+	Subscribe(ctx context.Context) <-chan modem.URC
 }
 
 // Timeouts of a fax call: dialing and training take tens of seconds, a page

@@ -103,9 +103,9 @@ func TestOutbox_RetriesThenFailsWithLastErrorAndFailsPermanentErrorsAtOnce(t *te
 		return m
 	}
 	waitFor(t, "permanent failure", func() bool { return get(perm.ID).State == store.StateFailed })
-	waitFor(t, "first try", func() bool { return get(temp.ID).Attempts == 1 })
+	waitFor(t, "first try", func() bool { m := get(temp.ID); return m.Attempts == 1 && m.State == store.StateQueued })
 	c.Advance(time.Minute)
-	waitFor(t, "second try", func() bool { return get(temp.ID).Attempts == 2 })
+	waitFor(t, "second try", func() bool { m := get(temp.ID); return m.Attempts == 2 && m.State == store.StateQueued })
 	c.Advance(5 * time.Minute)
 	waitFor(t, "final failure", func() bool { return get(temp.ID).State == store.StateFailed })
 	m := get(temp.ID)

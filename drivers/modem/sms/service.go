@@ -20,7 +20,7 @@ import (
 type ATModem interface {
 	Command(ctx context.Context, cmd string) (modem.Response, error)
 	CommandPrompt(ctx context.Context, cmd, body string) (modem.Response, error)
-	URCs() <-chan modem.URC
+	Subscribe(ctx context.Context) <-chan modem.URC
 }
 
 // InitCommands are the modem settings the service needs; pass them to
@@ -135,7 +135,12 @@ func (s *Service) Send(to, text string) (store.Message, error) {
 
 // Run sends queued messages and receives new ones until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
+	// The outbox stops with this Run, also when the modem goes away; the
+	// cancel deferred second runs first, then the wait.
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
 	errc := make(chan error, 1)
 	wg.Add(1)
 	go func() {
@@ -144,7 +149,7 @@ func (s *Service) Run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
-	defer wg.Wait()
+	urcs := s.m.Subscribe(ctx)
 	s.readStorage(ctx)
 	for {
 		var expire <-chan time.Time
@@ -156,7 +161,13 @@ func (s *Service) Run(ctx context.Context) error {
 			return ctx.Err()
 		case err := <-errc:
 			return err
-		case u := <-s.m.URCs():
+		case u, ok := <-urcs:
+			if !ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return modem.ErrClosed // the modem's Run has ended
+			}
 			s.onURC(ctx, u)
 		case <-expire:
 			for _, in := range s.reasm.Expire() {
