@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -278,4 +279,32 @@ func minimalPDF(n int) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
 	return b.Bytes()
+}
+
+func TestFax_UnreachableNumberIsRetriedThenFails(t *testing.T) {
+	net := modemsim.NewNetwork("")
+	a := newStation(t, net, "+862150550001")
+	var doc bytes.Buffer
+	if err := t4.WriteTIFF(&doc, []*t4.Page{drawPage(t, 1, 200, t4.Standard)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(a.dir, "note.tif"), doc.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.svc.Send(context.Background(), "+862150559999", "note.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got store.Message
+	waitFor(t, "final failure", func() bool {
+		got, _ = store.Get[store.Message](a.st, m.ID)
+		return got.State == store.StateFailed
+	})
+	if got.Attempts != 2 || !strings.Contains(got.LastError, "no carrier") {
+		t.Fatalf("record %+v", got)
+	}
+	// The modem is still fine for the next fax.
+	if a.m.State() != modem.StateReady {
+		t.Fatalf("modem %s", a.m.State())
+	}
 }
