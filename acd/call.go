@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"strings"
@@ -53,6 +54,17 @@ var (
 type LegRecord struct {
 	ID    string `json:"id"`
 	Party Party  `json:"party"`
+	// State is what a standby needs to take the leg over (see
+	// StateExporter); only Switch.Snapshot fills it.
+	State json.RawMessage `json:"state,omitempty"`
+}
+
+// StateExporter is implemented by legs that can describe themselves for
+// a standby box: the SIP dialog (Call-ID, tags, CSeq, route set, remote
+// target) and media state (ports, peer, codec, SSRC and sequence
+// offsets), as the leg's own JSON.
+type StateExporter interface {
+	ExportState() (json.RawMessage, error)
 }
 
 // CallRecord is the plain, exportable state of a call: what the status

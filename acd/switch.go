@@ -203,13 +203,48 @@ func (s *Switch) Calls() []CallRecord {
 	for i, c := range cs {
 		out[i] = c.Record()
 	}
+	sortRecords(out)
+	return out
+}
+
+// Snapshot is Calls with each leg's exported state (StateExporter), the
+// records a hot standby replicates. A leg that fails to export is logged
+// and left without state.
+func (s *Switch) Snapshot() []CallRecord {
+	s.mu.Lock()
+	cs := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	out := make([]CallRecord, 0, len(cs))
+	for _, c := range cs {
+		rec := c.Record()
+		for i, l := range c.Legs() {
+			ex, ok := l.(StateExporter)
+			if !ok || i >= len(rec.Legs) {
+				continue
+			}
+			st, err := ex.ExportState()
+			if err != nil {
+				s.log.Warn("leg state export failed", "call_id", rec.ID, "leg", l.ID(), "err", err)
+				continue
+			}
+			rec.Legs[i].State = st
+		}
+		out = append(out, rec)
+	}
+	sortRecords(out)
+	return out
+}
+
+func sortRecords(out []CallRecord) {
 	slices.SortFunc(out, func(a, b CallRecord) int {
 		if d := a.Start.Compare(b.Start); d != 0 {
 			return d
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out
 }
 
 // Active is the number of calls in the switch.

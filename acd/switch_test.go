@@ -2,9 +2,11 @@ package acd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -299,5 +301,36 @@ func TestSwitch_CallsSnapshotIsAPlainCopy(t *testing.T) {
 	snap[0].Route[0] = "changed"
 	if v, _ := c.Get("digits"); v != "1" || c.Record().Route[0] != "flow:main" {
 		t.Fatal("snapshot shares memory with the live call")
+	}
+}
+
+type exportingLeg struct {
+	*fakeLeg
+}
+
+func (l exportingLeg) ExportState() (json.RawMessage, error) {
+	return json.RawMessage(`{"callId":"abc@host","localTag":"t1"}`), nil
+}
+
+func TestSwitch_SnapshotCarriesLegState(t *testing.T) {
+	inHandler := make(chan struct{})
+	sw := NewSwitch(func(ctx context.Context, c *Call) error {
+		close(inHandler)
+		<-ctx.Done()
+		return nil
+	})
+	defer hangUpAll(sw)
+	sw.Accept(exportingLeg{newLeg("a", "100", SourceTrunk)}, "201")
+	<-inHandler
+	snap := sw.Snapshot()
+	if len(snap) != 1 || string(snap[0].Legs[0].State) != `{"callId":"abc@host","localTag":"t1"}` {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	b, err := json.Marshal(snap[0])
+	if err != nil || !strings.Contains(string(b), `"localTag":"t1"`) {
+		t.Fatalf("JSON %s %v", b, err)
+	}
+	if sw.Calls()[0].Legs[0].State != nil {
+		t.Fatal("Calls exported leg state")
 	}
 }
