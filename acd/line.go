@@ -166,3 +166,15 @@ func (g *lineLeg) finish(c Cause) {
 		close(g.done)
 	})
 }
+
+// RunLines runs every line's event loop (Line.Run) until ctx ends and
+// returns once they have all stopped: the firmware runs it as the lines'
+// service.
+func RunLines(ctx context.Context, sw *Switch, lines []*Line) error {
+	var wg sync.WaitGroup
+	for _, l := range lines {
+		wg.Go(func() { _ = l.Run(ctx, sw) })
+	}
+	wg.Wait()
+	return nil
+}

@@ -45,7 +45,7 @@ func TestLine_RingBecomesCallAndFarHangupEndsIt(t *testing.T) {
 	line := NewLine(box.Channels()[0], "fxo1")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- line.Run(ctx, sw) }()
+	go func() { done <- RunLines(ctx, sw, []*Line{line}) }()
 	defer func() { cancel(); <-done }()
 
 	if err := far.Lines()[0].Dial(ctx, "01088886601", "13800138000"); err != nil {
