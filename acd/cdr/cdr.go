@@ -5,6 +5,7 @@ package cdr
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"callbox/acd"
@@ -61,11 +62,58 @@ func (w *Writer) Run(ctx context.Context) error {
 			continue
 		}
 		rec := FromCall(end.Call)
-		if _, err := store.Put(w.st, rec); err != nil {
+		if err := w.save(rec); err != nil {
 			w.log.Error("cdr: saving failed", "call_id", rec.ID, "err", err)
 		}
 	}
 	return nil
+}
+
+// save writes rec. A record that fails validation only in fields the
+// CDR can do without (an agent name where a number belongs, an
+// over-long route) is saved without them rather than lost.
+func (w *Writer) save(rec store.CDR) error {
+	_, err := store.Put(w.st, rec)
+	var verr *store.ValidationError
+	if !errors.As(err, &verr) {
+		return err
+	}
+	for _, f := range verr.Fields {
+		if !dropOptional(&rec, f.Field) {
+			return err
+		}
+	}
+	w.log.Warn("cdr: fields dropped to save the record", "call_id", rec.ID, "err", err)
+	_, err = store.Put(w.st, rec)
+	return err
+}
+
+// dropOptional clears an optional field by its JSON name; false for a
+// field the record cannot be without.
+func dropOptional(c *store.CDR, field string) bool {
+	switch field {
+	case "callerName":
+		c.CallerName = ""
+	case "source":
+		c.Source = ""
+	case "route":
+		c.Route = ""
+	case "queue":
+		c.Queue = ""
+	case "agent":
+		c.Agent = ""
+	case "recording":
+		c.Recording = ""
+	case "mos":
+		c.MOS = 0
+	case "hangupSide":
+		c.HangupSide = ""
+	case "hangupCause":
+		c.HangupCause = 0
+	default:
+		return false
+	}
+	return true
 }
 
 // FromCall is the CDR of an ended call.

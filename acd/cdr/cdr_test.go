@@ -139,3 +139,16 @@ func TestFromCall_Dispositions(t *testing.T) {
 		}
 	}
 }
+
+func TestWriter_SavesWithoutFieldsThatFailValidation(t *testing.T) {
+	sw, _, next := setup(t, func(ctx context.Context, c *acd.Call) error {
+		c.SetAgent("alice") // agents are numbers in the store
+		c.SetQueue("sales")
+		return c.Answer(ctx)
+	})
+	sw.Accept(newLeg("in", acd.Party{Number: "13800138000", Source: acd.SourceTrunk, Via: "carrier"}), "8001")
+	got := next()
+	if got.Agent != "" || got.Queue != "sales" || got.Caller != "13800138000" {
+		t.Fatalf("CDR %+v", got)
+	}
+}
