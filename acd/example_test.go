@@ -18,8 +18,10 @@ type phone struct {
 
 func newPhone(number string) *phone { return &phone{number: number, done: make(chan struct{})} }
 
-func (p *phone) ID() string                   { return "leg-" + p.number }
-func (p *phone) Caller() acd.Party            { return acd.Party{Number: p.number, Source: acd.SourceLine, Via: "fxo1"} }
+func (p *phone) ID() string { return "leg-" + p.number }
+func (p *phone) Caller() acd.Party {
+	return acd.Party{Number: p.number, Source: acd.SourceLine, Via: "fxo1"}
+}
 func (p *phone) Answer(context.Context) error { return nil }
 func (p *phone) Hangup(acd.Cause) error       { p.once.Do(func() { close(p.done) }); return nil }
 func (p *phone) Media() media.Endpoint        { return nil }
