@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"callbox/media"
+	"callbox/media/dtmf"
 	"callbox/media/g711"
 )
 
@@ -40,6 +41,7 @@ type DAHDI struct {
 
 	events  chan Event
 	frames  chan media.Frame // audio read from the line, newest kept
+	dtmf    *dtmf.Detector   // in-band detection when the card has none; read loop only
 	closed  chan struct{}
 	wg      sync.WaitGroup
 	closeMu sync.Mutex
@@ -66,6 +68,7 @@ const (
 // newDAHDI sets the channel up on an opened device and starts its read
 // loop.
 func newDAHDI(id string, dev device, law g711.Law, now func() time.Time, log *slog.Logger) (*DAHDI, error) {
+	inband := false
 	lawArg := dahdiLawMulaw
 	if law == g711.Alaw {
 		lawArg = dahdiLawAlaw
@@ -86,7 +89,8 @@ func newDAHDI(id string, dev device, law g711.Law, now func() time.Time, log *sl
 			// Tone detection is optional hardware: without it, digits
 			// come from the in-band detector on the audio.
 			if step.req == ioctlToneDetect {
-				log.Info("dahdi: no hardware DTMF detection", "line", id, "err", err)
+				log.Info("dahdi: no hardware DTMF detection; detecting in-band", "line", id, "err", err)
+				inband = true
 				continue
 			}
 			dev.Close()
@@ -95,6 +99,9 @@ func newDAHDI(id string, dev device, law g711.Law, now func() time.Time, log *sl
 	}
 	d := &DAHDI{id: id, dev: dev, law: law, now: now, log: log,
 		events: make(chan Event, 32), frames: make(chan media.Frame, 8), closed: make(chan struct{})}
+	if inband {
+		d.dtmf = dtmf.NewDetector(func(digit byte) { d.emit(Event{Kind: EventDigit, Digit: digit}) })
+	}
 	d.wg.Go(d.readLoop)
 	return d, nil
 }
@@ -136,6 +143,9 @@ func (d *DAHDI) readLoop() {
 				g711.DecodeUlaw(f[:], buf[:n])
 			}
 			d.callerID(f[:])
+			if d.dtmf != nil {
+				d.dtmf.Write(f[:])
+			}
 			d.push(f)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"unsafe"
 
 	"callbox/media"
+	"callbox/media/dtmf"
 	"callbox/media/g711"
 )
 
@@ -24,6 +26,8 @@ type fakeDevice struct {
 	reads  chan func(p []byte) (int, error) // each read takes the next step
 	events chan int                         // what DAHDI_GETEVENT returns
 	closed chan struct{}
+
+	noToneDetect bool // the card has no DTMF detector
 
 	mu     sync.Mutex
 	sets   []string
@@ -55,6 +59,9 @@ func (d *fakeDevice) Write(p []byte) (int, error) {
 func (d *fakeDevice) SetInt(req uint32, v int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if req == ioctlToneDetect && d.noToneDetect {
+		return syscall.EINVAL
+	}
 	name := map[uint32]string{ioctlSetBlocksize: "blocksize", ioctlSetLaw: "law", ioctlToneDetect: "tonedetect", ioctlFlush: "flush",
 		ioctlHook: "hook"}[req]
 	d.sets = append(d.sets, name+"="+string(rune('0'+v%10)))
@@ -245,6 +252,36 @@ func TestDAHDI_DialSeizesAndWaitsForDialComplete(t *testing.T) {
 	dev.event(dahdiEventPolarity)
 	if e := nextEvent(t, d.Events()); e.Kind != EventAnswer {
 		t.Fatalf("event %v, want answer", e.Kind)
+	}
+}
+
+func TestDAHDI_DetectsDigitsInBandWithoutHardwareDetector(t *testing.T) {
+	dev := newFakeDevice()
+	dev.noToneDetect = true
+	d, err := newDAHDI("dahdi:1", dev, g711.Alaw, time.Now, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	row, col, err := dtmf.Tones('7')
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 ms of the digit, then 100 ms of silence, as A-law chunks.
+	for n := range 10 {
+		var f [chunk]int16
+		for i := range f {
+			if n < 5 {
+				k := float64(n*chunk + i)
+				f[i] = int16(6000*math.Sin(2*math.Pi*row*k/8000) + 6000*math.Sin(2*math.Pi*col*k/8000))
+			}
+		}
+		raw := make([]byte, chunk)
+		g711.EncodeAlaw(raw, f[:])
+		dev.audio(raw)
+	}
+	if e := nextEvent(t, d.Events()); e.Kind != EventDigit || e.Digit != '7' {
+		t.Fatalf("event %+v, want digit 7", e)
 	}
 }
 
