@@ -58,8 +58,10 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 		putter(s, store.Agent{ID: "802", Name: "Anna Smith", Extension: "203", Enabled: true,
 			Skills: []store.SkillLevel{{Skill: "support", Level: 9}}}),
 		putter(s, store.Queue{Name: "support", Number: "600", Strategy: store.StrategySkills,
-			Skills: []store.QueueSkill{{Skill: "support", MinLevel: 1}}, Agents: []string{"801", "802"},
-			RingSeconds: 20, ServiceLevelSeconds: 20, AnnouncePosition: true, OfferCallback: true}),
+			Skills:      []store.QueueSkill{{Skill: "support", MinLevel: 1}},
+			Members:     []store.QueueMember{{Agent: "801", Level: 1, Weight: 1}, {Agent: "802", Level: 1, Weight: 1}},
+			RingSeconds: 20, ServiceLevelSeconds: 20, AnnounceSeconds: 60, AnnouncePosition: true, AnnounceWait: true,
+			ExitKeys: []store.QueueExit{{Key: "1", Kind: store.ExitCallback}}}),
 		putter(s, store.Flow{ID: "main", Name: "Main menu", Version: 1, Published: true, Doc: json.RawMessage(demoFlow), UpdatedAt: now()}),
 	)
 	for i := 1; i <= 4; i++ {

@@ -10,39 +10,47 @@ import (
 	"callbox/firmware/store"
 )
 
-// Settings the store's Queue record does not hold yet; ConfigFromStore
-// uses these until it does (see the package's report of store changes).
-const (
-	// StoreAnnounceEvery is the announcement interval of a queue with
-	// AnnouncePosition set.
-	StoreAnnounceEvery = time.Minute
-	// StoreCallbackKey is the key that asks for a callback in a queue with
-	// OfferCallback set.
-	StoreCallbackKey = "1"
-)
-
-// ConfigFromStore turns the store's Queue record into a Config. Members
-// keep the record's order with no penalty or per-queue level (the record
-// has none yet); AnnouncePosition announces position and wait every
-// StoreAnnounceEvery; OfferCallback maps StoreCallbackKey to a callback.
+// ConfigFromStore turns the store's Queue record into a Config. Zero
+// numbers in the record leave the Config's defaults (see withDefaults).
 func ConfigFromStore(q store.Queue) (Config, error) {
+	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	c := Config{Name: q.Name, Strategy: StrategyName(q.Strategy), Lang: string(q.Lang),
-		RingTime:     time.Duration(q.RingSeconds) * time.Second,
-		WrapUp:       time.Duration(q.WrapUpSeconds) * time.Second,
-		MaxWait:      time.Duration(q.MaxWaitSeconds) * time.Second,
-		ServiceLevel: time.Duration(q.ServiceLevelSeconds) * time.Second,
-		MaxCallers:   q.MaxCallers}
-	for _, id := range q.Agents {
-		c.Members = append(c.Members, Member{Agent: id})
+		RingTime:         sec(q.RingSeconds),
+		SkipFor:          sec(q.SkipSeconds),
+		WrapUp:           sec(q.WrapUpSeconds),
+		MaxWait:          sec(q.MaxWaitSeconds),
+		MaxCallers:       q.MaxCallers,
+		ServiceLevel:     sec(q.ServiceLevelSeconds),
+		AnnounceEvery:    sec(q.AnnounceSeconds),
+		AnnouncePosition: q.AnnouncePosition,
+		AnnounceWait:     q.AnnounceWait,
+		AffinityFor:      sec(q.AffinitySeconds),
+		AffinityHold:     sec(q.AffinityHoldSeconds),
+		HandleSamples:    q.HandleSamples,
+		CallbackTries:    q.CallbackTries,
+		CallbackRetry:    sec(q.CallbackRetrySeconds),
+	}
+	for _, m := range q.Members {
+		c.Members = append(c.Members, Member{Agent: m.Agent, Penalty: m.Penalty, Level: m.Level, Weight: m.Weight})
 	}
 	for _, s := range q.Skills {
 		c.Requirements = append(c.Requirements, Requirement{Skill: s.Skill, MinLevel: s.MinLevel})
 	}
-	if q.AnnouncePosition {
-		c.AnnounceEvery, c.AnnouncePosition, c.AnnounceWait = StoreAnnounceEvery, true, true
+	for _, w := range q.Widen {
+		c.Widen = append(c.Widen, WidenStep{After: sec(w.AfterSeconds), MaxLevel: w.MaxLevel, Any: w.Any})
 	}
-	if q.OfferCallback {
-		c.ExitKeys = map[string]Exit{StoreCallbackKey: {Kind: ExitCallback}}
+	if len(q.ExitKeys) > 0 {
+		c.ExitKeys = make(map[string]Exit, len(q.ExitKeys))
+		for _, e := range q.ExitKeys {
+			c.ExitKeys[e.Key] = Exit{Kind: ExitKind(e.Kind), Target: e.Target}
+		}
+	}
+	var err error
+	if c.JoinWhen, err = presenceFromStore(q.JoinWhen); err != nil {
+		return Config{}, fmt.Errorf("%w: queue %q joinWhen: %w", ErrBadConfig, q.Name, err)
+	}
+	if c.StayWhen, err = presenceFromStore(q.StayWhen); err != nil {
+		return Config{}, fmt.Errorf("%w: queue %q stayWhen: %w", ErrBadConfig, q.Name, err)
 	}
 	d, err := ParseDestination(q.Overflow)
 	if err != nil {
@@ -50,6 +58,20 @@ func ConfigFromStore(q store.Queue) (Config, error) {
 	}
 	c.Overflow = d
 	return c, c.Validate()
+}
+
+var errPresence = errors.New("unknown presence rule")
+
+func presenceFromStore(p store.Presence) (Presence, error) {
+	switch p {
+	case "", store.PresenceAlways:
+		return Always, nil
+	case store.PresenceLoggedIn:
+		return LoggedIn, nil
+	case store.PresenceUnpaused:
+		return Unpaused, nil
+	}
+	return Always, fmt.Errorf("%w %q", errPresence, p)
 }
 
 // ProfileFromStore turns the store's Agent record into a Profile.
@@ -61,13 +83,23 @@ func ProfileFromStore(a store.Agent) agent.Profile {
 	return p
 }
 
-// ApplyStore brings the dispatcher in line with the store's agents and
-// queues: enabled agents are set, disabled or deleted ones removed (see
-// RemoveAgent), queues set (a new Version only when something changed)
-// or removed. Call it at start and for every change of those kinds on the
-// store's feed. A queue record that cannot be turned into a Config is
-// skipped and reported in the error; the others still apply.
+// ApplyStore brings the dispatcher in line with the store's settings,
+// agents and queues: the settings' pause reasons and automatic pause
+// apply to every agent, enabled agents are set, disabled or deleted ones
+// removed (see RemoveAgent), queues set (a new Version only when
+// something changed) or removed. Call it at start and for every change of
+// those kinds on the store's feed. A queue record that cannot be turned
+// into a Config is skipped and reported in the error; the others still
+// apply.
 func (d *Dispatcher) ApplyStore(s *store.Store) error {
+	set, err := store.GetSettings(s)
+	if err != nil {
+		return fmt.Errorf("queue: read settings: %w", err)
+	}
+	d.mu.Lock()
+	d.roster.SetReasons(set.PauseReasons...)
+	d.roster.SetAutoPause(set.AutoPauseAfter)
+	d.mu.Unlock()
 	agents, err := store.List[store.Agent](s)
 	if err != nil {
 		return fmt.Errorf("queue: list agents: %w", err)

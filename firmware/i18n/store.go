@@ -35,6 +35,16 @@ var storeMessages = map[string]entry{
 	"store.err.hash":             {"is not a valid password hash", "不是有效的密码哈希"},
 	"store.err.email":            {"is not an e-mail address", "不是有效的电子邮件地址"},
 	"store.err.state_direction":  {"does not fit the message's direction (received is for incoming messages only)", "与消息方向不符（“已接收”只用于收到的消息）"},
+	"store.err.announce_every":   {"must be set (15 to 3600 seconds) when the position or the wait is announced", "播报排队位置或等待时间时必须设置（15 到 3600 秒）"},
+	"store.err.exit_key":         {"must be one key: 0 to 9, * or #", "必须是一个按键：0 到 9、* 或 #"},
+	"store.err.exit_target":      {"must be empty for a callback", "回拨不需要目标，必须留空"},
+	"store.err.widen_order":      {"must be later than the step before", "必须晚于上一步"},
+	"store.err.widen_any":        {"must be empty when every requirement is dropped", "取消所有技能要求时必须留空"},
+	"store.err.overflow_self":    {"must not be the queue itself", "不能是队列本身"},
+	"store.err.callback_number":  {"is not a number to call back (optional +, then 3 to 20 digits)", "不是可回拨的号码（可选 +，然后 3 到 20 位数字）"},
+	"store.err.whole_seconds":    {"must be a whole second", "必须是整秒"},
+	"store.err.negative":         {"must not be negative", "不能为负数"},
+	"store.err.pause_reason":     {"may use only lower-case letters, digits and '-', at most %d characters", "只能使用小写字母、数字和“-”，最多 %d 个字符"},
 
 	// Problems found by store.Check, shown by the console's check command
 	// and the status page. %v details are technical text from bbolt.

@@ -62,10 +62,41 @@ func decodeInto(kind Kind, b []byte, dst any) error {
 	if len(env.Data) == 0 || bytes.Equal(bytes.TrimSpace(env.Data), []byte("null")) {
 		return fmt.Errorf("%w: no data", errDecode)
 	}
-	if err := strictUnmarshal(env.Data, dst); err != nil {
+	data, err := upgrade(kind, env.V, env.Data)
+	if err != nil {
+		return fmt.Errorf("%w: %s version %d: %v", errDecode, kind, env.V, err)
+	}
+	if err := strictUnmarshal(data, dst); err != nil {
 		return fmt.Errorf("%w: %s: %v", errDecode, kind, err)
 	}
 	return nil
+}
+
+// upgrade brings the data of a record of version v to the current version
+// of its kind, step by step. Data of the current version is returned as is.
+func upgrade(kind Kind, v int, data []byte) ([]byte, error) {
+	steps := recordUpgrades[kind]
+	var obj map[string]any
+	for ; v < recordVersions[kind]; v++ {
+		step, ok := steps[v]
+		if !ok {
+			continue
+		}
+		if obj == nil {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if err := dec.Decode(&obj); err != nil || obj == nil {
+				return nil, errors.New("not a JSON object")
+			}
+		}
+		if err := step(obj); err != nil {
+			return nil, err
+		}
+	}
+	if obj == nil {
+		return data, nil
+	}
+	return json.Marshal(obj)
 }
 
 // strictUnmarshal decodes exactly one JSON value; unknown fields are
@@ -104,22 +135,24 @@ func codecFor[T Record]() codec {
 }
 
 var codecs = map[Kind]codec{
-	KindSettings:     codecFor[Settings](),
-	KindUser:         codecFor[User](),
-	KindExtension:    codecFor[Extension](),
-	KindTrunk:        codecFor[Trunk](),
-	KindLine:         codecFor[Line](),
-	KindAgent:        codecFor[Agent](),
-	KindSkill:        codecFor[Skill](),
-	KindQueue:        codecFor[Queue](),
-	KindFlow:         codecFor[Flow](),
-	KindHours:        codecFor[Hours](),
-	KindCustomer:     codecFor[Customer](),
-	KindContact:      codecFor[Contact](),
-	KindCDR:          codecFor[CDR](),
-	KindRecording:    codecFor[Recording](),
-	KindRegistration: codecFor[Registration](),
-	KindMessage:      codecFor[Message](),
+	KindSettings:      codecFor[Settings](),
+	KindUser:          codecFor[User](),
+	KindExtension:     codecFor[Extension](),
+	KindTrunk:         codecFor[Trunk](),
+	KindLine:          codecFor[Line](),
+	KindAgent:         codecFor[Agent](),
+	KindSkill:         codecFor[Skill](),
+	KindQueue:         codecFor[Queue](),
+	KindFlow:          codecFor[Flow](),
+	KindHours:         codecFor[Hours](),
+	KindCustomer:      codecFor[Customer](),
+	KindContact:       codecFor[Contact](),
+	KindCDR:           codecFor[CDR](),
+	KindRecording:     codecFor[Recording](),
+	KindRegistration:  codecFor[Registration](),
+	KindMessage:       codecFor[Message](),
+	KindCallback:      codecFor[Callback](),
+	KindQueueInterval: codecFor[QueueInterval](),
 }
 
 // DecodeRecord decodes a stored record of kind (an envelope as Export and

@@ -21,12 +21,16 @@ const (
 	KindRecording    Kind = "recordings"
 	KindRegistration Kind = "registrations"
 	KindMessage      Kind = "messages"
+	// KindCallback keeps ACD callbacks across restarts (schema 3).
+	KindCallback Kind = "callbacks"
+	// KindQueueInterval keeps finished service-level intervals (schema 3).
+	KindQueueInterval Kind = "queueintervals"
 )
 
 // Kinds lists every record kind in a fixed order.
 func Kinds() []Kind {
 	return []Kind{KindSettings, KindUser, KindExtension, KindTrunk, KindLine, KindAgent, KindSkill, KindQueue,
-		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage}
+		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval}
 }
 
 // Valid reports whether k is one of Kinds.
@@ -47,9 +51,21 @@ type Record interface {
 }
 
 // recordVersions is the current envelope version of each kind. Bump one when
-// a record's JSON changes shape, and teach decode to upgrade older versions.
+// a record's JSON changes shape, and teach decode to upgrade older versions
+// (recordUpgrades).
+//
+//	settings 2: pauseReasons, autoPauseAfter (version 1 reads as is)
+//	queues 2:   members instead of agents, exitKeys instead of
+//	            offerCallback, announceSeconds and the other ACD fields
 var recordVersions = map[Kind]int{
-	KindSettings: 1, KindUser: 1, KindExtension: 1, KindTrunk: 1, KindLine: 1, KindAgent: 1, KindSkill: 1,
-	KindQueue: 1, KindFlow: 1, KindHours: 1, KindCustomer: 1, KindContact: 1, KindCDR: 1, KindRecording: 1,
-	KindRegistration: 1, KindMessage: 1,
+	KindSettings: 2, KindUser: 1, KindExtension: 1, KindTrunk: 1, KindLine: 1, KindAgent: 1, KindSkill: 1,
+	KindQueue: 2, KindFlow: 1, KindHours: 1, KindCustomer: 1, KindContact: 1, KindCDR: 1, KindRecording: 1,
+	KindRegistration: 1, KindMessage: 1, KindCallback: 1, KindQueueInterval: 1,
+}
+
+// recordUpgrades[kind][v] rewrites the JSON object of a record of version v
+// into version v+1. A version with no entry reads unchanged (it only lacks
+// fields that were added).
+var recordUpgrades = map[Kind]map[int]func(data map[string]any) error{
+	KindQueue: {1: upgradeQueueV1},
 }

@@ -22,7 +22,12 @@ import (
 //	2  every record in a versioned envelope, one bucket per Kind, roles,
 //	   meta/"schema" and meta/"seq" as 8-byte big-endian numbers, the
 //	   change log in bucket "changes".
-const SchemaVersion = 2
+//	3  queues hold members (agent, penalty, level, weight) instead of
+//	   agent IDs, exit keys instead of offerCallback, and the ACD's
+//	   other settings (queue record version 2); settings may hold pause
+//	   reasons (settings record version 2); new buckets callbacks and
+//	   queueintervals.
+const SchemaVersion = 3
 
 // layout is what a file holds before Open touches it.
 type layout struct {
@@ -85,6 +90,7 @@ func (l layout) ready() bool { return !l.empty && l.version == SchemaVersion && 
 // migrations[v] turns schema v into v+1 inside the caller's transaction.
 var migrations = map[int]func(tx *bolt.Tx) error{
 	1: migrateV1toV2,
+	2: migrateV2toV3,
 }
 
 // migrate brings any usable layout to SchemaVersion in one transaction:
@@ -160,12 +166,13 @@ type (
 
 // v1Strategies maps schema 1's Asterisk-style names onto Strategy.
 var v1Strategies = map[string]Strategy{
-	"ringall": StrategyRingAll, "leastrecent": StrategyLongestIdle, "rrmemory": StrategyRoundRobin,
+	"ringall": StrategyRingAll, "leastrecent": StrategyLeastRecent, "rrmemory": StrategyRoundRobin,
 	"fewestcalls": StrategyFewestCalls, "random": StrategyRandom, "linear": StrategyLinear,
 }
 
 // migrateV1toV2 rewrites every schema 1 record in its envelope, converting
-// the fields that changed. A record that cannot be read is kept under
+// the fields that changed. Queues are written in the current shape
+// (members), which migrateV2toV3 then leaves alone. A record that cannot be read is kept under
 // "meta/v1-unreadable/<bucket>/<key>" rather than lost, and reported by
 // Check, so an installer can see what the old firmware had.
 func migrateV1toV2(tx *bolt.Tx) error {
@@ -249,11 +256,55 @@ func migrateV1toV2(tx *bolt.Tx) error {
 		if !ok {
 			st = StrategyRingAll
 		}
-		return Queue{Name: o.Name, Strategy: st, Agents: o.Agents}, nil
+		q := Queue{Name: o.Name, Strategy: st}
+		for _, a := range o.Agents {
+			q.Members = append(q.Members, QueueMember{Agent: a, Level: 1, Weight: 1})
+		}
+		return q, nil
 	}); err != nil {
 		return err
 	}
 	return meta.Delete(keyV1Version)
+}
+
+// migrateV2toV3 rewrites every queue of record version 1 in the current
+// shape (see upgradeQueueV1: each agent becomes a member with penalty 0,
+// level 1, weight 1, and the queue behaves as before). Settings of record
+// version 1 read as they are. A queue that does not read or validate
+// after the upgrade was already broken in schema 2; it is left as it was,
+// for Check to report, rather than lost.
+func migrateV2toV3(tx *bolt.Tx) error {
+	b := tx.Bucket([]byte(KindQueue))
+	if b == nil {
+		return nil
+	}
+	want := recordVersions[KindQueue]
+	rewrite := map[string][]byte{}
+	err := b.ForEach(func(k, v []byte) error {
+		var env envelope
+		if v == nil || json.Unmarshal(v, &env) != nil || env.V >= want {
+			return nil
+		}
+		var q Queue
+		if decodeInto(KindQueue, v, &q) != nil || q.Key() != string(k) || q.Validate() != nil {
+			return nil
+		}
+		enc, err := encode(q)
+		if err != nil {
+			return nil
+		}
+		rewrite[string(k)] = enc
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, v := range rewrite {
+		if err := b.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func keepUnreadable(meta *bolt.Bucket, bucket string, k, v []byte) error {

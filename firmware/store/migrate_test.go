@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,8 +80,14 @@ func TestGenerateV1Fixture(t *testing.T) {
 	path := filepath.Join("testdata", "v1.db")
 	_ = os.Remove(path)
 	writeV1(t, path, false)
-	// Compact so the committed fixture stays small.
-	tmp := filepath.Join(t.TempDir(), "v1.db")
+	compactFixture(t, path)
+}
+
+// compactFixture rewrites a fixture compacted, so the committed file
+// stays small.
+func compactFixture(t *testing.T, path string) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), filepath.Base(path))
 	src, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +140,7 @@ func TestMigrate_OpensSchema1FixtureAndConvertsRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.SchemaVersion() != SchemaVersion || SchemaVersion != 2 {
+	if s.SchemaVersion() != SchemaVersion || SchemaVersion != 3 {
 		t.Fatalf("schema %d", s.SchemaVersion())
 	}
 	admin, err := Get[User](s, "admin")
@@ -152,11 +159,12 @@ func TestMigrate_OpensSchema1FixtureAndConvertsRecords(t *testing.T) {
 		t.Fatalf("extension after migration: %+v %v", ext, err)
 	}
 	sales, err := Get[Queue](s, "sales")
-	if err != nil || sales.Strategy != StrategyRoundRobin || len(sales.Agents) != 2 {
+	want := []QueueMember{{Agent: "11", Level: 1, Weight: 1}, {Agent: "12", Level: 1, Weight: 1}}
+	if err != nil || sales.Strategy != StrategyRoundRobin || !slices.Equal(sales.Members, want) {
 		t.Fatalf("queue after migration: %+v %v", sales, err)
 	}
 	support, _ := Get[Queue](s, "support")
-	if support.Strategy != StrategyLongestIdle {
+	if support.Strategy != StrategyLeastRecent {
 		t.Fatalf("support strategy %q", support.Strategy)
 	}
 	set, err := GetSettings(s)

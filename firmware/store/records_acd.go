@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"time"
-
-	"callbox/firmware/i18n"
 )
 
 // SkillLevel is one skill an agent has, at a level from 1 (novice) to 10.
@@ -73,94 +71,6 @@ func (s Skill) Validate() error {
 	f.name("name", s.Name)
 	f.para("description", s.Description, false, 256)
 	return f.result(KindSkill, s.Name)
-}
-
-// Strategy is how a queue picks the next agent.
-type Strategy string
-
-// The queue strategies.
-const (
-	StrategyRingAll     Strategy = "ringall"     // ring every free agent
-	StrategyLongestIdle Strategy = "longestidle" // the agent idle longest
-	StrategyRoundRobin  Strategy = "roundrobin"  // in turn, remembering the last
-	StrategyFewestCalls Strategy = "fewestcalls" // fewest calls answered today
-	StrategyRandom      Strategy = "random"
-	StrategyLinear      Strategy = "linear" // in the order of Queue.Agents
-	StrategySkills      Strategy = "skills" // best skill level first, then longest idle
-)
-
-// Strategies lists every queue strategy.
-var Strategies = []Strategy{StrategyRingAll, StrategyLongestIdle, StrategyRoundRobin, StrategyFewestCalls,
-	StrategyRandom, StrategyLinear, StrategySkills}
-
-// QueueSkill is a skill a queue requires, at a minimum level.
-type QueueSkill struct {
-	Skill    string `json:"skill"`
-	MinLevel int    `json:"minLevel"`
-}
-
-// Queue holds callers until an agent is free. Key: Name.
-type Queue struct {
-	Name string `json:"name"`
-	// Number is an optional internal number that dials the queue.
-	Number   string       `json:"number,omitempty"`
-	Strategy Strategy     `json:"strategy"`
-	Skills   []QueueSkill `json:"skills,omitempty"`
-	// Agents are static members (agent IDs), in order for "linear".
-	Agents []string `json:"agents,omitempty"`
-	// MaxWaitSeconds sends the caller to Overflow after this wait (0: no limit).
-	MaxWaitSeconds int `json:"maxWaitSeconds,omitempty"`
-	// MaxCallers refuses new callers beyond this many waiting (0: no limit).
-	MaxCallers          int  `json:"maxCallers,omitempty"`
-	RingSeconds         int  `json:"ringSeconds,omitempty"`
-	WrapUpSeconds       int  `json:"wrapUpSeconds,omitempty"`
-	ServiceLevelSeconds int  `json:"serviceLevelSeconds,omitempty"`
-	AnnouncePosition    bool `json:"announcePosition,omitempty"`
-	OfferCallback       bool `json:"offerCallback,omitempty"`
-	// Overflow is where callers go after MaxWaitSeconds: an extension, a
-	// queue name, a flow ID or a number.
-	Overflow string `json:"overflow,omitempty"`
-	// Hours names the Hours record; outside them callers go to Closed.
-	Hours  string    `json:"hours,omitempty"`
-	Closed string    `json:"closed,omitempty"`
-	Lang   i18n.Lang `json:"lang,omitempty"`
-}
-
-// Kind implements Record.
-func (Queue) Kind() Kind { return KindQueue }
-
-// Key implements Record.
-func (q Queue) Key() string { return q.Name }
-
-// Validate implements Record.
-func (q Queue) Validate() error {
-	var f fields
-	f.name("name", q.Name)
-	f.digits("number", q.Number, false, 2, 8)
-	oneOf(&f, "strategy", q.Strategy, true, Strategies...)
-	names := make([]string, len(q.Skills))
-	for i, s := range q.Skills {
-		f.name(indexed("skills", i)+".skill", s.Skill)
-		f.intRange(indexed("skills", i)+".minLevel", s.MinLevel, 1, 10)
-		names[i] = s.Skill
-	}
-	noDuplicates(&f, "skills", names)
-	for i, a := range q.Agents {
-		f.digits(indexed("agents", i), a, true, 2, 8)
-	}
-	noDuplicates(&f, "agents", q.Agents)
-	f.intRange("maxWaitSeconds", q.MaxWaitSeconds, 0, 86400)
-	f.intRange("maxCallers", q.MaxCallers, 0, 10000)
-	f.intRange("ringSeconds", q.RingSeconds, 0, 600)
-	f.intRange("wrapUpSeconds", q.WrapUpSeconds, 0, 3600)
-	f.intRange("serviceLevelSeconds", q.ServiceLevelSeconds, 0, 3600)
-	f.text("overflow", q.Overflow, false, 64)
-	if q.Hours != "" && !isName(q.Hours) {
-		f.add("hours", codeName, 64)
-	}
-	f.text("closed", q.Closed, false, 64)
-	f.lang("lang", q.Lang, false)
-	return f.result(KindQueue, q.Name)
 }
 
 // MaxFlowDoc bounds an IVR flow document (bytes).

@@ -17,7 +17,16 @@ type Settings struct {
 	TimeZone string `json:"timeZone"`
 	// SetupDone is set when the first-boot wizard has finished.
 	SetupDone bool `json:"setupDone"`
+	// PauseReasons are the codes agents may give when they pause ("lunch",
+	// "training"); none means any reason is accepted.
+	PauseReasons []string `json:"pauseReasons,omitempty"`
+	// AutoPauseAfter pauses an agent who let this many offers in a row
+	// go unanswered (0: never).
+	AutoPauseAfter int `json:"autoPauseAfter,omitempty"`
 }
+
+// MaxPauseReasons bounds Settings.PauseReasons.
+const MaxPauseReasons = 32
 
 // SettingsKey is the key of the one Settings record.
 const SettingsKey = "site"
@@ -43,7 +52,32 @@ func (r Settings) Validate() error {
 	f.lang("lang", r.Lang, true)
 	oneOf(&f, "country", r.Country, true, Countries...)
 	f.timeZone("timeZone", r.TimeZone, true)
+	if len(r.PauseReasons) > MaxPauseReasons {
+		f.add("pauseReasons", codeTooLong, MaxPauseReasons)
+	}
+	for i, code := range r.PauseReasons {
+		if !isReasonCode(code) {
+			f.add(indexed("pauseReasons", i), codePauseReason, 32)
+		}
+	}
+	noDuplicates(&f, "pauseReasons", r.PauseReasons)
+	f.intRange("autoPauseAfter", r.AutoPauseAfter, 0, 20)
 	return f.result(KindSettings, SettingsKey)
+}
+
+// isReasonCode accepts a pause reason code: 1-32 lower-case letters,
+// digits and '-', as agents type or pick it and reports group by it.
+func isReasonCode(v string) bool {
+	if len(v) == 0 || len(v) > 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Location returns the site's time zone (UTC when unset or unknown).

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +18,18 @@ func validRecords() []Record {
 	u := User{Name: "admin", Role: RoleAdmin, Lang: i18n.ZH, CreatedAt: t0}
 	u.PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$gYRrD7nM4mqbsSjS7YpjxQpW1oGZ6dIZ/yI0Tm2c4fM"
 	return []Record{
-		Settings{SiteName: "Shop", Lang: i18n.ZH, Country: "cn", TimeZone: "Asia/Shanghai"},
+		Settings{SiteName: "Shop", Lang: i18n.ZH, Country: "cn", TimeZone: "Asia/Shanghai", PauseReasons: []string{"lunch", "training"}, AutoPauseAfter: 3},
 		u,
 		goodExtension("201"),
 		Trunk{Name: "carrier", Host: "sip.example.net", Transport: TransportUDP, Username: "u", Secret: "p", Register: true, CallerID: "+861012345678", Codecs: []string{"PCMA", "PCMU"}, Enabled: true},
 		Line{ID: "fxo1", Type: LineFXO, Device: "sim:1", Number: "01012345678", Enabled: true},
 		Agent{ID: "11", Name: "Li Na", Extension: "201", Skills: []SkillLevel{{"billing", 7}, {"zh", 10}}, Enabled: true},
 		Skill{Name: "billing", Description: "Invoices"},
-		Queue{Name: "sales", Number: "600", Strategy: StrategySkills, Skills: []QueueSkill{{"billing", 3}}, Agents: []string{"11"}, MaxWaitSeconds: 300},
+		Queue{Name: "sales", Number: "600", Strategy: StrategySkills, Skills: []QueueSkill{{"billing", 3}},
+			Members: []QueueMember{{Agent: "11", Penalty: 1, Level: 5, Weight: 2}}, MaxWaitSeconds: 300, Widen: []WidenStep{{AfterSeconds: 60, MaxLevel: 1}, {AfterSeconds: 120, Any: true}},
+			AnnounceSeconds: 45, AnnounceWait: true, ExitKeys: []QueueExit{{Key: "1", Kind: ExitCallback}, {Key: "0", Kind: ExitVoicemail, Target: "201"}},
+			JoinWhen: PresenceLoggedIn, StayWhen: PresenceUnpaused, AffinitySeconds: 86400, AffinityHoldSeconds: 20, SkipSeconds: 30,
+			CallbackTries: 4, CallbackRetrySeconds: 120, HandleSamples: 50},
 		Flow{ID: "main", Name: "Main menu", Version: 3, Published: true, Doc: json.RawMessage(`{"start":"hello","nodes":{}}`)},
 		Hours{Name: "office", Weekly: []WeeklyRange{{time.Monday, "09:00", "18:00"}, {time.Saturday, "10:00", "24:00"}}, Holidays: []Holiday{{Name: "National Day", From: "2026-10-01", To: "2026-10-07"}, {From: "2026-12-25"}}},
 		Customer{ID: "c1", Name: "Wang Wei", Numbers: []string{"+8613800138000", "01087654321"}, Email: "wang@example.cn"},
@@ -33,7 +38,16 @@ func validRecords() []Record {
 		Recording{ID: "r1", Path: "rec/2026/11/27/call-1.wav", SHA256: strings.Repeat("ab", 32), Duration: 55 * time.Second},
 		Registration{Extension: "201", Contact: "sip:201@192.168.1.20:5062;transport=udp", Expires: t0.Add(time.Hour), Source: "192.168.1.20:5062", Transport: TransportUDP, UserAgent: "Yealink"},
 		Message{ID: "m1", Channel: ChannelSMS, Direction: DirectionOut, Number: "+8613800138000", Text: "您好", State: StateQueued, CreatedAt: t0},
+		validCallback(),
+		QueueInterval{Queue: "sales", Start: t0, Offered: 10, Answered: 7, AnsweredInSL: 6, Abandoned: 2, AbandonedShort: 1, Callbacks: 1,
+			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
 	}
+}
+
+func validCallback() Callback {
+	return Callback{ID: "call-7", Queue: "sales", Number: "+8613800138000", Caller: "13800138000", Lang: i18n.ZH, Priority: 2,
+		Requirements: []QueueSkill{{"zh", 1}}, Joined: t0, Seq: 7, CreatedAt: t0.Add(time.Minute), State: "pending", Attempts: 1,
+		NextAttempt: t0.Add(5 * time.Minute), Outcome: "busy", UpdatedAt: t0.Add(2 * time.Minute)}
 }
 
 func TestRecords_ValidOfEveryKindPassAndRoundTrip(t *testing.T) {
@@ -95,6 +109,29 @@ func TestRecords_InvalidFieldsAreNamedWithTheirCode(t *testing.T) {
 		{Line{ID: "l1", Name: "two\nlines", Type: LineFXO, Device: "sim:1\x00"}, map[string]string{"name": codeUnknown, "device": codeUnknown}},
 		{Agent{ID: "11", Name: "A", Skills: []SkillLevel{{"x", 0}, {"x", 11}}}, map[string]string{"skills[0].level": codeRange, "skills[1].level": codeRange, "skills[1]": codeDuplicate}},
 		{Queue{Name: "q", Strategy: "fastest", Skills: []QueueSkill{{"x", 12}}}, map[string]string{"strategy": codeOneOf, "skills[0].minLevel": codeRange}},
+		{Queue{Name: "q", Strategy: StrategyWeightedRandom, Overflow: "q",
+			Members:          []QueueMember{{Agent: "1", Penalty: -1, Level: 0, Weight: 0}, {Agent: "12", Level: 1, Weight: 1}, {Agent: "12", Level: 11, Weight: 101, Penalty: 101}},
+			Widen:            []WidenStep{{AfterSeconds: 0}, {AfterSeconds: 60, MaxLevel: 2}, {AfterSeconds: 30, MaxLevel: 1}, {AfterSeconds: 90, Any: true, MaxLevel: 3}},
+			ExitKeys:         []QueueExit{{Key: "12", Kind: ExitCallback, Target: "x"}, {Key: "0", Kind: ExitVoicemail}, {Key: "0", Kind: "sms"}, {Key: "#", Kind: ExitFlow, Target: "bad name"}},
+			AnnouncePosition: true, JoinWhen: "never", StayWhen: "sometimes", AffinitySeconds: -1, AffinityHoldSeconds: 3601, SkipSeconds: 4000,
+			CallbackTries: 21, CallbackRetrySeconds: -5, HandleSamples: 1001},
+			map[string]string{"overflow": codeOverflowSelf, "members[0].agent": codeDigits, "members[0].penalty": codeRange, "members[0].level": codeRange, "members[0].weight": codeRange,
+				"members[2].level": codeRange, "members[2].weight": codeRange, "members[2].penalty": codeRange, "members[2]": codeDuplicate,
+				"widen[0].afterSeconds": codeRange, "widen[0].maxLevel": codeRange, "widen[2].afterSeconds": codeWidenOrder, "widen[3].maxLevel": codeWidenAny,
+				"exitKeys[0].key": codeExitKey, "exitKeys[0].target": codeExitTarget, "exitKeys[1].target": codeRequired, "exitKeys[2].kind": codeOneOf, "exitKeys[2]": codeDuplicate,
+				"exitKeys[3].target": codeName, "announceSeconds": codeAnnounceEvery, "joinWhen": codeOneOf, "stayWhen": codeOneOf,
+				"affinitySeconds": codeRange, "affinityHoldSeconds": codeRange, "skipSeconds": codeRange, "callbackTries": codeRange,
+				"callbackRetrySeconds": codeRange, "handleSamples": codeRange}},
+		{Queue{Name: "q", Strategy: StrategyLeastTalkTime, AnnounceSeconds: 5}, map[string]string{"announceSeconds": codeRange}},
+		{Settings{SiteName: "x", Lang: "en", Country: "us", TimeZone: "UTC", PauseReasons: []string{"lunch", "Coffee Break", "lunch", ""}, AutoPauseAfter: 21},
+			map[string]string{"pauseReasons[1]": codePauseReason, "pauseReasons[2]": codeDuplicate, "pauseReasons[3]": codePauseReason, "autoPauseAfter": codeRange}},
+		{Callback{ID: "", Queue: "bad queue", Number: "12", Lang: "fr", Requirements: []QueueSkill{{"", 11}}, State: "lost", Outcome: "maybe", Attempts: -1, Agent: "x"},
+			map[string]string{"id": codeRequired, "queue": codeName, "number": codeCallbackNumber, "lang": codeLang, "requirements[0].skill": codeRequired,
+				"requirements[0].minLevel": codeRange, "joined": codeRequired, "createdAt": codeRequired, "state": codeOneOf, "outcome": codeOneOf, "attempts": codeRange, "agent": codeDigits}},
+		{Callback{ID: "c", Queue: "q", Number: "+86-138", Joined: t0, CreatedAt: t0.Add(-time.Second), State: "done"}, map[string]string{"number": codeCallbackNumber, "createdAt": codeTimeOrder}},
+		{QueueInterval{Queue: "q", Start: t0.Add(time.Millisecond), Offered: 1, Answered: 2, AnsweredInSL: 3, Abandoned: -1, Handled: -1, TalkTime: -time.Second},
+			map[string]string{"start": codeWholeSeconds, "answered": codeRange, "answeredInSL": codeRange, "abandoned": codeRange, "abandonedShort": codeRange, "handled": codeRange, "talkTime": codeNegative}},
+		{QueueInterval{}, map[string]string{"queue": codeRequired, "start": codeRequired}},
 		{Flow{ID: "f", Name: "F", Version: 0, Doc: json.RawMessage(`[1,2]`)}, map[string]string{"version": codeRange, "doc": codeJSONObject}},
 		{Flow{ID: "f", Name: "F", Version: 1, Doc: json.RawMessage(`{"a":`)}, map[string]string{"doc": codeJSONObject}},
 		{Hours{Name: "h", TimeZone: "Nowhere/City", Weekly: []WeeklyRange{{7, "9:00", "18:00"}, {1, "18:00", "09:00"}, {2, "09:00", "24:30"}}, Holidays: []Holiday{{From: "2026-13-01"}, {From: "2026-10-07", To: "2026-10-01"}}}, map[string]string{"timeZone": codeTimeZone, "weekly[0].day": codeRange, "weekly[0].start": codeClock, "weekly[1].end": codeClockOrder, "weekly[2].end": codeClock, "holidays[0].from": codeDate, "holidays[1].to": codeDateOrder}},
@@ -183,14 +220,14 @@ func TestHours_OpenFollowsWeekAndHolidaysInItsZone(t *testing.T) {
 func TestGetSettings_ReturnsDefaultsUntilStored(t *testing.T) {
 	s := openTemp(t)
 	got, err := GetSettings(s)
-	if err != nil || got != DefaultSettings() || got.Validate() != nil {
+	if err != nil || !reflect.DeepEqual(got, DefaultSettings()) || got.Validate() != nil {
 		t.Fatalf("defaults: %+v %v", got, err)
 	}
 	want := Settings{SiteName: "Shop", Lang: i18n.ZH, Country: "cn", TimeZone: "Asia/Shanghai", SetupDone: true}
 	if _, err := Put(s, want); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := GetSettings(s); got != want {
+	if got, _ := GetSettings(s); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stored: %+v", got)
 	}
 	if want.Location().String() != "Asia/Shanghai" {

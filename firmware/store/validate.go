@@ -50,6 +50,16 @@ const (
 	codeHash           = "store.err.hash"
 	codeEmail          = "store.err.email"
 	codeStateDirection = "store.err.state_direction"
+	codeAnnounceEvery  = "store.err.announce_every"
+	codeExitKey        = "store.err.exit_key"
+	codeExitTarget     = "store.err.exit_target"
+	codeWidenOrder     = "store.err.widen_order"
+	codeWidenAny       = "store.err.widen_any"
+	codeOverflowSelf   = "store.err.overflow_self"
+	codeCallbackNumber = "store.err.callback_number"
+	codeWholeSeconds   = "store.err.whole_seconds"
+	codeNegative       = "store.err.negative"
+	codePauseReason    = "store.err.pause_reason"
 )
 
 // fields collects field errors while a record validates itself.
