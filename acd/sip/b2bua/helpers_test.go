@@ -34,6 +34,7 @@ type box struct {
 	sw    *acd.Switch
 	b     *B2BUA
 	ports *rtp.Ports
+	eng   *relay.Engine
 	ended chan acd.CallRecord
 }
 
@@ -78,7 +79,7 @@ func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	bx := &box{t: t, st: st, srv: srv, ports: ports, ended: make(chan acd.CallRecord, 64)}
+	bx := &box{t: t, st: st, srv: srv, ports: ports, eng: eng, ended: make(chan acd.CallRecord, 64)}
 	bus := acd.NewBus()
 	bx.sw = acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return bx.b.Handle(ctx, c) },
 		acd.WithLogger(log), acd.WithBus(bus))

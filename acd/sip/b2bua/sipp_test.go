@@ -1,0 +1,179 @@
+package b2bua
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"callbox/acd"
+)
+
+// needPeer returns the path of a peer program, skipping the test when it
+// is missing unless CALLBOX_REQUIRE_E2E=1.
+func needPeer(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
+			t.Fatalf("%s is required (CALLBOX_REQUIRE_E2E=1) but missing: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+func freeUDP(t *testing.T) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// sippRun is one SIPp process.
+type sippRun struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan error
+}
+
+// startSIPp starts a scenario from acd/sip/testdata/sipp on 127.0.0.1:port,
+// one call, bounded in time. remote is "" for a UAS.
+func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args ...string) *sippRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	all := []string{}
+	if remote != "" {
+		all = append(all, remote)
+	}
+	all = append(all,
+		"-sf", filepath.Join("..", "testdata", "sipp", scenario),
+		"-i", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-mp", fmt.Sprint(freeUDP(t)&^1),
+		"-cp", fmt.Sprint(freeUDP(t)),
+		"-m", "1", "-l", "1",
+		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
+		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
+	all = append(all, args...)
+	r := &sippRun{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1)}
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { r.done <- r.cmd.Wait(); cancel() }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+// wait returns the exit code (0: the call passed).
+func (r *sippRun) wait(t *testing.T) int {
+	t.Helper()
+	err := <-r.done
+	r.done <- err
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("sipp: %v", err)
+	}
+	return 0
+}
+
+// sippCallee registers extension ext from a fresh port with SIPp and then
+// starts the UAS scenario on that port.
+func sippCallee(t *testing.T, bin string, bx *box, ext, scenario string) *sippRun {
+	t.Helper()
+	port := freeUDP(t)
+	reg := startSIPp(t, bin, "register.xml", port, bx.addr().String(), "-s", ext, "-au", ext, "-ap", secrets[ext])
+	if code := reg.wait(t); code != 0 {
+		t.Fatalf("register %s: sipp exit %d\n%s", ext, code, reg.out.String())
+	}
+	uas := startSIPp(t, bin, scenario, port, "", "-s", ext, "-rtp_echo")
+	// The INVITE must not arrive before SIPp listens.
+	eventually(t, "SIPp UAS listening", func() bool {
+		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return true
+		}
+		pc.Close()
+		return false
+	})
+	return uas
+}
+
+func sippCaller(t *testing.T, bin string, bx *box, ext, callee, scenario string) *sippRun {
+	return startSIPp(t, bin, scenario, freeUDP(t), bx.addr().String(),
+		"-s", callee, "-key", "caller", ext, "-au", ext, "-ap", secrets[ext])
+}
+
+func checkSIPp(t *testing.T, what string, r *sippRun) {
+	t.Helper()
+	if code := r.wait(t); code != 0 {
+		t.Errorf("%s: sipp exit %d\n%s", what, code, r.out.String())
+	}
+}
+
+func TestSIPp_CallBetweenRegisteredPhonesRelaysRTP(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	uas := sippCallee(t, bin, bx, "202", "answer-uas.xml")
+	before := bx.eng.Stats().Forwarded
+	uac := sippCaller(t, bin, bx, "201", "202", "call-uac.xml")
+	checkSIPp(t, "caller", uac)
+	checkSIPp(t, "callee", uas)
+	// Two seconds of 20 ms packets one way, echoed back: ~200 relayed.
+	if n := bx.eng.Stats().Forwarded - before; n < 100 {
+		t.Errorf("the box relayed %d RTP packets, want the call's audio both ways", n)
+	}
+	if rec := bx.lastEnded(); rec.HangupSide != acd.SideCaller || rec.Answer.IsZero() {
+		t.Errorf("record: side %q answer %v", rec.HangupSide, rec.Answer)
+	}
+	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+}
+
+func TestSIPp_CalleeHangsUp(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	uas := sippCallee(t, bin, bx, "202", "hangup-uas.xml")
+	uac := sippCaller(t, bin, bx, "201", "202", "call-uac-hungup.xml")
+	checkSIPp(t, "caller", uac)
+	checkSIPp(t, "callee", uas)
+	if rec := bx.lastEnded(); rec.HangupSide != acd.SideCallee {
+		t.Errorf("hang-up side %q, want callee", rec.HangupSide)
+	}
+}
+
+func TestSIPp_CancelBeforeAnswer(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	uas := sippCallee(t, bin, bx, "202", "cancel-uas.xml")
+	uac := sippCaller(t, bin, bx, "201", "202", "cancel-uac.xml")
+	checkSIPp(t, "caller", uac)
+	checkSIPp(t, "callee", uas)
+	if rec := bx.lastEnded(); rec.HangupSide != acd.SideCaller || !rec.Answer.IsZero() {
+		t.Errorf("record: side %q answer %v", rec.HangupSide, rec.Answer)
+	}
+}
+
+func TestSIPp_CallToBusyExtension(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	uas := sippCallee(t, bin, bx, "202", "busy-uas.xml")
+	uac := sippCaller(t, bin, bx, "201", "202", "busy-uac.xml")
+	checkSIPp(t, "caller", uac)
+	checkSIPp(t, "callee", uas)
+	if rec := bx.lastEnded(); rec.Cause != acd.CauseUserBusy {
+		t.Errorf("cause %v, want user busy", rec.Cause)
+	}
+}
