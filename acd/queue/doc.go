@@ -9,8 +9,8 @@
 // # Using it from the switch
 //
 //	d := queue.New(queue.WithClock(clock), queue.WithActions(toSwitch), queue.WithEvents(toBus),
-//		queue.WithCallbacks(store), queue.WithAutoPause(3), queue.WithPauseReasons("lunch", "training"))
-//	d.SetQueue(cfg); d.SetAgent(profile); d.Restore(ctx)
+//		queue.WithCallbacks(queue.NewStoreCallbacks(st)))
+//	d.ApplyStore(st); d.Restore(ctx)   // queues, agents, pause rules; then callbacks
 //	go d.Run(ctx)                       // timers: ring time, wrap-up, max wait, announcements
 //
 //	t, err := d.Join(queue.Call{ID: id, Queue: "sales", Caller: num, Priority: vip})
@@ -19,6 +19,16 @@
 //	// caller presses a key:            x, ok := d.ExitKey(id, "1"); d.RequestCallback(ctx, id, number)
 //	// bridged call ends:               d.Hangup(ctx, id)
 //	// per Dial action:                 d.CallbackResult(ctx, id, queue.OutcomeConnected)
+//
+// # Persistence
+//
+// On a box, callbacks live in the store: WithCallbacks(NewStoreCallbacks(st))
+// keeps each as a store.Callback record, and Restore after a restart puts
+// them back in their places. ApplyStore turns the store's Queue, Agent and
+// Settings records into Configs, Profiles and the pause rules. An
+// IntervalWriter, flushed from the owner's ticker, moves finished
+// service-level intervals into store.QueueInterval records, keeping those
+// the store refused for the next Flush; StoredIntervals reads them back.
 //
 // # Who gets which call
 //

@@ -6,7 +6,8 @@
 //
 // Every record type is a plain value struct (Settings, User, Extension,
 // Trunk, Line, Agent, Skill, Queue, Flow, Hours, Customer, Contact, CDR,
-// Recording, Registration, Message) implementing Record: its Kind names
+// Recording, Registration, Message, Callback, QueueInterval) implementing
+// Record: its Kind names
 // its bucket, its Key is unique within the kind, and Validate returns a
 // *ValidationError listing every bad field with a message key of the
 // catalogue (firmware/i18n/store.go), so the web UI can show each
@@ -32,7 +33,19 @@
 // Records are stored as JSON inside an envelope that names the kind and the
 // record version ({"kind":"users","v":1,"data":{...}}); a reader refuses a
 // kind it was not asked for, a version newer than it knows and fields it
-// does not know, rather than misread them.
+// does not know, rather than misread them. An older version is upgraded
+// as it is read (a queue of version 1 lists agent IDs; it reads as
+// members), so a record from an older box's replica or import still
+// decodes.
+//
+// The ACD's records: Queue (members with penalty, level and weight, the
+// strategy, announcements, exit keys, join/stay rules, widening steps,
+// affinity, callback retries), Callback (a caller's callback with its
+// place in the queue, so it survives a restart; acd/queue.StoreCallbacks
+// reads and writes them) and QueueInterval (the final figures of one
+// queue for one 15-minute interval, keyed QueueIntervalKey: queue, '|',
+// RFC 3339 UTC start, so one queue's intervals sort by time). Settings
+// hold the pause reasons and the automatic pause.
 //
 // Passwords are kept as argon2id hashes in the PHC string format
 // (User.SetPassword, User.CheckPassword); SIP secrets are kept in clear
@@ -92,8 +105,14 @@
 //
 // # Schema
 //
-// meta/schema holds the layout version (SchemaVersion). Open runs the
-// migrations from the file's version to the current one in order, in one
-// transaction; testdata/v1.db is a schema 1 file the tests migrate.
-// Records keep their own envelope version for changes of one kind.
+// meta/schema holds the layout version (SchemaVersion, now 3). Open runs
+// the migrations from the file's version to the current one in order, in
+// one transaction; testdata/v1.db and testdata/v2.db are schema 1 and 2
+// files (made by writeV1 and writeV2 in the tests, with -update-v1 and
+// -update-v2) that the tests migrate to 3. Migration 2 -> 3 rewrites the
+// queues in the current shape (each agent a member with penalty 0, level
+// 1, weight 1; offerCallback as exit key 1; announcePosition as position
+// and wait every minute) and creates the callbacks and queueintervals
+// buckets. Records keep their own envelope version for changes of one
+// kind.
 package store

@@ -24,6 +24,8 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(uint8(0), []byte(`{"kind":"settings","v":1,"data":null}`))
 	f.Add(uint8(2), []byte(`{"kind":"extensions","v":1,"data":{"number":"201","secret":"x"}} {}`))
 	f.Add(uint8(8), []byte(`{"kind":"flows","v":1,"data":{"id":"f","name":"n","version":1,"doc":{"a":[1,{"b":null}]}}}`))
+	f.Add(uint8(7), []byte(`{"kind":"queues","v":1,"data":{"name":"q","strategy":"ringall","agents":["11",12],"offerCallback":true}}`))
+	f.Add(uint8(7), []byte(`{"kind":"queues","v":1,"data":{"name":"q","strategy":"linear","agents":["11"],"announcePosition":true,"maxCallers":1e400}}`))
 	f.Add(uint8(9), []byte(`{"kind":"hours","v":1,"data":{"name":"h","weekly":[{"day":-1,"start":"99:99","end":""}]}}`))
 	f.Fuzz(func(t *testing.T, k uint8, data []byte) {
 		kind := kinds[int(k)%len(kinds)]
