@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -35,7 +37,7 @@ var v2Records = []struct{ bucket, key, data string }{
 // writeV2 writes a store the way schema 2 firmware laid it out: meta
 // schema and seq as 8-byte numbers, one bucket per kind holding version 1
 // envelopes, and the change log.
-func writeV2(t *testing.T, path string) {
+func writeV2(t *testing.T, path string, broken bool) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
@@ -57,12 +59,16 @@ func writeV2(t *testing.T, path string) {
 		if err != nil {
 			return err
 		}
-		for i, r := range v2Records {
+		seq := uint64(0)
+		for _, r := range v2Records {
+			if r.key == "broken" && !broken {
+				continue
+			}
 			env := `{"kind":"` + r.bucket + `","v":1,"data":` + r.data + `}`
 			if err := tx.Bucket([]byte(r.bucket)).Put([]byte(r.key), []byte(env)); err != nil {
 				return err
 			}
-			seq := uint64(i + 1)
+			seq++
 			c, err := json.Marshal(map[string]any{"seq": seq, "kind": r.bucket, "key": r.key, "op": "put", "at": at})
 			if err != nil {
 				return err
@@ -71,7 +77,7 @@ func writeV2(t *testing.T, path string) {
 				return err
 			}
 		}
-		if err := putUint(meta, keySeq, uint64(len(v2Records))); err != nil {
+		if err := putUint(meta, keySeq, seq); err != nil {
 			return err
 		}
 		return putUint(meta, keySchema, 2)
@@ -88,7 +94,7 @@ func TestGenerateV2Fixture(t *testing.T) {
 	}
 	path := filepath.Join("testdata", "v2.db")
 	_ = os.Remove(path)
-	writeV2(t, path)
+	writeV2(t, path, true)
 	compactFixture(t, path)
 }
 
@@ -160,7 +166,7 @@ func TestMigrate_OpensSchema2FixtureAndTurnsAgentsIntoMembers(t *testing.T) {
 
 func TestMigrate_Schema2QueuesAreRewrittenInTheCurrentVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "callbox.db")
-	writeV2(t, path)
+	writeV2(t, path, true)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -211,6 +217,40 @@ func TestDecodeRecord_UpgradesAVersion1QueueFromAnOlderBox(t *testing.T) {
 	} {
 		if _, err := DecodeRecord(KindQueue, []byte(bad)); err == nil {
 			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+func TestRestore_MigratesSchema2ImageAndRefusesOneWithABrokenQueue(t *testing.T) {
+	dir := t.TempDir()
+	for _, broken := range []bool{false, true} {
+		img := filepath.Join(dir, "image.db")
+		_ = os.Remove(img)
+		writeV2(t, img, broken)
+		b, err := os.ReadFile(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := seeded(t)
+		before := fileHash(t, target)
+		err = Restore(target, bytes.NewReader(b))
+		if broken {
+			if !errors.Is(err, ErrBadBackup) || fileHash(t, target) != before {
+				t.Fatalf("broken image: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(target, WithReadOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Get[Queue](s, "sales")
+		s.Close()
+		if err != nil || len(q.Members) != 2 || q.Members[0].Agent != "12" {
+			t.Fatalf("sales after restore: %+v %v", q, err)
 		}
 	}
 }
