@@ -13,6 +13,7 @@ import (
 
 	"callbox/acd"
 	acdsip "callbox/acd/sip"
+	"callbox/acd/sip/guard"
 	"callbox/acd/siptest"
 	"callbox/firmware/store"
 	"callbox/media/relay"
@@ -67,7 +68,10 @@ func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) 
 		}
 	}
 	log := quiet()
-	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", KeepAlive: -1}, acdsip.WithLogger(log))
+	// Every test phone sends from 127.0.0.1, which the per-address rate
+	// limit would otherwise throttle like one flooding host.
+	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", KeepAlive: -1,
+		Guard: guard.Config{Rate: 1e6, Burst: 1e6}}, acdsip.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

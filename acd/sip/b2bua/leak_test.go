@@ -1,0 +1,71 @@
+package b2bua
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// openFDs counts the process's open file descriptors (sockets included).
+func openFDs(t *testing.T) int {
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	return len(es)
+}
+
+// TestCall_ThousandCallsLeaveNoGoroutinesOrPorts places short calls one
+// after another (CALLBOX_LEAK_CALLS, default 1000) and checks that the
+// goroutines, media ports and sockets return to what they were.
+func TestCall_ThousandCallsLeaveNoGoroutinesOrPorts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	calls := 1000
+	if s := os.Getenv("CALLBOX_LEAK_CALLS"); s != "" {
+		calls, _ = strconv.Atoi(s)
+	}
+	bx := startBox(t, Config{}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	one := func() {
+		out, in := connect(t, a, b, "202")
+		if err := out.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		<-in.Done()
+		bx.lastEnded()
+	}
+	one() // warm up: sipgo's pools, the relay engine
+	settle := func() (int, int) {
+		eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+		return runtime.NumGoroutine(), openFDs(t)
+	}
+	g0, fd0 := settle()
+	start := time.Now()
+	for i := range calls {
+		one()
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("only %d calls in a minute", i+1)
+		}
+	}
+	t.Logf("%d calls in %v", calls, time.Since(start))
+	settle()
+	// Transactions linger for their RFC 3261 timers; wait them out.
+	var g, fd int
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		g, fd = runtime.NumGoroutine(), openFDs(t)
+		if g <= g0+2 && fd <= fd0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if g > g0+2 || fd > fd0 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("after %d calls: goroutines %d (baseline %d), fds %d (baseline %d)\n%s",
+			calls, g, g0, fd, fd0, buf[:runtime.Stack(buf, true)])
+	}
+}
