@@ -63,9 +63,16 @@ func (c *StoreCallbacks) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
+// callbackToStore keeps a language the box does not speak as "" (the
+// queue's language): losing a caller's callback over a language tag would
+// be worse.
 func callbackToStore(r CallbackRecord) store.Callback {
+	lang := i18n.Lang(r.Lang)
+	if !lang.Valid() {
+		lang = ""
+	}
 	c := store.Callback{ID: r.ID, Queue: r.Queue, Number: r.Number, Caller: r.Caller, CallerName: r.CallerName,
-		Lang: i18n.Lang(r.Lang), Priority: r.Priority, Joined: r.Joined, Seq: r.Seq, CreatedAt: r.CreatedAt,
+		Lang: lang, Priority: r.Priority, Joined: r.Joined, Seq: r.Seq, CreatedAt: r.CreatedAt,
 		State: string(r.State), Attempts: r.Attempts, NextAttempt: r.NextAttempt, Outcome: string(r.Outcome),
 		Agent: r.Agent, UpdatedAt: r.UpdatedAt}
 	for _, q := range r.Requirements {

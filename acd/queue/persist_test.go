@@ -112,15 +112,24 @@ func TestStoreCallbacks_RefusedNumberKeepsTheCallerWaiting(t *testing.T) {
 	if !errors.As(err, &verr) || !verr.Has("number", "store.err.callback_number") {
 		t.Fatalf("err = %v", err)
 	}
+	// A language the box does not speak is kept as the queue's.
+	cbs := NewStoreCallbacks(s)
+	h := newHarness(t, WithCallbacks(cbs))
+	h.queue(Config{Name: "sales"})
+	h.join(Call{ID: "fr", Queue: "sales", Lang: "fr-CA"})
+	if _, err := h.d.RequestCallback(t.Context(), "fr", "13800000001"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.Get[store.Callback](s, "fr"); err != nil || got.Lang != "" {
+		t.Fatalf("stored %+v %v", got, err)
+	}
 	// A save that fails leaves the call in the queue as a live caller.
 	s.Close()
-	h := newHarness(t, WithCallbacks(NewStoreCallbacks(s)))
-	h.queue(Config{Name: "sales"})
 	h.join(Call{ID: "live", Queue: "sales"})
 	if _, err := h.d.RequestCallback(t.Context(), "live", "13800000001"); err == nil {
 		t.Fatal("callback accepted by a closed store")
 	}
-	if p, err := h.d.Position("live"); err != nil || p.Position != 1 || len(h.d.Callbacks()) != 0 {
+	if p, err := h.d.Position("live"); err != nil || p.Position != 2 || len(h.d.Callbacks()) != 1 {
 		t.Fatalf("position %+v %v", p, err)
 	}
 }
