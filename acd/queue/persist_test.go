@@ -204,3 +204,41 @@ func TestStoredIntervals_ReadsOneQueueInTimeOrderWithinTheRange(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStoreCallbacks_Save measures one callback save: one bbolt
+// commit with fsync on the test's temporary directory.
+func BenchmarkStoreCallbacks_Save(b *testing.B) {
+	s, err := store.Open(filepath.Join(b.TempDir(), "callbox.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	cbs := NewStoreCallbacks(s)
+	r := CallbackRecord{ID: "c1", Queue: "sales", Number: "13800000001", Joined: t0, CreatedAt: t0, State: CallbackPending}
+	for i := 0; b.Loop(); i++ {
+		r.Attempts = i % 100
+		if err := cbs.Save(b.Context(), r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIntervalWriter_Write96 stores a day of one queue's intervals
+// in one transaction.
+func BenchmarkIntervalWriter_Write96(b *testing.B) {
+	s, err := store.Open(filepath.Join(b.TempDir(), "callbox.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w := NewIntervalWriter(s)
+	ivs := make([]servicelevel.Interval, 96)
+	for i := range ivs {
+		ivs[i] = servicelevel.Interval{Queue: "sales", Start: t0.Add(time.Duration(i) * servicelevel.IntervalLength), Offered: i}
+	}
+	for b.Loop() {
+		if _, err := w.Write(b.Context(), ivs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
