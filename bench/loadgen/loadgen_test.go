@@ -1,0 +1,74 @@
+package loadgen
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestRun_CountsEveryPacketThroughARelay loads a minimal relay (each leg
+// forwards to where its partner leg last heard from) and checks that
+// what was sent is what came back.
+func TestRun_CountsEveryPacketThroughARelay(t *testing.T) {
+	lo := netip.MustParseAddr("127.0.0.1")
+	var calls []Call
+	var conns []*net.UDPConn
+	var wg sync.WaitGroup
+	for range 3 {
+		a, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		b, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		conns = append(conns, a, b)
+		calls = append(calls, Call{A: a.LocalAddr().(*net.UDPAddr).AddrPort(), B: b.LocalAddr().(*net.UDPAddr).AddrPort()})
+		var mu sync.Mutex
+		peers := map[*net.UDPConn]netip.AddrPort{}
+		fwd := func(in, out *net.UDPConn) {
+			defer wg.Done()
+			buf := make([]byte, 1500)
+			for {
+				n, from, err := in.ReadFromUDPAddrPort(buf)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				peers[in] = from
+				to, ok := peers[out]
+				mu.Unlock()
+				if ok {
+					out.WriteToUDPAddrPort(buf[:n], to)
+				}
+			}
+		}
+		wg.Add(2)
+		go fwd(a, b)
+		go fwd(b, a)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}()
+	res, err := Run(t.Context(), Config{Calls: calls, Local: lo, Duration: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Streams != 6 || res.Sent != 6*20 {
+		t.Fatalf("sent %d packets on %d streams, want 120 on 6", res.Sent, res.Streams)
+	}
+	if res.Received != res.Sent || res.Lost != 0 || res.Foreign != 0 {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestRun_RefusesUnboundedRuns(t *testing.T) {
+	lo := netip.MustParseAddr("127.0.0.1")
+	c := []Call{{A: netip.MustParseAddrPort("127.0.0.1:9"), B: netip.MustParseAddrPort("127.0.0.1:9")}}
+	if _, err := Run(t.Context(), Config{Calls: c, Local: lo, Duration: time.Hour}); err == nil {
+		t.Fatal("an hour-long run was accepted")
+	}
+	if _, err := Run(t.Context(), Config{Local: lo, Duration: time.Second}); err == nil {
+		t.Fatal("a run without calls was accepted")
+	}
+}
