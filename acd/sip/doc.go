@@ -17,8 +17,11 @@
 //  4. authentication: every request from a peer that is not a registered
 //     phone needs a valid digest (auth.go); failures count towards a ban,
 //     and extensions may be limited to networks;
+//     Requests inside a dialog the switch holds (TrustDialogs: BYE,
+//     re-INVITE, and the ACK of a 2xx) skip this step, as phones expect;
 //  5. the method's handler: REGISTER (registrar.go), OPTIONS, or the
-//     handlers the switch adds.
+//     handlers the switch adds (WithHandler, or Handle before Run; the
+//     B2BUA in acd/sip/b2bua adds INVITE, BYE and ACK).
 //
 // Registrations (bindings.go) are kept in memory for lookups by the switch
 // (Server.Contacts) and written to the store as store.Registration records,

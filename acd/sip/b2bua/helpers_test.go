@@ -179,3 +179,14 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// legsOf lists the B2BUA's live legs.
+func (bx *box) legsOf() []dialogLeg {
+	bx.b.mu.Lock()
+	defer bx.b.mu.Unlock()
+	var out []dialogLeg
+	for _, l := range bx.b.legs {
+		out = append(out, l)
+	}
+	return out
+}
