@@ -2,6 +2,7 @@ package siptest
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 
 	"callbox/media"
 	"callbox/media/audiotest"
+	"callbox/media/dtmf"
 	"callbox/media/g711"
 	"callbox/media/sdp"
 )
@@ -36,8 +38,12 @@ type Call struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 
+	digits chan byte
+
 	mu      sync.Mutex
 	remote  netip.AddrPort
+	dtmfPT  uint8
+	dtmfRx  dtmf.Receiver
 	status  int
 	ringed  bool
 	rec     []int16
@@ -96,7 +102,8 @@ func (p *Phone) newCall() (*Call, error) {
 		return nil, err
 	}
 	c := &Call{p: p, rtp: conn, ringing: make(chan struct{}), answered: make(chan struct{}),
-		ended: make(chan struct{}), result: make(chan error, 1), version: 1, seq: 1000, ts: 16000}
+		ended: make(chan struct{}), result: make(chan error, 1), version: 1, seq: 1000, ts: 16000,
+		digits: make(chan byte, 32)}
 	c.local = sdp.Local{Addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), Codecs: []media.Codec{media.PCMU},
 		DTMF: 101, SessionID: uint64(time.Now().UnixNano()), Version: 1}
 	c.wg.Go(c.receive)
@@ -201,7 +208,7 @@ func (c *Call) takeAnswer(body []byte) error {
 		return err
 	}
 	c.mu.Lock()
-	c.remote = d.Audio.Addr
+	c.remote, c.dtmfPT = d.Audio.Addr, d.Audio.DTMF
 	c.mu.Unlock()
 	return nil
 }
@@ -435,6 +442,54 @@ func (c *Call) Play(ctx context.Context, freq float64, d time.Duration) error {
 	return nil
 }
 
+// SendDigit sends digit as RFC 4733 telephone-events: three packets
+// 20 ms apart, then the end packet three times, all with one timestamp.
+func (c *Call) SendDigit(ctx context.Context, digit byte) error {
+	c.mu.Lock()
+	pt, to := c.dtmfPT, c.remote
+	c.mu.Unlock()
+	if pt == 0 {
+		return errors.New("siptest: telephone-event not negotiated")
+	}
+	c.mu.Lock()
+	ts := c.ts
+	c.ts += 8 * media.FrameSamples
+	c.mu.Unlock()
+	for i := range 6 {
+		end := i >= 3
+		ev := dtmf.Event{Digit: digit, End: end, Volume: 10, Duration: uint16(min(i+1, 4) * media.FrameSamples)}
+		payload, err := ev.Marshal()
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		seq := c.seq
+		c.seq++
+		c.mu.Unlock()
+		pkt := make([]byte, 12, 16)
+		pkt[0], pkt[1] = 0x80, pt
+		if i == 0 {
+			pkt[1] |= 0x80 // marker: the event starts
+		}
+		binary.BigEndian.PutUint16(pkt[2:], seq)
+		binary.BigEndian.PutUint32(pkt[4:], ts)
+		binary.BigEndian.PutUint32(pkt[8:], 0x517e5701)
+		pkt = append(pkt, payload...)
+		if _, err := c.rtp.WriteToUDPAddrPort(pkt, to); err != nil {
+			return err
+		}
+		select {
+		case <-time.After(media.FrameDuration):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Digits delivers the RFC 4733 digits received, each once.
+func (c *Call) Digits() <-chan byte { return c.digits }
+
 // Listen collects the audio received during the next d, decoded to
 // linear PCM (silence when nothing arrives).
 func (c *Call) Listen(d time.Duration) []int16 {
@@ -460,7 +515,26 @@ func (c *Call) receive() {
 		if err != nil {
 			return
 		}
-		if n <= 12 || buf[0]>>6 != 2 || buf[1]&0x7f != 0 {
+		if n <= 12 || buf[0]>>6 != 2 {
+			continue
+		}
+		pt := buf[1] & 0x7f
+		c.mu.Lock()
+		isDTMF := pt != 0 && pt == c.dtmfPT
+		c.mu.Unlock()
+		if isDTMF {
+			c.mu.Lock()
+			ev, fresh, err := c.dtmfRx.Push(binary.BigEndian.Uint32(buf[4:8]), buf[12:n])
+			c.mu.Unlock()
+			if err == nil && fresh {
+				select {
+				case c.digits <- ev.Digit:
+				default:
+				}
+			}
+			continue
+		}
+		if pt != 0 {
 			continue
 		}
 		k := g711.DecodeUlaw(pcm, buf[12:n])

@@ -118,3 +118,26 @@ func TestCall_EarlyMediaReachesTheCallerBeforeAnswer(t *testing.T) {
 	}
 	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
 }
+
+func TestCall_DTMFDigitsCrossTheBox(t *testing.T) {
+	bx := startBox(t, Config{}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	out, in := connect(t, a, b, "202")
+	for _, c := range []struct {
+		from, to *siptest.Call
+		digit    byte
+	}{{out, in, '5'}, {in, out, '#'}} {
+		if err := c.from.SendDigit(ctxT(t), c.digit); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case d := <-c.to.Digits():
+			if d != c.digit {
+				t.Errorf("got digit %q, want %q", d, c.digit)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("digit %q never arrived", c.digit)
+		}
+	}
+	_ = out.Hangup(ctxT(t))
+}
