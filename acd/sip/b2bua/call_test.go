@@ -141,3 +141,37 @@ func TestCall_DTMFDigitsCrossTheBox(t *testing.T) {
 	}
 	_ = out.Hangup(ctxT(t))
 }
+
+func TestCall_LegsExportTheirDialogs(t *testing.T) {
+	bx := startBox(t, Config{}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	out, _ := connect(t, a, b, "202")
+	legs := bx.legsOf()
+	if len(legs) != 2 {
+		t.Fatalf("%d legs, want 2", len(legs))
+	}
+	callers := 0
+	for _, l := range legs {
+		d, ok := DialogOf(l)
+		if !ok {
+			t.Fatalf("no dialog for %T", l)
+		}
+		if d.CallID == "" || d.LocalTag == "" || d.RemoteTag == "" || d.RemoteTarget == "" ||
+			d.Destination == "" || d.LocalCSeq == 0 || d.Transport != "UDP" {
+			t.Errorf("incomplete dialog record %+v", d)
+		}
+		if !strings.HasPrefix(l.ID(), "sip:"+d.CallID) {
+			t.Errorf("leg ID %q does not name its Call-ID %q", l.ID(), d.CallID)
+		}
+		if d.Caller {
+			callers++
+		}
+		if s, ok := SessionOf(l); !ok || s.LocalAddr().Port() == 0 {
+			t.Errorf("no RTP session for %T", l)
+		}
+	}
+	if callers != 1 {
+		t.Errorf("%d caller-side dialogs, want 1", callers)
+	}
+	_ = out.Hangup(ctxT(t))
+}

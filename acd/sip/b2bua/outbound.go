@@ -36,6 +36,9 @@ type outLeg struct {
 	answered bool
 	version  uint64
 	cause    acd.Cause
+	// remoteCSeq is the callee's last CSeq: its numbering is its own,
+	// unrelated to the box's INVITE.
+	remoteCSeq uint32
 	done     chan struct{}
 	once     sync.Once
 }
@@ -124,11 +127,14 @@ func (l *outLeg) serve(r *acdsip.Request) {
 		}
 		l.end(causeOfBye(r.Request))
 	case sip.INVITE:
-		if err := l.dc.ReadRequest(r.Request, r.Tx); err != nil {
-			respond(r.Tx, r.Request, 500, "Server Internal Error")
+		seq := r.CSeq().SeqNo
+		l.mu.Lock()
+		if l.remoteCSeq != 0 && seq <= l.remoteCSeq {
+			l.mu.Unlock()
+			respond(r.Tx, r.Request, 500, "Server Internal Error") // RFC 3261 §12.2.2
 			return
 		}
-		l.mu.Lock()
+		l.remoteCSeq = seq
 		l.version++
 		v := l.version
 		l.mu.Unlock()
@@ -369,6 +375,9 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 		return nil, err
 	}
 	host := b.localAddr().Addr().String()
+	if caller.Number == "" {
+		caller.Number = "anonymous" // RFC 3323 §4.1.1.3
+	}
 	req := sip.NewRequest(sip.INVITE, target)
 	req.SetTransport(strings.ToUpper(bind.Transport))
 	req.SetDestination(bind.Source.String())
