@@ -39,8 +39,8 @@ type outLeg struct {
 	// remoteCSeq is the callee's last CSeq: its numbering is its own,
 	// unrelated to the box's INVITE.
 	remoteCSeq uint32
-	done     chan struct{}
-	once     sync.Once
+	done       chan struct{}
+	once       sync.Once
 }
 
 func (l *outLeg) ID() string                     { return l.id }
