@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -230,6 +231,26 @@ func (b *B2BUA) localAddr() netip.AddrPort {
 		return a
 	}
 	return b.srv.Addr("tcp")
+}
+
+// contact is the box's Contact for a dialog on transport ("UDP",
+// "TCP", "TLS"): the listener of that transport, so the peer's requests
+// in the dialog come back the same way.
+func (b *B2BUA) contact(transport string) *sip.ContactHeader {
+	tr := strings.ToLower(transport)
+	a := b.srv.Addr(tr)
+	if !a.IsValid() {
+		a = b.localAddr()
+	}
+	u := sip.Uri{Scheme: "sip", User: "callbox", Host: a.Addr().String(), Port: int(a.Port())}
+	switch tr {
+	case "tcp":
+		u.UriParams = sip.NewParams()
+		u.UriParams.Add("transport", "tcp")
+	case "tls":
+		u.Scheme = "sips"
+	}
+	return &sip.ContactHeader{Address: u}
 }
 
 // setLaddr makes a UDP request leave from the listening socket, so a

@@ -175,3 +175,21 @@ func TestCall_LegsExportTheirDialogs(t *testing.T) {
 	}
 	_ = out.Hangup(ctxT(t))
 }
+
+func TestCall_CallerOnTCP(t *testing.T) {
+	bx := startBox(t, Config{}, nil)
+	a := bx.phone("201", siptest.WithTransport("tcp"))
+	b := bx.phone("202")
+	out, in := connect(t, a, b, "202")
+	if !hears(t, in, out, 700) {
+		t.Error("TCP caller did not hear the callee")
+	}
+	if err := in.Hangup(ctxT(t)); err != nil {
+		t.Fatalf("BYE toward the TCP caller: %v", err)
+	}
+	select {
+	case <-out.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("TCP caller never got BYE")
+	}
+}

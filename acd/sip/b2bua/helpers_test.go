@@ -70,7 +70,7 @@ func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) 
 	log := quiet()
 	// Every test phone sends from 127.0.0.1, which the per-address rate
 	// limit would otherwise throttle like one flooding host.
-	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", KeepAlive: -1,
+	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", KeepAlive: -1,
 		Guard: guard.Config{Rate: 1e6, Burst: 1e6}}, acdsip.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
@@ -141,10 +141,14 @@ func freePorts(eng *relay.Engine) (*rtp.Ports, error) {
 func (bx *box) addr() netip.AddrPort { return bx.srv.Addr("udp") }
 
 // phone makes and registers a phone of extension ext.
-func (bx *box) phone(ext string) *siptest.Phone {
+func (bx *box) phone(ext string, opts ...siptest.Option) *siptest.Phone {
 	bx.t.Helper()
-	p := siptest.NewPhone(bx.t, siptest.WithUser(ext, secrets[ext]))
-	res, err := p.Register(ctxT(bx.t), bx.addr())
+	p := siptest.NewPhone(bx.t, append([]siptest.Option{siptest.WithUser(ext, secrets[ext])}, opts...)...)
+	registrar := bx.addr()
+	if p.Addr() == (netip.AddrPort{}) {
+		registrar = bx.srv.Addr("tcp")
+	}
+	res, err := p.Register(ctxT(bx.t), registrar)
 	if err != nil || res.StatusCode != 200 {
 		bx.t.Fatalf("register %s: %v %v", ext, res, err)
 	}

@@ -180,11 +180,12 @@ func (l *inLeg) Ring(early bool) {
 	}
 	l.early = l.early || early
 	l.mu.Unlock()
+	contact := l.b.contact(l.ds.InviteRequest.Transport())
 	if early {
-		_ = l.ds.Respond(183, "Session Progress", l.answer, sip.NewHeader("Content-Type", "application/sdp"))
+		_ = l.ds.Respond(183, "Session Progress", l.answer, sip.NewHeader("Content-Type", "application/sdp"), contact)
 		return
 	}
-	_ = l.ds.Respond(180, "Ringing", nil)
+	_ = l.ds.Respond(180, "Ringing", nil, contact)
 }
 
 // Answer sends 200 with the SDP answer and waits for the ACK.
@@ -202,7 +203,9 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	}
 	l.answered, l.final = true, true
 	l.mu.Unlock()
-	err := l.ds.RespondSDP(l.answer)
+	res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, l.answer)
+	res.AppendHeader(l.b.contact(l.ds.InviteRequest.Transport()))
+	err := l.ds.WriteResponse(res)
 	l.settle.Do(func() { close(l.settled) })
 	if err != nil {
 		l.end(acd.CauseTemporaryFailure)
@@ -306,10 +309,7 @@ func reinvite(b *B2BUA, r *acdsip.Request, s *rtp.Session, version uint64, note 
 	s.SetDirection(n.Direction)
 	note(n)
 	res := sip.NewSDPResponseFromRequest(r.Request, body)
-	dua, _ := b.ua()
-	if dua != nil {
-		res.AppendHeader(sip.HeaderClone(&dua.ContactHDR))
-	}
+	res.AppendHeader(b.contact(r.Transport()))
 	_ = r.Tx.Respond(res)
 }
 

@@ -391,6 +391,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	req.AppendHeader(&callID)
 	req.AppendHeader(sip.NewHeader("P-Asserted-Identity", assertedIdentity(caller, host)))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(b.contact(req.Transport()))
 	req.SetBody(offer)
 	b.setLaddr(req)
 	l.k = key{string(callID), tag}
