@@ -1,0 +1,11 @@
+// Package directory finds who is calling: it asks the configured data
+// sources (the built-in customer directory, a CRM over HTTP/JSON, an SQL
+// database, an LDAP company directory; see package source) in order,
+// merges their answers and never keeps the call waiting past its
+// deadline. A slow or dead source yields a partial answer with that
+// source's error, and its health is kept for the status page.
+//
+// The package also imports and exports the built-in directory as CSV
+// (preview first, then all or nothing) and lists a customer's contact
+// history.
+package directory
