@@ -134,8 +134,8 @@ func subscribeEnded(bus *acd.Bus, out chan acd.CallRecord) func() {
 
 // freePorts finds an RTP range not used by another test process.
 func freePorts(eng *relay.Engine) (*rtp.Ports, error) {
-	base := 20000 + (os.Getpid()%400)*100
-	return rtp.NewPorts(eng, netip.MustParseAddr("127.0.0.1"), base, base+99)
+	base := 20000 + (os.Getpid()%40)*1000
+	return rtp.NewPorts(eng, netip.MustParseAddr("127.0.0.1"), base, base+999)
 }
 
 func (bx *box) addr() netip.AddrPort { return bx.srv.Addr("udp") }

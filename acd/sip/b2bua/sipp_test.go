@@ -177,3 +177,58 @@ func TestSIPp_CallToBusyExtension(t *testing.T) {
 		t.Errorf("cause %v, want user busy", rec.Cause)
 	}
 }
+
+// BenchmarkSIPp_CallsPerSecond drives b.N short calls (INVITE with
+// digest, answer, ACK, BYE; RTP sessions opened and released, no audio)
+// from a SIPp UAC through the box to a registered SIPp UAS, up to 100
+// at once, offered at CALLBOX_SIPP_RATE calls/s (default 1000), and
+// reports the rate achieved. Run with -benchtime 5000x.
+func BenchmarkSIPp_CallsPerSecond(b *testing.B) {
+	bin, err := exec.LookPath("sipp")
+	if err != nil {
+		b.Skip("sipp not installed")
+	}
+	bx := startBox(b, Config{}, nil)
+	port := freeUDPB(b)
+	reg := exec.Command(bin, bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "register.xml"),
+		"-i", "127.0.0.1", "-p", fmt.Sprint(port), "-cp", fmt.Sprint(freeUDPB(b)), "-m", "1", "-nostdin",
+		"-timeout", "10s", "-s", "202", "-au", "202", "-ap", secrets["202"])
+	if out, err := reg.CombinedOutput(); err != nil {
+		b.Fatalf("register: %v\n%s", err, out)
+	}
+	n := fmt.Sprint(b.N)
+	rate := "1000"
+	if r := os.Getenv("CALLBOX_SIPP_RATE"); r != "" {
+		rate = r
+	}
+	common := []string{"-i", "127.0.0.1", "-m", n, "-nostdin", "-timeout", "120s", "-timeout_error", "-recv_timeout", "10000"}
+	uas := exec.Command(bin, append([]string{"-sf", filepath.Join("..", "testdata", "sipp", "answer-uas.xml"),
+		"-p", fmt.Sprint(port), "-cp", fmt.Sprint(freeUDPB(b)), "-mp", fmt.Sprint(freeUDPB(b) &^ 1), "-s", "202"}, common...)...)
+	var uasOut bytes.Buffer
+	uas.Stdout, uas.Stderr = &uasOut, &uasOut
+	if err := uas.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = uas.Process.Kill(); _ = uas.Wait() }()
+	time.Sleep(300 * time.Millisecond) // the UAS binds its port
+	b.ResetTimer()
+	start := time.Now()
+	uac := exec.Command(bin, append([]string{bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "short-call-uac.xml"),
+		"-p", fmt.Sprint(freeUDPB(b)), "-cp", fmt.Sprint(freeUDPB(b)), "-mp", fmt.Sprint(freeUDPB(b) &^ 1),
+		"-r", rate, "-l", "100", "-s", "202", "-key", "caller", "201", "-au", "201", "-ap", secrets["201"]}, common...)...)
+	if out, err := uac.CombinedOutput(); err != nil {
+		b.Fatalf("uac: %v\n%s", err, out)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
+}
+
+func freeUDPB(b *testing.B) int {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
