@@ -43,7 +43,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func TestPlan_NormalizesTheSameCallerAlike(t *testing.T) {
@@ -148,7 +148,7 @@ type sourceFunc struct {
 	fn   func(context.Context, string) (Record, error)
 }
 
-func (s sourceFunc) Name() string                                        { return s.name }
+func (s sourceFunc) Name() string                                         { return s.name }
 func (s sourceFunc) Lookup(ctx context.Context, n string) (Record, error) { return s.fn(ctx, n) }
 
 func TestDirectory_CachesCompleteAnswersUntilTTL(t *testing.T) {
