@@ -50,9 +50,9 @@ type inLeg struct {
 	ds     *sipgo.DialogServerSession
 	sess   *rtp.Session
 	answer []byte // the SDP answer, sent with 183 and 200
-	neg    sdp.Negotiated
 
 	mu       sync.Mutex
+	neg      sdp.Negotiated
 	answered bool
 	final    bool // a final response went out
 	early    bool // 183 with SDP went out
@@ -155,13 +155,13 @@ func (l *inLeg) applyMedia(n sdp.Negotiated) error {
 	return nil
 }
 
-func (l *inLeg) ID() string                 { return l.id }
-func (l *inLeg) Caller() acd.Party          { return l.party }
-func (l *inLeg) Media() media.Endpoint      { return l.sess }
-func (l *inLeg) Done() <-chan struct{}      { return l.done }
-func (l *inLeg) Session() *rtp.Session      { return l.sess }
-func (l *inLeg) Dialog() Dialog             { return serverDialog(l.ds) }
-func (l *inLeg) Negotiated() sdp.Negotiated { return l.neg }
+// ID, Caller, Media and Done implement acd.Leg; Dialog exports the
+// dialog (see DialogOf).
+func (l *inLeg) ID() string            { return l.id }
+func (l *inLeg) Caller() acd.Party     { return l.party }
+func (l *inLeg) Media() media.Endpoint { return l.sess }
+func (l *inLeg) Done() <-chan struct{} { return l.done }
+func (l *inLeg) Dialog() Dialog        { return serverDialog(l.ds) }
 
 // EndCause implements acd.CauseReporter.
 func (l *inLeg) EndCause() acd.Cause {
@@ -282,7 +282,11 @@ func (l *inLeg) serve(r *acdsip.Request) {
 		l.version++
 		v := l.version
 		l.mu.Unlock()
-		reinvite(l.b, r, l.sess, v, func(n sdp.Negotiated) { l.neg = n })
+		reinvite(l.b, r, l.sess, v, func(n sdp.Negotiated) {
+			l.mu.Lock()
+			l.neg = n
+			l.mu.Unlock()
+		})
 	}
 }
 

@@ -43,14 +43,14 @@ type outLeg struct {
 	once       sync.Once
 }
 
+// ID, Caller, Media, Done and Answer implement acd.Leg (an outbound leg
+// is answered when Dial returns it); Dialog exports the dialog.
 func (l *outLeg) ID() string                     { return l.id }
 func (l *outLeg) Caller() acd.Party              { return l.party }
 func (l *outLeg) Media() media.Endpoint          { return l.sess }
 func (l *outLeg) Done() <-chan struct{}          { return l.done }
 func (l *outLeg) Answer(context.Context) error   { return nil }
-func (l *outLeg) Session() *rtp.Session          { return l.sess }
 func (l *outLeg) Dialog() Dialog                 { return clientDialog(l.dc) }
-func (l *outLeg) Binding() acdsip.Binding        { return l.binding }
 func (l *outLeg) setNegotiated(n sdp.Negotiated) { l.mu.Lock(); l.neg = n; l.mu.Unlock() }
 
 // EndCause implements acd.CauseReporter.
