@@ -136,7 +136,9 @@ func startPostgres(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	asPG := func(args ...string) error { return run("runuser", append([]string{"-u", "postgres", "--"}, args...)...) }
+	asPG := func(args ...string) error {
+		return run("runuser", append([]string{"-u", "postgres", "--"}, args...)...)
+	}
 	if err := run("chown", "postgres", dir); err != nil {
 		return "", err
 	}
@@ -279,3 +281,5 @@ mail: wang@example.com
 	}
 	return "", last
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
