@@ -291,6 +291,8 @@ func (b *B2BUA) sdpLocal(s *rtp.Session, version uint64, dir media.Direction) sd
 }
 
 // openMedia opens an RTP session for a leg; timeout hangs the leg up.
+// It starts inactive: no media is expected before SDP says otherwise.
 func (b *B2BUA) openMedia(ctx context.Context, onTimeout func()) (*rtp.Session, error) {
-	return rtp.Open(ctx, b.ports, rtp.Config{Timeout: b.cfg.MediaTimeout, OnTimeout: onTimeout, Logger: b.log})
+	return rtp.Open(ctx, b.ports, rtp.Config{Timeout: b.cfg.MediaTimeout, OnTimeout: onTimeout, Logger: b.log,
+		Direction: media.Inactive})
 }

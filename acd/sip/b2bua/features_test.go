@@ -227,3 +227,36 @@ func TestCall_DoNotDisturbAndForwarding(t *testing.T) {
 	}
 	bx.lastEnded()
 }
+
+func TestCall_DeadMediaEndsTheCallButLongRingingDoesNot(t *testing.T) {
+	bx := startBox(t, Config{MediaTimeout: 400 * time.Millisecond}, nil)
+	a, b := bx.phone("201"), bx.phone("202")
+	out, err := a.Dial(ctxT(t), "202")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = in.Ring()
+	time.Sleep(1500 * time.Millisecond) // rings for several media timeouts
+	if err := in.Answer(ctxT(t)); err != nil {
+		t.Fatalf("answer after long ringing: %v", err)
+	}
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatalf("caller: %v", err)
+	}
+	// Neither phone sends RTP: the box hangs the call up.
+	for _, c := range []*siptest.Call{out, in} {
+		select {
+		case <-c.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("a call without media stayed up")
+		}
+	}
+	if rec := bx.lastEnded(); rec.Cause != acd.CauseRecoveryOnTimerExpiry {
+		t.Errorf("cause %v, want recovery on timer expiry", rec.Cause)
+	}
+	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+}

@@ -151,7 +151,13 @@ func (l *inLeg) applyMedia(n sdp.Negotiated) error {
 		return err
 	}
 	l.sess.SetRemote(n.Remote)
-	l.sess.SetDirection(n.Direction)
+	// Until the answer the box may send early media but expects none, so
+	// a call that rings for long is not taken for a dead one.
+	dir := media.Inactive
+	if n.Direction.Sends() {
+		dir = media.SendOnly
+	}
+	l.sess.SetDirection(dir)
 	return nil
 }
 
@@ -202,6 +208,9 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	default:
 	}
 	l.answered, l.final = true, true
+	l.mu.Unlock()
+	l.mu.Lock()
+	l.sess.SetDirection(l.neg.Direction)
 	l.mu.Unlock()
 	res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, l.answer)
 	res.AppendHeader(l.b.contact(l.ds.InviteRequest.Transport()))
