@@ -197,7 +197,7 @@ func (b *B2BUA) lookup(req *sip.Request) dialogLeg {
 	return b.legs[k]
 }
 
-// go runs f as background work the B2BUA owns.
+// goBackground runs f as background work the B2BUA owns; Run waits for it.
 func (b *B2BUA) goBackground(f func(ctx context.Context)) {
 	b.wg.Go(func() { f(b.base) })
 }
