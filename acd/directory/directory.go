@@ -177,7 +177,7 @@ func (d *Directory) Lookup(ctx context.Context, number string) (Result, error) {
 			defer scancel()
 			start := d.now()
 			rec, err := s.Lookup(sctx, n)
-			if err != nil && sctx.Err() != nil && !errors.Is(err, ErrNotFound) {
+			if err != nil && sctx.Err() != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, context.DeadlineExceeded) {
 				err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 			}
 			replies <- answer{i: i, rec: rec, err: err, lat: d.now().Sub(start)}

@@ -13,5 +13,6 @@ var directoryMessages = map[string]entry{
 	"directory.csv.duplicate-id": {"the id “%s” is also on line %d", "编号“%s”在第 %d 行也出现"},
 	"directory.csv.number":       {"“%s” is not a phone number", "“%s”不是电话号码"},
 	"directory.csv.too-many":     {"the file has more than %d rows", "文件超过 %d 行"},
+	"directory.csv.at":           {"line %d, %s: %s", "第 %d 行，%s：%s"},
 	"directory.csv.empty":        {"the file has no rows", "文件没有数据行"},
 }
