@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,20 @@ func (e SourceError) Error() string { return fmt.Sprintf("directory: source %s: 
 
 // Unwrap returns the source's error.
 func (e SourceError) Unwrap() error { return e.Err }
+
+// MarshalJSON adds the error's text (in English, for logs and API
+// clients; people see Message).
+func (e SourceError) MarshalJSON() ([]byte, error) {
+	type plain SourceError
+	text := ""
+	if e.Err != nil {
+		text = e.Err.Error()
+	}
+	return json.Marshal(struct {
+		plain
+		Error string `json:"error"`
+	}{plain(e), text})
+}
 
 // Message is the error for the status page and the screen pop, in lang.
 func (e SourceError) Message(lang i18n.Lang) string {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -190,5 +191,34 @@ func TestDirectory_RejectsNonNumbers(t *testing.T) {
 	d := New(nil)
 	if _, err := d.Lookup(context.Background(), "sip:alice"); !errors.Is(err, ErrBadNumber) {
 		t.Fatal(err)
+	}
+}
+
+func TestSourceError_JSONCarriesTheErrorText(t *testing.T) {
+	b, err := json.Marshal(SourceError{Source: "crm", Err: errors.New("refused")})
+	if err != nil || string(b) != `{"source":"crm","timeout":false,"error":"refused"}` {
+		t.Fatalf("%s %v", b, err)
+	}
+}
+
+func BenchmarkDirectory_CacheHit(b *testing.B) {
+	n := "+8613812345678"
+	d := New([]Source{&fakeSource{name: "a", recs: map[string]Record{n: {Name: "X", Fields: map[string]string{"k": "v"}}}}})
+	defer d.Close()
+	ctx := context.Background()
+	d.Lookup(ctx, n)
+	for b.Loop() {
+		d.Lookup(ctx, n)
+	}
+}
+
+func BenchmarkDirectory_ThreeSourcesUncached(b *testing.B) {
+	n := "+8613812345678"
+	rec := map[string]Record{n: {Name: "X"}}
+	d := New([]Source{&fakeSource{name: "a"}, &fakeSource{name: "b", recs: rec}, &fakeSource{name: "c", recs: rec}}, WithCache(0, 0))
+	defer d.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		d.Lookup(ctx, n)
 	}
 }

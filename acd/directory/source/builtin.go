@@ -87,8 +87,9 @@ func (b *Builtin) normAll(numbers []string) []string {
 }
 
 // Run follows the store's change feed until ctx ends, keeping the index
-// current. When the feed is lost (the store closed, or Run fell behind
-// the log) it rebuilds the index and resubscribes.
+// current. When the feed is lost because Run fell behind the log, it
+// rebuilds the index and resubscribes; it returns nil when ctx ends or the
+// store closes, and the error when the index cannot be rebuilt.
 func (b *Builtin) Run(ctx context.Context) error {
 	for {
 		b.mu.RLock()
@@ -105,8 +106,10 @@ func (b *Builtin) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(b.reload(), store.ErrClosed) {
+		if err := b.reload(); errors.Is(err, store.ErrClosed) {
 			return nil
+		} else if err != nil {
+			return err
 		}
 		if b.onChange != nil {
 			b.onChange()
