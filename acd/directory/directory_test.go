@@ -222,3 +222,12 @@ func BenchmarkDirectory_ThreeSourcesUncached(b *testing.B) {
 		d.Lookup(ctx, n)
 	}
 }
+
+func TestPlan_FormatsForSourcesThatStoreOtherForms(t *testing.T) {
+	n := "+8613812345678"
+	if PlanCN.Format(n, FormDigits) != "8613812345678" || PlanCN.Format(n, FormNational) != "13812345678" ||
+		PlanCN.Format(n, FormE164) != n || PlanCN.Format("+12125551234", FormNational) != "+12125551234" ||
+		PlanCN.Format("8001", FormDigits) != "8001" {
+		t.Fatal("format")
+	}
+}

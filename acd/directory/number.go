@@ -68,3 +68,36 @@ func (p Plan) Normalize(raw string) string {
 	}
 	return d
 }
+
+// Form is how a source stores numbers, so the directory can ask it in its
+// own form.
+type Form string
+
+// The number forms.
+const (
+	// FormE164 is "+8613812345678" (the default).
+	FormE164 Form = "e164"
+	// FormDigits is E.164 without the plus: "8613812345678".
+	FormDigits Form = "digits"
+	// FormNational drops the home country code: "13812345678" for a
+	// Chinese mobile, "1012345678" for a Beijing line; foreign numbers
+	// stay in E.164.
+	FormNational Form = "national"
+)
+
+// Format writes a normalised number in form. Numbers that are not E.164
+// (extensions) are returned as they are.
+func (p Plan) Format(n string, form Form) string {
+	if !strings.HasPrefix(n, "+") {
+		return n
+	}
+	switch form {
+	case FormDigits:
+		return n[1:]
+	case FormNational:
+		if rest, ok := strings.CutPrefix(n, "+"+p.CountryCode); ok && rest != "" {
+			return rest
+		}
+	}
+	return n
+}

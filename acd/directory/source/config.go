@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -40,6 +41,20 @@ type Config struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	// Timeout in milliseconds for HTTP and LDAP (0: their default).
 	TimeoutMS int `json:"timeoutMs,omitempty"`
+	// NumberForm is how an external source stores numbers: "e164" (the
+	// default), "digits" or "national" (see directory.Form).
+	NumberForm directory.Form `json:"numberForm,omitempty"`
+}
+
+// formed asks a source in the number form it stores.
+type formed struct {
+	directory.Source
+	plan directory.Plan
+	form directory.Form
+}
+
+func (f formed) Lookup(ctx context.Context, number string) (directory.Record, error) {
+	return f.Source.Lookup(ctx, f.plan.Format(number, f.form))
 }
 
 // Set is the sources built from a configuration, in order.
@@ -66,6 +81,15 @@ func Build(cfgs []Config, st *store.Store, plan directory.Plan, opts ...BuiltinO
 	set := &Set{}
 	for i, c := range cfgs {
 		src, err := set.build(c, st, plan, opts)
+		if err == nil && c.Type != TypeBuiltin {
+			switch c.NumberForm {
+			case "", directory.FormE164:
+			case directory.FormDigits, directory.FormNational:
+				src = formed{Source: src, plan: plan, form: c.NumberForm}
+			default:
+				err = fmt.Errorf("%w: unknown number form %q", ErrConfig, c.NumberForm)
+			}
+		}
 		if err != nil {
 			set.Close()
 			return nil, fmt.Errorf("directory: source %d (%s %q): %w", i+1, c.Type, c.Name, err)

@@ -1,7 +1,10 @@
 package source
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"callbox/acd/directory"
@@ -37,9 +40,32 @@ func TestBuild_RejectsBadConfiguration(t *testing.T) {
 			{Type: TypeHTTP, Name: "a", URL: "http://h/{number}", Fields: map[string]string{"name": "n"}}},
 		{{Type: TypeSQL, Name: "s", Driver: "oracle", DSN: "x", Query: "SELECT 1 WHERE ? = ?"}},
 		{{Type: TypeHTTP, Name: "h", URL: "ftp://h/{number}", Fields: map[string]string{"name": "n"}}},
+		{{Type: TypeHTTP, Name: "h", URL: "http://h/{number}", Fields: map[string]string{"name": "n"}, NumberForm: "roman"}},
 	} {
 		if _, err := Build(cfgs, st, directory.PlanCN); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v", cfgs, err)
 		}
+	}
+}
+
+func TestBuild_AsksASourceInItsNumberForm(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("n") != "13812345678" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"name":"National"}`))
+	}))
+	defer srv.Close()
+	set, err := Build([]Config{{Type: TypeHTTP, Name: "crm", URL: srv.URL + "/?n={number}",
+		Fields: map[string]string{"name": "name"}, NumberForm: directory.FormNational}}, nil, directory.PlanCN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := directory.New(set.Sources)
+	defer d.Close()
+	r, err := d.Lookup(context.Background(), "+86 138 1234 5678")
+	if err != nil || r.Record.Name != "National" {
+		t.Fatalf("%+v %v", r, err)
 	}
 }
