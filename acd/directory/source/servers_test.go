@@ -3,11 +3,14 @@ package source
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,15 +43,44 @@ func TestMain(m *testing.M) {
 	}
 	// The postgres user must reach its data directory inside.
 	os.Chmod(tmp, 0o755)
-	pgDSN, peerErrs["postgresql"] = startPostgres(filepath.Join(tmp, "pg"))
-	myDSN, peerErrs["mariadb"] = startMariaDB(filepath.Join(tmp, "my"))
-	ldapURL, peerErrs["slapd"] = startSlapd(filepath.Join(tmp, "ldap"))
+	// The servers are children started from this thread with a parent
+	// death signal, so a test binary killed midway takes them along.
+	runtime.LockOSThread()
+	if fuzzing() {
+		for _, p := range []string{"postgresql", "mariadb", "slapd"} {
+			peerErrs[p] = errors.New("not started while fuzzing")
+		}
+	} else {
+		pgDSN, peerErrs["postgresql"] = startPostgres(filepath.Join(tmp, "pg"))
+		myDSN, peerErrs["mariadb"] = startMariaDB(filepath.Join(tmp, "my"))
+		ldapURL, peerErrs["slapd"] = startSlapd(filepath.Join(tmp, "ldap"))
+	}
 	code := m.Run()
 	for _, pid := range peerPIDs {
 		stopPID(pid)
 	}
 	os.RemoveAll(tmp)
 	os.Exit(code)
+}
+
+// fuzzing reports whether this process fuzzes: every fuzz worker runs
+// TestMain, and none of the fuzz targets needs a server.
+func fuzzing() bool {
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.fuzz=") || strings.HasPrefix(a, "-test.fuzzworker") {
+			return true
+		}
+	}
+	return false
+}
+
+// child makes cmd die with the test binary.
+func child(cmd *exec.Cmd) *exec.Cmd {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	return cmd
 }
 
 // needPeer skips (or fails under CALLBOX_REQUIRE_E2E=1) when a peer could
@@ -73,7 +105,7 @@ func freePort() (int, error) {
 }
 
 func run(name string, args ...string) error {
-	out, err := exec.Command(name, args...).CombinedOutput()
+	out, err := child(exec.Command(name, args...)).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out)
 	}
@@ -146,19 +178,26 @@ func startPostgres(dir string) (string, error) {
 	if err := asPG(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-N", "-E", "UTF8"); err != nil {
 		return "", err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if err := asPG(filepath.Join(bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "-t", "20", "start"); err != nil {
-		return "", err
-	}
-	pidText, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	u, err := user.Lookup("postgres")
 	if err != nil {
 		return "", err
 	}
-	pid, err := strconv.Atoi(strings.SplitN(string(pidText), "\n", 2)[0])
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	logf, err := os.Create(filepath.Join(dir, "log"))
 	if err != nil {
 		return "", err
 	}
-	peerPIDs = append(peerPIDs, pid)
+	defer logf.Close()
+	cmd := child(exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"))
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	peerPIDs = append(peerPIDs, cmd.Process.Pid)
+	go cmd.Wait()
 	dsn := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	if err := waitSQL("pgx", dsn); err != nil {
 		return "", err
@@ -184,10 +223,10 @@ func startMariaDB(dir string) (string, error) {
 		"--auth-root-authentication-method=normal", "--skip-test-db"); err != nil {
 		return "", err
 	}
-	cmd := exec.Command("/usr/sbin/mariadbd", "--no-defaults", "--user=root", "--datadir="+data,
+	cmd := child(exec.Command("/usr/sbin/mariadbd", "--no-defaults", "--user=root", "--datadir="+data,
 		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(dir, "sock"),
 		"--pid-file="+filepath.Join(dir, "pid"), "--skip-grant-tables", "--skip-log-bin",
-		"--innodb-buffer-pool-size=16M", "--character-set-server=utf8mb4", "--log-error="+filepath.Join(dir, "log"))
+		"--innodb-buffer-pool-size=16M", "--character-set-server=utf8mb4", "--log-error="+filepath.Join(dir, "log")))
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
@@ -235,7 +274,7 @@ directory `+db+`
 	}
 	url := fmt.Sprintf("ldap://127.0.0.1:%d", port)
 	// -d keeps slapd in the foreground, so its PID is the one we started.
-	cmd := exec.Command("/usr/sbin/slapd", "-f", conf, "-h", url+"/", "-d", "0")
+	cmd := child(exec.Command("/usr/sbin/slapd", "-f", conf, "-h", url+"/", "-d", "0"))
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
