@@ -3,14 +3,34 @@
 # (FUZZTIME, default 4s; `make fuzz-long` uses 5m). Targets are found with
 # `go test -list` in every package whose tests declare a Fuzz function.
 # A failure leaves the crashing input under the package's testdata/fuzz/.
+#
+# Go 1.26's fuzz coordinator can report "context deadline exceeded" right
+# at the -fuzztime boundary without having found anything (a race fixed in
+# Go 1.27, go.dev/issue/75804). Such a run is retried once; if it happens
+# again with no failing input written, the target is counted as skipped,
+# not failed. Anything else that exits non-zero fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZTIME="${FUZZTIME:-4s}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
 mapfile -t dirs < <(grep -rlE --include='*_test.go' '^func Fuzz[A-Z_0-9]' . | xargs -r -n1 dirname | sort -u)
 
-total=0
+# deadline_flake reports whether the log shows only the coordinator race.
+deadline_flake() {
+	grep -q 'context deadline exceeded' "$log" &&
+		! grep -qE 'Failing input written to|failure while testing seed corpus|^panic:|terminated unexpectedly|hung' "$log"
+}
+
+fuzz_one() { # dir target
+	go test -run '^$' -fuzz "^$2\$" -fuzztime "$FUZZTIME" "$1" > "$log" 2>&1
+}
+
+passed=0
 failed=()
+skipped=()
 for dir in "${dirs[@]}"; do
 	if ! list="$(go test -list '^Fuzz' "$dir" 2>&1)"; then
 		echo "$list"
@@ -19,18 +39,32 @@ for dir in "${dirs[@]}"; do
 	fi
 	mapfile -t targets < <(grep -E '^Fuzz' <<<"$list")
 	for target in "${targets[@]}"; do
-		total=$((total + 1))
 		echo "fuzz: $dir $target ($FUZZTIME)"
-		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$dir" > /tmp/fuzz-$$.log 2>&1; then
-			cat /tmp/fuzz-$$.log
-			failed+=("$dir $target")
+		if fuzz_one "$dir" "$target"; then
+			passed=$((passed + 1))
+			continue
 		fi
+		if deadline_flake; then
+			echo "fuzz: $dir $target: deadline race without a finding; retrying once"
+			if fuzz_one "$dir" "$target"; then
+				passed=$((passed + 1))
+				continue
+			fi
+			if deadline_flake; then
+				skipped+=("$dir $target")
+				continue
+			fi
+		fi
+		cat "$log"
+		failed+=("$dir $target")
 	done
 done
-rm -f /tmp/fuzz-$$.log
 
-echo "fuzz: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
-if ((${#failed[@]})); then
-	printf 'fuzz: FAILED %s\n' "${failed[@]}"
-	exit 1
-fi
+for s in "${skipped[@]}"; do
+	echo "fuzz: SKIPPED $s (deadline race twice, no failing input)"
+done
+for f in "${failed[@]}"; do
+	echo "fuzz: FAILED $f"
+done
+echo "fuzz: $passed passed, ${#failed[@]} failed, ${#skipped[@]} skipped"
+((${#failed[@]} == 0))
