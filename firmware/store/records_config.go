@@ -165,6 +165,10 @@ type Extension struct {
 	ForwardBusy     string    `json:"forwardBusy,omitempty"`
 	ForwardNoAnswer string    `json:"forwardNoAnswer,omitempty"`
 	Lang            i18n.Lang `json:"lang,omitempty"`
+	// PickupGroup names the call pickup group: a phone of the group may
+	// answer a call ringing any other extension of the same group. Empty
+	// means no group.
+	PickupGroup string `json:"pickupGroup,omitempty"`
 }
 
 // Kind implements Record.
@@ -193,6 +197,9 @@ func (e Extension) Validate() error {
 	f.dialable("forwardBusy", e.ForwardBusy, false)
 	f.dialable("forwardNoAnswer", e.ForwardNoAnswer, false)
 	f.lang("lang", e.Lang, false)
+	if e.PickupGroup != "" {
+		f.name("pickupGroup", e.PickupGroup)
+	}
 	return f.result(KindExtension, e.Number)
 }
 
@@ -226,7 +233,50 @@ type Trunk struct {
 	Codecs      []string `json:"codecs,omitempty"`
 	MaxChannels int      `json:"maxChannels,omitempty"` // 0: unlimited
 	Enabled     bool     `json:"enabled"`
+
+	// Addresses are further sources (IP or CIDR) whose requests count as
+	// the trunk's without digest, besides Host's own addresses: a
+	// carrier's other signalling servers.
+	Addresses []string `json:"addresses,omitempty"`
+	// DIDs are the numbers the trunk carries. When listed, an inbound
+	// call to a number not listed is refused; empty: every number passes.
+	DIDs []TrunkDID `json:"dids,omitempty"`
+	// FromDomain is the host of the From URI on outbound calls (default:
+	// Host when the trunk registers, else the box's address).
+	FromDomain string `json:"fromDomain,omitempty"`
+	// CallerIDMode is how outbound calls present the caller: "fixed"
+	// (default) always CallerID; "passthrough" an outside caller's own
+	// number (a forwarded call), CallerID for the box's extensions.
+	CallerIDMode string `json:"callerIdMode,omitempty"`
+	// AssertIdentity adds P-Asserted-Identity (RFC 3325) with the
+	// presented number; carriers that trust the box want it.
+	AssertIdentity bool `json:"assertIdentity,omitempty"`
+	// Privacy withholds the number from the called party (RFC 3323):
+	// From is anonymous, Privacy: id, the number only in
+	// P-Asserted-Identity.
+	Privacy bool `json:"privacy,omitempty"`
+	// OptionsInterval is the seconds between OPTIONS health checks; 0
+	// turns them off (the trunk always counts as up).
+	OptionsInterval int `json:"optionsInterval,omitempty"`
+	// Expires is the registration lifetime asked for, in seconds (0: 600).
+	Expires int `json:"expires,omitempty"`
 }
+
+// TrunkDID maps a number as the carrier sends it to the number inbound
+// routes see.
+type TrunkDID struct {
+	// Number is the dialled number as the carrier sends it (digits, an
+	// optional leading '+').
+	Number string `json:"number"`
+	// Map is the number inbound routes match; empty keeps Number.
+	Map string `json:"map,omitempty"`
+}
+
+// Caller-ID modes of a Trunk.
+const (
+	CallerIDFixed       = "fixed"
+	CallerIDPassthrough = "passthrough"
+)
 
 // Kind implements Record.
 func (Trunk) Kind() Kind { return KindTrunk }
@@ -250,6 +300,25 @@ func (t Trunk) Validate() error {
 	}
 	noDuplicates(&f, "codecs", t.Codecs)
 	f.intRange("maxChannels", t.MaxChannels, 0, 10000)
+	for i, a := range t.Addresses {
+		f.cidr(indexed("addresses", i), a)
+	}
+	noDuplicates(&f, "addresses", t.Addresses)
+	nums := make([]string, 0, len(t.DIDs))
+	for i, d := range t.DIDs {
+		f.dialable(indexed("dids", i)+".number", d.Number, true)
+		f.dialable(indexed("dids", i)+".map", d.Map, false)
+		nums = append(nums, d.Number)
+	}
+	noDuplicates(&f, "dids", nums)
+	f.host("fromDomain", t.FromDomain, false)
+	oneOf(&f, "callerIdMode", t.CallerIDMode, false, CallerIDFixed, CallerIDPassthrough)
+	if t.OptionsInterval != 0 {
+		f.intRange("optionsInterval", t.OptionsInterval, 5, 3600)
+	}
+	if t.Expires != 0 {
+		f.intRange("expires", t.Expires, 60, 86400)
+	}
 	return f.result(KindTrunk, t.Name)
 }
 
