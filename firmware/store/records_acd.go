@@ -123,7 +123,9 @@ func isJSONObject(b []byte) bool {
 }
 
 // WeeklyRange is an opening time on one weekday, "HH:MM" to "HH:MM" in the
-// site's (or the Hours') time zone. End "24:00" means midnight.
+// site's (or the Hours') time zone. End "24:00" means midnight; an End at
+// or before Start runs overnight into the next day ("22:00" to "06:00" on
+// Friday is open Friday 22:00 to Saturday 06:00).
 type WeeklyRange struct {
 	Day   time.Weekday `json:"day"`
 	Start string       `json:"start"`
@@ -131,7 +133,9 @@ type WeeklyRange struct {
 }
 
 // Holiday closes a date or an inclusive range of dates ("2026-10-01" to
-// "2026-10-07"); To empty means just From.
+// "2026-10-07"), or the same dates every year ("01-01", "12-24" to
+// "12-26", "12-31" to "01-02" across New Year); To empty means just From.
+// From and To are both dated or both yearly.
 type Holiday struct {
 	Name string `json:"name,omitempty"`
 	From string `json:"from"`
@@ -163,28 +167,35 @@ func (h Hours) Validate() error {
 		f.intRange(p+".day", int(r.Day), 0, 6)
 		start, okS := parseClock(r.Start)
 		end, okE := parseClock(r.End)
-		if !okS {
+		// "24:00" ends a day; it cannot start one.
+		if !okS || start == minutesPerDay {
 			f.add(p+".start", codeClock)
+			okS = false
 		}
 		if !okE {
 			f.add(p+".end", codeClock)
 		}
-		if okS && okE && start >= end {
+		// Equal ends would be either nothing or a whole day: say which
+		// with "00:00" to "24:00".
+		if okS && okE && start == end {
 			f.add(p+".end", codeClockOrder)
 		}
 	}
 	for i, d := range h.Holidays {
 		p := indexed("holidays", i)
 		f.text(p+".name", d.Name, false, 64)
-		from, okF := parseDate(d.From)
+		from, yearlyF, okF := parseHolidayDate(d.From)
 		if !okF {
 			f.add(p+".from", codeDate)
 		}
 		if d.To != "" {
-			to, okT := parseDate(d.To)
-			if !okT {
+			to, yearlyT, okT := parseHolidayDate(d.To)
+			switch {
+			case !okT || okF && yearlyT != yearlyF:
 				f.add(p+".to", codeDate)
-			} else if okF && to.Before(from) {
+			case okF && !yearlyF && to < from:
+				// A yearly range may wrap over New Year; a dated one may
+				// not end before it starts.
 				f.add(p+".to", codeDateOrder)
 			}
 		}
@@ -192,9 +203,59 @@ func (h Hours) Validate() error {
 	return f.result(KindHours, h.Name)
 }
 
+const minutesPerDay = 24 * 60
+
+// parseHolidayDate reads "YYYY-MM-DD" as yyyymmdd or "MM-DD" as mmdd,
+// yearly (02-29 allowed: it closes that day in leap years).
+func parseHolidayDate(v string) (n int, yearly, ok bool) {
+	switch len(v) {
+	case len("2006-01-02"):
+		t, ok := parseDate(v)
+		if !ok {
+			return 0, false, false
+		}
+		return t.Year()*10000 + int(t.Month())*100 + t.Day(), false, true
+	case len("01-02"):
+		t, ok := parseDate("2000-" + v)
+		if !ok {
+			return 0, true, false
+		}
+		return int(t.Month())*100 + t.Day(), true, true
+	}
+	return 0, false, false
+}
+
+// closes reports whether a holiday closes the date y-m-d.
+func (d Holiday) closes(y int, m time.Month, day int) bool {
+	from, yearly, ok := parseHolidayDate(d.From)
+	if !ok {
+		return false
+	}
+	to := from
+	if d.To != "" {
+		t, yearlyT, okT := parseHolidayDate(d.To)
+		if !okT || yearlyT != yearly {
+			return false
+		}
+		to = t
+	}
+	if yearly {
+		md := int(m)*100 + day
+		if from <= to {
+			return md >= from && md <= to
+		}
+		return md >= from || md <= to
+	}
+	ymd := y*10000 + int(m)*100 + day
+	return ymd >= from && ymd <= to
+}
+
 // Open reports whether the schedule is open at t: not on a holiday and
-// inside a weekly range, both in the schedule's zone (or loc when the
-// schedule has none).
+// inside a weekly range (today's, or last night's overnight range), both
+// in the schedule's zone (or loc when the schedule has none). A holiday
+// closes its whole date, the tail of an overnight range included. The
+// acd/hours package compiles the same rules for the switch; this is the
+// record's own reading, for pages and tests.
 func (h Hours) Open(t time.Time, loc *time.Location) bool {
 	if h.TimeZone != "" {
 		if l, err := time.LoadLocation(h.TimeZone); err == nil {
@@ -205,22 +266,25 @@ func (h Hours) Open(t time.Time, loc *time.Location) bool {
 		loc = time.UTC
 	}
 	t = t.In(loc)
-	day := t.Format(time.DateOnly)
+	y, m, day := t.Date()
 	for _, d := range h.Holidays {
-		to := d.To
-		if to == "" {
-			to = d.From
-		}
-		// Dates in "YYYY-MM-DD" compare correctly as strings.
-		if day >= d.From && day <= to {
+		if d.closes(y, m, day) {
 			return false
 		}
 	}
 	minute := t.Hour()*60 + t.Minute()
+	yesterday := (t.Weekday() + 6) % 7
 	for _, r := range h.Weekly {
 		start, ok1 := parseClock(r.Start)
 		end, ok2 := parseClock(r.End)
-		if ok1 && ok2 && r.Day == t.Weekday() && minute >= start && minute < end {
+		if !ok1 || !ok2 || start == minutesPerDay {
+			continue
+		}
+		overnight := end <= start
+		switch {
+		case r.Day == t.Weekday() && minute >= start && (overnight || minute < end):
+			return true
+		case r.Day == yesterday && overnight && minute < end:
 			return true
 		}
 	}

@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 func validRecords() []Record {
 	u := User{Name: "admin", Role: RoleAdmin, Lang: i18n.ZH, CreatedAt: t0}
 	u.PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$gYRrD7nM4mqbsSjS7YpjxQpW1oGZ6dIZ/yI0Tm2c4fM"
-	return []Record{
+	return append([]Record{
 		Settings{SiteName: "Shop", Lang: i18n.ZH, Country: "cn", TimeZone: "Asia/Shanghai", PauseReasons: []string{"lunch", "training"}, AutoPauseAfter: 3},
 		u,
 		goodExtension("201"),
@@ -41,7 +41,7 @@ func validRecords() []Record {
 		validCallback(),
 		QueueInterval{Queue: "sales", Start: t0, Offered: 10, Answered: 7, AnsweredInSL: 6, Abandoned: 2, AbandonedShort: 1, Callbacks: 1,
 			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
-	}
+	}, validCTIRecords()...)
 }
 
 func validCallback() Callback {
@@ -134,7 +134,7 @@ func TestRecords_InvalidFieldsAreNamedWithTheirCode(t *testing.T) {
 		{QueueInterval{}, map[string]string{"queue": codeRequired, "start": codeRequired}},
 		{Flow{ID: "f", Name: "F", Version: 0, Doc: json.RawMessage(`[1,2]`)}, map[string]string{"version": codeRange, "doc": codeJSONObject}},
 		{Flow{ID: "f", Name: "F", Version: 1, Doc: json.RawMessage(`{"a":`)}, map[string]string{"doc": codeJSONObject}},
-		{Hours{Name: "h", TimeZone: "Nowhere/City", Weekly: []WeeklyRange{{7, "9:00", "18:00"}, {1, "18:00", "09:00"}, {2, "09:00", "24:30"}}, Holidays: []Holiday{{From: "2026-13-01"}, {From: "2026-10-07", To: "2026-10-01"}}}, map[string]string{"timeZone": codeTimeZone, "weekly[0].day": codeRange, "weekly[0].start": codeClock, "weekly[1].end": codeClockOrder, "weekly[2].end": codeClock, "holidays[0].from": codeDate, "holidays[1].to": codeDateOrder}},
+		{Hours{Name: "h", TimeZone: "Nowhere/City", Weekly: []WeeklyRange{{7, "9:00", "18:00"}, {1, "18:00", "18:00"}, {2, "09:00", "24:30"}, {3, "24:00", "06:00"}}, Holidays: []Holiday{{From: "2026-13-01"}, {From: "2026-10-07", To: "2026-10-01"}, {From: "02-30"}, {From: "12-24", To: "2026-12-26"}}}, map[string]string{"timeZone": codeTimeZone, "weekly[0].day": codeRange, "weekly[0].start": codeClock, "weekly[1].end": codeClockOrder, "weekly[2].end": codeClock, "weekly[3].start": codeClock, "holidays[0].from": codeDate, "holidays[1].to": codeDateOrder, "holidays[2].from": codeDate, "holidays[3].to": codeDate}},
 		{Customer{ID: "c", Name: "", Numbers: []string{"+86138", "1", "+86138"}, Email: "nope"}, map[string]string{"name": codeRequired, "numbers[1]": codeNumber, "numbers[2]": codeDuplicate, "email": codeEmail}},
 		{Contact{ID: "k", Number: "x", Channel: "pigeon"}, map[string]string{"number": codeNumber, "channel": codeOneOf, "direction": codeRequired, "at": codeRequired}},
 		{CDR{ID: "c", Caller: "1", Callee: "2", Direction: DirectionIn, Start: t0, Answer: t0.Add(-time.Second), End: t0.Add(-2 * time.Second), Disposition: "meh", HangupSide: "both", HangupCause: 200, MOS: 7}, map[string]string{"answer": codeTimeOrder, "end": codeTimeOrder, "disposition": codeOneOf, "hangupSide": codeOneOf, "hangupCause": codeRange, "mos": codeRange}},
@@ -213,6 +213,44 @@ func TestHours_OpenFollowsWeekAndHolidaysInItsZone(t *testing.T) {
 	for _, c := range cases {
 		if got := h.Open(c.at, time.UTC); got != c.open {
 			t.Errorf("Open(%v) = %v, want %v", c.at, got, c.open)
+		}
+	}
+}
+
+func TestHours_AcceptsOvernightRangesAndYearlyHolidays(t *testing.T) {
+	h := Hours{Name: "night", TimeZone: "Asia/Shanghai",
+		Weekly: []WeeklyRange{{time.Friday, "22:00", "06:00"}, {time.Monday, "00:00", "24:00"}},
+		Holidays: []Holiday{{Name: "New Year", From: "01-01"}, {Name: "Christmas", From: "12-24", To: "12-26"},
+			{Name: "Turn of the year", From: "12-31", To: "01-02"}, {Name: "Leap day", From: "02-29"}}}
+	if err := h.Validate(); err != nil {
+		t.Fatalf("valid schedule refused: %v", err)
+	}
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no zone data:", err)
+	}
+	cases := []struct {
+		at   string
+		open bool
+	}{
+		{"2026-11-27 21:59", false}, // Fri before the night shift
+		{"2026-11-27 22:00", true},  // Fri night
+		{"2026-11-28 05:59", true},  // Sat morning: the tail of Friday's range
+		{"2026-11-28 06:00", false},
+		{"2026-11-30 12:00", true},  // Monday all day
+		{"2026-12-25 23:00", false}, // a Friday inside the yearly Christmas range
+		{"2027-12-24 23:00", false}, // next year too
+		{"2027-01-01 23:00", false}, // Friday, New Year (and inside the wrap-around range)
+		{"2027-01-02 02:00", false}, // tail of New Year's Day night is on a holiday date
+		{"2027-01-08 23:00", true},
+	}
+	for _, c := range cases {
+		at, err := time.ParseInLocation("2006-01-02 15:04", c.at, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Open(at, time.UTC); got != c.open {
+			t.Errorf("Open(%s) = %v, want %v", c.at, got, c.open)
 		}
 	}
 }
