@@ -1,0 +1,26 @@
+// Package pbx routes every call in the box. Its Router is the switch's
+// acd.Handler: for each call it asks the current dialplan (Plans, rebuilt
+// from the store whenever the configuration changes) and carries out the
+// Decision in one ordered switch (router.go):
+//
+//	extension      ring it and bridge (the B2BUA's RingExtension)
+//	emergency      dial out over the emergency gateways, in order
+//	outbound       dial out over the route's gateways in order, with the
+//	               route's caller-ID rule
+//	inbound        an outside call from a line or trunk to its target:
+//	               extension, queue, IVR flow, voicemail or an external
+//	               number (sent out by the outbound routes)
+//	feature        do-not-disturb, voicemail box, pickup, agent log-in,
+//	               log-out, pause and unpause
+//	reject         refuse with the dialplan's cause
+//
+// Everything the router reaches that belongs to another part of the box
+// (ringing phones, gateways, queues, flows, voicemail, pickup, agent
+// features) is a function field of Config, so the router depends on no
+// one's internals and tests inject fakes. A target left nil is refused
+// with a cause and logged, never faked.
+//
+// The router adds each step it takes to the call's route ("flow:demo",
+// "queue:sales", "trunk:carrier"), which the CDR writer (acd/cdr) records
+// when the call ends.
+package pbx

@@ -1,0 +1,286 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"callbox/acd"
+	"callbox/acd/dialplan"
+	"callbox/firmware/store"
+)
+
+// Target takes a call to a named destination and returns when the call
+// is done with it: an extension to ring, a queue, an IVR flow, a mailbox.
+type Target func(ctx context.Context, c *acd.Call, name string) error
+
+// GatewayDialer places a call to number over one gateway, named as the
+// dialplan names it (a trunk name, a line ID). caller is who to present:
+// Number is the caller ID ("" leaves the gateway's own), Via the calling
+// extension, if any. callerLeg is the leg being connected (for early
+// media). Failures carry a cause (acd.Reject) so that failover knows
+// whether to try the next gateway.
+type GatewayDialer func(ctx context.Context, name, number string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)
+
+// AgentAction is an agent feature dialled at extension ext; arg is what
+// followed the feature code (an agent number, a pause reason), maybe "".
+type AgentAction func(ctx context.Context, ext, arg string) error
+
+// Config is what the router reaches. Plan and Ring are required; every
+// other target left nil is refused with "service not implemented".
+type Config struct {
+	// Plan returns the dialplan in force (Plans.Current).
+	Plan func() *dialplan.Plan
+	// Ring rings an extension and bridges the caller to it, following
+	// its forwarding and do-not-disturb (b2bua.B2BUA.RingExtension).
+	Ring Target
+	// Gateways dial out, by gateway kind.
+	Gateways map[dialplan.GatewayKind]GatewayDialer
+	// Queue puts the caller in a queue until an agent takes the call.
+	Queue Target
+	// Flow runs the published IVR flow of that ID.
+	Flow Target
+	// Voicemail lets the caller leave a message in a mailbox.
+	Voicemail Target
+	// Mailbox is the voicemail menu of a mailbox (listen, save, delete).
+	Mailbox Target
+	// Pickup answers a call ringing at the named extension; "" picks up
+	// any call ringing in the caller's pickup group.
+	Pickup Target
+	// SetDND switches do-not-disturb of an extension. Nil with Store set
+	// writes store.Extension.DND.
+	SetDND func(ctx context.Context, ext string, on bool) error
+	// Agent features of the ACD.
+	AgentLogin, AgentLogout, AgentPause, AgentUnpause AgentAction
+	// Store backs the default SetDND.
+	Store  *store.Store
+	Logger *slog.Logger
+}
+
+// ErrConfig is returned by New for a config without its required parts.
+var ErrConfig = errors.New("pbx: bad configuration")
+
+// errUnwired is wrapped when the dialplan sends a call to a service the
+// box was built without.
+var errUnwired = errors.New("pbx: service not wired")
+
+// Router routes every call: it is the switch's handler.
+type Router struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New checks cfg and makes a Router.
+func New(cfg Config) (*Router, error) {
+	if cfg.Plan == nil || cfg.Ring == nil {
+		return nil, fmt.Errorf("%w: Plan and Ring are required", ErrConfig)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SetDND == nil && cfg.Store != nil {
+		st := cfg.Store
+		cfg.SetDND = func(_ context.Context, ext string, on bool) error { return storeDND(st, ext, on) }
+	}
+	return &Router{cfg: cfg, log: cfg.Logger.With("component", "router")}, nil
+}
+
+// Decide is the dialplan's decision for a call, as Handle will act on it.
+func (r *Router) Decide(c *acd.Call) dialplan.Decision {
+	p := c.Caller().Caller()
+	plan := r.cfg.Plan()
+	if plan == nil {
+		return dialplan.Decision{Action: dialplan.ActionReject, Rule: "no-plan", Cause: acd.CauseTemporaryFailure}
+	}
+	return plan.Decide(dialplan.Facts{Source: p.Source, Via: p.Via, Caller: p.Number, Dialed: c.Dialed()})
+}
+
+// Handle routes one call; it is the switch's acd.Handler. It returns when
+// the call is over for the box (see acd.Handler for what the error means).
+func (r *Router) Handle(ctx context.Context, c *acd.Call) error {
+	d := r.Decide(c)
+	r.log.DebugContext(ctx, "route", "call_id", c.ID(), "dialed", c.Dialed(), "action", d.Action, "rule", d.Rule)
+	switch d.Action {
+	case dialplan.ActionExtension:
+		return r.cfg.Ring(ctx, c, d.Target.Value)
+	case dialplan.ActionEmergency:
+		c.AddRoute("emergency:" + d.Number)
+		return r.dialOut(ctx, c, d)
+	case dialplan.ActionOutbound:
+		c.AddRoute(d.Rule)
+		return r.dialOut(ctx, c, d)
+	case dialplan.ActionInbound:
+		c.AddRoute(d.Rule)
+		return r.inbound(ctx, c, d.Target)
+	case dialplan.ActionFeature:
+		c.AddRoute(d.Rule)
+		return r.feature(ctx, c, d)
+	case dialplan.ActionReject:
+		c.AddRoute("reject:" + d.Rule)
+		return acd.Reject(d.Cause)
+	}
+	return &acd.CauseError{Cause: acd.CauseTemporaryFailure, Err: fmt.Errorf("pbx: unknown action %q", d.Action)}
+}
+
+// inbound takes an outside call to its route's target.
+func (r *Router) inbound(ctx context.Context, c *acd.Call, t dialplan.Target) error {
+	switch t.Kind {
+	case dialplan.TargetExtension:
+		return r.cfg.Ring(ctx, c, t.Value)
+	case dialplan.TargetQueue:
+		c.AddRoute(t.String())
+		return r.call(ctx, c, r.cfg.Queue, t)
+	case dialplan.TargetFlow:
+		c.AddRoute(t.String())
+		return r.call(ctx, c, r.cfg.Flow, t)
+	case dialplan.TargetVoicemail:
+		c.AddRoute(t.String())
+		c.SetDisposition(acd.DispositionVoicemail)
+		return r.call(ctx, c, r.cfg.Voicemail, t)
+	case dialplan.TargetExternal:
+		return r.external(ctx, c, t.Value)
+	}
+	return &acd.CauseError{Cause: acd.CauseNoRoute, Err: fmt.Errorf("pbx: unknown target %s", t)}
+}
+
+// external sends an outside call back out to number by the outbound
+// routes, as if the site dialled it.
+func (r *Router) external(ctx context.Context, c *acd.Call, number string) error {
+	plan := r.cfg.Plan()
+	if plan == nil {
+		return acd.Reject(acd.CauseTemporaryFailure)
+	}
+	d := plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Caller: c.Caller().Caller().Number, Dialed: number})
+	switch d.Action {
+	case dialplan.ActionOutbound, dialplan.ActionEmergency:
+		c.AddRoute("external:" + number)
+		return r.dialOut(ctx, c, d)
+	case dialplan.ActionExtension:
+		return r.cfg.Ring(ctx, c, d.Target.Value)
+	}
+	c.AddRoute("reject:external-" + d.Rule)
+	cause := d.Cause
+	if !cause.Valid() {
+		cause = acd.CauseNoRoute
+	}
+	return &acd.CauseError{Cause: cause, Err: fmt.Errorf("pbx: external number %s: %s", number, d.Rule)}
+}
+
+// call runs a target function, refusing the call when it is not wired.
+func (r *Router) call(ctx context.Context, c *acd.Call, f Target, t dialplan.Target) error {
+	if f == nil {
+		r.log.WarnContext(ctx, "route to a service the box was built without", "call_id", c.ID(), "target", t.String())
+		return &acd.CauseError{Cause: acd.CauseServiceNotImplemented, Err: fmt.Errorf("%w: %s", errUnwired, t.Kind)}
+	}
+	return f(ctx, c, t.Value)
+}
+
+// dialOut dials d.Number over d.Gateways in order and bridges the caller
+// to the first that connects.
+func (r *Router) dialOut(ctx context.Context, c *acd.Call, d dialplan.Decision) error {
+	from := c.Caller().Caller()
+	present := acd.Party{Number: d.CallerID, Name: from.Name, Source: from.Source, Via: from.Via}
+	gws := make([]string, len(d.Gateways))
+	for i, g := range d.Gateways {
+		gws[i] = g.String()
+	}
+	leg, gw, err := acd.DialInOrder(ctx, gws, func(ctx context.Context, gateway string) (acd.Leg, error) {
+		kind, name, _ := strings.Cut(gateway, ":")
+		dial := r.cfg.Gateways[dialplan.GatewayKind(kind)]
+		if dial == nil {
+			// Retryable: another kind of gateway may still carry the call.
+			return nil, &acd.CauseError{Cause: acd.CauseNoRoute, Err: fmt.Errorf("%w: %s gateways", errUnwired, kind)}
+		}
+		return dial(ctx, name, d.Number, present, c.Caller())
+	})
+	if err != nil {
+		r.log.InfoContext(ctx, "dial out failed", "call_id", c.ID(), "number", d.Number, "err", err)
+		return err
+	}
+	c.AddRoute(gw)
+	return c.Bridge(ctx, leg)
+}
+
+// feature carries out a feature code dialled at an extension. Features
+// that change a setting answer the call and hang up once done: the phone
+// hears that the code was taken.
+func (r *Router) feature(ctx context.Context, c *acd.Call, d dialplan.Decision) error {
+	ext := c.Caller().Caller().Via
+	switch d.Feature {
+	case dialplan.FeatureVoicemail:
+		box := d.Arg
+		if box == "" {
+			box = ext
+		}
+		return r.call(ctx, c, r.cfg.Mailbox, dialplan.Target{Kind: dialplan.TargetVoicemail, Value: box})
+	case dialplan.FeaturePickup:
+		return r.pickup(ctx, c, "")
+	case dialplan.FeatureDirectedPickup:
+		return r.pickup(ctx, c, d.Arg)
+	case dialplan.FeatureDNDOn, dialplan.FeatureDNDOff:
+		if r.cfg.SetDND == nil {
+			return r.unwired(ctx, c, d.Feature)
+		}
+		return r.setting(ctx, c, r.cfg.SetDND(ctx, ext, d.Feature == dialplan.FeatureDNDOn))
+	case dialplan.FeatureAgentLogin:
+		return r.agent(ctx, c, r.cfg.AgentLogin, d)
+	case dialplan.FeatureAgentLogout:
+		return r.agent(ctx, c, r.cfg.AgentLogout, d)
+	case dialplan.FeatureAgentPause:
+		return r.agent(ctx, c, r.cfg.AgentPause, d)
+	case dialplan.FeatureAgentUnpause:
+		return r.agent(ctx, c, r.cfg.AgentUnpause, d)
+	}
+	return r.unwired(ctx, c, d.Feature)
+}
+
+func (r *Router) pickup(ctx context.Context, c *acd.Call, target string) error {
+	if r.cfg.Pickup == nil {
+		return r.unwired(ctx, c, dialplan.FeaturePickup)
+	}
+	return r.cfg.Pickup(ctx, c, target)
+}
+
+func (r *Router) agent(ctx context.Context, c *acd.Call, f AgentAction, d dialplan.Decision) error {
+	if f == nil {
+		return r.unwired(ctx, c, d.Feature)
+	}
+	return r.setting(ctx, c, f(ctx, c.Caller().Caller().Via, d.Arg))
+}
+
+// setting ends a feature call: answered and cleared when the change was
+// made, refused with the error's cause (or "call rejected") when not.
+func (r *Router) setting(ctx context.Context, c *acd.Call, err error) error {
+	if err != nil {
+		r.log.InfoContext(ctx, "feature refused", "call_id", c.ID(), "dialed", c.Dialed(), "err", err)
+		if _, ok := acd.CauseOf(err); ok {
+			return err
+		}
+		return &acd.CauseError{Cause: acd.CauseCallRejected, Err: err}
+	}
+	return c.Answer(ctx)
+}
+
+func (r *Router) unwired(ctx context.Context, c *acd.Call, f dialplan.Feature) error {
+	r.log.WarnContext(ctx, "feature the box was built without", "call_id", c.ID(), "feature", f)
+	return &acd.CauseError{Cause: acd.CauseServiceNotImplemented, Err: fmt.Errorf("%w: %s", errUnwired, f)}
+}
+
+// storeDND writes an extension's do-not-disturb flag.
+func storeDND(st *store.Store, ext string, on bool) error {
+	e, err := store.Get[store.Extension](st, ext)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return &acd.CauseError{Cause: acd.CauseUnallocatedNumber, Err: err}
+		}
+		return err
+	}
+	if e.DND == on {
+		return nil
+	}
+	e.DND = on
+	_, err = store.Put(st, e)
+	return err
+}
