@@ -25,12 +25,19 @@ const (
 	KindCallback Kind = "callbacks"
 	// KindQueueInterval keeps finished service-level intervals (schema 3).
 	KindQueueInterval Kind = "queueintervals"
+	// The CTI's kinds (records_cti.go).
+	KindWebhook         Kind = "webhooks"
+	KindAPIToken        Kind = "apitokens"
+	KindScript          Kind = "scripts"
+	KindScriptAnswers   Kind = "scriptanswers"
+	KindDirectoryConfig Kind = "directoryconfig"
 )
 
 // Kinds lists every record kind in a fixed order.
 func Kinds() []Kind {
 	return []Kind{KindSettings, KindUser, KindExtension, KindTrunk, KindLine, KindAgent, KindSkill, KindQueue,
-		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval}
+		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval,
+		KindWebhook, KindAPIToken, KindScript, KindScriptAnswers, KindDirectoryConfig}
 }
 
 // Valid reports whether k is one of Kinds.
@@ -61,6 +68,7 @@ var recordVersions = map[Kind]int{
 	KindSettings: 2, KindUser: 1, KindExtension: 1, KindTrunk: 1, KindLine: 1, KindAgent: 1, KindSkill: 1,
 	KindQueue: 2, KindFlow: 1, KindHours: 1, KindCustomer: 1, KindContact: 1, KindCDR: 1, KindRecording: 1,
 	KindRegistration: 1, KindMessage: 1, KindCallback: 1, KindQueueInterval: 1,
+	KindWebhook: 1, KindAPIToken: 1, KindScript: 1, KindScriptAnswers: 1, KindDirectoryConfig: 1,
 }
 
 // recordUpgrades[kind][v] rewrites the JSON object of a record of version v
