@@ -163,6 +163,9 @@ type faxNode struct {
 }
 
 func (n *faxNode) check(c *checker) {
+	if c.chk.NoFax {
+		c.add("", "ivr.problem.fax-unavailable")
+	}
 	if (n.Document == "") == (n.DocumentVar == "") {
 		c.add("document", "ivr.problem.document-or-var")
 	}

@@ -78,14 +78,34 @@ func StoreChecks(st *store.Store, lib *prompt.Library) Checks {
 }
 
 // StoreHours looks business hours up in the store for branch-hours nodes
-// (WithHours), compiled in site's zone unless the record names its own.
+// (WithHours), compiled in site's zone unless the record names its own. A
+// nil site means the box's zone as the settings say at each lookup, so a
+// changed zone applies to the next call.
 func StoreHours(st *store.Store, site *time.Location) func(name string) (*hours.Schedule, bool) {
 	return func(name string) (*hours.Schedule, bool) {
 		rec, err := store.Get[store.Hours](st, name)
 		if err != nil {
 			return nil, false
 		}
-		s, err := hours.FromStore(rec, site)
+		loc := site
+		if loc == nil {
+			loc = SiteZone(st)
+		}
+		s, err := hours.FromStore(rec, loc)
 		return s, err == nil
 	}
+}
+
+// SiteZone is the box's time zone from the settings (UTC when unset or
+// unknown).
+func SiteZone(st *store.Store) *time.Location {
+	set, err := store.GetSettings(st)
+	if err != nil || set.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

@@ -91,6 +91,19 @@ func NodeTypes() []NodeType {
 	return out
 }
 
+// Palette lists the node types the designer offers on a box: without a
+// way to send faxes the fax node is left out.
+func Palette(fax bool) []NodeType {
+	all := NodeTypes()
+	out := all[:0]
+	for _, t := range all {
+		if t.Name != "fax" || fax {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 func lookupType(name string) (nodeType, bool) {
 	for _, t := range nodeTypes {
 		if t.Name == name {

@@ -70,6 +70,9 @@ type Checks struct {
 	Hours   func(name string) bool
 	Mailbox func(id string) bool
 	Flow    func(id string) bool
+	// NoFax refuses fax nodes: the box has no way to send faxes
+	// (Actions.SendFax is nil).
+	NoFax bool
 }
 
 // Validate lists every problem of a flow document; none means it can be

@@ -31,6 +31,7 @@ var ivrMessages = map[string]entry{
 	"ivr.problem.transfer-one-of": {"set exactly one of extension, number or variable", "分机、号码或变量必须且只能设置一项"},
 	"ivr.problem.unknown-exit":    {"this node type has no exit “%s”", "此类节点没有出口“%s”"},
 	"ivr.problem.unknown-file":    {"no uploaded file “%s”", "没有名为“%s”的上传文件"},
+	"ivr.problem.fax-unavailable": {"this box cannot send faxes, so the fax node is not available", "本设备无法发送传真，传真节点不可用"},
 	"ivr.problem.unknown-flow":    {"no published flow “%s”", "没有已发布的流程“%s”"},
 	"ivr.problem.unknown-hours":   {"no business hours named “%s”", "没有名为“%s”的工作时间"},
 	"ivr.problem.unknown-mailbox": {"no mailbox “%s”", "没有语音信箱“%s”"},
@@ -50,4 +51,11 @@ var ivrMessages = map[string]entry{
 	"ivr.import.empty":           {"the file is empty", "文件为空"},
 	"ivr.import.truncated":       {"the file ends in the middle of the flow", "文件在流程中间结束"},
 	"ivr.import.other":           {"the file cannot be read: %s", "无法读取文件：%s"},
+
+	"ivr.api.no-flow":     {"there is no flow “%s”", "没有流程“%s”"},
+	"ivr.api.no-version":  {"flow “%s” has no kept version %s", "流程“%s”没有保存的第 %s 版"},
+	"ivr.api.bad-id":      {"“%s” is not a valid flow id (1-48 letters, digits, - or _)", "“%s”不是有效的流程编号（1-48个字母、数字、- 或 _）"},
+	"ivr.api.invalid":     {"the flow has problems and was not published", "流程存在问题，未发布"},
+	"ivr.api.bad-dry-run": {"the test call cannot run: %s", "无法运行测试呼叫：%s"},
+	"ivr.api.id-mismatch": {"the flow in the body is “%s”, not “%s”", "请求正文中的流程为“%s”，而不是“%s”"},
 }
