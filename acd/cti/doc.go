@@ -1,0 +1,31 @@
+// Package cti is the box's computer-telephony integration: it turns the
+// ACD's events into what an agent's screen and a company's CRM need.
+//
+// A Hub follows the event bus (calls ringing, answered, ended; agent
+// state; queue joins) and is told by the queue when it offers a call to
+// an agent (Hub.Offered). For each offer it assembles the screen pop: the
+// caller's number, their customer record merged from the directory's data
+// sources, their last contacts, the IVR path and digits, the queue, the
+// wait and the skills asked. The customer lookup starts when the call
+// rings, so the record is usually ready when an agent is chosen; a slow or
+// dead source never delays the offer past Config.PopTimeout: the pop is
+// then marked partial and names the sources that failed, and the source
+// errors show on the status page (Hub.Status).
+//
+// The same lookup names the caller on the agent's desk phone
+// (Hub.CallerName, Hub.DisplayName), within Config.NameTimeout.
+//
+// Every event the Hub publishes gets an increasing ID and is kept in a
+// bounded window, so an SSE or WebSocket client that reconnects with the
+// last ID it saw gets what it missed (Hub.Subscribe). Agents see their own
+// events; supervisors see all (Filter). The same events go to the
+// configured webhooks (store.Webhook), signed with HMAC-SHA256 (Sign,
+// VerifySignature), retried with exponential backoff from a bounded queue,
+// each attempt kept in a delivery log.
+//
+// Call control and agent state are reached through two small interfaces
+// the firmware wires (Control, Agents), so the API does not depend on the
+// B2BUA's or the queue's internals. API tokens (NewToken, CheckToken) let a
+// CRM use the API without a browser session; agent scripts (CheckAnswers)
+// guide the agent through a queue's questions.
+package cti
