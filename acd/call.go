@@ -95,19 +95,31 @@ type CallRecord struct {
 // it, and what happened. Its methods are safe for use by the handler and
 // by readers (status, snapshots) at once.
 type Call struct {
-	sw     *Switch
-	caller Leg
+	sw *Switch
 
-	mu  sync.Mutex
-	rec CallRecord
-	in  []Leg // every leg, the caller's first
+	mu       sync.Mutex
+	caller   Leg // the caller's slot: a transfer may put another leg in it
+	rec      CallRecord
+	in       []Leg // every leg, the caller's first
+	released map[Leg]bool
+	br       *bridge       // the live bridge, if any
+	brIDs    []string      // the IDs of its parties
+	// parkedCaller: the caller's slot is leaving in a transfer, so its
+	// hang-up does not end the call.
+	parkedCaller bool
+	changed      chan struct{} // closed and replaced when the caller's slot changes
 }
 
 // ID is the call's unique ID.
 func (c *Call) ID() string { return c.rec.ID }
 
-// Caller is the leg the call came in on.
-func (c *Call) Caller() Leg { return c.caller }
+// Caller is the leg in the caller's slot: the leg the call came in on,
+// or the party a transfer put in its place.
+func (c *Call) Caller() Leg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.caller
+}
 
 // Dialed is the number the caller dialled (DNIS, extension, feature code).
 func (c *Call) Dialed() string { return c.rec.Dialed }
@@ -142,7 +154,7 @@ func (c *Call) Answer(ctx context.Context) error {
 	if c.Answered() {
 		return nil
 	}
-	if err := c.caller.Answer(ctx); err != nil {
+	if err := c.Caller().Answer(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -221,44 +233,13 @@ func (c *Call) noteEnd(side HangupSide, cause Cause) {
 func (c *Call) addLeg(l Leg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, have := range c.in {
+		if have == l {
+			return
+		}
+	}
 	c.in = append(c.in, l)
 	c.rec.Legs = append(c.rec.Legs, LegRecord{ID: l.ID(), Party: l.Caller()})
-}
-
-// Bridge connects the caller to other (an answered leg, typically one the
-// handler dialled) and blocks until either side hangs up or ctx ends.
-// The caller is answered first if it has not been. Audio flows both ways
-// through the legs' media endpoints (the relay fast path when both are
-// RTP). Bridge returns nil when other hung up, so the handler may go on
-// with the caller; it returns ErrHungUp when the caller hung up (other is
-// then hung up with the caller's cause), or the context's cause.
-func (c *Call) Bridge(ctx context.Context, other Leg) error {
-	c.addLeg(other)
-	c.update(func(r *CallRecord) { r.Callee = other.Caller() })
-	if err := c.Answer(ctx); err != nil {
-		_ = other.Hangup(CauseTemporaryFailure)
-		return err
-	}
-	a, b := c.caller.Media(), other.Media()
-	if a != nil && b != nil {
-		stopAB := a.RelayTo(b)
-		stopBA := b.RelayTo(a)
-		defer stopBA()
-		defer stopAB()
-	}
-	select {
-	case <-other.Done():
-		c.noteEnd(SideCallee, endCause(other))
-		return nil
-	case <-c.caller.Done():
-		cause := endCause(c.caller)
-		c.noteEnd(SideCaller, cause)
-		_ = other.Hangup(cause)
-		return ErrHungUp
-	case <-ctx.Done():
-		_ = other.Hangup(CauseNormalClearing)
-		return context.Cause(ctx)
-	}
 }
 
 // endCause is why an ended leg ended, normal clearing when it cannot say.

@@ -31,6 +31,7 @@ type Switch struct {
 	bus      *Bus
 	newID    func() string
 	maxCalls int
+	music    MusicOnHold
 
 	base   context.Context
 	cancel context.CancelCauseFunc
@@ -64,7 +65,8 @@ func WithIDs(f func() string) Option { return func(s *Switch) { s.newID = f } }
 
 // NewSwitch makes a switch that runs h for every accepted call.
 func NewSwitch(h Handler, opts ...Option) *Switch {
-	s := &Switch{handler: h, now: time.Now, log: slog.Default(), newID: randomID, calls: map[string]*Call{}}
+	s := &Switch{handler: h, now: time.Now, log: slog.Default(), newID: randomID, calls: map[string]*Call{},
+		music: ToneMusic()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -96,7 +98,7 @@ func (s *Switch) Accept(leg Leg, dialed string) (*Call, error) {
 	if p.Source.External() {
 		dir = DirectionIn
 	}
-	c := &Call{sw: s, caller: leg, in: []Leg{leg}}
+	c := &Call{sw: s, caller: leg, in: []Leg{leg}, changed: make(chan struct{})}
 	c.rec = CallRecord{Caller: p, Dialed: dialed, Direction: dir, Start: s.now(),
 		Legs: []LegRecord{{ID: leg.ID(), Party: p}}}
 
@@ -132,11 +134,27 @@ func (s *Switch) run(c *Call) {
 	handled := make(chan struct{})
 	var watch sync.WaitGroup
 	watch.Go(func() {
-		select {
-		case <-c.caller.Done():
-			c.noteEnd(SideCaller, endCause(c.caller))
-			cancel(ErrHungUp)
-		case <-handled:
+		for {
+			// The caller's slot changes when a transfer replaces the
+			// caller; a parked caller (leaving in a blind transfer) ending
+			// does not end the call.
+			caller, changed, parked := c.callerState()
+			done := caller.Done()
+			if parked {
+				done = nil
+			}
+			select {
+			case <-done:
+				if now, _, skip := c.callerState(); now != caller || skip {
+					continue // replaced or parked just now
+				}
+				c.noteEnd(SideCaller, endCause(caller))
+				cancel(ErrHungUp)
+				return
+			case <-changed:
+			case <-handled:
+				return
+			}
 		}
 	})
 
@@ -156,7 +174,7 @@ func (s *Switch) run(c *Call) {
 		cause = CauseTemporaryFailure
 	}
 	c.noteEnd(SideSystem, cause)
-	for _, l := range c.Legs() {
+	for _, l := range c.ownLegs() {
 		select {
 		case <-l.Done():
 		default:
@@ -189,6 +207,37 @@ func (s *Switch) call(ctx context.Context, c *Call, log *slog.Logger) (err error
 		}
 	}()
 	return s.handler(ctx, c)
+}
+
+// Call returns the active call with this ID (for the CTI API).
+func (s *Switch) Call(id string) (*Call, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[id]
+	return c, ok
+}
+
+// CallOf returns the active call that holds the leg with this ID,
+// preferring the call whose live bridge has it as an end: a leg that
+// picked up another call belongs to two calls, and its in-call requests
+// (REFER, hold) are about the bridge it is in.
+func (s *Switch) CallOf(legID string) (*Call, bool) {
+	s.mu.Lock()
+	cs := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	var found *Call
+	for _, c := range cs {
+		if c.bridges(legID) {
+			return c, true
+		}
+		if found == nil && c.holds(legID) {
+			found = c
+		}
+	}
+	return found, found != nil
 }
 
 // Calls returns the records of the active calls, oldest first.

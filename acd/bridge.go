@@ -1,0 +1,416 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Errors of the in-call features (Replace, Release, Hold, Park,
+// Conference).
+var (
+	// ErrNotBridged: the call has no live bridge, or the leg is not one
+	// of its ends.
+	ErrNotBridged = errors.New("acd: leg is not in the call's bridge")
+	// ErrReleased: Bridge returns it when the caller's leg was moved to
+	// another call (Release); the caller is not hung up.
+	ErrReleased = errors.New("acd: caller moved to another call")
+)
+
+// end is one party of a bridge.
+type end struct {
+	leg    Leg
+	caller bool // in the call's caller slot
+	held   bool // this party put the others on hold
+	parked bool // leaving: its hang-up does not end the bridge (Park)
+	gone   bool // hung up while parked
+	stop   chan struct{}
+}
+
+// bridge is the live connection of a call's parties: two ends relayed
+// packet by packet, or three and more mixed. One loop (Bridge) owns it;
+// features change it through ops the loop runs.
+type bridge struct {
+	c     *Call
+	ends  []*end
+	ops   chan bridgeOp
+	ended chan *end
+	quit  chan struct{} // closed when the loop has returned
+	bg    sync.WaitGroup
+
+	stops []func() // the media plumbing of the current wiring
+}
+
+type bridgeOp struct {
+	fn   func(b *bridge) (exit bool, err error)
+	done chan error
+}
+
+// Bridge connects the caller to other (an answered leg, typically one the
+// handler dialled) and blocks until either side hangs up or ctx ends.
+// The caller is answered first if it has not been. Audio flows both ways
+// through the legs' media endpoints (the relay fast path when both are
+// RTP). Bridge returns nil when other hung up, so the handler may go on
+// with the caller; it returns ErrHungUp when the caller hung up (other is
+// then hung up with the caller's cause), or the context's cause.
+//
+// While it runs, the call's features change the bridge: Replace (blind
+// and attended transfer), Release, Hold (music on hold), Park and
+// Conference (three and more parties mixed). Bridge then returns nil
+// when the last party but the caller hung up.
+func (c *Call) Bridge(ctx context.Context, other Leg) error {
+	c.addLeg(other)
+	c.update(func(r *CallRecord) { r.Callee = other.Caller() })
+	if err := c.Answer(ctx); err != nil {
+		_ = other.Hangup(CauseTemporaryFailure)
+		return err
+	}
+	b := &bridge{c: c, ops: make(chan bridgeOp), ended: make(chan *end), quit: make(chan struct{})}
+	c.mu.Lock()
+	if c.br != nil {
+		c.mu.Unlock()
+		_ = other.Hangup(CauseTemporaryFailure)
+		return errors.New("acd: call is bridged already")
+	}
+	c.br = b
+	caller := c.caller
+	c.mu.Unlock()
+	b.add(&end{leg: caller, caller: true})
+	b.add(&end{leg: other})
+	b.publish()
+	b.wire(ctx)
+	defer func() {
+		c.mu.Lock()
+		c.br, c.brIDs = nil, nil
+		if c.parkedCaller {
+			c.parkedCaller = false
+			c.signal()
+		}
+		c.mu.Unlock()
+		close(b.quit)
+		b.unwire()
+		for _, e := range b.ends {
+			close(e.stop)
+		}
+		b.bg.Wait()
+	}()
+	for {
+		select {
+		case op := <-b.ops:
+			exit, err := op.fn(b)
+			if !exit {
+				b.publish()
+			}
+			op.done <- err
+			if exit {
+				return err
+			}
+			b.wire(ctx)
+		case e := <-b.ended:
+			if exit, err := b.lost(e); exit {
+				return err
+			}
+			b.publish()
+			b.wire(ctx)
+		case <-ctx.Done():
+			for _, e := range b.ends {
+				if !e.caller {
+					_ = e.leg.Hangup(CauseNormalClearing)
+				}
+			}
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// add makes l an end and watches for its hang-up.
+func (b *bridge) add(e *end) {
+	e.stop = make(chan struct{})
+	b.ends = append(b.ends, e)
+	b.bg.Go(func() {
+		select {
+		case <-e.leg.Done():
+			select {
+			case b.ended <- e:
+			case <-e.stop:
+			}
+		case <-e.stop:
+		}
+	})
+}
+
+// drop removes e from the ends; its watcher stops.
+func (b *bridge) drop(e *end) {
+	for i, x := range b.ends {
+		if x == e {
+			b.ends = append(b.ends[:i], b.ends[i+1:]...)
+			close(e.stop)
+			return
+		}
+	}
+}
+
+func (b *bridge) find(l Leg) *end {
+	for _, e := range b.ends {
+		if e.leg == l {
+			return e
+		}
+	}
+	return nil
+}
+
+// others counts the ends outside the caller's slot.
+func (b *bridge) others() int {
+	n := 0
+	for _, e := range b.ends {
+		if !e.caller {
+			n++
+		}
+	}
+	return n
+}
+
+// lost handles an end's hang-up: a parked one is kept until the
+// transfer ends; the caller's ends the bridge; another party leaves, and
+// the bridge ends with the last of them.
+func (b *bridge) lost(e *end) (exit bool, err error) {
+	if e.parked {
+		e.gone = true
+		return false, nil
+	}
+	cause := endCause(e.leg)
+	if e.caller {
+		b.c.noteEnd(SideCaller, cause)
+		for _, x := range b.ends {
+			if x != e {
+				_ = x.leg.Hangup(cause)
+			}
+		}
+		return true, ErrHungUp
+	}
+	b.drop(e)
+	if b.others() == 0 {
+		b.c.noteEnd(SideCallee, cause)
+		return true, nil
+	}
+	return false, nil
+}
+
+// publish shows the bridge's parties to readers outside the loop
+// (CallOf, the switch's watch of the caller's slot).
+func (b *bridge) publish() {
+	c := b.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.brIDs = c.brIDs[:0]
+	parked := false
+	for _, e := range b.ends {
+		c.brIDs = append(c.brIDs, e.leg.ID())
+		if e.caller && e.parked {
+			parked = true
+		}
+	}
+	if parked != c.parkedCaller {
+		c.parkedCaller = parked
+		c.signal()
+	}
+}
+
+// run sends an op to the call's live bridge and waits for it.
+func (c *Call) run(fn func(b *bridge) (bool, error)) error {
+	c.mu.Lock()
+	b := c.br
+	c.mu.Unlock()
+	if b == nil {
+		return ErrNotBridged
+	}
+	op := bridgeOp{fn: fn, done: make(chan error, 1)}
+	select {
+	case b.ops <- op:
+		return <-op.done
+	case <-b.quit:
+		return ErrNotBridged
+	}
+}
+
+// Replace puts leg new (answered) in the place of old, an end of the
+// live bridge: the other parties are now connected to new, and old is
+// hung up with normal clearing (if it has not ended). This completes a
+// transfer; when old is in the caller's slot, new takes that slot.
+func (c *Call) Replace(old, new Leg) error {
+	return c.run(func(b *bridge) (bool, error) {
+		e := b.find(old)
+		if e == nil || b.find(new) != nil {
+			return false, ErrNotBridged
+		}
+		b.drop(e)
+		ne := &end{leg: new, caller: e.caller}
+		c.addLeg(new)
+		c.mu.Lock()
+		delete(c.released, new)
+		if e.caller {
+			c.caller = new
+			c.signal()
+		} else {
+			c.rec.Callee = new.Caller()
+		}
+		c.mu.Unlock()
+		b.add(ne)
+		b.bg.Go(func() { _ = old.Hangup(CauseNormalClearing) })
+		return false, nil
+	})
+}
+
+// Release takes l out of the bridge and the call without hanging it up,
+// so it can join another call (attended transfer). Releasing the
+// caller's leg ends the bridge with ErrReleased; releasing the last
+// other party ends it with nil.
+func (c *Call) Release(l Leg) error {
+	return c.run(func(b *bridge) (bool, error) {
+		e := b.find(l)
+		if e == nil {
+			return false, ErrNotBridged
+		}
+		b.drop(e)
+		c.mu.Lock()
+		if c.released == nil {
+			c.released = map[Leg]bool{}
+		}
+		c.released[l] = true
+		if e.caller {
+			c.signal()
+		}
+		c.mu.Unlock()
+		switch {
+		case e.caller:
+			c.noteEnd(SideSystem, CauseNormalClearing)
+			return true, ErrReleased
+		case b.others() == 0:
+			c.noteEnd(SideCallee, CauseNormalClearing)
+			return true, nil
+		}
+		return false, nil
+	})
+}
+
+// Hold tells the bridge that l put the others on hold (on) or took them
+// off: while held they hear the switch's music instead of l.
+func (c *Call) Hold(l Leg, on bool) error {
+	return c.run(func(b *bridge) (bool, error) {
+		e := b.find(l)
+		if e == nil {
+			return false, ErrNotBridged
+		}
+		e.held = on
+		return false, nil
+	})
+}
+
+// Park marks l as leaving (the transferor of a blind transfer): its
+// hang-up no longer ends the bridge, and its peers hear music until a
+// Replace takes its place. resume undoes it when the transfer failed; if
+// l has hung up meanwhile, that counts as its hang-up then.
+func (c *Call) Park(l Leg) (resume func(), err error) {
+	var e *end
+	err = c.run(func(b *bridge) (bool, error) {
+		if e = b.find(l); e == nil {
+			return false, ErrNotBridged
+		}
+		e.parked = true
+		return false, nil
+	})
+	if err != nil {
+		return func() {}, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_ = c.run(func(b *bridge) (bool, error) {
+				if b.find(l) != e {
+					return false, nil // replaced meanwhile
+				}
+				e.parked = false
+				if e.gone {
+					return b.lost(e)
+				}
+				return false, nil
+			})
+		})
+	}, nil
+}
+
+// Conference adds l (an answered leg) to the live bridge: with three and
+// more parties the bridge mixes them (media/mix), each hearing everyone
+// but themselves. It returns once l is in; l stays until it hangs up or
+// the call ends. When parties leave and two remain, they are relayed
+// again.
+func (c *Call) Conference(ctx context.Context, l Leg) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.run(func(b *bridge) (bool, error) {
+		if b.find(l) != nil {
+			return false, nil
+		}
+		c.addLeg(l)
+		b.add(&end{leg: l})
+		return false, nil
+	})
+}
+
+// signal wakes the switch's watch of the caller's slot; c.mu is held.
+func (c *Call) signal() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// callerState is the caller's slot for the switch's watch: the leg, the
+// channel closed at its next change, and whether its hang-up must be
+// ignored (parked by a transfer, or moved to another call).
+func (c *Call) callerState() (Leg, <-chan struct{}, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.caller, c.changed, c.released[c.caller] || c.parkedCaller
+}
+
+// ownLegs are the legs the switch hangs up when the call ends: all but
+// those moved to another call.
+func (c *Call) ownLegs() []Leg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Leg, 0, len(c.in))
+	for _, l := range c.in {
+		if !c.released[l] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// bridges reports whether the leg with this ID is a party of the call's
+// live bridge.
+func (c *Call) bridges(legID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.br == nil {
+		return false
+	}
+	for _, id := range c.brIDs {
+		if id == legID {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether the call has the leg with this ID.
+func (c *Call) holds(legID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.in {
+		if l.ID() == legID && !c.released[l] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,146 @@
+package acd
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"callbox/media"
+	"callbox/media/mix"
+)
+
+// wire connects the bridge's audio for its current parties, after
+// taking down the previous wiring:
+//   - two parties: relayed both ways (the fast path), except from a
+//     party that put the other on hold, whose peer hears music instead;
+//   - three and more: mixed, a holding party muted;
+//   - a party left alone (its peer parked by a transfer) hears music.
+func (b *bridge) wire(ctx context.Context) {
+	b.unwire()
+	var act []*end
+	for _, e := range b.ends {
+		if !e.parked && e.leg.Media() != nil {
+			act = append(act, e)
+		}
+	}
+	switch {
+	case len(act) >= 3:
+		b.mix(ctx, act)
+	case len(act) == 2:
+		for i, from := range act {
+			to := act[1-i]
+			if from.held {
+				b.music(ctx, to.leg.Media())
+				continue
+			}
+			b.stops = append(b.stops, from.leg.Media().RelayTo(to.leg.Media()))
+		}
+	case len(act) == 1 && len(b.ends) > 1:
+		b.music(ctx, act[0].leg.Media())
+	}
+}
+
+// unwire stops every relay, music and mixer of the current wiring.
+func (b *bridge) unwire() {
+	for _, stop := range b.stops {
+		stop()
+	}
+	b.stops = b.stops[:0]
+}
+
+// music plays the switch's music on hold to ep until unwired.
+func (b *bridge) music(ctx context.Context, ep media.Endpoint) {
+	w := ep.Writer()
+	if w == nil {
+		return
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := b.c.sw.music(mctx, w); err != nil && mctx.Err() == nil {
+			b.c.sw.log.Debug("music on hold stopped", "call_id", b.c.ID(), "err", err)
+		}
+	})
+	b.stops = append(b.stops, func() { cancel(); wg.Wait() })
+}
+
+// mix runs a conference of the parties: each one's audio is decoded into
+// its mixer input, and one pacing loop mixes every 20 ms and writes what
+// each party hears.
+func (b *bridge) mix(ctx context.Context, act []*end) {
+	conf := mix.NewConference()
+	type member struct {
+		p *mix.Party
+		w media.FrameWriter
+	}
+	var members []member
+	for _, e := range act {
+		ep := e.leg.Media()
+		w := ep.Writer()
+		if w == nil {
+			continue
+		}
+		p := conf.Join()
+		p.SetMuted(e.held)
+		members = append(members, member{p, w})
+		b.stops = append(b.stops, ep.RelayTo(partyEndpoint{p}))
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(media.FrameDuration)
+		defer t.Stop()
+		var f media.Frame
+		for {
+			select {
+			case <-t.C:
+			case <-mctx.Done():
+				return
+			}
+			conf.Mix()
+			for _, m := range members {
+				_ = m.p.ReadFrame(&f)
+				// A party whose leg just ended fails here until the
+				// bridge drops it; the others go on.
+				_ = m.w.WriteFrame(&f)
+			}
+		}
+	})
+	b.stops = append(b.stops, func() { cancel(); wg.Wait() })
+}
+
+// partyEndpoint makes a mixer party a media.Endpoint, so a leg's RelayTo
+// decodes its audio into the mixer.
+type partyEndpoint struct{ p *mix.Party }
+
+func (e partyEndpoint) Reader() media.FrameReader { return e.p }
+func (e partyEndpoint) Writer() media.FrameWriter { return e.p }
+
+// RelayTo copies what the party hears to other, paced at one frame per
+// 20 ms, until stopped.
+func (e partyEndpoint) RelayTo(other media.Endpoint) (stop func()) {
+	w := other.Writer()
+	if w == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(media.FrameDuration)
+		defer t.Stop()
+		var f media.Frame
+		for {
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+			_ = e.p.ReadFrame(&f)
+			if w.WriteFrame(&f) != nil {
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }); wg.Wait() }
+}
