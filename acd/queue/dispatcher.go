@@ -298,6 +298,18 @@ func (d *Dispatcher) Queue(name string) (Config, error) {
 	return *q.cfg, nil
 }
 
+// QueueNames returns the names of the queues, sorted.
+func (d *Dispatcher) QueueNames() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	names := make([]string, 0, len(d.queues))
+	for n := range d.queues {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // rebuildSeats recomputes every agent's memberships.
 func (d *Dispatcher) rebuildSeats() {
 	for _, s := range d.seatLst {

@@ -64,13 +64,29 @@ func (m *Mailbox) Deliver(a Action) {
 		id = a.CallbackID
 	}
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	in, ok := m.boxes[id]
-	m.mu.Unlock()
 	if !ok {
 		m.fallback(a)
 		return
 	}
 	in.put(a)
+}
+
+// Handover closes callID's inbox and passes the actions still in it to
+// the fallback, in order: a caller who became a callback hands what the
+// dispatcher sent meanwhile to the callback worker, losing nothing.
+func (m *Mailbox) Handover(callID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in, ok := m.boxes[callID]
+	if !ok {
+		return
+	}
+	delete(m.boxes, callID)
+	for a, ok := in.take(); ok; a, ok = in.take() {
+		m.fallback(a)
+	}
 }
 
 // Inbox holds one call's actions in order.
@@ -108,4 +124,18 @@ func (in *Inbox) Next(ctx context.Context) (Action, error) {
 		case <-in.wake:
 		}
 	}
+}
+
+// take returns the next action without waiting; the owner selects on
+// in.wake between calls.
+func (in *Inbox) take() (Action, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.q) == 0 {
+		return nil, false
+	}
+	a := in.q[0]
+	in.q[0] = nil
+	in.q = in.q[1:]
+	return a, true
 }

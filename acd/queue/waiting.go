@@ -277,6 +277,17 @@ func (d *Dispatcher) Position(callID string) (Ticket, error) {
 	return Ticket{Position: pos, EstimatedWait: d.estimate(e.q, pos), Version: e.ver.Version}, nil
 }
 
+// CallLang returns the language a waiting call's announcements use.
+func (d *Dispatcher) CallLang(callID string) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.calls[callID]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrUnknownCall, callID)
+	}
+	return e.call.Lang, nil
+}
+
 // Tick does what the clock asks for now: ends wrap-ups, times out
 // offers, sends callers who waited too long to overflow, schedules
 // announcements, applies leave-when-empty, widens requirements and

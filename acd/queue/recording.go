@@ -1,0 +1,224 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+
+	"callbox/acd"
+	"callbox/firmware/store"
+	"callbox/media"
+	"callbox/media/mix"
+	"callbox/media/record"
+)
+
+// RecordPolicy is which of a queue's calls are recorded.
+type RecordPolicy string
+
+// The recording policies.
+const (
+	// RecordNone: no call is recorded.
+	RecordNone RecordPolicy = "none"
+	// RecordAll: every answered call is recorded from the answer.
+	RecordAll RecordPolicy = "all"
+	// RecordOnDemand: a call is recorded from when the agent or a
+	// supervisor asks (StartRecording).
+	RecordOnDemand RecordPolicy = "ondemand"
+)
+
+// Errors of recording and supervision.
+var (
+	// ErrRecordingOff: the queue's policy does not allow recording, or
+	// no recording directory is configured.
+	ErrRecordingOff = errors.New("queue: recording not allowed")
+	// ErrSupervised: the call already has a supervisor.
+	ErrSupervised = errors.New("queue: call already supervised")
+)
+
+func (l *Live) policy(queue string) RecordPolicy {
+	if l.recDir == "" || l.recPol == nil {
+		return RecordNone
+	}
+	return l.recPol(queue)
+}
+
+// recording is a talk's recorder and where its index goes.
+type recording struct {
+	r   *record.Recorder
+	id  string
+	rel string // path relative to the data directory
+}
+
+func (r *recording) caller(f *media.Frame) { _ = r.r.Caller().WriteFrame(f) }
+func (r *recording) other(f *media.Frame)  { _ = r.r.Other().WriteFrame(f) }
+
+// startRecording opens the talk's file: <data>/rec/<yyyy>/<mm>/<dd>/<id>.wav.
+func (t *talk) startRecording() error {
+	l := t.l
+	day := l.now().UTC().Format("2006/01/02")
+	rel := path.Join("rec", day)
+	if err := os.MkdirAll(filepath.Join(l.recDir, filepath.FromSlash(rel)), 0o750); err != nil {
+		return fmt.Errorf("queue: recording directory: %w", err)
+	}
+	id := t.callID
+	for n := 2; ; n++ {
+		file := path.Join(rel, id+".wav")
+		r, err := record.Create(filepath.Join(l.recDir, filepath.FromSlash(file)), record.Stereo)
+		if errors.Is(err, fs.ErrExist) && n < 100 {
+			id = t.callID + "-" + strconv.Itoa(n)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.ended || t.rec != nil {
+			_, _ = r.Close()
+			_ = os.Remove(r.Path())
+			return nil
+		}
+		t.rec = &recording{r: r, id: id, rel: file}
+		return nil
+	}
+}
+
+// finish closes the file and indexes it in the store and on the call.
+func (r *recording) finish(l *Live, t *talk) {
+	res, err := r.r.Close()
+	if err != nil {
+		l.log.Error("queue: recording", "call", t.callID, "path", r.rel, "err", err)
+		return
+	}
+	if t.c != nil {
+		t.c.SetRecording(r.id)
+	}
+	if l.st == nil {
+		return
+	}
+	rec := store.Recording{ID: r.id, Path: r.rel, SHA256: res.SHA256, Duration: res.Duration, Size: res.Size,
+		CallID: t.callID, CreatedAt: l.now()}
+	if _, err := store.Put(l.st, rec); err != nil {
+		l.log.Error("queue: recording not indexed", "call", t.callID, "path", r.rel, "err", err)
+	}
+}
+
+// StartRecording starts recording the call agentID is on, from now, in a
+// queue whose policy is on demand (or all, where it is already running).
+func (l *Live) StartRecording(agentID string) error {
+	t, err := l.talkOf(agentID)
+	if err != nil {
+		return err
+	}
+	switch l.policy(t.queue) {
+	case RecordAll:
+		if t.recorded() {
+			return nil
+		}
+	case RecordOnDemand:
+	default:
+		return wrapf(ErrRecordingOff, "queue: %s", t.queue)
+	}
+	return t.startRecording()
+}
+
+// Supervise rings supervisorExt and, when the supervisor answers, joins
+// them to the call agentID is on in mode (listen, whisper, barge). It
+// blocks until the supervisor or the call hangs up, or ctx ends.
+func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mode mix.Mode) error {
+	t, err := l.talkOf(agentID)
+	if err != nil {
+		return err
+	}
+	if mode < mix.Listen || mode > mix.Barge {
+		return fmt.Errorf("%w: supervision mode %d", ErrBadConfig, mode)
+	}
+	leg, err := l.dial(ctx, supervisorExt, acd.Party{Number: t.agent, Name: "supervise " + mode.String()}, nil)
+	if err != nil {
+		return err
+	}
+	defer leg.Hangup(acd.CauseNormalClearing)
+	ep := leg.Media()
+	if ep == nil {
+		return wrapf(ErrNotOnCall, "queue: supervisor leg without media")
+	}
+	sup := &supervision{mode: mode, out: ep.Writer()}
+	t.mu.Lock()
+	switch {
+	case t.ended:
+		t.mu.Unlock()
+		return wrapf(ErrNotOnCall, "queue: agent %s", agentID)
+	case t.sup != nil:
+		t.mu.Unlock()
+		return wrapf(ErrSupervised, "queue: agent %s", agentID)
+	}
+	t.sup = sup
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		if t.sup == sup {
+			t.sup = nil
+		}
+		t.mu.Unlock()
+	}()
+	// The supervisor's voice: read until their leg closes (hang-up, or the
+	// deferred Hangup when the call ends first).
+	r := ep.Reader()
+	heard := make(chan struct{})
+	go func() {
+		defer close(heard)
+		var f media.Frame
+		for r.ReadFrame(&f) == nil {
+			t.mu.Lock()
+			sup.last, sup.forAgent, sup.forCust = f, true, true
+			t.mu.Unlock()
+		}
+	}()
+	select {
+	case <-ctx.Done():
+	case <-leg.Done():
+	case <-t.agentLeg.Done():
+	case <-t.customer.Done():
+	}
+	_ = leg.Hangup(acd.CauseNormalClearing)
+	<-heard
+	return nil
+}
+
+// SetSupervision changes the mode of the supervisor on agentID's call.
+func (l *Live) SetSupervision(agentID string, mode mix.Mode) error {
+	t, err := l.talkOf(agentID)
+	if err != nil {
+		return err
+	}
+	if mode < mix.Listen || mode > mix.Barge {
+		return fmt.Errorf("%w: supervision mode %d", ErrBadConfig, mode)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.sup == nil {
+		return wrapf(ErrNotOnCall, "queue: agent %s has no supervisor", agentID)
+	}
+	t.sup.mode = mode
+	return nil
+}
+
+// StartSupervision runs Supervise in the background, owned by Live, for
+// the API: it returns at once after checking the agent is on a call.
+func (l *Live) StartSupervision(agentID, supervisorExt string, mode mix.Mode) error {
+	if _, err := l.talkOf(agentID); err != nil {
+		return err
+	}
+	ctx := l.background()
+	l.wg.Go(func() {
+		if err := l.Supervise(ctx, agentID, supervisorExt, mode); err != nil {
+			l.log.Info("queue: supervision ended", "agent", agentID, "ext", supervisorExt, "err", err)
+		}
+	})
+	return nil
+}
