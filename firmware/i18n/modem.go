@@ -89,4 +89,16 @@ var modemMessages = map[string]entry{
 	"fax.error.pdf":      {"the PDF cannot be rendered for faxing", "该PDF无法转换为传真"},
 	"fax.error.pages":    {"the document has too many pages (at most %d)", "文档页数过多（最多%d页）"},
 	"fax.error.noraster": {"PDF faxing needs pdftoppm (poppler-utils)", "发送PDF传真需要pdftoppm（poppler-utils）"},
+
+	// acd/messaging: texts the box sends on its own, and API answers.
+	"messaging.notify.missed":       {"%s: sorry we missed your call. We will call you back, or reply to this message.", "%s：抱歉未能接听您的来电。我们会回电，您也可以直接回复本短信。"},
+	"messaging.notify.callback":     {"%s: your callback is booked. We will call you as soon as an agent is free.", "%s：已为您预约回电，客服空闲后将尽快给您回电。"},
+	"messaging.err.no_document":     {"no fax document of that name", "没有该名称的传真文档"},
+	"messaging.err.bad_name":        {"a document name is 1 to 64 letters, digits, '.', '_' or '-'", "文档名称须为1至64个字母、数字、“.”、“_”或“-”"},
+	"messaging.err.no_conversation": {"no such conversation", "没有该会话"},
+	"messaging.err.taken":           {"another agent holds this conversation (%s)", "该会话已由其他坐席（%s）处理"},
+	"messaging.err.unknown_agent":   {"no agent of that ID", "没有该编号的坐席"},
+	"messaging.err.not_agent":       {"your user is not linked to an agent", "您的用户未关联坐席"},
+	"messaging.err.too_large":       {"the upload is too large (at most %d MB)", "上传文件过大（最多%d MB）"},
+	"messaging.err.no_file":         {"no file in the upload (form field \"file\")", "上传内容中没有文件（表单字段“file”）"},
 }

@@ -122,6 +122,10 @@ func (s *Service) send(ctx context.Context, m store.Message) (store.MessageState
 	return store.StateDelivered, nil
 }
 
+// Kick wakes the sender: a fax was queued for this line by another writer
+// of the store (the web API, fax-on-demand).
+func (s *Service) Kick() { s.out.Kick() }
+
 // Run sends queued faxes and answers incoming fax calls until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	// The outbox stops with this Run, also when the modem goes away; the

@@ -133,6 +133,10 @@ func (s *Service) Send(to, text string) (store.Message, error) {
 	return s.out.Enqueue(store.Message{Number: to, Text: text})
 }
 
+// Kick wakes the sender: a message was queued for this line by another
+// writer of the store (the web API, a reassignment after a line went away).
+func (s *Service) Kick() { s.out.Kick() }
+
 // Run sends queued messages and receives new ones until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	// The outbox stops with this Run, also when the modem goes away; the

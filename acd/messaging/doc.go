@@ -1,0 +1,36 @@
+// Package messaging routes what the box's serial modems carry: SMS and fax,
+// in and out, the way calls are routed.
+//
+// Service is a firmware service (Name, Run). It opens every enabled
+// store.Line of type gsm, a serial AT modem: the driver (drivers/modem)
+// probes it, and the line gets the SMS role when the modem speaks SMS PDU
+// mode and the fax role when it offers fax class 2.0. Line records are
+// followed live: an added, changed or removed line starts, restarts or
+// stops its modem. Each modem's state (model, signal, SIM, last error) is
+// in Status for the status page.
+//
+// Everything that must survive a restart is in the store, so the web API
+// needs no reference to the running service: QueueSMS and QueueFax write
+// queued store.Message records (with an empty Line when any modem may
+// send them), and the service, following the store's change feed, gives
+// each to a modem of the right kind and wakes its outbox, which retries
+// and records a final state (sent, delivered, failed).
+//
+// Inbound SMS go through the auto-reply rules (first match wins; the reply
+// goes out on the line the message came in on) or, when no rule matches,
+// into a conversation: all messages with the same far-end number (its
+// normalised form is the conversation key). The queue of a conversation is
+// the Route of the line it came in on; its agent is whoever claimed it
+// (Claim), kept in the Agent field of the contact history entries, so the
+// assignment needs no record of its own. Every SMS and fax, in and out,
+// gets a store.Contact with the same ID as its message: the customer's
+// contact history by number (acd/directory.History).
+//
+// Received faxes are TIFF-F files with a PNG preview of the first page
+// next to them; documents for sending and fax-on-demand are uploaded once
+// (SaveDocument checks and converts them to TIFF-F) and named afterwards.
+//
+// Automatic notifications go out as SMS: a missed call from an outside
+// number (acd.CallEnded on the bus) and a scheduled callback (a new
+// store.Callback), in the caller's language.
+package messaging
