@@ -85,6 +85,10 @@ type Store struct {
 	// send message-waiting NOTIFYs). It runs after the change, outside
 	// the store's lock.
 	changed func(mailbox string, s Summary)
+	// added and removed, when set, hear each message filed and deleted
+	// (the recording index in the store).
+	added   func(m Message)
+	removed func(mailbox, id string)
 
 	mu   sync.Mutex
 	last int64 // the last id handed out, so ids never repeat
@@ -100,6 +104,12 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // counts.
 func WithChangeHook(f func(mailbox string, s Summary)) Option {
 	return func(s *Store) { s.changed = f }
+}
+
+// WithIndex sets the functions told of each message filed and deleted,
+// outside the store's lock.
+func WithIndex(added func(m Message), removed func(mailbox, id string)) Option {
+	return func(s *Store) { s.added, s.removed = added, removed }
 }
 
 const (

@@ -63,7 +63,7 @@ func leave(t *testing.T, s *Store, mailbox, from string, d time.Duration) (Messa
 	if err != nil {
 		return Message{}, err
 	}
-	if _, err := dep.Write(recording(t, d)); err != nil {
+	if err := os.WriteFile(dep.Path(), recording(t, d), 0o640); err != nil {
 		dep.Abort()
 		return Message{}, err
 	}
@@ -151,7 +151,7 @@ func TestStore_EmptyRecordingIsDropped(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	dep, _ := s.Begin("201", "1")
-	dep.Write([]byte("not a wav file at all, just words"))
+	os.WriteFile(dep.Path(), []byte("not a wav file at all, just words"), 0o640)
 	if _, err := dep.Commit(); err == nil || errors.Is(err, ErrEmpty) {
 		t.Fatalf("garbage err %v", err)
 	}

@@ -1,6 +1,8 @@
 package voicemail
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,15 +12,14 @@ import (
 	"path/filepath"
 )
 
-// Deposit is a message being recorded: the recorder writes WAV bytes into
-// it, then Commit files the message or Abort drops it. A crash before
+// Deposit is a message being recorded: the recorder writes a WAV file at
+// Path, then Commit files the message or Abort drops it. A crash before
 // Commit leaves only a temporary file that Open removes.
 type Deposit struct {
 	s       *Store
 	mailbox string
 	from    string
-	f       *os.File
-	n       int64
+	path    string
 	done    bool
 }
 
@@ -39,26 +40,13 @@ func (s *Store) Begin(mailbox, from string) (*Deposit, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("voicemail: %w", err)
 	}
-	f, err := os.CreateTemp(dir, tmpPrefix+"*.wav")
-	if err != nil {
-		return nil, fmt.Errorf("voicemail: %w", err)
-	}
-	return &Deposit{s: s, mailbox: mailbox, from: from, f: f}, nil
+	path := filepath.Join(dir, tmpPrefix+s.newTmp()+".wav")
+	return &Deposit{s: s, mailbox: mailbox, from: from, path: path}, nil
 }
 
-// Write appends recorded WAV bytes. Past the mailbox's byte limit it
-// fails with ErrFull, which stops the recorder.
-func (d *Deposit) Write(p []byte) (int, error) {
-	if d.n+int64(len(p)) > d.s.limits.MaxBytes {
-		return 0, fmt.Errorf("%w: message larger than %d bytes", ErrFull, d.s.limits.MaxBytes)
-	}
-	n, err := d.f.Write(p)
-	d.n += int64(n)
-	return n, err
-}
-
-// WriteAt lets a recorder patch the WAV header's sizes at the end.
-func (d *Deposit) WriteAt(p []byte, off int64) (int, error) { return d.f.WriteAt(p, off) }
+// Path is where the recording goes: a file that does not exist yet, in
+// the mailbox's directory (so Commit is a rename).
+func (d *Deposit) Path() string { return d.path }
 
 // Abort drops the recording.
 func (d *Deposit) Abort() error {
@@ -66,8 +54,7 @@ func (d *Deposit) Abort() error {
 		return nil
 	}
 	d.done = true
-	d.f.Close()
-	if err := os.Remove(d.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("voicemail: %w", err)
 	}
 	return nil
@@ -76,7 +63,7 @@ func (d *Deposit) Abort() error {
 // Commit files the message: the audio is synced and renamed into place,
 // then its details are written. A recording without audio is dropped
 // with ErrEmpty; one that no longer fits (another caller filled the box
-// meanwhile) with ErrFull.
+// meanwhile, or it is over the byte limit) with ErrFull.
 func (d *Deposit) Commit() (Message, error) {
 	if d.done {
 		return Message{}, fmt.Errorf("voicemail: deposit already finished")
@@ -87,22 +74,33 @@ func (d *Deposit) Commit() (Message, error) {
 		return Message{}, err
 	}
 	d.done = true
+	if d.s.added != nil {
+		d.s.added(m)
+	}
 	d.s.notify(d.mailbox)
 	return m, nil
 }
 
 func (d *Deposit) commit() (Message, error) {
-	dur, err := duration(d.f)
+	f, err := os.OpenFile(d.path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Message{}, ErrEmpty
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("voicemail: %w", err)
+	}
+	defer f.Close()
+	dur, err := duration(f)
 	if err != nil {
 		if errors.Is(err, ErrEmpty) {
 			return Message{}, err
 		}
 		return Message{}, fmt.Errorf("voicemail: recording: %w", err)
 	}
-	if err := d.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		return Message{}, fmt.Errorf("voicemail: %w", err)
 	}
-	st, err := d.f.Stat()
+	st, err := f.Stat()
 	if err != nil {
 		return Message{}, fmt.Errorf("voicemail: %w", err)
 	}
@@ -113,10 +111,7 @@ func (d *Deposit) commit() (Message, error) {
 	}
 	m := Message{ID: d.s.newID(), Mailbox: d.mailbox, From: d.from, CreatedAt: d.s.now(),
 		Duration: dur, Size: st.Size(), Folder: FolderNew}
-	if err := d.f.Close(); err != nil {
-		return Message{}, fmt.Errorf("voicemail: %w", err)
-	}
-	if err := os.Rename(d.f.Name(), d.s.AudioPath(m)); err != nil {
+	if err := os.Rename(d.path, d.s.AudioPath(m)); err != nil {
 		return Message{}, fmt.Errorf("voicemail: %w", err)
 	}
 	if err := d.s.writeDetails(m); err != nil {
@@ -124,6 +119,15 @@ func (d *Deposit) commit() (Message, error) {
 		return Message{}, err
 	}
 	return m, nil
+}
+
+// newTmp names a temporary recording: random, so two callers leaving
+// messages at once never meet.
+func (s *Store) newTmp() string {
+	var b [8]byte
+	// crypto/rand.Read never fails on the platforms the box runs on.
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (s *Store) detailsPath(m Message) string {
@@ -181,6 +185,9 @@ func (s *Store) Delete(mailbox, id string) error {
 	if err != nil {
 		return err
 	}
+	if s.removed != nil {
+		s.removed(mailbox, id)
+	}
 	s.notify(mailbox)
 	return nil
 }
@@ -218,14 +225,21 @@ func (s *Store) Expire() (int, error) {
 		s.mu.Lock()
 		ms, err := s.list(b.Name())
 		n := 0
+		var gone []Message
 		for _, m := range ms {
 			if err == nil && m.CreatedAt.Before(cutoff) {
 				if err = s.delete(m.Mailbox, m.ID); err == nil {
 					n++
+					gone = append(gone, m)
 				}
 			}
 		}
 		s.mu.Unlock()
+		for _, m := range gone {
+			if s.removed != nil {
+				s.removed(m.Mailbox, m.ID)
+			}
+		}
 		total += n
 		if n > 0 {
 			s.notify(b.Name())

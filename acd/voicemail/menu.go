@@ -1,15 +1,16 @@
 package voicemail
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"callbox/acd/ivr"
 	"callbox/media/prompt"
+	"callbox/media/record"
 )
 
 // ErrLogin ends the owner's menu after too many wrong PINs.
@@ -26,21 +27,14 @@ const (
 )
 
 // Phone is what the mailbox menus need from a call: the IVR's play and
-// collect, and recording. The switch implements it with ivr.Call.
+// collect, and recording. *ivr.Live implements it.
 type Phone interface {
 	Play(ctx context.Context, prompts []ivr.Prompt, bargeIn bool) error
 	CollectDigits(ctx context.Context, req ivr.DigitRequest) (string, error)
-	// Record writes the caller's audio into w as a WAV file (header
-	// first, sizes patched through WriteAt at the end) until '#',
-	// silence, max or hang-up; a tone before it tells the caller to
-	// start.
-	Record(ctx context.Context, w RecordTarget, max time.Duration) error
-}
-
-// RecordTarget receives a recording.
-type RecordTarget interface {
-	io.Writer
-	io.WriterAt
+	// Record beeps, then writes the caller's audio as a new WAV file at
+	// path until '#', opts.Max or hang-up (then with ctx's error, the
+	// file finished all the same).
+	Record(ctx context.Context, path string, opts ivr.RecordOptions) (record.Result, error)
 }
 
 func keys(lang string, ks ...string) []ivr.Prompt {
@@ -70,8 +64,8 @@ func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string)
 	if err := ph.Play(ctx, append(greeting, keys(lang, "vm-leave-message")...), true); err != nil {
 		return Message{}, errors.Join(err, dep.Abort())
 	}
-	rerr := ph.Record(ctx, dep, MaxMessageTime)
-	if rerr != nil && ctx.Err() == nil && !errors.Is(rerr, ErrFull) {
+	_, rerr := ph.Record(ctx, dep.Path(), ivr.RecordOptions{Max: MaxMessageTime})
+	if rerr != nil && ctx.Err() == nil {
 		return Message{}, errors.Join(rerr, dep.Abort())
 	}
 	// Recorded up to the hang-up, the key or the limit: keep it.
@@ -216,30 +210,29 @@ func listen(ctx context.Context, ph Phone, st *Store, mailbox, lang string) erro
 	return ph.Play(ctx, keys(lang, "vm-end-of-messages"), false)
 }
 
-// buffer is a RecordTarget in memory, for greetings (a minute at most).
-type buffer struct{ b []byte }
-
-func (w *buffer) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
-	return len(p), nil
-}
-
-func (w *buffer) WriteAt(p []byte, off int64) (int, error) {
-	if off < 0 || off+int64(len(p)) > int64(len(w.b)) {
-		return 0, fmt.Errorf("voicemail: write at %d beyond the recording", off)
-	}
-	return copy(w.b[off:], p), nil
-}
-
 func recordGreeting(ctx context.Context, ph Phone, st *Store, mailbox, lang string) error {
 	if err := ph.Play(ctx, keys(lang, "vm-record-greeting"), false); err != nil {
 		return err
 	}
-	var rec buffer
-	if err := ph.Record(ctx, &rec, maxGreeting); err != nil {
+	dir, err := st.box(mailbox)
+	if err != nil {
 		return err
 	}
-	if err := st.SetGreeting(mailbox, bytes.NewReader(rec.b)); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("voicemail: %w", err)
+	}
+	tmp := filepath.Join(dir, tmpPrefix+"greeting-"+st.newTmp()+".wav")
+	defer os.Remove(tmp)
+	if _, err := ph.Record(ctx, tmp, ivr.RecordOptions{Max: maxGreeting}); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return fmt.Errorf("voicemail: greeting: %w", err)
+	}
+	err = st.SetGreeting(mailbox, f)
+	f.Close()
+	if err != nil {
 		// A greeting too short to keep: say so and carry on.
 		return ph.Play(ctx, keys(lang, "please-try-again"), false)
 	}

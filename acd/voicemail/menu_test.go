@@ -3,12 +3,14 @@ package voicemail
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"callbox/acd/ivr"
+	"callbox/media/record"
 )
 
 // fakePhone answers digit requests from a list, records a fixed length
@@ -50,16 +52,17 @@ func (p *fakePhone) CollectDigits(ctx context.Context, req ivr.DigitRequest) (st
 	return d, nil
 }
 
-func (p *fakePhone) Record(ctx context.Context, w RecordTarget, max time.Duration) error {
+func (p *fakePhone) Record(ctx context.Context, path string, opts ivr.RecordOptions) (record.Result, error) {
 	p.played = append(p.played, "record")
-	if _, err := w.Write(recording(p.t, min(p.recLen, max))); err != nil {
-		return err
+	if err := os.WriteFile(path, recording(p.t, min(p.recLen, opts.Max)), 0o640); err != nil {
+		return record.Result{}, err
 	}
+	res := record.Result{Path: path, Duration: min(p.recLen, opts.Max)}
 	if p.hangupInRecord != nil {
 		p.hangupInRecord()
-		return ctx.Err()
+		return res, ctx.Err()
 	}
-	return nil
+	return res, nil
 }
 
 func has(played []string, want ...string) bool {
