@@ -49,10 +49,14 @@ type registry struct {
 	// wmu orders store writes the same way as the table changes, so the
 	// store never ends up older than memory.
 	wmu sync.Mutex
+	// addrs is the latest expiry per source address, rebuilt after a
+	// change (stale set): the rate limiter asks for every datagram.
+	addrs map[netip.Addr]time.Time
+	stale bool
 }
 
 func newRegistry(s *Server) *registry {
-	return &registry{s: s, by: map[string][]Binding{}}
+	return &registry{s: s, by: map[string][]Binding{}, stale: true}
 }
 
 func bindingFrom(r store.Registration) (Binding, error) {
@@ -109,6 +113,7 @@ func (r *registry) load() error {
 	for ext := range r.by {
 		r.sortLocked(ext)
 	}
+	r.stale = true
 	r.s.log.Info("sip: registrations loaded", "kept", kept, "dropped", len(regs)-kept)
 	return nil
 }
@@ -149,6 +154,25 @@ func (r *registry) knownSource(src netip.AddrPort) bool {
 		}
 	}
 	return false
+}
+
+// knownAddr reports whether a registered phone sends from addr.
+func (r *registry) knownAddr(addr netip.Addr) bool {
+	now := r.s.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stale {
+		r.addrs = map[netip.Addr]time.Time{}
+		for _, bs := range r.by {
+			for _, b := range bs {
+				if a := b.Source.Addr(); b.Expires.After(r.addrs[a]) {
+					r.addrs[a] = b.Expires
+				}
+			}
+		}
+		r.stale = false
+	}
+	return now.Before(r.addrs[addr])
 }
 
 // update is one Contact of a REGISTER: expires 0 removes it.
@@ -241,6 +265,7 @@ func (r *registry) apply(ext string, ups []update, removeAll bool, meta Binding)
 		r.sortLocked(ext)
 	}
 	out := slices.Clone(r.by[ext])
+	r.stale = true
 	r.mu.Unlock()
 
 	for _, c := range dels {
@@ -275,6 +300,7 @@ func (r *registry) drop(ext string, keep func(Binding) bool, why string) {
 	} else {
 		r.by[ext] = left
 	}
+	r.stale = true
 	r.mu.Unlock()
 	for _, c := range gone {
 		r.s.log.Info("sip: registration removed", "ext", ext, "contact", c, "reason", why)
@@ -311,6 +337,7 @@ func (r *registry) forget(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	bs := slices.DeleteFunc(r.by[ext], func(b Binding) bool { return b.Contact == contact })
+	r.stale = true
 	if len(bs) == 0 {
 		delete(r.by, ext)
 	} else {

@@ -61,6 +61,12 @@ type Config struct {
 
 	// Guard holds the ban, rate-limit and scanner settings.
 	Guard guard.Config
+	// KnownRate and KnownBurst are the per-address rate limit of
+	// addresses with a registered phone or a trunk (default ten times
+	// Guard's): one office behind NAT sends all its phones' traffic from
+	// one address.
+	KnownRate  float64
+	KnownBurst int
 }
 
 func (c Config) withDefaults() Config {
@@ -94,6 +100,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MD5OnlyAgents == nil {
 		c.MD5OnlyAgents = []string{"baresip v0.", "baresip v1."}
+	}
+	g := guard.New(c.Guard).Config()
+	if c.KnownRate <= 0 {
+		c.KnownRate = 10 * g.Rate
+	}
+	if c.KnownBurst <= 0 {
+		c.KnownBurst = 10 * g.Burst
 	}
 	if len(c.DigestAlgorithms) == 0 {
 		c.DigestAlgorithms = []digest.Algorithm{digest.MD5, digest.SHA256}

@@ -20,7 +20,7 @@ var errDropConn = errors.New("sip: connection refused by guard")
 func (s *Server) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, error) {
 	src := addrPortOf(p.RemoteAddr)
 	udp := strings.EqualFold(p.Transport, "udp")
-	if !s.guard.Allow(src.Addr()) {
+	if !s.allow(src.Addr()) {
 		if udp {
 			return nil, nil
 		}
@@ -54,6 +54,15 @@ func (s *Server) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, error
 		return nil, nil
 	}
 	return data, nil
+}
+
+// allow applies the ban and the per-address rate limit; known addresses
+// (see knownAddr) draw from their own, larger bucket.
+func (s *Server) allow(addr netip.Addr) bool {
+	if s.knownAddr(addr) {
+		return !s.guard.Banned(addr) && s.known.Allow(addr)
+	}
+	return s.guard.Allow(addr)
 }
 
 func (s *Server) writeUDP(b []byte, to netip.AddrPort) {

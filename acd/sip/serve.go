@@ -55,7 +55,7 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	case sipmsg.REGISTER:
 		s.register(req, tx, src)
 	case sipmsg.OPTIONS:
-		if !s.reg.knownSource(src) {
+		if _, isPeer := s.peer(req, src); !isPeer && !s.reg.knownSource(src) {
 			if _, ok := s.authenticate(req, tx, src); !ok {
 				return
 			}
@@ -68,10 +68,17 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		// that reaches us matched nothing.
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	default:
-		var ext store.Extension
+		r := &Request{Request: req, Tx: tx, Source: src}
 		if !s.trusted(req) {
-			var ok bool
-			if ext, ok = s.authenticate(req, tx, src); !ok {
+			if p, ok := s.peer(req, src); ok {
+				if p.Refuse != 0 {
+					s.log.Info("sip: trunk request refused", "trunk", p.Trunk, "addr", src, "code", p.Refuse,
+						"uri", req.Recipient.String())
+					s.respond(tx, req, p.Refuse, statusText(p.Refuse))
+					return
+				}
+				r.Trunk, r.Dialed = p.Trunk, p.Dialed
+			} else if r.Extension, ok = s.authenticate(req, tx, src); !ok {
 				return
 			}
 		}
@@ -83,7 +90,7 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.mu.Lock()
 		ctx := s.ctx
 		s.mu.Unlock()
-		h(ctx, &Request{Request: req, Tx: tx, Source: src, Extension: ext})
+		h(ctx, r)
 	}
 }
 
@@ -98,6 +105,23 @@ func (s *Server) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code 
 	if err := tx.Respond(res); err != nil {
 		s.log.Debug("sip: respond failed", "code", code, "call_id", callID(req), "error", err)
 	}
+}
+
+// statusText is the reason phrase of the statuses a Peer may refuse with.
+func statusText(code int) string {
+	switch code {
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 480:
+		return "Temporarily Unavailable"
+	case 486:
+		return "Busy Here"
+	case 503:
+		return "Service Unavailable"
+	}
+	return "Refused"
 }
 
 func headerValue(m interface{ GetHeader(string) sipmsg.Header }, name string) string {

@@ -31,8 +31,13 @@ type Request struct {
 	Tx     sipmsg.ServerTransaction
 	Source netip.AddrPort
 	// Extension is who authenticated the request; zero when the request
-	// came from a registered phone and needed no digest (OPTIONS).
+	// came from a registered phone and needed no digest (OPTIONS), or
+	// from a trunk.
 	Extension store.Extension
+	// Trunk names the trunk a request came from without digest (see
+	// TrustPeers); Dialed is then the number called, mapped through the
+	// trunk's DID list.
+	Trunk, Dialed string
 }
 
 // Handler serves one authenticated request. It must answer r.Tx.
@@ -46,6 +51,8 @@ type Server struct {
 	now      func() time.Time
 	ticker   func(time.Duration) (<-chan time.Time, func())
 	guard    *guard.Guard
+	known    *guard.Guard // rate buckets of registered phones and trusted peers
+	peers    Peers
 	verifier *digest.Verifier
 	reg      *registry
 	handlers map[string]Handler
@@ -116,6 +123,9 @@ func New(st *store.Store, cfg Config, opts ...Option) (*Server, error) {
 	}
 	s.log = s.log.With("component", "sip")
 	s.guard = guard.New(cfg.Guard, guard.WithClock(s.now), guard.WithLogger(s.log))
+	kc := s.guard.Config()
+	kc.Rate, kc.Burst = cfg.KnownRate, cfg.KnownBurst
+	s.known = guard.New(kc, guard.WithClock(s.now), guard.WithLogger(s.log))
 	s.verifier = digest.NewVerifier(cfg.Realm, digest.WithClock(s.now), digest.WithLifetime(cfg.NonceLifetime),
 		digest.WithAlgorithms(cfg.DigestAlgorithms...))
 	s.reg = newRegistry(s)
@@ -136,11 +146,19 @@ func (s *Server) Addr(transport string) netip.AddrPort {
 	return s.addrs[transport]
 }
 
-// Bans lists the addresses banned now.
+// Bans lists the addresses banned now, oldest first; Ban.Reason is a
+// message key of firmware/i18n (sip.go).
 func (s *Server) Bans() []guard.Ban { return s.guard.Bans() }
 
-// Lift ends the ban of addr and reports whether there was one.
-func (s *Server) Lift(addr netip.Addr) bool { return s.guard.Lift(addr) }
+// Lift ends the ban of addr (an admin's decision, logged) and reports
+// whether there was one.
+func (s *Server) Lift(addr netip.Addr) bool {
+	ok := s.guard.Lift(addr)
+	if !ok {
+		s.log.Info("sip: no ban to lift", "addr", addr)
+	}
+	return ok
+}
 
 // Run binds the listeners, serves until ctx ends, then closes everything
 // and waits for every goroutine it started. It returns nil after a clean
