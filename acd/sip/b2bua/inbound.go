@@ -108,6 +108,9 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, erro
 	if dialed == "" {
 		dialed = r.To().Address.User
 	}
+	if r.Trunk != "" {
+		dialed = r.Dialed // mapped through the trunk's DIDs
+	}
 	if _, err := b.sw.Accept(l, dialed); err != nil {
 		l.end(acd.CauseSwitchingCongestion)
 		_ = ds.Respond(503, "Service Unavailable", nil)
@@ -133,6 +136,9 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, erro
 
 // partyOf is the caller as the authenticated extension presents itself.
 func partyOf(r *acdsip.Request) acd.Party {
+	if r.Trunk != "" {
+		return trunkParty(r)
+	}
 	p := acd.Party{Source: acd.SourceExtension, Number: r.Extension.Number, Name: r.Extension.Name,
 		Via: r.Extension.Number}
 	if from := r.From(); from != nil {
