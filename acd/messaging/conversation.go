@@ -82,7 +82,7 @@ func summarize(key string, msgs []store.Message) *Conversation {
 	c := &Conversation{Key: key}
 	for _, m := range msgs {
 		c.Messages++
-		c.Updated, c.Last, c.Number = m.CreatedAt, m, m.Number
+		c.Updated, c.Last, c.Number = arrival(m), m, m.Number
 		if m.Direction == store.DirectionIn {
 			c.Waiting++
 			c.Line = m.Line
@@ -149,9 +149,20 @@ func ConversationMessages(st *store.Store, key string) ([]store.Message, error) 
 	return out, nil
 }
 
+// arrival is when a message reached the box (inbound) or was written
+// (outbound). An inbound message's CreatedAt is the service centre's time
+// stamp: whole seconds, from the network's clock, so it cannot order a
+// thread against the box's own replies.
+func arrival(m store.Message) time.Time {
+	if m.Direction == store.DirectionIn && !m.UpdatedAt.IsZero() {
+		return m.UpdatedAt
+	}
+	return m.CreatedAt
+}
+
 func sortMessages(msgs []store.Message) {
 	slices.SortStableFunc(msgs, func(a, b store.Message) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		if c := arrival(a).Compare(arrival(b)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)

@@ -61,7 +61,7 @@ func contactFor(st *store.Store, plan directory.Plan, m store.Message, agent str
 	}
 	return store.Contact{
 		ID: m.ID, Number: m.Number, CustomerID: customerOf(st, plan, m.Number), Channel: m.Channel,
-		Direction: m.Direction, At: m.CreatedAt, Agent: agent, Summary: summary,
+		Direction: m.Direction, At: arrival(m), Agent: agent, Summary: summary,
 	}
 }
 
