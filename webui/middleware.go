@@ -33,9 +33,11 @@ const (
 type access struct {
 	kind         accessKind
 	roles        []store.Role
-	api          bool // answer in JSON, not with pages and redirects
-	passwordPage bool // reachable while the user must still change a one-time password
-	beforeSetup  bool // reachable before setup too (the language switch)
+	api          bool  // answer in JSON, not with pages and redirects
+	passwordPage bool  // reachable while the user must still change a one-time password
+	beforeSetup  bool  // reachable before setup too (the language switch)
+	token        bool  // an API token (Authorization: Bearer) may stand in for a session
+	bodyLimit    int64 // a larger body limit than maxJSONBytes (CSV uploads)
 }
 
 func page(roles ...store.Role) access { return access{kind: loggedIn, roles: roles} }
@@ -62,6 +64,13 @@ func (s *Server) wrap(a access, h handlerFunc) http.Handler {
 		if a.kind == open {
 			rc.lang = s.resolveLang(r, rc)
 			h(w, r, rc)
+			return
+		}
+		if a.token && bearer(r) != "" {
+			// A bearer token is no ambient credential (browsers never
+			// attach it on their own), so neither the cross-origin check
+			// nor CSRF tokens apply; the token gate checks the rest.
+			s.tokenGate(w, r, rc, a, h)
 			return
 		}
 		unsafe := !isSafeMethod(r.Method)
@@ -99,6 +108,9 @@ func (s *Server) wrap(a access, h handlerFunc) http.Handler {
 			limit := int64(maxFormBytes)
 			if rc.api {
 				limit = maxJSONBytes
+			}
+			if a.bodyLimit > 0 {
+				limit = a.bodyLimit
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !s.csrfValid(r, rc) {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"callbox/acd/cti"
+	"callbox/acd/directory/source"
 	"callbox/firmware/store"
 )
 
@@ -22,6 +24,12 @@ type Config struct {
 	Logger  *slog.Logger  // nil discards
 	Now     func() time.Time
 	Version string
+	// CTI serves screen pops, events, call control, webhooks, tokens and
+	// agent scripts; nil answers those endpoints with 503.
+	CTI *cti.Hub
+	// Directory is the live customer directory (its sources and their
+	// health); nil answers the lookup endpoints with 503.
+	Directory *source.Live
 }
 
 // Errors returned by New and Run.
@@ -52,6 +60,8 @@ type Server struct {
 	addr      atomic.Value
 	dummyOnce sync.Once
 	dummy     store.User // checked when a login names no user, so timing does not tell
+
+	tokenLimit rateLimiter // API token request rate (api_cti_auth.go)
 }
 
 // New checks cfg and builds the server; it does not listen yet.
@@ -193,6 +203,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/users/{name}", api(admins...), s.apiGetUser)
 	handle("PUT /api/v1/users/{name}", api(admins...), s.apiPutUser)
 	handle("DELETE /api/v1/users/{name}", api(admins...), s.apiDeleteUser)
+	s.ctiRoutes(handle, allRoles, watchers, admins)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(mux)

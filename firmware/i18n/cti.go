@@ -16,6 +16,7 @@ var ctiMessages = map[string]entry{
 	"cti.error.rate":          {"too many requests; retry in %d s", "请求过多，请 %d 秒后重试"},
 	"cti.error.no-script":     {"the queue “%s” has no agent script", "队列“%s”没有坐席脚本"},
 	"cti.error.lookup":        {"the number could not be looked up: %v", "无法查询该号码：%v"},
+	"cti.error.no-user":       {"no user is named “%s”", "没有名为“%s”的用户"},
 	"cti.error.sources":       {"the data sources could not be built: %v", "无法建立数据源：%v"},
 	"cti.err.url":             {"is not an http:// or https:// URL", "不是 http:// 或 https:// 网址"},
 	"cti.err.secret":          {"must be at least %d characters", "至少需要 %d 个字符"},
