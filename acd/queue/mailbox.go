@@ -139,3 +139,10 @@ func (in *Inbox) take() (Action, bool) {
 	in.q = in.q[1:]
 	return a, true
 }
+
+// pending returns how many actions wait in the inbox.
+func (in *Inbox) pending() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.q)
+}

@@ -52,11 +52,11 @@ func (l *Live) Wait(ctx context.Context, c *acd.Call, req Request) error {
 		in := l.mb.Open(id)
 		c.AddRoute("queue:" + req.Queue)
 		c.SetQueue(req.Queue)
-		_, err := l.d.Join(Call{ID: id, Queue: req.Queue, Caller: p.Number, CallerName: p.Name, Lang: req.Lang,
+		tk, err := l.d.Join(Call{ID: id, Queue: req.Queue, Caller: p.Number, CallerName: p.Name, Lang: req.Lang,
 			Priority: req.Priority, Requirements: req.Requirements, Designated: req.Designated})
 		if err == nil {
 			w := l.newWaiter(c, in, req.Queue)
-			err = w.run(ctx)
+			err = w.run(ctx, tk)
 			l.mb.Close(id)
 			return err
 		}
@@ -163,9 +163,10 @@ func (l *Live) newWaiter(c *acd.Call, in *Inbox, queue string) *waiter {
 		rings: map[string]*ring{}, results: make(chan ringResult), quit: make(chan struct{})}
 }
 
-func (w *waiter) run(ctx context.Context) error {
+func (w *waiter) run(ctx context.Context, tk Ticket) error {
 	w.startMedia(ctx)
 	defer w.stop()
+	w.greet(tk)
 	w.cbTimer = time.NewTimer(time.Hour)
 	w.cbTimer.Stop()
 	defer w.cbTimer.Stop()
@@ -239,6 +240,19 @@ func (w *waiter) announce(lang string, keys ...string) {
 		return
 	}
 	w.hold.announce(w.l.lib.Sequence(langOf(lang), keys...))
+}
+
+// greet tells a caller who must wait their place at once, by the
+// queue's announcement settings; the dispatcher repeats it every
+// AnnounceEvery. A caller offered to an agent straight away hears music.
+func (w *waiter) greet(tk Ticket) {
+	cfg, err := w.l.d.Queue(w.queue)
+	if err != nil || cfg.AnnounceEvery <= 0 || w.in.pending() > 0 {
+		return
+	}
+	w.act(context.Background(), Announce{CallID: w.id, Queue: w.queue, Lang: w.langNow(), Position: tk.Position,
+		EstimatedWait: tk.EstimatedWait, SayPosition: cfg.AnnouncePosition, SayWait: cfg.AnnounceWait,
+		EstimatedMinutes: int((tk.EstimatedWait + time.Minute - 1) / time.Minute)})
 }
 
 // act carries out one of the dispatcher's actions for this caller.
