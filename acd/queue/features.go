@@ -93,3 +93,24 @@ func (l *Live) loggedInAt(ext, id string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: none logged in at extension %s", agent.ErrUnknownAgent, ext)
 }
+
+// Login logs agentID in at ext (the CTI and API shape).
+func (l *Live) Login(ctx context.Context, agentID, ext string) error { return l.d.Login(agentID, ext) }
+
+// Logout logs agentID out.
+func (l *Live) Logout(ctx context.Context, agentID string) error { return l.d.Logout(agentID) }
+
+// Pause pauses agentID with reason.
+func (l *Live) Pause(ctx context.Context, agentID, reason string) error { return l.d.Pause(agentID, reason) }
+
+// Ready makes agentID available: out of a pause, or out of wrap-up early.
+func (l *Live) Ready(ctx context.Context, agentID string) error {
+	s, err := l.d.Agent(agentID)
+	if err != nil {
+		return err
+	}
+	if s.State == agent.WrapUp {
+		return l.d.EndWrapUp(agentID)
+	}
+	return l.d.Resume(agentID)
+}

@@ -71,6 +71,8 @@ type Live struct {
 	now      func() time.Time
 	log      *slog.Logger
 	dopts    []Option
+	notice   func(context.Context, OfferNotice)
+	display  func(context.Context, string) string
 
 	mu    sync.Mutex
 	talks map[string]*talk // by agent ID: calls in progress
@@ -118,6 +120,30 @@ func WithRecording(dir string, policy func(queue string) RecordPolicy) LiveOptio
 // the wallboard.
 func WithSnapshots(every time.Duration, fn func([]servicelevel.Snapshot)) LiveOption {
 	return func(l *Live) { l.snapDur, l.snapFn = every, fn }
+}
+
+// OfferNotice tells the screen pop that an agent's phone is about to
+// ring for a call (cti.Hub.Offered takes the same facts).
+type OfferNotice struct {
+	CallID, Agent, Extension, Queue string
+	Caller                          acd.Party
+	Waited                          time.Duration
+	Route                           []string
+	Data                            map[string]string
+	Callback                        bool
+}
+
+// WithOfferNotice calls fn before an agent's phone rings for a call or a
+// callback preview; fn must return promptly (it delays the ring).
+func WithOfferNotice(fn func(context.Context, OfferNotice)) LiveOption {
+	return func(l *Live) { l.notice = fn }
+}
+
+// WithDisplayName sets the name the agent's phone shows for a caller's
+// number (a directory lookup, "★ Name" for VIPs); "" keeps the caller's
+// own display name.
+func WithDisplayName(fn func(ctx context.Context, number string) string) LiveOption {
+	return func(l *Live) { l.display = fn }
 }
 
 // WithLiveClock sets the clock of the live side and its dispatcher.
@@ -315,6 +341,21 @@ func (l *Live) Snapshots() []servicelevel.Snapshot {
 func partyOf(c *acd.Call) acd.Party {
 	p := c.Caller().Caller()
 	return acd.Party{Number: p.Number, Name: p.Name, Source: p.Source, Via: p.Via}
+}
+
+// announceOffer tells the screen pop about a ring and returns the party
+// the agent's phone shows.
+func (l *Live) announceOffer(ctx context.Context, n OfferNotice) acd.Party {
+	if l.notice != nil {
+		l.notice(ctx, n)
+	}
+	p := n.Caller
+	if l.display != nil && p.Number != "" {
+		if name := l.display(ctx, p.Number); name != "" {
+			p.Name = name
+		}
+	}
+	return p
 }
 
 // missCause tells a rejection (the agent declined or is busy) from a

@@ -82,7 +82,9 @@ func (l *Live) callback(ctx, rctx context.Context, o Offer, rings *cbRings, r *c
 		name = "Callback"
 	}
 	ringCtx, stop := context.WithTimeout(rctx, o.RingFor+time.Second)
-	leg, err := l.dial(ringCtx, o.Extension, acd.Party{Number: rec.Number, Name: name}, nil)
+	party := l.announceOffer(ringCtx, OfferNotice{CallID: o.CallID, Agent: o.AgentID, Extension: o.Extension,
+		Queue: o.Queue, Caller: acd.Party{Number: rec.Number, Name: name}, Waited: l.now().Sub(rec.Joined), Callback: true})
+	leg, err := l.dial(ringCtx, o.Extension, party, nil)
 	stop()
 	rings.mu.Lock()
 	withdrawn := r.withdrawn

@@ -310,9 +310,15 @@ func (w *waiter) offer(ctx context.Context, o Offer) {
 	rctx, cancel := context.WithTimeout(ctx, o.RingFor+time.Second)
 	r := &ring{cancel: cancel}
 	w.rings[o.AgentID] = r
-	party := partyOf(w.c)
+	rec := w.c.Record()
+	n := OfferNotice{CallID: w.id, Agent: o.AgentID, Extension: o.Extension, Queue: o.Queue, Caller: partyOf(w.c),
+		Route: rec.Route, Data: rec.Data}
+	if waited, err := w.l.d.Waited(w.id); err == nil {
+		n.Waited = waited
+	}
 	w.wg.Go(func() {
 		defer cancel()
+		party := w.l.announceOffer(rctx, n)
 		leg, err := w.l.dial(rctx, o.Extension, party, nil)
 		select {
 		case w.results <- ringResult{agent: o.AgentID, r: r, leg: leg, err: err}:

@@ -277,6 +277,17 @@ func (d *Dispatcher) Position(callID string) (Ticket, error) {
 	return Ticket{Position: pos, EstimatedWait: d.estimate(e.q, pos), Version: e.ver.Version}, nil
 }
 
+// Waited returns how long a waiting call has been in its current queue.
+func (d *Dispatcher) Waited(callID string) (time.Duration, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.calls[callID]
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", ErrUnknownCall, callID)
+	}
+	return d.now().Sub(e.qJoined), nil
+}
+
 // CallLang returns the language a waiting call's announcements use.
 func (d *Dispatcher) CallLang(callID string) (string, error) {
 	d.mu.Lock()
