@@ -1,0 +1,147 @@
+package webui
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"callbox/acd/ivr"
+	"callbox/firmware/store"
+)
+
+// flowV1 greets and sends key 1 to the operator; flowV2 adds a queue
+// the store does not know, so it cannot be published.
+const flowV1 = `{"format": 1, "name": "Reception", "languages": ["en", "zh"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "menu"}},
+ {"id": "menu", "type": "menu", "settings": {"prompts": [{"key": "welcome"}, {"key": "main-menu"}], "retries": 0},
+  "exits": {"1": "operator", "timeout": "bye", "invalid": "bye"}},
+ {"id": "operator", "type": "transfer", "settings": {"extension": "201"}, "exits": {"failed": "bye"}},
+ {"id": "bye", "type": "hangup"}
+]}`
+
+const flowBadQueue = `{"format": 1, "name": "Reception", "languages": ["en"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "q"}},
+ {"id": "q", "type": "queue", "settings": {"queue": "nosuch"}}
+]}`
+
+// flowBroken has a syntax error on line 3.
+const flowBroken = "{\"format\": 1,\n \"languages\": [\"en\"],\n \"nodes\": [ {\"id\": \"start\" \"type\": \"start\"} ]\n}"
+
+func TestFlowAPI_DraftPublishVersionsRestoreExport(t *testing.T) {
+	f, b := adminBrowser(t)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/reception", strings.NewReader(flowV1)), http.StatusOK)
+	list := decode[[]ivr.FlowInfo](t, b.get("/api/v1/flows"))
+	if len(list) != 1 || list[0].ID != "reception" || !list[0].Draft || list[0].Version != 0 || list[0].Name != "Reception" {
+		t.Fatalf("list = %+v", list)
+	}
+	// A draft takes no calls.
+	if _, err := store.Get[store.Flow](f.st, "reception"); err == nil {
+		t.Fatal("saving a draft published it")
+	}
+	probs := decode[problemsJSON](t, b.raw(http.MethodPost, "/api/v1/flows/reception/validate", nil))
+	if len(probs.Problems) != 0 {
+		t.Fatalf("valid flow has problems %+v", probs)
+	}
+	pub := decode[publishedJSON](t, b.raw(http.MethodPost, "/api/v1/flows/reception/publish", nil))
+	if pub.Version != 1 {
+		t.Fatalf("published %+v", pub)
+	}
+	live, err := store.Get[store.Flow](f.st, "reception")
+	if err != nil || !live.Published || live.Version != 1 {
+		t.Fatalf("live record %+v, %v", live, err)
+	}
+	if _, err := ivr.Load(live); err != nil {
+		t.Fatalf("published record does not load: %v", err)
+	}
+
+	// An invalid draft is refused with every problem, and the live
+	// version stays.
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/reception", strings.NewReader(flowBadQueue)), http.StatusOK)
+	r := b.raw(http.MethodPost, "/api/v1/flows/reception/publish", nil)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	bad := decode[problemsJSON](t, r)
+	if len(bad.Problems) != 1 || bad.Problems[0].Node != "q" || !strings.Contains(bad.Problems[0].Message, "nosuch") {
+		t.Fatalf("problems %+v", bad)
+	}
+	if live, _ := store.Get[store.Flow](f.st, "reception"); live.Version != 1 {
+		t.Fatalf("a refused publish changed the live flow: %+v", live)
+	}
+
+	// A second good version, then back to the first.
+	v2 := strings.Replace(flowV1, `"extension": "201"`, `"extension": "202"`, 1)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/reception", strings.NewReader(v2)), http.StatusOK)
+	if pub := decode[publishedJSON](t, b.raw(http.MethodPost, "/api/v1/flows/reception/publish", nil)); pub.Version != 2 {
+		t.Fatalf("second publish %+v", pub)
+	}
+	vs := decode[[]ivr.VersionInfo](t, b.get("/api/v1/flows/reception/versions"))
+	if len(vs) != 2 || vs[0].Version != 2 || !vs[0].Live || vs[1].Version != 1 || vs[1].Live {
+		t.Fatalf("versions %+v", vs)
+	}
+	view := decode[ivr.FlowView](t, b.raw(http.MethodPost, "/api/v1/flows/reception/versions/1/restore", nil))
+	if !view.Editing || !strings.Contains(string(view.Doc), `"201"`) || strings.Contains(string(view.Doc), `"202"`) || view.Version != 2 {
+		t.Fatalf("restored view %+v", view)
+	}
+	wantStatus(t, b.raw(http.MethodPost, "/api/v1/flows/reception/versions/9/restore", nil), http.StatusNotFound)
+	if pub := decode[publishedJSON](t, b.raw(http.MethodPost, "/api/v1/flows/reception/publish", nil)); pub.Version != 3 {
+		t.Fatalf("publishing the restored version %+v", pub)
+	}
+
+	exp := b.get("/api/v1/flows/reception/export")
+	wantStatus(t, exp, http.StatusOK)
+	if !strings.Contains(exp.Header.Get("Content-Disposition"), "flow-reception.json") {
+		t.Errorf("export headers %v", exp.Header)
+	}
+	doc, err := ivr.Parse([]byte(exp.Body))
+	if err != nil || len(doc.Nodes) != 4 {
+		t.Fatalf("export does not parse back: %v", err)
+	}
+	// Exporting and importing under another id gives the same flow.
+	wantStatus(t, b.raw(http.MethodPost, "/api/v1/flows/copy/import", strings.NewReader(exp.Body)), http.StatusOK)
+	if v := decode[ivr.FlowView](t, b.get("/api/v1/flows/copy")); v.Name != "Reception" || !v.Editing {
+		t.Fatalf("imported copy %+v", v)
+	}
+}
+
+func TestFlowAPI_BrokenImportIsRefusedWithLineAndReason(t *testing.T) {
+	_, b := adminBrowser(t)
+	r := b.raw(http.MethodPost, "/api/v1/flows/reception/import", strings.NewReader(flowBroken))
+	wantStatus(t, r, http.StatusBadRequest)
+	ie := decode[importErrorJSON](t, r)
+	if ie.Line != 3 || !strings.Contains(ie.Error, "line 3") {
+		t.Fatalf("import error %+v, want line 3", ie)
+	}
+	r = b.raw(http.MethodPost, "/api/v1/flows/reception/import", strings.NewReader(`{"format": 1, "languages": ["en"], "nodes": [], "colour": "red"}`))
+	wantStatus(t, r, http.StatusBadRequest)
+	if ie := decode[importErrorJSON](t, r); ie.Line != 1 || !strings.Contains(ie.Error, "colour") {
+		t.Fatalf("unknown field: %+v", ie)
+	}
+	wantStatus(t, b.get("/api/v1/flows/reception"), http.StatusNotFound)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/bad.id", strings.NewReader(flowV1)), http.StatusBadRequest)
+}
+
+func TestFlowAPI_DryRunFollowsScriptedDigitsAndTime(t *testing.T) {
+	_, b := adminBrowser(t)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/reception", strings.NewReader(flowV1)), http.StatusOK)
+	res := decode[ivr.DryRunResult](t, b.json(http.MethodPost, "/api/v1/flows/reception/dryrun",
+		ivr.DryRun{ANI: "13800001111", DNIS: "800", Digits: []string{"1"}}))
+	if got := strings.Join(res.Path(), ">"); got != "start>menu>operator" || len(res.Actions) != 1 || res.Actions[0] != "transfer 201" {
+		t.Fatalf("dry run path %q, actions %q", got, res.Actions)
+	}
+	res = decode[ivr.DryRunResult](t, b.json(http.MethodPost, "/api/v1/flows/reception/dryrun",
+		ivr.DryRun{Digits: []string{"7"}}))
+	if got := strings.Join(res.Path(), ">"); got != "start>menu>bye" {
+		t.Fatalf("invalid key: path %q", got)
+	}
+}
+
+func TestFlowAPI_NeedsAdminAndCSRF(t *testing.T) {
+	f, b := adminBrowser(t)
+	r := b.do(http.MethodPut, "/api/v1/flows/reception", strings.NewReader(flowV1), http.Header{"Content-Type": {"application/json"}})
+	if r.StatusCode != http.StatusForbidden {
+		t.Fatalf("PUT without the CSRF token: %d", r.StatusCode)
+	}
+	anon := f.browser()
+	if r := anon.get("/api/v1/flows"); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous list: %d", r.StatusCode)
+	}
+}
