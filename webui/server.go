@@ -204,6 +204,7 @@ func (s *Server) routes() http.Handler {
 	handle("PUT /api/v1/users/{name}", api(admins...), s.apiPutUser)
 	handle("DELETE /api/v1/users/{name}", api(admins...), s.apiDeleteUser)
 	s.ctiRoutes(handle, allRoles, watchers, admins)
+	s.messageRoutes(handle, allRoles, watchers, admins)
 	s.flowRoutes(handle, admins)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
