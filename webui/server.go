@@ -30,6 +30,9 @@ type Config struct {
 	// Directory is the live customer directory (its sources and their
 	// health); nil answers the lookup endpoints with 503.
 	Directory *source.Live
+	// ACD is the live queue side (agents, queues, supervision; api_acd.go);
+	// nil answers those endpoints with 503.
+	ACD ACD
 }
 
 // Errors returned by New and Run.
@@ -206,6 +209,7 @@ func (s *Server) routes() http.Handler {
 	s.ctiRoutes(handle, allRoles, watchers, admins)
 	s.messageRoutes(handle, allRoles, watchers, admins)
 	s.flowRoutes(handle, admins)
+	s.acdRoutes(handle, allRoles, watchers)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(mux)
