@@ -81,7 +81,7 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	b.wire(ctx)
 	defer func() {
 		c.mu.Lock()
-		c.br, c.brIDs = nil, nil
+		c.br, c.brIDs, c.brLegs = nil, nil, nil
 		if c.parkedCaller {
 			c.parkedCaller = false
 			c.signal()
@@ -203,9 +203,11 @@ func (b *bridge) publish() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.brIDs = c.brIDs[:0]
+	c.brLegs = c.brLegs[:0]
 	parked := false
 	for _, e := range b.ends {
 		c.brIDs = append(c.brIDs, e.leg.ID())
+		c.brLegs = append(c.brLegs, e.leg)
 		if e.caller && e.parked {
 			parked = true
 		}
@@ -401,6 +403,26 @@ func (c *Call) bridges(legID string) bool {
 		}
 	}
 	return false
+}
+
+// Peers returns the parties of the call's live bridge other than l
+// (whom l is talking to); nil when l is not in it.
+func (c *Call) Peers(l Leg) []Leg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Leg
+	in := false
+	for _, x := range c.brLegs {
+		if x == l {
+			in = true
+			continue
+		}
+		out = append(out, x)
+	}
+	if !in {
+		return nil
+	}
+	return out
 }
 
 // holds reports whether the call has the leg with this ID.

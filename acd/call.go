@@ -102,8 +102,9 @@ type Call struct {
 	rec      CallRecord
 	in       []Leg // every leg, the caller's first
 	released map[Leg]bool
-	br       *bridge       // the live bridge, if any
-	brIDs    []string      // the IDs of its parties
+	br       *bridge  // the live bridge, if any
+	brIDs    []string // the IDs of its parties
+	brLegs   []Leg    // its parties
 	// parkedCaller: the caller's slot is leaving in a transfer, so its
 	// hang-up does not end the call.
 	parkedCaller bool

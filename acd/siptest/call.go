@@ -35,6 +35,7 @@ type Call struct {
 	wg       sync.WaitGroup
 
 	digits chan byte
+	frags  chan string // NOTIFY bodies received in the call
 
 	mu      sync.Mutex
 	remote  netip.AddrPort
@@ -48,6 +49,7 @@ type Call struct {
 	ts      uint32
 	version uint64
 	closed  bool
+	updates int
 }
 
 // callSetup makes the calls part of a phone: handlers for INVITE, ACK
@@ -99,7 +101,7 @@ func (p *Phone) newCall() (*Call, error) {
 	}
 	c := &Call{p: p, rtp: conn, ringing: make(chan struct{}), answered: make(chan struct{}),
 		ended: make(chan struct{}), result: make(chan error, 1), version: 1, seq: 1000, ts: 16000,
-		digits: make(chan byte, 32)}
+		digits: make(chan byte, 32), frags: make(chan string, 16)}
 	c.local = sdp.Local{Addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), Codecs: []media.Codec{media.PCMU},
 		DTMF: 101, SessionID: uint64(time.Now().UnixNano()), Version: 1}
 	c.wg.Go(c.receive)
@@ -115,6 +117,12 @@ func (p *Phone) track(c *Call, callID string) {
 // Dial calls number through the registrar the phone registered with. It
 // returns once the INVITE is sent; WaitAnswer tells how it went.
 func (p *Phone) Dial(ctx context.Context, number string) (*Call, error) {
+	return p.DialWith(ctx, number)
+}
+
+// DialWith is Dial with extra headers in the INVITE (Replaces,
+// Session-Expires, Supported).
+func (p *Phone) DialWith(ctx context.Context, number string, hdrs ...sip.Header) (*Call, error) {
 	p.mu.Lock()
 	reg := p.registrar
 	p.mu.Unlock()
@@ -136,6 +144,9 @@ func (p *Phone) Dial(ctx context.Context, number string) (*Call, error) {
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: number, Host: reg.Addr().String()}, Params: sip.NewParams()})
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("User-Agent", p.agent))
+	for _, h := range hdrs {
+		req.AppendHeader(h)
+	}
 	req.SetBody(offer)
 	c.invite = req
 	c.dc, err = p.dialogUA().WriteInvite(ctx, req)

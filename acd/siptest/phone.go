@@ -45,6 +45,7 @@ type Phone struct {
 	options   int
 	calls     map[string]*Call // by Call-ID
 	incoming  chan *Call
+	notifies  chan *sip.Request
 }
 
 // Option configures a Phone.
@@ -100,6 +101,7 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
 	p.callSetup()
+	p.featureSetup()
 	if p.transport == "udp" {
 		pc, lerr := net.ListenPacket("udp", net.JoinHostPort(p.localIP, "0"))
 		if lerr != nil {

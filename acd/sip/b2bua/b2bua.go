@@ -44,6 +44,12 @@ type Config struct {
 	MediaTimeout time.Duration
 	// ByeTimeout bounds a BYE or CANCEL sent by the box (default 5 s).
 	ByeTimeout time.Duration
+	// SessionExpires is the session interval (RFC 4028) the box asks a
+	// caller's phone that supports timers to refresh within (default 30
+	// min); MinSE the shortest it accepts (default 90 s, the RFC's
+	// floor; tests go lower).
+	SessionExpires time.Duration
+	MinSE          time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -65,6 +71,13 @@ func (c Config) withDefaults() Config {
 	if c.ByeTimeout <= 0 {
 		c.ByeTimeout = 5 * time.Second
 	}
+	if c.MinSE <= 0 {
+		c.MinSE = 90 * time.Second
+	}
+	if c.SessionExpires <= 0 {
+		c.SessionExpires = 30 * time.Minute
+	}
+	c.SessionExpires = max(c.SessionExpires, c.MinSE)
 	return c
 }
 
@@ -88,6 +101,11 @@ func WithPlan(plan func() *dialplan.Plan) Option { return func(b *B2BUA) { b.pla
 // firmware's router. Without it those calls are refused with "no route".
 func WithFallback(h acd.Handler) Option { return func(b *B2BUA) { b.fallback = h } }
 
+// WithTransfer sets how a transfer's target is reached (see
+// TransferFunc): the router's dialling, so a phone can transfer to an
+// outside number. Without it only extensions are reached.
+func WithTransfer(f TransferFunc) Option { return func(b *B2BUA) { b.transfer = f } }
+
 // B2BUA turns SIP dialogs into legs of the switch and places calls to
 // registered phones.
 type B2BUA struct {
@@ -99,6 +117,7 @@ type B2BUA struct {
 	log      *slog.Logger
 	plan     func() *dialplan.Plan
 	fallback acd.Handler
+	transfer TransferFunc
 
 	base   context.Context
 	cancel context.CancelFunc
@@ -108,8 +127,9 @@ type B2BUA struct {
 	dua    *sipgo.DialogUA
 	uaErr  error
 
-	mu   sync.Mutex
-	legs map[key]dialogLeg
+	mu      sync.Mutex
+	legs    map[key]dialogLeg
+	ringing []*ringing // calls ringing an extension, oldest first (pickup)
 }
 
 // dialogLeg is a leg that serves requests inside its dialog.
@@ -131,9 +151,13 @@ func New(st *store.Store, srv *acdsip.Server, sw *acd.Switch, ports *rtp.Ports, 
 		o(b)
 	}
 	b.cfg = b.cfg.withDefaults()
+	if b.transfer == nil {
+		b.transfer = b.transferToExtension
+	}
 	b.log = b.log.With("component", "b2bua")
 	b.base, b.cancel = context.WithCancel(context.Background())
-	for method, h := range map[string]acdsip.Handler{"INVITE": b.onInvite, "BYE": b.onInDialog, "ACK": b.onInDialog} {
+	for method, h := range map[string]acdsip.Handler{"INVITE": b.onInvite, "BYE": b.onInDialog, "ACK": b.onInDialog,
+		"REFER": b.onRefer, "UPDATE": b.onUpdate} {
 		if err := srv.Handle(method, h); err != nil {
 			return nil, err
 		}

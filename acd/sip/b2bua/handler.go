@@ -71,7 +71,7 @@ func (b *B2BUA) RingExtension(ctx context.Context, c *acd.Call, ext string) erro
 		if e.DND {
 			err = &acd.CauseError{Cause: acd.CauseUserBusy, Err: fmt.Errorf("extension %s: do not disturb", ext)}
 		} else {
-			leg, err = b.Dial(ctx, ext, caller, c.Caller())
+			leg, err = b.ringPickable(ctx, c, e, caller)
 		}
 		if err == nil {
 			return c.Bridge(ctx, leg)

@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -27,7 +28,11 @@ func (b *B2BUA) onInvite(ctx context.Context, r *acdsip.Request) {
 		respond(r.Tx, r.Request, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	l, err := b.newInbound(ctx, r)
+	accept := b.acceptCall
+	if h := r.GetHeader("Replaces"); h != nil {
+		accept = b.replacing(h.Value())
+	}
+	l, err := b.newInbound(ctx, r, accept)
 	if err != nil {
 		b.log.Info("inbound call refused", "call_id", r.CallID().Value(), "err", err)
 		return
@@ -50,6 +55,7 @@ type inLeg struct {
 	ds     *sipgo.DialogServerSession
 	sess   *rtp.Session
 	answer []byte // the SDP answer, sent with 183 and 200
+	timer  *sessionTimer // RFC 4028; nil without
 
 	mu       sync.Mutex
 	neg      sdp.Negotiated
@@ -64,11 +70,27 @@ type inLeg struct {
 	once     sync.Once
 }
 
-func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, error) {
+// acceptCall hands a new inbound leg to the switch as a new call.
+func (b *B2BUA) acceptCall(l *inLeg, dialed string) error {
+	_, err := b.sw.Accept(l, dialed)
+	return err
+}
+
+func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request, accept func(*inLeg, string) error) (*inLeg, error) {
 	offer, err := sdp.Parse(r.Body())
 	if err != nil {
 		// Offer-less INVITEs (late offer) are not supported.
 		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
+		return nil, err
+	}
+	timer, err := b.negotiateTimer(r.Request)
+	if err != nil {
+		if tooSmall, ok := err.(errTooSmall); ok {
+			respond(r.Tx, r.Request, 422, "Session Interval Too Small",
+				sip.NewHeader("Min-SE", strconv.Itoa(tooSmall.min)))
+		} else {
+			respond(r.Tx, r.Request, 400, "Bad Session-Expires")
+		}
 		return nil, err
 	}
 	dua, err := b.ua()
@@ -82,7 +104,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, erro
 		return nil, err
 	}
 	_ = ds.Respond(100, "Trying", nil)
-	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), settled: make(chan struct{}), version: 1}
+	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), settled: make(chan struct{}), version: 1, timer: timer}
 	l.k = key{r.CallID().Value(), tagOf(ds.InviteRequest.To().Params)}
 	l.id = "sip:" + l.k.callID + ";" + l.k.local
 	l.party = partyOf(r)
@@ -111,9 +133,14 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request) (*inLeg, erro
 	if r.Trunk != "" {
 		dialed = r.Dialed // mapped through the trunk's DIDs
 	}
-	if _, err := b.sw.Accept(l, dialed); err != nil {
+	if err := accept(l, dialed); err != nil {
 		l.end(acd.CauseSwitchingCongestion)
-		_ = ds.Respond(503, "Service Unavailable", nil)
+		code := 503
+		var se *statusError
+		if errors.As(err, &se) {
+			code = se.code
+		}
+		_ = ds.Respond(code, reasonPhrase(code), nil)
 		return nil, err
 	}
 	// The caller's CANCEL (or a dead transaction) ends the dialog before
@@ -220,6 +247,12 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	l.mu.Unlock()
 	res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, l.answer)
 	res.AppendHeader(l.b.contact(l.ds.InviteRequest.Transport()))
+	if l.timer != nil {
+		for _, h := range l.timer.headers() {
+			res.AppendHeader(h)
+		}
+		l.timer.start(l)
+	}
 	err := l.ds.WriteResponse(res)
 	l.settle.Do(func() { close(l.settled) })
 	if err != nil {
@@ -271,6 +304,9 @@ func (l *inLeg) end(cause acd.Cause) {
 		l.cause = cause
 		l.mu.Unlock()
 		l.b.remove(l.k)
+		if l.timer != nil {
+			l.timer.stop()
+		}
 		l.sess.Close()
 		_ = l.ds.Close()
 		close(l.done)
@@ -307,7 +343,15 @@ func (l *inLeg) serve(r *acdsip.Request) {
 
 // reinvite answers an offer inside an established dialog (hold, resume,
 // a new address): the session takes the new direction and peer.
+//
+// A refresh of the session timer comes this way too, and a change of
+// direction is a hold or resume the leg's call hears of (see hold.go).
 func reinvite(b *B2BUA, r *acdsip.Request, s *rtp.Session, version uint64, note func(sdp.Negotiated)) {
+	l := b.lookup(r.Request)
+	var before sdp.Negotiated
+	if l != nil {
+		before, _ = negotiated(l)
+	}
 	offer, err := sdp.Parse(r.Body())
 	if err != nil {
 		respond(r.Tx, r.Request, 488, "Not Acceptable Here")
@@ -329,7 +373,18 @@ func reinvite(b *B2BUA, r *acdsip.Request, s *rtp.Session, version uint64, note 
 	note(n)
 	res := sip.NewSDPResponseFromRequest(r.Request, body)
 	res.AppendHeader(b.contact(r.Transport()))
+	if fl, ok := asFeatureLeg(l); ok {
+		if t := fl.sessionTimer(); t != nil {
+			t.refreshed()
+			for _, h := range t.headers() {
+				res.AppendHeader(h)
+			}
+		}
+	}
 	_ = r.Tx.Respond(res)
+	if l != nil {
+		b.noteHold(l, before.Direction, n.Direction)
+	}
 }
 
 // causeOfBye reads the Q.850 cause of a BYE's Reason header (RFC 3326),

@@ -35,6 +35,18 @@ func parseReason(v string) (acd.Cause, bool) {
 // sends for causes.
 func reasonPhrase(code int) string {
 	switch code {
+	case 100:
+		return "Trying"
+	case 200:
+		return "OK"
+	case 400:
+		return "Bad Request"
+	case 481:
+		return "Call/Transaction Does Not Exist"
+	case 487:
+		return "Request Terminated"
+	case 603:
+		return "Decline"
 	case 403:
 		return "Forbidden"
 	case 404:

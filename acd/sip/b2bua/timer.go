@@ -1,0 +1,221 @@
+package b2bua
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"callbox/acd"
+	acdsip "callbox/acd/sip"
+	"callbox/media/sdp"
+)
+
+// sessionTimer keeps a caller's dialog alive the RFC 4028 way: the
+// refresher re-INVITEs or UPDATEs every half interval; the box hangs up
+// a session nobody refreshed in time, so a phone that vanished without
+// BYE does not hold a call (and its CDR) open. The RTP timeout stays as
+// the second line of defence for peers without timers.
+type sessionTimer struct {
+	b         *B2BUA
+	interval  time.Duration
+	refresher string // "uac": the phone refreshes; "uas": the box does
+	require   bool   // the phone supports timers: Require: timer in answers
+	leg       featureLeg
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+// errTooSmall is an offer below the box's Min-SE: answered with 422.
+type errTooSmall struct{ min int }
+
+func (e errTooSmall) Error() string { return fmt.Sprintf("session interval below %d s", e.min) }
+
+// negotiateTimer reads an initial INVITE's timer headers (RFC 4028 §9):
+// nil when the session runs without a timer.
+func (b *B2BUA) negotiateTimer(req *sip.Request) (*sessionTimer, error) {
+	minSE := int(b.cfg.MinSE / time.Second)
+	supported := hasOption(req, "Supported", "timer")
+	canUpdate := hasOption(req, "Allow", "UPDATE")
+	se := sessionExpires{}
+	if h := req.GetHeader("Session-Expires"); h != nil {
+		var err error
+		if se, err = parseSessionExpires(h.Value()); err != nil {
+			return nil, err
+		}
+		if se.Seconds < minSE {
+			return nil, errTooSmall{minSE}
+		}
+	} else if !supported {
+		return nil, nil
+	}
+	want := int(b.cfg.SessionExpires / time.Second)
+	floor := minSE
+	if h := req.GetHeader("Min-SE"); h != nil {
+		if n, err := parseDelta(h.Value()); err == nil && n > floor {
+			floor = n
+		}
+	}
+	secs := se.Seconds
+	if secs == 0 || secs > want {
+		secs = max(want, floor)
+	}
+	t := &sessionTimer{b: b, interval: time.Duration(secs) * time.Second, require: supported}
+	switch {
+	case se.Refresher != "":
+		t.refresher = se.Refresher
+	case supported:
+		t.refresher = "uac"
+	default:
+		t.refresher = "uas"
+	}
+	if t.refresher == "uac" && !supported {
+		// Only a phone that supports timers can be made to refresh.
+		t.refresher = "uas"
+	}
+	if t.refresher == "uas" && !canUpdate {
+		// The box refreshes with UPDATE; a phone without it gets no
+		// timer (and keeps the RTP timeout).
+		return nil, nil
+	}
+	return t, nil
+}
+
+// hasOption reports whether a comma-separated header (Supported,
+// Require, Allow) lists opt.
+func hasOption(req *sip.Request, header, opt string) bool {
+	for _, h := range req.GetHeaders(header) {
+		if slices.ContainsFunc(strings.Split(h.Value(), ","), func(s string) bool {
+			return strings.EqualFold(strings.TrimSpace(s), opt)
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// headers are what a 2xx to the INVITE or a refresh carries.
+func (t *sessionTimer) headers() []sip.Header {
+	hs := []sip.Header{sip.NewHeader("Session-Expires",
+		strconv.Itoa(int(t.interval/time.Second))+";refresher="+t.refresher)}
+	if t.require {
+		hs = append(hs, sip.NewHeader("Require", "timer"))
+	}
+	return hs
+}
+
+// start arms the timer for leg once the session is up.
+func (t *sessionTimer) start(leg featureLeg) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.leg = leg
+	t.arm()
+}
+
+// arm sets the next deadline; t.mu is held.
+func (t *sessionTimer) arm() {
+	if t.stopped {
+		return
+	}
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+	if t.refresher == "uas" {
+		t.timer = time.AfterFunc(t.interval/2, t.refresh)
+		return
+	}
+	// RFC 4028 §10: the session expires SE - min(32, SE/3) after the last
+	// refresh, leaving the refresher time for a slow transaction.
+	t.timer = time.AfterFunc(t.interval-min(32*time.Second, t.interval/3), t.expire)
+}
+
+// refreshed notes a refresh from the phone (re-INVITE or UPDATE).
+func (t *sessionTimer) refreshed() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.refresher == "uac" {
+		t.arm()
+	}
+}
+
+func (t *sessionTimer) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+}
+
+// expire ends a session the phone stopped refreshing.
+func (t *sessionTimer) expire() {
+	t.mu.Lock()
+	leg, stopped := t.leg, t.stopped
+	t.mu.Unlock()
+	if stopped || leg == nil {
+		return
+	}
+	t.b.log.Info("session timer expired", "leg", leg.ID())
+	_ = leg.Hangup(acd.CauseRecoveryOnTimerExpiry)
+}
+
+// refresh is the box's own refresh: an UPDATE without SDP (RFC 4028
+// §7.4); a peer that does not answer it is gone.
+func (t *sessionTimer) refresh() {
+	t.mu.Lock()
+	leg, stopped := t.leg, t.stopped
+	t.mu.Unlock()
+	if stopped || leg == nil {
+		return
+	}
+	t.b.goBackground(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 32*time.Second)
+		defer cancel()
+		req := leg.newRequest(sip.UPDATE)
+		for _, h := range t.headers() {
+			req.AppendHeader(h)
+		}
+		res, err := leg.do(ctx, req)
+		if ctx.Err() != nil && t.b.base.Err() != nil {
+			return // the box is stopping
+		}
+		if err != nil || res.StatusCode == 408 || res.StatusCode == 481 {
+			t.b.log.Info("session refresh failed", "leg", leg.ID(), "err", err)
+			_ = leg.Hangup(acd.CauseRecoveryOnTimerExpiry)
+			return
+		}
+		t.mu.Lock()
+		t.arm()
+		t.mu.Unlock()
+	})
+}
+
+// onUpdate serves UPDATE inside a dialog (RFC 3311): a session refresh,
+// possibly with a new SDP offer.
+func (b *B2BUA) onUpdate(_ context.Context, r *acdsip.Request) {
+	l := b.lookup(r.Request)
+	fl, ok := asFeatureLeg(l)
+	if !ok {
+		respond(r.Tx, r.Request, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if len(r.Body()) > 0 {
+		s, _ := SessionOf(l)
+		version := nextVersion(l)
+		reinvite(b, r, s, version, func(n sdp.Negotiated) { noteNegotiated(l, n) })
+		return
+	}
+	var hdrs []sip.Header
+	if t := fl.sessionTimer(); t != nil {
+		t.refreshed()
+		hdrs = t.headers()
+	}
+	respond(r.Tx, r.Request, 200, "OK", hdrs...)
+}
