@@ -54,7 +54,7 @@ type inLeg struct {
 	party  acd.Party
 	ds     *sipgo.DialogServerSession
 	sess   *rtp.Session
-	answer []byte // the SDP answer, sent with 183 and 200
+	answer []byte        // the SDP answer, sent with 183 and 200
 	timer  *sessionTimer // RFC 4028; nil without
 
 	mu       sync.Mutex
