@@ -21,6 +21,15 @@ var (
 	ErrUnknownAgent = errors.New("messaging: unknown agent")
 )
 
+// TakenError says which agent holds a conversation; errors.Is(err,
+// ErrTaken) is true of it.
+type TakenError struct{ Agent string }
+
+func (e *TakenError) Error() string { return fmt.Sprintf("%v: %s", ErrTaken, e.Agent) }
+
+// Unwrap makes errors.Is(err, ErrTaken) true.
+func (e *TakenError) Unwrap() error { return ErrTaken }
+
 // Conversation is the SMS thread with one far-end number.
 type Conversation struct {
 	// Key is the number in normalised form (see Key).
@@ -229,7 +238,7 @@ func Claim(st *store.Store, key, agent string, steal bool) error {
 		return err
 	}
 	if holder != "" && holder != agent && !steal {
-		return fmt.Errorf("%w: %s", ErrTaken, holder)
+		return &TakenError{Agent: holder}
 	}
 	// The newest message's entry carries the assignment: it is the one
 	// assignments reads first.
@@ -251,7 +260,7 @@ func Reply(st *store.Store, key, agent, text string) (store.Message, error) {
 		return store.Message{}, err
 	}
 	if c.Agent != "" && c.Agent != agent {
-		return store.Message{}, fmt.Errorf("%w: %s", ErrTaken, c.Agent)
+		return store.Message{}, &TakenError{Agent: c.Agent}
 	}
 	if agent != "" {
 		if _, err := store.Get[store.Agent](st, agent); err != nil {

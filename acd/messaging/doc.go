@@ -30,6 +30,18 @@
 // next to them; documents for sending and fax-on-demand are uploaded once
 // (SaveDocument checks and converts them to TIFF-F) and named afterwards.
 //
+// Fax calls on voice lines (CNG): the serial fax modems sit on their own
+// analog lines and the line cards carry voice to the switch as 8 kHz
+// audio; the box has no software fax modem and no T.38, so a fax that
+// reaches a voice line cannot be received from that line's audio. What the
+// hardware allows is the switch's part, not this package's: a fax modem
+// wired to an FXS port of the line card is an ordinary line the router can
+// dial, so on CNG (media/detect) the router bridges the call to that port
+// and the modem answers it as any fax call (G.711 inside the box carries
+// fax well enough at 9600 bit/s). Fax-on-demand likewise cannot send on
+// the caller's voice call; SendFax queues a fax back to the caller's
+// number (a callback), which is what the send-fax node offers.
+//
 // Automatic notifications go out as SMS: a missed call from an outside
 // number (acd.CallEnded on the bus) and a scheduled callback (a new
 // store.Callback), in the caller's language.

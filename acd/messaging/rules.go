@@ -39,8 +39,10 @@ func (r Rule) Validate() error {
 		return errors.Join(ErrBadRule, errors.New("reply is too long"))
 	case r.Keyword == "" && r.From == "":
 		return errors.Join(ErrBadRule, errors.New("matches every message"))
-	case strings.ContainsFunc(r.Keyword, unicode.IsSpace):
-		return errors.Join(ErrBadRule, errors.New("keyword is more than one word"))
+	case strings.ContainsFunc(r.Keyword, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }):
+		// Punctuation is trimmed off the first word before comparing,
+		// so a keyword must be letters and digits to ever match.
+		return errors.Join(ErrBadRule, errors.New("keyword is not one word of letters and digits"))
 	}
 	return nil
 }

@@ -1,0 +1,45 @@
+package messaging_test
+
+import (
+	"testing"
+
+	"callbox/acd/messaging"
+	"callbox/drivers/modem/modemsim"
+	"callbox/drivers/modem/sms"
+	"callbox/firmware/store"
+)
+
+func TestSimulator_SimDevicesRunTheRealDriverAndFollowLineChanges(t *testing.T) {
+	sim := messaging.NewSimulator(modemsim.NewNetwork("+8613800100500"))
+	t.Cleanup(func() { sim.Close() })
+	b := newBox(t, messaging.Config{Open: sim.Open, Rules: []messaging.Rule{{Name: "hi", Keyword: "hi", Reply: "hello"}}})
+	for _, l := range []store.Line{
+		{ID: "gsm0", Type: store.LineGSM, Device: "sim:gsm0", Number: boxGSM, Enabled: true},
+		{ID: "fax0", Type: store.LineGSM, Device: "sim:fax0", Enabled: true},
+		{ID: "fxo1", Type: store.LineFXO, Device: "sim:1", Enabled: true}, // a voice line: not a modem
+	} {
+		if _, err := store.Put(b.st, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.start()
+	b.lineUp("gsm0", true, false)
+	b.lineUp("fax0", false, true)
+	if n := len(b.svc.Status()); n != 2 {
+		t.Fatalf("%d modem lines, want 2", n)
+	}
+	gsm := sim.Modem("sim:gsm0")
+	if err := gsm.Deliver(sms.Deliver{From: customer, Text: "hi there"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "reply", func() bool { return len(sentTo(gsm, customer)) == 1 })
+
+	// Disabling a line stops its modem; the status page loses it.
+	if _, err := store.Update(b.st, "fax0", func(l *store.Line) error { l.Enabled = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "fax line gone", func() bool { return len(b.svc.Status()) == 1 })
+	if s := b.svc.Status()[0]; s.Line != "gsm0" || s.Modem.Info.Model != "simulated GSM modem" || s.Modem.Info.SIM != "READY" {
+		t.Fatalf("status %+v", s)
+	}
+}
