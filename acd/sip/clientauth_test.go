@@ -110,7 +110,7 @@ func FuzzParseChallenge(f *testing.F) {
 type fakePeers struct{ addr netip.Addr }
 
 func (p fakePeers) Identify(*sipmsg.Request, netip.AddrPort) (Peer, bool) { return Peer{}, false }
-func (p fakePeers) Known(a netip.Addr) bool                                { return a == p.addr }
+func (p fakePeers) Known(a netip.Addr) bool                               { return a == p.addr }
 
 func TestRateLimit_KnownAddressGetsLargerAllowance(t *testing.T) {
 	clk := newTestClock()

@@ -64,27 +64,43 @@ func parseAssertedIdentity(v string) (name, number string, ok bool) {
 			}
 		}
 	}
-	var addr sip.Uri
-	params := sip.NewParams()
-	name, err := sip.ParseAddressValue(strings.TrimSpace(v), &addr, &params)
-	if err != nil {
-		return "", "", false
-	}
-	switch strings.ToLower(addr.Scheme) {
-	case "sip", "sips":
-		number = addr.User
-	case "tel":
-		number = addr.Host
-		if number == "" {
-			number = addr.User
+	v = strings.TrimSpace(v)
+	if tel, ok := telNumber(v); ok {
+		// sipgo parses sip URIs only; a tel URI is just the number.
+		name = strings.Trim(strings.TrimSpace(v[:strings.IndexByte(v, '<')]), `"`)
+		number = tel
+	} else {
+		var addr sip.Uri
+		params := sip.NewParams()
+		var err error
+		if name, err = sip.ParseAddressValue(v, &addr, &params); err != nil {
+			return "", "", false
 		}
-	default:
-		return "", "", false
+		if s := strings.ToLower(addr.Scheme); s != "sip" && s != "sips" {
+			return "", "", false
+		}
+		number = addr.User
 	}
 	if !dialString(number) {
 		return "", "", false
 	}
 	return name, number, true
+}
+
+// telNumber reads the number of a name-addr holding a tel URI
+// (RFC 3966): "<tel:+8613911112222;phone-context=...>".
+func telNumber(v string) (string, bool) {
+	i := strings.IndexByte(v, '<')
+	j := strings.LastIndexByte(v, '>')
+	if i < 0 || j < i {
+		return "", false
+	}
+	uri := v[i+1 : j]
+	if len(uri) < 4 || !strings.EqualFold(uri[:4], "tel:") {
+		return "", false
+	}
+	n, _, _ := strings.Cut(uri[4:], ";")
+	return n, true
 }
 
 // dialString reports whether s is a plausible caller number: an optional
