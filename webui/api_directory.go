@@ -304,7 +304,20 @@ func (s *Server) apiPutSources(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if !ok {
 		return
 	}
-	_, err := store.Put(s.store, cfg)
+	if err := cfg.Validate(); err != nil {
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return
+	}
+	// Build the sources once, so that a configuration the directory
+	// could not use is refused now rather than found on the status page.
+	d, set, err := source.Open(cfg, s.store, s.plan(), s.log)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "cti.error.sources", err))
+		return
+	}
+	d.Close()
+	_ = set.Close()
+	_, err = store.Put(s.store, cfg)
 	if err == nil {
 		s.log.Info("directory sources changed", "sources", len(cfg.Sources), "by", rc.user.Name)
 	}

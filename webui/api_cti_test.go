@@ -1,0 +1,263 @@
+package webui
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"callbox/acd"
+	"callbox/acd/cti"
+	"callbox/firmware/store"
+)
+
+func TestEvents_SSEDeliversTheOfferedPopToItsAgentAndReplaysOnReconnect(t *testing.T) {
+	cf := newCTIFixture(t)
+	cf.agentUser("lily", "11", "201")
+	cf.agentUser("tom", "12", "202")
+	if _, err := store.Put(cf.st, store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}, VIP: true}); err != nil {
+		t.Fatal(err)
+	}
+	lily, tom, sup := cf.token(store.RoleAgent, "lily"), cf.token(store.RoleAgent, "tom"), cf.token(store.RoleSupervisor, "")
+	lilyStream, tomStream, supStream := cf.openSSE(lily, ""), cf.openSSE(tom, ""), cf.openSSE(sup, "")
+
+	cf.hub.Offered(context.Background(), cti.OfferInfo{CallID: "call-1", Agent: "11", Extension: "201", Queue: "sales",
+		Caller: acd.Party{Number: "013812345678", Source: acd.SourceLine}, Waited: 30 * time.Second, Skills: []string{"zh:1"}})
+	e := lilyStream.next(t, cti.EventCallOffered)
+	var p cti.Pop
+	if err := json.Unmarshal([]byte(e.Data), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.CallID != "call-1" || p.Customer.Name != "Li Lei" || !p.Customer.VIP || p.Partial || p.Number != "+8613812345678" {
+		t.Fatalf("pop %+v", p)
+	}
+	supStream.next(t, cti.EventCallOffered)
+
+	// Tom's stream gets his own state change, never Lily's offer.
+	cf.bus.Publish(acd.AgentStateChanged{Agent: "12", From: acd.AgentAvailable, To: acd.AgentPaused, Reason: "lunch"})
+	supStream.next(t, cti.EventAgentState)
+	if got := tomStream.next(t, cti.EventAgentState); !strings.Contains(got.Data, `"agent":"12"`) {
+		t.Fatalf("tom got %+v", got)
+	}
+
+	// Lily reconnects after missing an event: the stream replays it.
+	cf.bus.Publish(acd.AgentStateChanged{Agent: "11", From: acd.AgentAvailable, To: acd.AgentRinging, CallID: "call-1"})
+	missed := supStream.next(t, cti.EventAgentState)
+	again := cf.openSSE(lily, e.ID)
+	if got := again.next(t, cti.EventAgentState); got.ID != missed.ID {
+		t.Fatalf("replayed %+v, want %s", got, missed.ID)
+	}
+
+	// The pop is the same by call ID, for the agent and the supervisor;
+	// the other agent may not read it.
+	code, body := cf.call(lily, http.MethodGet, "/api/v1/calls/call-1/pop", "", nil)
+	if code != http.StatusOK || !strings.Contains(body, "Li Lei") {
+		t.Fatalf("pop by ID: %d %s", code, body)
+	}
+	if code, _ := cf.call(tom, http.MethodGet, "/api/v1/calls/call-1/pop", "", nil); code != http.StatusForbidden {
+		t.Fatalf("other agent's pop: %d", code)
+	}
+	if code, _ := cf.call(sup, http.MethodGet, "/api/v1/calls/nope/pop", "", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown pop: %d", code)
+	}
+}
+
+func TestEvents_WebSocketDeliversTheSameEvents(t *testing.T) {
+	cf := newCTIFixture(t)
+	sup := cf.token(store.RoleSupervisor, "")
+	cfg, err := websocket.NewConfig("ws://"+cf.srv.Addr()+"/api/v1/events/ws", cf.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Header = http.Header{"Authorization": {"Bearer " + sup}}
+	ws, err := websocket.DialConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// The subscription is in place once the hub counts the subscriber.
+	for i := 0; cf.hub.Status().Subscribers == 0; i++ {
+		if i > 2000 {
+			t.Fatal("no subscriber")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cf.bus.Publish(acd.QueueJoined{Queue: "sales", CallID: "c9", Caller: acd.Party{Number: "+8613800000000"}, Position: 1})
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var m wsMessage
+	for m.Type != cti.EventQueueJoined {
+		if err := websocket.JSON.Receive(ws, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.ID == 0 || !strings.Contains(string(m.Data), `"callId":"c9"`) {
+		t.Fatalf("message %+v", m)
+	}
+
+	// A page of another site may not open the stream with the cookie.
+	bad, _ := websocket.NewConfig("ws://"+cf.srv.Addr()+"/api/v1/events/ws", "http://evil.example")
+	bad.Header = http.Header{"Authorization": {"Bearer " + sup}}
+	if ws2, err := websocket.DialConfig(bad); err == nil {
+		ws2.Close()
+		t.Fatal("cross-site WebSocket accepted")
+	}
+}
+
+func TestTokens_ScopeRevocationAndRefusals(t *testing.T) {
+	cf := newCTIFixture(t)
+	sup := cf.token(store.RoleSupervisor, "")
+	if code, body := cf.call(sup, http.MethodGet, "/api/v1/cti/status", "", nil); code != http.StatusOK || !strings.Contains(body, `"sources"`) {
+		t.Fatalf("status: %d %s", code, body)
+	}
+	if code, _ := cf.callJSON(sup, http.MethodPut, "/api/v1/directory/sources", map[string]any{"sources": []any{}}); code != http.StatusForbidden {
+		t.Fatalf("supervisor token on an admin route: %d", code)
+	}
+	if code, _ := cf.call(sup, http.MethodGet, "/api/v1/users", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("token on a session-only route: %d", code)
+	}
+	if code, _ := cf.callJSON(sup, http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "admin"}); code != http.StatusUnauthorized {
+		t.Fatalf("a token minting a token: %d", code)
+	}
+	if code, _ := cf.call("cbx_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", http.MethodGet, "/api/v1/cti/status", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("unknown token: %d", code)
+	}
+	// The list never shows hashes or secrets; revoking takes effect at once.
+	b := cf.browser()
+	b.login("admin", testPassword)
+	list := b.get("/api/v1/tokens")
+	if strings.Contains(list.Body, "hash") || strings.Contains(list.Body, sup) {
+		t.Fatalf("token list leaks: %s", list.Body)
+	}
+	toks := decode[[]tokenJSON](t, list)
+	wantStatus(t, b.raw(http.MethodDelete, "/api/v1/tokens/"+toks[0].ID, nil), http.StatusNoContent)
+	if code, _ := cf.call(sup, http.MethodGet, "/api/v1/cti/status", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("revoked token: %d", code)
+	}
+}
+
+func TestCallControl_ActionsReachTheControlAndBodiesAreChecked(t *testing.T) {
+	cf := newCTIFixture(t)
+	cf.agentUser("lily", "11", "201")
+	cf.agentUser("tom", "12", "202")
+	lily, tom := cf.token(store.RoleAgent, "lily"), cf.token(store.RoleAgent, "tom")
+	cf.hub.Offered(context.Background(), cti.OfferInfo{CallID: "call-1", Agent: "11", Caller: acd.Party{Number: "13800000000"}})
+
+	if code, body := cf.call(lily, http.MethodPost, "/api/v1/calls/call-1/transfer", "application/json", []byte(`{"target":`)); code != http.StatusBadRequest || !strings.Contains(body, "error") {
+		t.Fatalf("bad JSON: %d %s", code, body)
+	}
+	code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/transfer", map[string]string{"target": "abc"})
+	if code != http.StatusBadRequest || !strings.Contains(body, `"target"`) {
+		t.Fatalf("bad target: %d %s", code, body)
+	}
+	for _, a := range []string{"hold", "resume", "hangup"} {
+		if code, body := cf.call(lily, http.MethodPost, "/api/v1/calls/call-1/"+a, "", nil); code != http.StatusNoContent {
+			t.Fatalf("%s: %d %s", a, code, body)
+		}
+	}
+	if code, _ := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/conference", map[string]string{"target": "203"}); code != http.StatusNoContent {
+		t.Fatalf("conference: %d", code)
+	}
+	if code, _ := cf.callJSON(tom, http.MethodPost, "/api/v1/calls/call-1/transfer", map[string]string{"target": "203"}); code != http.StatusForbidden {
+		t.Fatalf("another agent's call: %d", code)
+	}
+	// Click-to-dial rings the agent's own extension.
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls", map[string]string{"number": "+8613912345678", "extension": "999"}); code != http.StatusCreated || !strings.Contains(body, "call-new") {
+		t.Fatalf("originate: %d %s", code, body)
+	}
+	if code, _ := cf.call(lily, http.MethodPost, "/api/v1/agents/11/pause", "application/json", []byte(`{"reason":"lunch"}`)); code != http.StatusNoContent {
+		t.Fatalf("pause: %d", code)
+	}
+	if code, _ := cf.call(lily, http.MethodPost, "/api/v1/agents/12/ready", "", nil); code != http.StatusForbidden {
+		t.Fatalf("another agent's state: %d", code)
+	}
+	want := []string{"hold call-1", "resume call-1", "hangup call-1", "conference call-1 203", "originate 201 +8613912345678"}
+	if got := cf.ctl.list(); !slices.Equal(got, want) {
+		t.Fatalf("control got %q, want %q", got, want)
+	}
+	if got := cf.ags.list(); !slices.Equal(got, []string{"pause 11 lunch"}) {
+		t.Fatalf("agents got %q", got)
+	}
+	sup := cf.token(store.RoleSupervisor, "")
+	if code, _ := cf.call(sup, http.MethodPost, "/api/v1/calls/gone/hangup", "", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown call: %d", code)
+	}
+}
+
+func TestScripts_AnswersAreCheckedAndKeptWithTheCall(t *testing.T) {
+	cf := newCTIFixture(t)
+	cf.agentUser("lily", "11", "201")
+	admin, lily := cf.token(store.RoleAdmin, ""), cf.token(store.RoleAgent, "lily")
+	sc := store.Script{Title: "Sales", Start: "q1", Nodes: []store.ScriptNode{
+		{ID: "q1", Type: store.ScriptChoice, Text: "Which product?", Choices: []store.ScriptNodeChoice{{Value: "tv", Label: "TV", Next: "q1"}}}}}
+	if code, body := cf.callJSON(admin, http.MethodPut, "/api/v1/scripts/sales", sc); code != http.StatusBadRequest || !strings.Contains(body, "nodes") {
+		t.Fatalf("looping script: %d %s", code, body)
+	}
+	sc.Nodes[0].Choices[0].Next = ""
+	if code, body := cf.callJSON(admin, http.MethodPut, "/api/v1/scripts/sales", sc); code != http.StatusOK {
+		t.Fatalf("script: %d %s", code, body)
+	}
+	p := cf.hub.Offered(context.Background(), cti.OfferInfo{CallID: "call-7", Agent: "11", Queue: "sales", Caller: acd.Party{Number: "13800000000"}})
+	if p.Script == nil || p.Script.Title != "Sales" {
+		t.Fatalf("pop script %+v", p.Script)
+	}
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-7/script", map[string]any{"answers": []any{map[string]string{"node": "q1", "value": "radio"}}}); code != http.StatusBadRequest || !strings.Contains(body, "answers[0].value") {
+		t.Fatalf("bad answer: %d %s", code, body)
+	}
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-7/script", map[string]any{"answers": []any{map[string]string{"node": "q1", "value": "tv"}}}); code != http.StatusOK {
+		t.Fatalf("answers: %d %s", code, body)
+	}
+	a, err := store.Get[store.ScriptAnswers](cf.st, "call-7")
+	if err != nil || a.Agent != "11" || a.Queue != "sales" || a.Answers[0].Question != "Which product?" {
+		t.Fatalf("kept %+v %v", a, err)
+	}
+}
+
+func TestDirectoryLookup_ADeadSourceMakesAPartialAnswerThatNamesIt(t *testing.T) {
+	cf := newCTIFixture(t)
+	admin := cf.token(store.RoleAdmin, "")
+	if _, err := store.Put(cf.st, store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/c?n={number}"
+	ln.Close()
+	cfg := map[string]any{"sources": []map[string]any{{"type": "builtin"}, {"type": "http", "name": "crm", "url": dead, "timeoutMs": 500,
+		"fields": map[string]string{"level": "level"}}}}
+	code, body := cf.callJSON(admin, http.MethodPost, "/api/v1/directory/lookup", map[string]any{"number": "13812345678", "config": cfg})
+	if code != http.StatusOK {
+		t.Fatalf("lookup: %d %s", code, body)
+	}
+	var out lookupAnswer
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !out.Result.Partial || out.Result.Record.Name != "Li Lei" || len(out.Messages) != 1 || !strings.Contains(out.Messages[0], "crm") {
+		t.Fatalf("answer %+v", out)
+	}
+	// Saved, the same configuration is what the live directory uses.
+	if code, body := cf.callJSON(admin, http.MethodPut, "/api/v1/directory/sources", cfg); code != http.StatusOK {
+		t.Fatalf("save sources: %d %s", code, body)
+	}
+	for i := 0; len(cf.live.Health()) != 2; i++ {
+		if i > 2000 {
+			t.Fatal("live directory not rebuilt")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	code, body = cf.callJSON(admin, http.MethodPost, "/api/v1/directory/lookup", map[string]any{"number": "13812345678"})
+	if code != http.StatusOK || !strings.Contains(body, `"partial": true`) {
+		t.Fatalf("live lookup: %d %s", code, body)
+	}
+	if code, body := cf.callJSON(admin, http.MethodPut, "/api/v1/directory/sources", map[string]any{"sources": []map[string]any{{"type": "sql", "driver": "oracle"}}}); code != http.StatusBadRequest || !strings.Contains(body, "sources[0].driver") {
+		t.Fatalf("bad sources: %d %s", code, body)
+	}
+}
