@@ -24,6 +24,9 @@ var ErrNoStore = errors.New("messaging: no store configured")
 // ErrStoreClosed ends Run when the store's change feed closes under it.
 var ErrStoreClosed = errors.New("messaging: store change feed closed")
 
+// sweepEvery is how often every queued message is looked at again.
+const sweepEvery = time.Minute
+
 // DefaultBaud is the serial speed of a modem whose device names none.
 const DefaultBaud = 115200
 
@@ -158,10 +161,17 @@ func (s *Service) Run(ctx context.Context) error {
 		return err
 	}
 	s.dispatchAll()
+	sweep := s.clock.After(sweepEvery)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-sweep:
+			// The feed is the fast path; this catches what it cannot
+			// (a change dropped for a slow subscriber, a line that came
+			// back while nothing was written).
+			s.dispatchAll()
+			sweep = s.clock.After(sweepEvery)
 		case c, ok := <-changes:
 			if !ok {
 				if ctx.Err() != nil {
