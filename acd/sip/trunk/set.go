@@ -322,3 +322,6 @@ func (s *Set) Status() []Status {
 	})
 	return out
 }
+
+// Key is the message key of the state's label in firmware/i18n (sip.go).
+func (h Health) Key() string { return "sip.trunks.health." + string(h) }
