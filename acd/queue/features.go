@@ -101,7 +101,9 @@ func (l *Live) Login(ctx context.Context, agentID, ext string) error { return l.
 func (l *Live) Logout(ctx context.Context, agentID string) error { return l.d.Logout(agentID) }
 
 // Pause pauses agentID with reason.
-func (l *Live) Pause(ctx context.Context, agentID, reason string) error { return l.d.Pause(agentID, reason) }
+func (l *Live) Pause(ctx context.Context, agentID, reason string) error {
+	return l.d.Pause(agentID, reason)
+}
 
 // Ready makes agentID available: out of a pause, or out of wrap-up early.
 func (l *Live) Ready(ctx context.Context, agentID string) error {

@@ -47,6 +47,8 @@ type rig struct {
 	// service-level interval).
 	skew atomic.Int64
 	vip  map[string]int
+	// routed receives where callers were sent out of a queue.
+	routed chan queue.Destination
 }
 
 func secretOf(ext string) string { return "Queue-Test-" + ext + "xZ" }
@@ -98,7 +100,7 @@ func startRig(t testing.TB, agents []store.Agent, queues []store.Queue, policy q
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, st: st, srv: srv, dir: dir, vip: map[string]int{}}
+	r := &rig{t: t, st: st, srv: srv, dir: dir, vip: map[string]int{}, routed: make(chan queue.Destination, 8)}
 	r.sw = acd.NewSwitch(r.handle, acd.WithLogger(log))
 	r.b, err = b2bua.New(st, srv, r.sw, ports, b2bua.WithLogger(log),
 		b2bua.WithConfig(b2bua.Config{MediaTimeout: -1, RingTimeout: 20 * time.Second}))
@@ -109,6 +111,10 @@ func startRig(t testing.TB, agents []store.Agent, queues []store.Queue, policy q
 		queue.WithDial(r.b.Dial),
 		queue.WithDialOut(func(ctx context.Context, number string, caller acd.Party) (acd.Leg, error) {
 			return r.b.Dial(ctx, number, caller, nil)
+		}),
+		queue.WithRouter(func(ctx context.Context, c *acd.Call, d queue.Destination) error {
+			r.routed <- d
+			return nil
 		}),
 		queue.WithStore(st),
 		queue.WithBus(r.sw.Bus()),
@@ -218,18 +224,56 @@ func answer(t testing.TB, p *siptest.Phone) (*siptest.Call, string) {
 // hears plays freq from one side while listening on the other.
 func hears(t testing.TB, from, to *siptest.Call, freq float64) bool {
 	t.Helper()
+	return hearsWithin(t, from, to, freq, 10)
+}
+
+// silent is !hears with a shorter listen: the tone is expected absent.
+func silent(t testing.TB, from, to *siptest.Call, freq float64) bool {
+	t.Helper()
+	return !hearsWithin(t, from, to, freq, 3)
+}
+
+func hearsWithin(t testing.TB, from, to *siptest.Call, freq float64, windows int) bool {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
 	wg.Go(func() { _ = from.Play(ctx, freq, 3*time.Second) })
-	for range 10 {
+	for range windows {
 		if audiotest.HasTone(to.Listen(300*time.Millisecond), freq, 0.5) {
 			return true
 		}
 	}
 	return false
+}
+
+// routedTo waits for a caller to be sent out of a queue.
+func (r *rig) routedTo() queue.Destination {
+	r.t.Helper()
+	select {
+	case d := <-r.routed:
+		return d
+	case <-ctxT(r.t).Done():
+		r.t.Fatal("nobody was routed out of the queue")
+	}
+	return queue.Destination{}
+}
+
+// digits sends keys one by one.
+func digits(t testing.TB, c *siptest.Call, keys string) {
+	t.Helper()
+	for i := 0; i < len(keys); i++ {
+		if err := c.SendDigit(ctxT(t), keys[i]); err != nil {
+			select {
+			case <-c.Done():
+				return // the key ended the call (an exit) while it was sent
+			default:
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // hangup ends c and waits for the other side to see it.

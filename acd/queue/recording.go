@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"callbox/acd"
 	"callbox/firmware/store"
@@ -167,7 +168,7 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 		t.mu.Unlock()
 	}()
 	// The supervisor's voice: read until their leg closes (hang-up, or the
-	// deferred Hangup when the call ends first).
+	// Hangup below when the call ends first).
 	r := ep.Reader()
 	heard := make(chan struct{})
 	go func() {
@@ -175,15 +176,23 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 		var f media.Frame
 		for r.ReadFrame(&f) == nil {
 			t.mu.Lock()
-			sup.last, sup.forAgent, sup.forCust = f, true, true
+			sup.self.push(&f)
 			t.mu.Unlock()
 		}
 	}()
-	select {
-	case <-ctx.Done():
-	case <-leg.Done():
-	case <-t.agentLeg.Done():
-	case <-t.customer.Done():
+	pace := time.NewTicker(media.FrameDuration)
+	defer pace.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+		case <-leg.Done():
+		case <-t.agentLeg.Done():
+		case <-t.customer.Done():
+		case <-pace.C:
+			t.mixStep(sup)
+			continue
+		}
+		break
 	}
 	_ = leg.Hangup(acd.CauseNormalClearing)
 	<-heard

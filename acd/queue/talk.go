@@ -19,24 +19,49 @@ type talk struct {
 	callID, agent, queue string
 	customer, agentLeg   acd.Leg
 
-	mu        sync.Mutex
-	toAgent   media.FrameWriter // the agent's side of the audio
-	toCust    media.FrameWriter // the customer's side
-	rec       *recording
-	sup       *supervision
-	lastAgent media.Frame // the agent's last frame, for the supervisor
-	agentNew  bool
-	ended     bool
+	mu      sync.Mutex
+	toAgent media.FrameWriter // the agent's side of the audio
+	toCust  media.FrameWriter // the customer's side
+	rec     *recording
+	sup     *supervision
+	ended   bool
 }
 
-// supervision is a supervisor on a talk.
+// supervision is a supervisor on a talk. While it lasts the two sides'
+// frames no longer pass straight through: they queue here and one 20 ms
+// pacing loop (Supervise) mixes each step for the three parties, so
+// whoever is silent, the others still hear each other in time.
 type supervision struct {
-	mode mix.Mode
-	out  media.FrameWriter
-	last media.Frame // the supervisor's last frame
-	// fresh per direction, so a frame is mixed once each way and a
-	// supervisor who goes quiet is not repeated.
-	forAgent, forCust bool
+	mode              mix.Mode
+	out               media.FrameWriter // the supervisor's phone
+	cust, agent, self frameFIFO
+}
+
+// frameFIFO absorbs the drift between a phone's clock and the pacing
+// loop: a few frames, the oldest dropped when full.
+type frameFIFO struct {
+	buf [4]media.Frame
+	n   int
+}
+
+func (q *frameFIFO) push(f *media.Frame) {
+	if q.n == len(q.buf) {
+		copy(q.buf[:], q.buf[1:])
+		q.n--
+	}
+	q.buf[q.n] = *f
+	q.n++
+}
+
+// pop moves the oldest frame into f; false when empty.
+func (q *frameFIFO) pop(f *media.Frame) bool {
+	if q.n == 0 {
+		return false
+	}
+	*f = q.buf[0]
+	copy(q.buf[:], q.buf[1:q.n])
+	q.n--
+	return true
 }
 
 // talkLeg is the agent's leg as the call's bridge sees it: its media is
@@ -97,25 +122,13 @@ func (t *talk) fromCustomer(f *media.Frame) error {
 	if t.rec != nil {
 		t.rec.caller(f)
 	}
-	out, sup := t.toAgent, t.sup
-	var toSup media.FrameWriter
-	var mixed, supOut media.Frame
-	if sup != nil {
-		var agentF, supF *media.Frame
-		if t.agentNew {
-			agentF, t.agentNew = &t.lastAgent, false
-		}
-		if sup.forAgent {
-			supF, sup.forAgent = &sup.last, false
-		}
-		var custOut media.Frame
-		sup.mode.Mix(f, agentF, supF, mix.Out{Caller: &custOut, Agent: &mixed, Supervisor: &supOut})
-		f, toSup = &mixed, sup.out
+	if t.sup != nil {
+		t.sup.cust.push(f)
+		t.mu.Unlock()
+		return nil
 	}
+	out := t.toAgent
 	t.mu.Unlock()
-	if toSup != nil {
-		_ = toSup.WriteFrame(&supOut)
-	}
 	return out.WriteFrame(f)
 }
 
@@ -128,23 +141,41 @@ func (t *talk) fromAgent(f *media.Frame) error {
 	if t.rec != nil {
 		t.rec.other(f)
 	}
-	out, sup := t.toCust, t.sup
-	var mixed media.Frame
-	if sup != nil {
-		t.lastAgent, t.agentNew = *f, true
-		var supF *media.Frame
-		if sup.forCust {
-			supF, sup.forCust = &sup.last, false
-		}
-		var agentOut, supOut media.Frame
-		sup.mode.Mix(nil, f, supF, mix.Out{Caller: &mixed, Agent: &agentOut, Supervisor: &supOut})
-		f = &mixed
+	if t.sup != nil {
+		t.sup.agent.push(f)
+		t.mu.Unlock()
+		return nil
 	}
+	out := t.toCust
 	t.mu.Unlock()
 	if out == nil {
 		return nil
 	}
 	return out.WriteFrame(f)
+}
+
+// mixStep mixes one 20 ms step of a supervised talk and sends each party
+// what the mode lets them hear.
+func (t *talk) mixStep(sup *supervision) {
+	var c, a, s, toC, toA, toS media.Frame
+	t.mu.Lock()
+	if t.sup != sup || t.ended {
+		t.mu.Unlock()
+		return
+	}
+	hc, ha, hs := sup.cust.pop(&c), sup.agent.pop(&a), sup.self.pop(&s)
+	mode, toCust, toAgent := sup.mode, t.toCust, t.toAgent
+	t.mu.Unlock()
+	mode.Mix(&c, &a, &s, mix.Out{Caller: &toC, Agent: &toA, Supervisor: &toS})
+	if hc || ha {
+		_ = sup.out.WriteFrame(&toS)
+	}
+	if hc || (hs && mode != mix.Listen) {
+		_ = toAgent.WriteFrame(&toA)
+	}
+	if toCust != nil && (ha || (hs && mode == mix.Barge)) {
+		_ = toCust.WriteFrame(&toC)
+	}
 }
 
 // talk bridges the caller of c to the agent's answered leg and returns
