@@ -61,10 +61,6 @@ type bridgeOp struct {
 func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	c.addLeg(other)
 	c.update(func(r *CallRecord) { r.Callee = other.Caller() })
-	if err := c.Answer(ctx); err != nil {
-		_ = other.Hangup(CauseTemporaryFailure)
-		return err
-	}
 	b := &bridge{c: c, ops: make(chan bridgeOp), ended: make(chan *end), quit: make(chan struct{})}
 	c.mu.Lock()
 	if c.br != nil {
@@ -75,10 +71,11 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	c.br = b
 	caller := c.caller
 	c.mu.Unlock()
+	// The bridge is in place before the answer goes out, so a phone's
+	// first in-call request (hold, REFER) finds it.
 	b.add(&end{leg: caller, caller: true})
 	b.add(&end{leg: other})
 	b.publish()
-	b.wire(ctx)
 	defer func() {
 		c.mu.Lock()
 		c.br, c.brIDs, c.brLegs = nil, nil, nil
@@ -94,6 +91,11 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 		}
 		b.bg.Wait()
 	}()
+	if err := c.Answer(ctx); err != nil {
+		_ = other.Hangup(CauseTemporaryFailure)
+		return err
+	}
+	b.wire(ctx)
 	for {
 		select {
 		case op := <-b.ops:

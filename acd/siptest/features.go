@@ -133,3 +133,6 @@ func (c *Call) do(ctx context.Context, req *sip.Request) (*sip.Response, error) 
 	req.SetDestination(c.invite.Source())
 	return c.ds.Do(ctx, req)
 }
+
+// CallID is the call's Call-ID.
+func (c *Call) CallID() string { return c.invite.CallID().Value() }

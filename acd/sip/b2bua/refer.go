@@ -72,6 +72,7 @@ func (b *B2BUA) onRefer(_ context.Context, r *acdsip.Request) {
 		peers = c.Peers(l)
 	}
 	if len(peers) != 1 {
+		b.log.Debug("refer declined", "leg", l.ID(), "in_call", ok, "peers", len(peers))
 		// Nothing to transfer, or a conference: a transfer needs exactly
 		// one party to hand on.
 		respond(r.Tx, r.Request, 603, "Declined")
