@@ -103,11 +103,10 @@ type lookup struct {
 
 // call is what the hub keeps about an active call.
 type call struct {
-	rec    acd.CallRecord
-	lk     *lookup
-	pop    *Pop
-	ended  bool
-	endSeq uint64
+	rec   acd.CallRecord
+	lk    *lookup
+	pop   *Pop
+	ended bool
 }
 
 // Hub assembles screen pops and publishes the CTI's events. Its methods

@@ -138,7 +138,6 @@ func (l *Live) Run(ctx context.Context) error {
 	l.rebuild()
 	for {
 		for c := range l.st.Subscribe(ctx, after) {
-			after = c.Seq
 			if c.Kind == store.KindDirectoryConfig {
 				l.rebuild()
 			}
