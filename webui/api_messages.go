@@ -37,6 +37,7 @@ func (s *Server) messageRoutes(handle func(string, access, handlerFunc), allRole
 	handle("GET /api/v1/fax/documents/{name}/preview", api(allRoles...), s.apiFaxDocumentPreview)
 	handle("DELETE /api/v1/fax/documents/{name}", api(admins...), s.apiDeleteFaxDocument)
 	handle("POST /api/v1/fax", api(allRoles...), s.apiSendFax)
+	handle("GET /api/v1/fax/inbox", api(allRoles...), s.apiFaxInbox)
 }
 
 // messageError answers an error of the messaging package.
@@ -339,6 +340,20 @@ func (s *Server) apiDeleteFaxDocument(w http.ResponseWriter, r *http.Request, rc
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiFaxInbox lists received faxes, newest first; ?queue= narrows them to
+// one queue's work items.
+func (s *Server) apiFaxInbox(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	items, err := messaging.FaxInbox(s.store, r.URL.Query().Get("queue"))
+	if err != nil {
+		s.answerWrite(w, rc, err, 0, nil)
+		return
+	}
+	if items == nil {
+		items = []messaging.FaxItem{}
+	}
+	writeJSON(w, http.StatusOK, items)
 }
 
 type faxInput struct {

@@ -6,6 +6,8 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -91,6 +93,31 @@ func TestMessagesAPI_FaxDocumentsUploadListSendAndRefuseBadFiles(t *testing.T) {
 	wantStatus(t, agent.upload("menu2", onePagePNG(t)), http.StatusForbidden)
 	wantStatus(t, agent.json(http.MethodDelete, "/api/v1/fax/documents/menu", nil), http.StatusForbidden)
 	wantStatus(t, admin.json(http.MethodDelete, "/api/v1/fax/documents/menu", nil), http.StatusNoContent)
+
+	// A received fax, as the fax service stores it, is in the inbox with
+	// its image.
+	now := f.clock.Now()
+	in := store.Message{ID: "fax-in-1", Channel: store.ChannelFax, Direction: store.DirectionIn, Number: "+862150550002",
+		Path: "fax/in/fax-in-1.tif", Pages: 1, State: store.StateReceived, CreatedAt: now, UpdatedAt: now}
+	if _, err := store.Put(f.st, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(messaging.DataDir(f.st), "fax/in"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(messaging.DataDir(f.st), "fax/in/fax-in-1.png"), onePagePNG(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	items := decode[[]messaging.FaxItem](t, agent.get("/api/v1/fax/inbox"))
+	if len(items) != 1 || items[0].Message.ID != "fax-in-1" || items[0].Preview != "fax/in/fax-in-1.png" {
+		t.Fatalf("inbox %+v", items)
+	}
+	r = agent.get("/api/v1/messages/fax-in-1/image")
+	wantStatus(t, r, http.StatusOK)
+	if r.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("content type %q", r.Header.Get("Content-Type"))
+	}
+	wantStatus(t, agent.get("/api/v1/messages/fax-in-1/image?format=tiff"), http.StatusNotFound)
 }
 
 func TestMessagesAPI_SMSAndConversationClaimAndReply(t *testing.T) {

@@ -301,6 +301,14 @@ func TestService_ReceivedFaxIsStoredWithPreviewAndHistory(t *testing.T) {
 	if err != nil || len(hist) != 1 || hist[0].Channel != store.ChannelFax || hist[0].CustomerID != "acme" || hist[0].ID != m.ID {
 		t.Fatalf("history %+v, %v", hist, err)
 	}
+	// It waits in the back office's inbox as a work item.
+	inbox, err := messaging.FaxInbox(b.st, "backoffice")
+	if err != nil || len(inbox) != 1 || inbox[0].Message.ID != m.ID || inbox[0].CustomerID != "acme" || inbox[0].Preview == "" {
+		t.Fatalf("inbox %+v, %v", inbox, err)
+	}
+	if other, err := messaging.FaxInbox(b.st, "sales"); err != nil || len(other) != 0 {
+		t.Fatalf("sales inbox %+v, %v", other, err)
+	}
 }
 
 // pngDoc is a one-page image document as a person would upload it.
