@@ -20,6 +20,36 @@
 //	// bridged call ends:               d.Hangup(ctx, id)
 //	// per Dial action:                 d.CallbackResult(ctx, id, queue.OutcomeConnected)
 //
+// # Live calls
+//
+// Live is the dispatcher wired to real calls, the way the firmware uses
+// it. Each caller's goroutine calls Live.Wait (the router's queue target):
+// it answers, joins, plays hold music from one prompt.Pacer player with
+// the position and estimated-wait announcements (media/prompt, in the
+// caller's language) spliced in, reads the caller's DTMF for exit keys
+// (voicemail or flow through the RouteFunc; callback with confirm or
+// enter-a-number), rings each offered agent with the injected DialFunc
+// (b2bua.(*B2BUA).Dial) and bridges the first to answer through
+// acd.Call.Bridge. A Mailbox routes each action to its caller's
+// goroutine; callbacks, having none, go to Live.Run's worker, which rings
+// the agent first (the preview, showing the customer), then calls the
+// customer with the DialOutFunc and bridges them, reporting every
+// outcome so retries and the stored record follow.
+//
+//	live, _ := queue.NewLive(queue.WithDial(b2b.Dial), queue.WithDialOut(out), queue.WithRouter(route),
+//		queue.WithStore(st), queue.WithBus(bus), queue.WithRecording(dataDir, policy))
+//	go live.Run(ctx)                       // timers, callbacks, store feed, intervals
+//	err := live.Wait(ctx, call, queue.Request{Queue: "sales", Priority: vip})
+//
+// Audio between a queue caller and their agent passes a talk: decoded
+// one frame at a time so the queue's recording policy (all, none, on
+// demand) can write it with media/record and index it in the store, and
+// a supervisor can listen, whisper or barge (media/mix), mixed by one
+// 20 ms pacing loop while they are on. Agent feature codes and the
+// CTI-shaped Login, Logout, Pause and Ready drive the agents; Run follows
+// the store's change feed, so a queue edited or an agent deleted while
+// calls wait applies at once without losing a call.
+//
 // # Persistence
 //
 // On a box, callbacks live in the store: WithCallbacks(NewStoreCallbacks(st))
