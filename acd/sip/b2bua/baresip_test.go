@@ -199,3 +199,41 @@ func TestBaresip_TwoSoftphonesHearEachOtherAndHold(t *testing.T) {
 		t.Errorf("caller did not hear the callee's 1000 Hz (%d samples)", len(got))
 	}
 }
+
+func TestBaresip_BlindTransferToThirdSoftphone(t *testing.T) {
+	bin := needPeer(t, "baresip")
+	bx := startBox(t, Config{}, nil)
+	target := startBaresip(t, bin, bx, "203", 800)
+	callee := startBaresip(t, bin, bx, "202", 1000)
+	caller := startBaresip(t, bin, bx, "201", 600)
+	caller.command("dial", fmt.Sprintf("sip:202@%s", bx.addr()))
+	eventually(t, "call answered", func() bool {
+		cs := bx.sw.Calls()
+		return len(cs) == 1 && !cs[0].Answer.IsZero()
+	})
+	time.Sleep(time.Second)
+
+	// 202 sends REFER; the box rings 203 and connects 201 to it.
+	callee.command("transfer", fmt.Sprintf("sip:203@%s", bx.addr()))
+	eventually(t, "transfer completed", func() bool {
+		cs := bx.sw.Calls()
+		return len(cs) == 1 && cs[0].Callee.Number == "203" && len(bx.legsOf()) == 2
+	})
+	time.Sleep(2 * time.Second) // two seconds of tone each way
+	caller.command("hangup", "")
+	rec := bx.lastEnded()
+	if !strings.Contains(rec.RouteString(), "transfer:203") {
+		t.Errorf("route %q", rec.RouteString())
+	}
+	caller.stop()
+	callee.stop()
+	target.stop()
+	if got := target.received(); len(got) < 12000 || !audiotest.HasTone(got[4000:12000], 600, 0.5) {
+		t.Errorf("the target did not hear the transferee's 600 Hz (%d samples)", len(got))
+	}
+	// The transferee's stream went on through the transfer: its last
+	// second is the target's tone.
+	if got := caller.received(); len(got) < 16000 || !audiotest.HasTone(got[len(got)-10000:len(got)-2000], 800, 0.5) {
+		t.Errorf("the transferee did not hear the target's 800 Hz (%d samples)", len(got))
+	}
+}
