@@ -43,24 +43,33 @@ func DemoFlowRecord(id, ordersURL string, now time.Time) store.Flow {
 }
 
 // DemoHours is the demo's business hours: Monday to Friday 09:00-18:00,
-// Saturday 09:00-12:00, in the box's zone, closed on New Year's Day,
-// Labour Day and the National Day week of now's year and the next. (The
-// schedule package reads yearly "MM-DD" holidays too, but the store does
-// not accept them yet, so the demo writes dated ones.)
+// Saturday 09:00-12:00, in the box's zone; closed every year on New
+// Year's Day, Labour Day and the National Day week, and on the Spring
+// Festival week of now's year and the next (a lunar date, so it is kept
+// as dated ranges). Years outside the table get the yearly holidays only.
 func DemoHours(now time.Time) store.Hours {
 	h := store.Hours{Name: DemoHoursName}
 	for d := time.Monday; d <= time.Friday; d++ {
 		h.Weekly = append(h.Weekly, store.WeeklyRange{Day: d, Start: "09:00", End: "18:00"})
 	}
 	h.Weekly = append(h.Weekly, store.WeeklyRange{Day: time.Saturday, Start: "09:00", End: "12:00"})
+	h.Holidays = append(h.Holidays,
+		store.Holiday{Name: "New Year", From: "01-01"},
+		store.Holiday{Name: "Labour Day", From: "05-01"},
+		store.Holiday{Name: "National Day", From: "10-01", To: "10-07"})
 	for _, y := range []int{now.Year(), now.Year() + 1} {
-		ys := strconv.Itoa(y)
-		h.Holidays = append(h.Holidays,
-			store.Holiday{Name: "New Year", From: ys + "-01-01"},
-			store.Holiday{Name: "Labour Day", From: ys + "-05-01"},
-			store.Holiday{Name: "National Day", From: ys + "-10-01", To: ys + "-10-07"})
+		if first, ok := springFestival[y]; ok {
+			from := time.Date(y, time.Month(first/100), first%100, 0, 0, 0, 0, time.UTC)
+			h.Holidays = append(h.Holidays, store.Holiday{Name: "Spring Festival " + strconv.Itoa(y),
+				From: from.Format(time.DateOnly), To: from.AddDate(0, 0, 6).Format(time.DateOnly)})
+		}
 	}
 	return h
+}
+
+// springFestival is the Lunar New Year's Day (month*100+day) by year.
+var springFestival = map[int]int{
+	2025: 129, 2026: 217, 2027: 206, 2028: 126, 2029: 213, 2030: 203,
 }
 
 // DemoOrders is the DEMO-ONLY order-status service behind the demo flow's

@@ -74,9 +74,9 @@ func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string)
 		return Message{}, err
 	}
 	if ctx.Err() == nil {
-		if err := ph.Play(ctx, keys(lang, "vm-message-saved", "goodbye"), false); err != nil && ctx.Err() == nil {
-			return m, err
-		}
+		// The message is safe; a caller who hangs up during the
+		// thank-you has done nothing wrong.
+		_ = ph.Play(ctx, keys(lang, "vm-message-saved", "goodbye"), false)
 	}
 	return m, nil
 }
