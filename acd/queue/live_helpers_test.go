@@ -49,6 +49,9 @@ type rig struct {
 	vip  map[string]int
 	// routed receives where callers were sent out of a queue.
 	routed chan queue.Destination
+	ports  *rtp.Ports
+	ctx    context.Context // ends at cleanup
+	wg     *sync.WaitGroup
 }
 
 func secretOf(ext string) string { return "Queue-Test-" + ext + "xZ" }
@@ -100,7 +103,8 @@ func startRig(t testing.TB, agents []store.Agent, queues []store.Queue, policy q
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, st: st, srv: srv, dir: dir, vip: map[string]int{}, routed: make(chan queue.Destination, 8)}
+	r := &rig{t: t, st: st, srv: srv, dir: dir, vip: map[string]int{}, routed: make(chan queue.Destination, 8),
+		ports: ports}
 	r.sw = acd.NewSwitch(r.handle, acd.WithLogger(log))
 	r.b, err = b2bua.New(st, srv, r.sw, ports, b2bua.WithLogger(log),
 		b2bua.WithConfig(b2bua.Config{MediaTimeout: -1, RingTimeout: 20 * time.Second}))
@@ -127,6 +131,7 @@ func startRig(t testing.TB, agents []store.Agent, queues []store.Queue, policy q
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	r.ctx, r.wg = ctx, &wg
 	runErr := make(chan error, 1)
 	wg.Go(func() { runErr <- srv.Run(ctx) })
 	wg.Go(func() { _ = r.b.Run(ctx) })
@@ -150,10 +155,12 @@ func startRig(t testing.TB, agents []store.Agent, queues []store.Queue, policy q
 
 func (r *rig) handle(ctx context.Context, c *acd.Call) error {
 	req := queue.Request{Priority: r.vip[c.Caller().Caller().Number]}
-	switch c.Dialed() {
-	case "500":
+	switch {
+	case c.Caller().Caller().Source == acd.SourceLine:
+		req.Queue = "sales" // the PSTN line's calls go to sales
+	case c.Dialed() == "500":
 		req.Queue = "sales"
-	case "501":
+	case c.Dialed() == "501":
 		req.Queue = "support"
 	default:
 		return r.b.Handle(ctx, c)

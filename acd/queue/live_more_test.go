@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd"
 	"callbox/acd/queue"
+	"callbox/acd/siptest"
+	"callbox/drivers/linecard"
 	"callbox/firmware/store"
 	"callbox/media/mix"
 	"callbox/media/record"
@@ -259,4 +262,41 @@ func TestLive_CallbackRetriesAfterNoAnswerAndStoresTheOutcome(t *testing.T) {
 		return err == nil && len(recs) == 1 && recs[0].Outcome == string(queue.OutcomeConnected) &&
 			recs[0].State == string(queue.CallbackDone) && recs[0].Attempts == 2
 	})
+}
+
+func TestLive_PSTNLineCallerQueuesAndReachesAgent(t *testing.T) {
+	r := startRig(t, []store.Agent{agentRec("101", "201")}, []store.Queue{salesQueue("101")}, queue.RecordNone)
+	sim, err := linecard.NewSim(linecard.SimConfig{Lines: 1, Ports: r.ports, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	line := sim.Lines()[0]
+	r.wg.Go(func() { _ = acd.NewLine(line, "line1").Run(r.ctx, r.sw) })
+
+	d := r.live.Dispatcher()
+	desk := r.phone("201")
+	if err := d.Login("101", "201"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Pause("101", "lunch"); err != nil {
+		t.Fatal(err)
+	}
+	// The exchange's side of the line: a phone whose From is the caller ID.
+	pstn := siptest.NewPhone(t, siptest.WithUser("13800000001", "unused"))
+	_, _ = pstn.Register(ctxT(t), line.Addr()) // only aims Dial at the line
+	caller := r.call(pstn, "88880000")
+	r.waiting("sales", 1)
+	eventually(t, "hold music on the line", func() bool { return holdMusic(caller.Listen(300 * time.Millisecond)) })
+	if err := d.Resume("101"); err != nil {
+		t.Fatal(err)
+	}
+	agentCall, shown := answer(t, desk)
+	if shown != "13800000001" {
+		t.Errorf("agent sees %q, want the line's caller ID", shown)
+	}
+	if !hears(t, caller, agentCall, 1000) || !hears(t, agentCall, caller, 700) {
+		t.Error("line caller and agent do not hear each other")
+	}
+	hangup(t, caller, agentCall)
 }
