@@ -480,3 +480,31 @@ func TestService_MissedCallAndCallbackSendNotifications(t *testing.T) {
 		t.Fatalf("extra notifications: %q", got)
 	}
 }
+
+func TestService_ModemThatStopsAnsweringIsResetAndQueueGoesOut(t *testing.T) {
+	_, boxSim, _ := gsmNet(t)
+	delays := make([]time.Duration, 10)
+	for i := range delays {
+		delays[i] = 300 * time.Millisecond
+	}
+	b := newBox(t, messaging.Config{RetryDelays: delays})
+	b.addLine("gsm0", boxSim, "")
+	b.start()
+	b.lineUp("gsm0", true, false)
+	boxSim.Hang(false) // deaf until ATZ
+	m, err := b.svc.SendSMS(context.Background(), customer, "Your appointment is at 10:30 tomorrow.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "sent after the reset", func() bool {
+		s := b.message(m.ID).State
+		return s == store.StateSent || s == store.StateDelivered
+	})
+	st := b.svc.Status()
+	if len(st) != 1 || st[0].Modem.Resets < 1 {
+		t.Fatalf("status %+v", st)
+	}
+	if got := sentTo(boxSim, customer); len(got) != 1 {
+		t.Fatalf("sent %d times", len(got))
+	}
+}

@@ -152,7 +152,7 @@ func (s *Service) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer s.stopLines()
 	defer cancel()
-	changes := s.st.Subscribe(ctx, s.st.Seq())
+	changes, fresh := s.st.Subscribe(ctx, s.st.Seq()), false
 	var events <-chan acd.Event
 	if s.cfg.Bus != nil {
 		events = s.cfg.Bus.Subscribe(ctx, acd.WithName("messaging"))
@@ -177,8 +177,21 @@ func (s *Service) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return ErrStoreClosed
+				if fresh {
+					return ErrStoreClosed
+				}
+				// Dropped for falling behind the kept log: catch up from
+				// the records themselves. A closed store closes the new
+				// feed at once, which ends Run above.
+				s.log.Warn("store feed dropped; reading lines and queue again")
+				changes, fresh = s.st.Subscribe(ctx, s.st.Seq()), true
+				if err := s.reconcile(ctx); err != nil {
+					return err
+				}
+				s.dispatchAll()
+				continue
 			}
+			fresh = false
 			s.onChange(ctx, c)
 		case e, ok := <-events:
 			if !ok {

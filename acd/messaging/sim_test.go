@@ -1,6 +1,7 @@
 package messaging_test
 
 import (
+	"strings"
 	"testing"
 
 	"callbox/acd/messaging"
@@ -17,6 +18,7 @@ func TestSimulator_SimDevicesRunTheRealDriverAndFollowLineChanges(t *testing.T) 
 		{ID: "gsm0", Type: store.LineGSM, Device: "sim:gsm0", Number: boxGSM, Enabled: true},
 		{ID: "fax0", Type: store.LineGSM, Device: "sim:fax0", Enabled: true},
 		{ID: "fxo1", Type: store.LineFXO, Device: "sim:1", Enabled: true}, // a voice line: not a modem
+		{ID: "gsm9", Type: store.LineGSM, Device: "/dev/callbox-no-such-modem", Enabled: true},
 	} {
 		if _, err := store.Put(b.st, l); err != nil {
 			t.Fatal(err)
@@ -25,8 +27,18 @@ func TestSimulator_SimDevicesRunTheRealDriverAndFollowLineChanges(t *testing.T) 
 	b.start()
 	b.lineUp("gsm0", true, false)
 	b.lineUp("fax0", false, true)
-	if n := len(b.svc.Status()); n != 2 {
-		t.Fatalf("%d modem lines, want 2", n)
+	// A device that does not open is on the status page with why; the
+	// other lines work.
+	waitFor(t, "open error shown", func() bool {
+		for _, s := range b.svc.Status() {
+			if s.Line == "gsm9" && strings.Contains(s.Error, "no such file") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(b.svc.Status()); n != 3 {
+		t.Fatalf("%d modem lines, want 3", n)
 	}
 	gsm := sim.Modem("sim:gsm0")
 	if err := gsm.Deliver(sms.Deliver{From: customer, Text: "hi there"}); err != nil {
@@ -38,7 +50,7 @@ func TestSimulator_SimDevicesRunTheRealDriverAndFollowLineChanges(t *testing.T) 
 	if _, err := store.Update(b.st, "fax0", func(l *store.Line) error { l.Enabled = false; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "fax line gone", func() bool { return len(b.svc.Status()) == 1 })
+	waitFor(t, "fax line gone", func() bool { return len(b.svc.Status()) == 2 })
 	if s := b.svc.Status()[0]; s.Line != "gsm0" || s.Modem.Info.Model != "simulated GSM modem" || s.Modem.Info.SIM != "READY" {
 		t.Fatalf("status %+v", s)
 	}
