@@ -294,6 +294,11 @@ func (s *Shelf) Versions(id string) ([]VersionInfo, error) {
 				Live: live.Published && live.Version == v})
 		}
 	}
+	// A flow published before versions were kept (or seeded) still
+	// shows its live version.
+	if live.Published && !slices.ContainsFunc(out, func(v VersionInfo) bool { return v.Version == live.Version }) {
+		out = append(out, VersionInfo{Version: live.Version, Name: live.Name, UpdatedAt: live.UpdatedAt, Live: true})
+	}
 	slices.SortFunc(out, func(a, b VersionInfo) int { return b.Version - a.Version })
 	return out, nil
 }
@@ -307,6 +312,14 @@ func (s *Shelf) Restore(id string, n int) (FlowView, error) {
 	rec, ok, err := s.get(versionKey(id, n))
 	if err != nil {
 		return FlowView{}, err
+	}
+	if !ok {
+		// The live version may have no kept copy (see Versions).
+		rec, ok, err = s.get(id)
+		if err != nil {
+			return FlowView{}, err
+		}
+		ok = ok && rec.Published && rec.Version == n
 	}
 	if !ok {
 		return FlowView{}, fmt.Errorf("%w: %s v%d", ErrNoVersion, id, n)
