@@ -28,6 +28,24 @@
 // dialled number, time and digit script, without a call, so an installer
 // can test a flow before publishing it.
 //
+// On a live call, Live is that Call over an *acd.Call: prompts go through
+// the box's prompt.Pacer to the caller leg's media, a key barges in, digits
+// come from the leg's RFC 4733 events (acd.DigitSource on the leg or its
+// media endpoint) or, on legs without them (PSTN audio), from in-band
+// detection on a listener goroutine that Live owns and stops; Record
+// writes the caller to a WAV file with media/record. Hand-offs (queue,
+// transfer, voicemail, callback, fax) are functions in Actions that the
+// firmware fills; a nil one fails its node, and without SendFax the fax
+// node is neither offered (Palette) nor publishable (Checks.NoFax).
+// Runner.Run is what the router calls: it answers, runs the published
+// flow with the caller's number, the dialled number and the time in the
+// box's zone as facts, and leaves the path, the digits and the language
+// on the call for the agent's pop-up and the CDR.
+//
+// Shelf keeps flows in the store for the designer: a draft beside the
+// published record, kept versions to restore, import and export; Follow
+// keeps a Catalog in step with the store's change feed.
+//
 // DemoFlow, DemoHours and DemoOrders are the demonstration configuration
 // that `callbox --demo` installs; DemoOrders is a made-up order service for
 // the demo only.

@@ -13,6 +13,9 @@
 // NOTIFY. Mailbox ids are extension numbers or queue names.
 //
 // The menus talk to the call through Phone, the IVR's play and collect
-// plus recording, so they run inside the call's goroutine like any IVR
-// node.
+// plus recording (*ivr.Live), so they run inside the call's goroutine like
+// any IVR node. Service puts it together for live calls: Deposit and
+// Leave (the router's and the IVR's way to leave a message), Mailbox (the
+// owner's PIN menu), the message-waiting hook for the SIP side and the
+// recording index in the store.
 package voicemail
