@@ -40,6 +40,7 @@ type Appliance struct {
 	board   *gpio.Board
 	web     *webui.Server
 	sup     *supervisor
+	tel     *telephony
 
 	services []Service
 
@@ -123,7 +124,7 @@ func (a *Appliance) build(ctx context.Context) error {
 		return fmt.Errorf("%w: settings: %w", ErrStoreOpen, err)
 	}
 	if cfg.Demo {
-		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang); err != nil {
+		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang, cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("demo configuration: %w", err)
 		}
 	}
@@ -136,6 +137,9 @@ func (a *Appliance) build(ctx context.Context) error {
 		return err
 	}
 	a.sup = newSupervisor(a.log, a.now, cfg.Backoff, a.showState)
+	if a.tel, err = a.buildTelephony(); err != nil {
+		return err
+	}
 	a.web, err = webui.New(webui.Config{Addr: cfg.HTTPAddr, Store: st, Status: a.Status, Logger: a.log,
 		Now: a.now, Version: cfg.Version})
 	if err != nil {
@@ -145,13 +149,15 @@ func (a *Appliance) build(ctx context.Context) error {
 	sockShell := *shell
 	sockShell.AllowBackup = true
 	// Order matters: the front panel first so the LED shows the boot, the
-	// web UI last so it only answers once everything under it runs.
+	// switch (media, SIP, calls, lines) next, the web UI last so it only
+	// answers once everything under it runs.
 	a.services = []Service{a.board,
 		&panel{board: a.board, store: st, now: a.now, log: a.log, out: cfg.Stdout, lang: settings.Lang},
 		console.NewSocketServer(ConsoleSocket(cfg.DataDir), &sockShell, a.log)}
 	if cfg.ConsoleTTY != "" {
 		a.services = append(a.services, console.NewTTY(cfg.ConsoleTTY, shell, a.log))
 	}
+	a.services = append(a.services, a.tel.services...)
 	a.services = append(a.services, a.web)
 	return nil
 }
@@ -207,6 +213,9 @@ func (a *Appliance) Run(ctx context.Context) error {
 // dark and the bypass relay drops (the PSTN lines fall through to the
 // bypass phone), then the store and the log close.
 func (a *Appliance) close(closeStore bool) {
+	if a.tel != nil {
+		a.tel.close()
+	}
 	if a.board != nil {
 		if led, err := a.board.LED("status"); err == nil {
 			led.Set(gpio.Off)

@@ -35,7 +35,7 @@ func dataDir(t *testing.T) string {
 func testConfig(t *testing.T, dir string, out io.Writer) Config {
 	return Config{
 		DataDir: dir, HTTPAddr: "127.0.0.1:0", SIPAddr: "127.0.0.1:0", Version: "test",
-		Stdout: out, GPIODevDir: t.TempDir(), Backoff: Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond, Stable: time.Hour},
+		Stdout: out, GPIODevDir: t.TempDir(), DAHDIDir: t.TempDir(), Backoff: Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond, Stable: time.Hour},
 	}
 }
 
@@ -78,8 +78,22 @@ func TestAppliance_RunsAndStopsWithoutLeakingGoroutines(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	})
 	st := a.Status()
-	if len(st.Services) != 4 || st.Store.Counts["extensions"] != 4 || st.Store.Counts["lines"] != 4 {
+	if st.Store.Counts["extensions"] != 5 || st.Store.Counts["lines"] != 4 {
 		t.Fatalf("status: %+v", st)
+	}
+	var names []string
+	for _, s := range st.Services {
+		names = append(names, s.Name)
+	}
+	// The switch's parts start after the console and before the web UI,
+	// in the order they depend on each other.
+	want := []string{"gpio", "panel", "console", "media", "cdr", "dialplan", "sip", "b2bua", "switch", "lines", "web"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("services %q, want %q", names, want)
+	}
+	if tel := st.Telephony; tel == nil || len(tel.Lines) != 4 || len(tel.Listeners) != 3 || tel.Lines[0].ID != "line1" ||
+		tel.Lines[0].State != "idle" || !tel.Lines[0].Simulated || tel.Lines[0].Address == "" {
+		t.Fatalf("telephony: %+v", st.Telephony)
 	}
 	if hw := st.Hardware[0]; !hw.Simulated || !strings.Contains(hw.Detail, "led status=heartbeat") {
 		t.Fatalf("hardware: %+v", hw)
@@ -171,10 +185,12 @@ func TestAppliance_DemoSeedsOnlyAnEmptyStore(t *testing.T) {
 		}
 		counts := a.Status().Store.Counts
 		a.close(true)
-		if printed := strings.Contains(out.String(), "one-time password"); printed != wantPrinted {
+		printed := strings.Contains(out.String(), "one-time password") && strings.Contains(out.String(), "Demo extension 205")
+		if printed != wantPrinted {
 			t.Fatalf("run %d: printed=%v: %q", i, printed, out.String())
 		}
-		if counts["users"] != 1 || counts["queues"] != 1 || counts["flows"] != 1 || counts["agents"] != 2 {
+		if counts["users"] != 1 || counts["queues"] != 2 || counts["flows"] != 1 || counts["agents"] != 3 ||
+			counts["extensions"] != 5 || counts["hours"] != 1 {
 			t.Fatalf("run %d counts %v", i, counts)
 		}
 	}

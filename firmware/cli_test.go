@@ -77,7 +77,7 @@ func TestMain_CheckConsoleAndRestoreOnAStoppedBox(t *testing.T) {
 		t.Fatalf("check: %d %q", code, out)
 	}
 	code, out, _ := runMain(t, "status\nreset-admin-password\nyes\nquit\n", "console", "--data", dir)
-	if code != 0 || !strings.Contains(out, "not running; working on") || !strings.Contains(out, "extensions 4") ||
+	if code != 0 || !strings.Contains(out, "not running; working on") || !strings.Contains(out, "extensions 5") ||
 		!strings.Contains(out, "User admin has the one-time password") {
 		t.Fatalf("offline console: %d\n%s", code, out)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +20,11 @@ const (
 	DefaultDataDir  = "/var/lib/callbox"
 	DefaultHTTPAddr = ":80"
 	DefaultSIPAddr  = ":5060"
+	// DefaultRTPPorts is the media port range.
+	DefaultRTPPorts = "10000-19999"
+	// DefaultSimBasePort is simulated PSTN line 1's SIP port (line n
+	// listens on base+n-1).
+	DefaultSimBasePort = 5070
 	// StopTimeout bounds the whole shutdown, from SIGTERM to exit.
 	StopTimeout = 5 * time.Second
 	storeFile   = "callbox.db"
@@ -30,13 +36,20 @@ var ErrBadAddr = errors.New("bad listen address")
 
 // Config is everything `callbox run` is told on its command line.
 type Config struct {
-	DataDir    string
-	HTTPAddr   string
-	SIPAddr    string // validated and kept for the SIP switch
-	Demo       bool
-	LogLevel   slog.Level
-	ConsoleTTY string // optional serial device for the technician console
-	Version    string
+	DataDir  string
+	HTTPAddr string
+	SIPAddr  string // UDP and TCP listen address of the SIP switch; TLS listens on the next port
+	// RTPPorts is the media port range, "first-last".
+	RTPPorts string
+	// SimBasePort is the SIP port of simulated PSTN line 1 (0: any free
+	// ports); SimPeer is where calls out on simulated lines go ("" refuses
+	// them).
+	SimBasePort int
+	SimPeer     string
+	Demo        bool
+	LogLevel    slog.Level
+	ConsoleTTY  string // optional serial device for the technician console
+	Version     string
 
 	// Stdout is where the one-time admin password is printed; Stderr
 	// receives the text log. Nil discards.
@@ -45,6 +58,7 @@ type Config struct {
 	// For tests: where to look for GPIO chips ("" is /dev), the clock, and
 	// the restart backoff.
 	GPIODevDir string
+	DAHDIDir   string // where to look for DAHDI channels ("" is /dev/dahdi)
 	Now        func() time.Time
 	Backoff    Backoff
 	GPIOLayout gpio.Layout
@@ -70,7 +84,38 @@ func (c Config) Validate() error {
 	if err := ValidateAddr(c.SIPAddr); err != nil {
 		return fmt.Errorf("--sip: %w", err)
 	}
+	if _, _, err := ParsePortRange(c.RTPPorts); err != nil {
+		return fmt.Errorf("--rtp-ports: %w", err)
+	}
+	if c.SimBasePort < 0 || c.SimBasePort > 65535-16 {
+		return fmt.Errorf("--sim-base-port: %w %d", ErrBadAddr, c.SimBasePort)
+	}
+	if c.SimPeer != "" {
+		if _, err := netip.ParseAddrPort(c.SimPeer); err != nil {
+			return fmt.Errorf("--sim-peer: %w %q: want ip:port", ErrBadAddr, c.SimPeer)
+		}
+	}
 	return nil
+}
+
+// ErrPortRange means a port range is not "first-last" within 1024-65535.
+var ErrPortRange = errors.New("bad port range")
+
+// ParsePortRange reads "first-last"; "" is DefaultRTPPorts.
+func ParsePortRange(s string) (first, last int, err error) {
+	if s == "" {
+		s = DefaultRTPPorts
+	}
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%w %q: want first-last", ErrPortRange, s)
+	}
+	first, err1 := strconv.Atoi(a)
+	last, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || first < 1024 || last > 65535 || last < first+3 {
+		return 0, 0, fmt.Errorf("%w %q: want first-last within 1024-65535, at least 4 ports", ErrPortRange, s)
+	}
+	return first, last, nil
 }
 
 // ValidateAddr accepts host:port where port is 0-65535 and host is empty,

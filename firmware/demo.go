@@ -2,35 +2,34 @@ package firmware
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
+	"callbox/acd/ivr"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
 
-// demoFlow is a small IVR: greet, then support (1) or reception (2);
-// anything else repeats the menu once, then goes to support.
-const demoFlow = `{
-  "version": 1,
-  "start": "welcome",
-  "nodes": {
-    "welcome":   {"type": "menu", "prompt": "welcome", "timeoutSeconds": 5, "retries": 1,
-                  "choices": {"1": "support", "2": "reception"}, "default": "support"},
-    "support":   {"type": "queue", "queue": "support"},
-    "reception": {"type": "extension", "extension": "201"}
-  }
-}`
+// demoExtensions are the demo's desk phones; 201-203 are the sales
+// agents' desks.
+var demoExtensions = []struct{ number, name string }{
+	{"201", "Reception"}, {"202", "Sales desk 1"}, {"203", "Sales desk 2"}, {"204", "Support desk"}, {"205", "Warehouse"},
+}
 
-// seedDemo fills an empty store with a demo site: four extensions with
-// generated secrets, two skills, two agents, a queue, an IVR flow and four
-// simulated PSTN lines (ensureAdmin then adds the administrator). A store
-// that already holds records is left alone, so running with --demo again
-// changes nothing.
-func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang) error {
+// demoOrdersPath is where the web server serves ivr.DemoOrders, the
+// demo flow's order-status lookup.
+const demoOrdersPath = "/demo/orders"
+
+// seedDemo fills an empty store with a demo site: five extensions 201-205
+// with generated secrets (printed once, so phones can register), skills,
+// three sales agents on 201-203, the "sales" and "support" queues, the
+// bilingual demo IVR flow with its business hours (acd/ivr), and four
+// simulated PSTN lines whose calls go to that flow (ensureAdmin then adds
+// the administrator). A store that already holds records is left alone,
+// so running with --demo again changes nothing.
+func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang, httpAddr string) error {
 	counts, err := s.Counts()
 	if err != nil {
 		return err
@@ -42,31 +41,38 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 		}
 	}
 	var puts []func() error
-	names := []string{"Reception", "Sales desk", "Support desk", "Warehouse"}
-	for i, name := range names {
+	var secrets []string
+	for _, e := range demoExtensions {
 		secret, err := store.GenerateSecret(20)
 		if err != nil {
 			return err
 		}
-		puts = append(puts, putter(s, store.Extension{Number: fmt.Sprintf("20%d", i+1), Name: name, Secret: secret, Voicemail: true}))
+		secrets = append(secrets, secret)
+		puts = append(puts, putter(s, store.Extension{Number: e.number, Name: e.name, Secret: secret, Voicemail: true}))
 	}
+	sales := []store.QueueMember{}
+	for i, a := range []struct{ id, name, ext string }{{"801", "Li Wei", "201"}, {"802", "Anna Smith", "202"}, {"803", "Zhang Min", "203"}} {
+		puts = append(puts, putter(s, store.Agent{ID: a.id, Name: a.name, Extension: a.ext, Enabled: true,
+			Skills: []store.SkillLevel{{Skill: "sales", Level: 8 - i}, {Skill: "support", Level: 3 + i}}}))
+		sales = append(sales, store.QueueMember{Agent: a.id, Level: 1, Weight: 1})
+	}
+	ordersURL := "http://" + httpAddr + demoOrdersPath
 	puts = append(puts,
 		putter(s, store.Skill{Name: "sales", Description: "Orders and quotes"}),
 		putter(s, store.Skill{Name: "support", Description: "Help with products"}),
-		putter(s, store.Agent{ID: "801", Name: "Li Wei", Extension: "202", Enabled: true,
-			Skills: []store.SkillLevel{{Skill: "sales", Level: 8}, {Skill: "support", Level: 3}}}),
-		putter(s, store.Agent{ID: "802", Name: "Anna Smith", Extension: "203", Enabled: true,
-			Skills: []store.SkillLevel{{Skill: "support", Level: 9}}}),
-		putter(s, store.Queue{Name: "support", Number: "600", Strategy: store.StrategySkills,
-			Skills:      []store.QueueSkill{{Skill: "support", MinLevel: 1}},
-			Members:     []store.QueueMember{{Agent: "801", Level: 1, Weight: 1}, {Agent: "802", Level: 1, Weight: 1}},
+		putter(s, store.Queue{Name: "sales", Number: "600", Strategy: store.StrategySkills,
+			Skills: []store.QueueSkill{{Skill: "sales", MinLevel: 1}}, Members: sales,
 			RingSeconds: 20, ServiceLevelSeconds: 20, AnnounceSeconds: 60, AnnouncePosition: true, AnnounceWait: true,
 			ExitKeys: []store.QueueExit{{Key: "1", Kind: store.ExitCallback}}}),
-		putter(s, store.Flow{ID: "main", Name: "Main menu", Version: 1, Published: true, Doc: json.RawMessage(demoFlow), UpdatedAt: now()}),
+		putter(s, store.Queue{Name: "support", Number: "601", Strategy: store.StrategySkills,
+			Skills: []store.QueueSkill{{Skill: "support", MinLevel: 1}}, Members: sales[1:],
+			RingSeconds: 20, ServiceLevelSeconds: 30, AnnounceSeconds: 60, AnnouncePosition: true, AnnounceWait: true}),
+		putter(s, ivr.DemoHours(now())),
+		putter(s, ivr.DemoFlowRecord(ivr.DemoFlowID, ordersURL, now())),
 	)
 	for i := 1; i <= 4; i++ {
 		puts = append(puts, putter(s, store.Line{ID: fmt.Sprintf("line%d", i), Name: fmt.Sprintf("Simulated line %d", i),
-			Type: store.LineFXO, Device: fmt.Sprintf("sim:%d", i), Number: fmt.Sprintf("8008%d", i), Route: "main", Enabled: true}))
+			Type: store.LineFXO, Device: fmt.Sprintf("sim:%d", i), Number: fmt.Sprintf("8008%d", i), Route: ivr.DemoFlowID, Enabled: true}))
 	}
 	for _, put := range puts {
 		if err := put(); err != nil {
@@ -74,8 +80,15 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 		}
 	}
 	log.InfoContext(ctx, "demo: configuration seeded", "records", len(puts))
-	_, err = fmt.Fprintln(out, i18n.T(lang, "firmware.demo.seeded", len(puts)))
-	return err
+	if _, err := fmt.Fprintln(out, i18n.T(lang, "firmware.demo.seeded", len(puts))); err != nil {
+		return err
+	}
+	for i, e := range demoExtensions {
+		if _, err := fmt.Fprintln(out, i18n.T(lang, "firmware.demo.extension", e.number, e.name, secrets[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensureAdmin gives a store without an administrator one, named admin,

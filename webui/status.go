@@ -20,6 +20,49 @@ type Status struct {
 	Store     StoreStatus    `json:"store"`
 	Hardware  []Hardware     `json:"hardware"`
 	Services  []ServiceState `json:"services"`
+	// Telephony is the switch's live state; nil on a box built without it.
+	Telephony *Telephony `json:"telephony,omitempty"`
+}
+
+// Telephony is the SIP switch as the status page shows it.
+type Telephony struct {
+	Listeners []string      `json:"listeners"` // "udp 127.0.0.1:5060"
+	Phones    []PhoneStatus `json:"phones"`    // registered devices
+	Lines     []LineStatus  `json:"lines"`
+	Calls     []CallStatus  `json:"calls"` // active calls, oldest first
+}
+
+// PhoneStatus is one registered device of an extension.
+type PhoneStatus struct {
+	Extension string    `json:"extension"`
+	Contact   string    `json:"contact"`
+	Source    string    `json:"source"`
+	Transport string    `json:"transport"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	Expires   time.Time `json:"expires"`
+	Reachable bool      `json:"reachable"`
+}
+
+// LineStatus is one PSTN line.
+type LineStatus struct {
+	ID        string `json:"id"`                // the store's line ID, or the channel's when unconfigured
+	Device    string `json:"device"`            // "sim:1", a DAHDI channel
+	Address   string `json:"address,omitempty"` // a simulated line's SIP address
+	Simulated bool   `json:"simulated"`
+	Enabled   bool   `json:"enabled"`
+	State     string `json:"state"` // "idle", "in-call", "disabled"
+}
+
+// CallStatus is one active call.
+type CallStatus struct {
+	ID        string    `json:"id"`
+	Caller    string    `json:"caller"` // "Name <number>"
+	From      string    `json:"from"`   // "line:line1", "ext:201"
+	Dialed    string    `json:"dialed"`
+	Direction string    `json:"direction"`
+	Start     time.Time `json:"start"`
+	Answered  bool      `json:"answered"`
+	Route     string    `json:"route,omitempty"`
 }
 
 // StoreStatus describes the data store file.
