@@ -11,6 +11,7 @@ import (
 
 	"callbox/acd/ivr"
 	"callbox/firmware/store"
+	"callbox/media/prompt"
 )
 
 func openStore(t *testing.T) *store.Store {
@@ -207,5 +208,31 @@ func TestStoreHours_OvernightRangeAndYearlyHolidayInTheBoxZone(t *testing.T) {
 		if got := res.Path()[len(res.Path())-1]; got != c.want {
 			t.Errorf("at %s: %s, want %s", c.utc, got, c.want)
 		}
+	}
+}
+
+func TestService_RunnerRunsWhatTheStorePublishes(t *testing.T) {
+	st := openStore(t)
+	svc := ivr.NewService(st, quietLog())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = svc.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	v := &ivr.Voice{Prompts: prompt.NewLibrary("")}
+	chk := svc.Checks(v, ivr.Actions{})
+	if !chk.NoFax || chk.Prompt("en", "no-such-prompt") || !chk.Prompt("zh", "welcome") {
+		t.Fatalf("checks: fax refused %v, prompt lookups wrong", chk.NoFax)
+	}
+	sh := ivr.NewShelf(st, nil)
+	if _, err := sh.SaveDraft("main", []byte(twoStep)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.Publish("main", chk); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(t, svc.Catalog(), "main", 1)
+	r := svc.Runner(v, ivr.Actions{}, nil)
+	if f, ok := r.Flows("main"); !ok || f.Version() != 1 || r.Zone().String() != "UTC" {
+		t.Fatalf("runner sees %v %v, zone %v", f, ok, r.Zone())
 	}
 }
