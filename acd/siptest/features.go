@@ -136,3 +136,11 @@ func (c *Call) do(ctx context.Context, req *sip.Request) (*sip.Response, error) 
 
 // CallID is the call's Call-ID.
 func (c *Call) CallID() string { return c.invite.CallID().Value() }
+
+// Response is the final response a placed call got (nil before).
+func (c *Call) Response() *sip.Response {
+	if c.dc == nil {
+		return nil
+	}
+	return c.dc.InviteResponse
+}

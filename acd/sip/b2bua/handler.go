@@ -29,7 +29,8 @@ func (b *B2BUA) Handle(ctx context.Context, c *acd.Call) error {
 }
 
 // decide asks the current dialplan; without one, a dialled extension
-// that exists is rung and anything else is an unallocated number.
+// that exists is rung and anything else goes to the fallback handler, or
+// is an unallocated number without one.
 func (b *B2BUA) decide(c *acd.Call) dialplan.Decision {
 	p := c.Caller().Caller()
 	if b.plan != nil {
@@ -40,6 +41,9 @@ func (b *B2BUA) decide(c *acd.Call) dialplan.Decision {
 	if _, err := b.extension(c.Dialed()); err == nil {
 		return dialplan.Decision{Action: dialplan.ActionExtension, Rule: "extension",
 			Target: dialplan.Target{Kind: dialplan.TargetExtension, Value: c.Dialed()}}
+	}
+	if b.fallback != nil {
+		return dialplan.Decision{Rule: "fallback"} // the router decides
 	}
 	return dialplan.Decision{Action: dialplan.ActionReject, Rule: "no-route", Cause: acd.CauseUnallocatedNumber}
 }

@@ -50,6 +50,12 @@ func quiet() *slog.Logger {
 // test change them first).
 func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) *box {
 	t.Helper()
+	return startBoxWith(t, cfg, edit)
+}
+
+// startBoxWith is startBox with options for the B2BUA.
+func startBoxWith(t testing.TB, cfg Config, edit func(map[string]*store.Extension), opts ...Option) *box {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +93,7 @@ func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) 
 	bus := acd.NewBus()
 	bx.sw = acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return bx.b.Handle(ctx, c) },
 		acd.WithLogger(log), acd.WithBus(bus))
-	bx.b, err = New(st, srv, bx.sw, ports, WithConfig(cfg), WithLogger(log))
+	bx.b, err = New(st, srv, bx.sw, ports, append([]Option{WithConfig(cfg), WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
