@@ -1,0 +1,213 @@
+// Command callbench is the system benchmark of issue 6: it starts each
+// system under test itself, loads it with SIPp (signalling) and the paced
+// G.711 generator bench/loadgen (media), reads its CPU, memory, threads
+// and file descriptors from /proc, stops it by PID, and writes the
+// results (bench/results/<date>.json, key "system") and a Markdown
+// section of BENCHMARKS.md.
+//
+// Systems: the callbox binary (./cmd/callbox, `callbox run` on a data
+// directory seeded by bench/seed with 1,000 extensions); when it does
+// not answer SIP, the stand-in bench/pbxsut (the same packages wired as
+// acd/sip/b2bua's Example); and the peer, Kamailio as a stateful proxy
+// with rtpengine forwarding media in userspace (bench/peers). The bare
+// relay floor (bench/barerelay) runs the concurrent-call steps without
+// signalling.
+//
+// Scenarios: 1, calls per second (register 1,000 extensions, then ramp
+// INVITE-200-ACK-BYE with SDP); 2, concurrent relayed calls in steps.
+// All traffic is on 127.0.0.1; every loop is bounded in count and time.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// mode is the size of a run.
+type mode struct {
+	Name      string        `json:"name"`
+	cpsRates  []int         // offered calls per second, in order
+	cpsStep   time.Duration // per rate
+	steps     []int         // concurrent calls
+	load      time.Duration // media per step
+	setupRate int           // calls per second while a step is set up
+}
+
+var modes = map[string]mode{
+	"quick": {Name: "quick", cpsRates: []int{50, 100, 200, 400}, cpsStep: 5 * time.Second,
+		steps: []int{250, 500}, load: 8 * time.Second, setupRate: 100},
+	"full": {Name: "full", cpsRates: []int{50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second,
+		steps: []int{250, 500, 1000, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
+}
+
+// builds are the programs the run uses.
+type builds struct {
+	callbox, pbxsut, seed, barerelay string
+}
+
+func main() {
+	modeName := flag.String("mode", "quick", "quick (under 5 minutes) or full")
+	systems := flag.String("systems", "callbox,peer,bare", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare")
+	exts := flag.Int("exts", 1000, "extensions registered")
+	callboxBin := flag.String("callbox", "", "callbox binary (default: built from ./cmd/callbox)")
+	jsonPath := flag.String("json", "", "results file (merged under the key \"system\")")
+	mdPath := flag.String("md", "BENCHMARKS.md", "Markdown file whose callbox-bench section is replaced")
+	results := flag.String("results", "bench/results", "directory for profiles")
+	scenarios := flag.String("scenarios", "bench/sipp", "SIPp scenario directory")
+	peers := flag.String("peers", "bench/peers", "peer configuration directory")
+	commit := flag.String("commit", "", "commit measured")
+	limit := flag.Duration("limit", 0, "stop the whole run after this long (default 5m quick, 40m full)")
+	flag.Parse()
+	m, ok := modes[*modeName]
+	if !ok || *exts < 10 || *exts > 10000 {
+		log.Fatal("callbench: -mode quick|full, -exts 10..10000")
+	}
+	if *limit == 0 {
+		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute}[m.Name]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *limit)
+	defer cancel()
+	scenarioDir, _ = filepath.Abs(*scenarios)
+	*peers, _ = filepath.Abs(*peers)
+	*results, _ = filepath.Abs(*results)
+	os.MkdirAll(*results, 0o755)
+
+	work, err := os.MkdirTemp("", "callbench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("callbench: mode %s, work directory %s (kept on failure)", m.Name, work)
+	b, err := build(ctx, work, *callboxBin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	nproc, model := machine()
+	run := &runResult{Date: time.Now().UTC().Format(time.RFC3339), Commit: *commit, Mode: m.Name, Nproc: nproc, CPU: model,
+		Extensions: *exts, CPSStepSeconds: m.cpsStep.Seconds(), LoadSeconds: m.load.Seconds(), SetupRate: m.setupRate}
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		run.LoadAvgBefore = strings.TrimSpace(string(load))
+	}
+	for _, name := range strings.Split(*systems, ",") {
+		if ctx.Err() != nil {
+			break
+		}
+		switch name {
+		case "bare":
+			run.Bare = runBare(ctx, b.barerelay, m, nproc)
+			continue
+		case "callbox", "pbxsut", "peer":
+		default:
+			log.Fatalf("unknown system %q", name)
+		}
+		sr := benchSystem(ctx, b, m, work, *results, *peers, name, *exts, nproc)
+		run.Systems = append(run.Systems, sr)
+	}
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		run.LoadAvgAfter = strings.TrimSpace(string(load))
+	}
+	if err := writeJSON(*jsonPath, run); err != nil {
+		log.Fatal(err)
+	}
+	if err := writeMarkdown(*mdPath, run); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(render(run)))
+	if ctx.Err() != nil {
+		log.Printf("callbench: stopped early: %v (work directory %s kept)", context.Cause(ctx), work)
+		os.Exit(1)
+	}
+	if run.clean() {
+		os.RemoveAll(work)
+	} else {
+		log.Printf("callbench: some steps failed; their logs are in %s", work)
+	}
+}
+
+// benchSystem starts one system, runs the scenarios on it and stops it.
+func benchSystem(ctx context.Context, b builds, m mode, work, results, peers, name string, exts, nproc int) systemResult {
+	var s *system
+	var err error
+	switch name {
+	case "callbox":
+		s, err = startCallbox(ctx, b, work, "callbox", exts)
+		if err != nil {
+			log.Printf("callbox binary: %v; benchmarking bench/pbxsut instead", err)
+			s, err = startCallbox(ctx, b, work, "pbxsut", exts)
+			if s != nil {
+				s.Note = "the callbox binary did not answer SIP (" + strings.TrimSpace(errString(err, "no SIP listener")) + "); " + s.Note
+			}
+		}
+	case "pbxsut":
+		s, err = startCallbox(ctx, b, work, "pbxsut", exts)
+	case "peer":
+		s, err = startPeer(ctx, peers, work)
+	}
+	if err != nil {
+		log.Printf("%s: %v", name, err)
+		return systemResult{Name: name, Error: err.Error()}
+	}
+	defer s.stop()
+	r := systemResult{Name: s.Name, Note: s.Note, Pprof: s.pprof}
+	r.Idle, r.IdleGoroutines = s.usage(), s.goroutines()
+	uas, registered, err := phones(ctx, s, work, exts)
+	r.Registered = registered
+	if err != nil {
+		r.Error = err.Error()
+		log.Printf("%s: %v", s.Name, err)
+		return r
+	}
+	defer uas.stop()
+	r.AfterRegister = s.usage()
+	log.Printf("%s: %d of %d extensions registered; PSS %d MB, fds %d, threads %d, goroutines %d", s.Name, registered, exts,
+		r.AfterRegister.PSSKB/1024, r.AfterRegister.FDs, r.AfterRegister.Threads, s.goroutines())
+	r.CPS = runCPS(ctx, s, m, work, results, exts)
+	r.Concurrent = runConcurrent(ctx, s, m, work, results, exts, nproc)
+	return r
+}
+
+func errString(err error, def string) string {
+	if err == nil {
+		return def
+	}
+	return err.Error()
+}
+
+// build compiles the programs from the working tree.
+func build(ctx context.Context, work, callbox string) (builds, error) {
+	b := builds{callbox: callbox}
+	targets := map[string]*string{"./bench/pbxsut": &b.pbxsut, "./bench/seed": &b.seed, "./bench/barerelay": &b.barerelay}
+	if callbox == "" {
+		targets["./cmd/callbox"] = &b.callbox
+	}
+	bin := filepath.Join(work, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return b, err
+	}
+	for pkg, out := range targets {
+		*out = filepath.Join(bin, filepath.Base(pkg))
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", *out, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if o, err := cmd.CombinedOutput(); err != nil {
+			if pkg == "./cmd/callbox" {
+				log.Printf("build %s: %v\n%s", pkg, err, o)
+				*out = ""
+				continue
+			}
+			return b, fmt.Errorf("build %s: %v\n%s", pkg, err, o)
+		}
+	}
+	return b, nil
+}
+
+func mkdirFor(path string) error { return os.MkdirAll(filepath.Dir(path), 0o755) }

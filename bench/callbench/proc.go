@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// clkTck is USER_HZ, 100 on every Linux this runs on.
+const clkTck = 100
+
+// procTree is a process and, when tree is set, every descendant (Kamailio
+// forks its workers; the box and rtpengine are one process each).
+type procTree struct {
+	pid  int
+	tree bool
+}
+
+// pids lists the process and its live descendants.
+func (p procTree) pids() []int {
+	if !p.tree {
+		return []int{p.pid}
+	}
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if f := statFields(pid); len(f) > 1 {
+			pp, _ := strconv.Atoi(f[1])
+			parent[pid] = pp
+		}
+	}
+	out := []int{p.pid}
+	for pid := range parent {
+		for q, hops := parent[pid], 0; q > 1 && hops < 8; q, hops = parent[q], hops+1 {
+			if q == p.pid {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// statFields returns the fields of /proc/<pid>/stat after the command
+// name (state is [0], ppid [1], utime [11], stime [12]).
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 > len(b) {
+		return nil
+	}
+	return strings.Fields(string(b[i+2:]))
+}
+
+// cpuSeconds is utime+stime of the process (tree).
+func (p procTree) cpuSeconds() float64 {
+	var sum float64
+	for _, pid := range p.pids() {
+		f := statFields(pid)
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		sum += (ut + st) / clkTck
+	}
+	return sum
+}
+
+// usage is one reading of a process (tree)'s memory and handles.
+type usage struct {
+	// PSSKB is the proportional set size summed over the tree
+	// (smaps_rollup), so memory Kamailio's workers share counts once;
+	// for one process it is its RSS less its share of shared libraries.
+	PSSKB   int `json:"pss_kb"`
+	RSSKB   int `json:"rss_kb"` // VmRSS, summed
+	Threads int `json:"threads"`
+	FDs     int `json:"fds"`
+	Procs   int `json:"processes"`
+}
+
+func (p procTree) usage() usage {
+	var u usage
+	for _, pid := range p.pids() {
+		u.Procs++
+		u.PSSKB += kbField(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
+		u.RSSKB += kbField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+		u.Threads += kbField(fmt.Sprintf("/proc/%d/status", pid), "Threads:")
+		if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
+			u.FDs += len(ents)
+		}
+	}
+	return u
+}
+
+// kbField reads the number after name at the start of a line.
+func kbField(path, name string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, name) {
+			if f := strings.Fields(line[len(name):]); len(f) > 0 {
+				n, _ := strconv.Atoi(f[0])
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// machine describes where the run happened.
+func machine() (nproc int, model string) {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "processor") {
+			nproc++
+		}
+		if model == "" && strings.HasPrefix(line, "model name") {
+			if i := strings.IndexByte(line, ':'); i >= 0 {
+				model = strings.TrimSpace(line[i+1:])
+			}
+		}
+	}
+	return nproc, model
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// runResult is the machine-readable record of a run.
+type runResult struct {
+	Date           string         `json:"date"`
+	Commit         string         `json:"commit"`
+	Mode           string         `json:"mode"`
+	Nproc          int            `json:"nproc"`
+	CPU            string         `json:"cpu"`
+	LoadAvgBefore  string         `json:"loadavg_before"`
+	LoadAvgAfter   string         `json:"loadavg_after"`
+	Extensions     int            `json:"extensions"`
+	CPSStepSeconds float64        `json:"cps_step_seconds"`
+	LoadSeconds    float64        `json:"media_seconds_per_step"`
+	SetupRate      int            `json:"setup_cps_in_steps"`
+	Systems        []systemResult `json:"systems"`
+	Bare           []concStep     `json:"bare_relay"`
+}
+
+// systemResult is one system's run.
+type systemResult struct {
+	Name           string     `json:"name"`
+	Note           string     `json:"note,omitempty"`
+	Error          string     `json:"error,omitempty"`
+	Pprof          bool       `json:"pprof"`
+	Registered     int        `json:"registered"`
+	Idle           usage      `json:"idle"`
+	IdleGoroutines int        `json:"idle_goroutines"`
+	AfterRegister  usage      `json:"after_register"`
+	CPS            []cpsStep  `json:"cps"`
+	Concurrent     []concStep `json:"concurrent"`
+}
+
+// clean reports a run without errors or failed steps, whose logs need
+// not be kept.
+func (r *runResult) clean() bool {
+	for _, s := range r.Systems {
+		if s.Error != "" {
+			return false
+		}
+		for _, c := range s.CPS {
+			if !c.Pass {
+				return false
+			}
+		}
+		for _, c := range s.Concurrent {
+			if !c.Pass {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bestCPS is the highest passing rate.
+func (r systemResult) bestCPS() (cpsStep, bool) {
+	var best cpsStep
+	ok := false
+	for _, s := range r.CPS {
+		if s.Pass {
+			best, ok = s, true
+		}
+	}
+	return best, ok
+}
+
+func (r systemResult) cpsAt(rate int) (cpsStep, bool) {
+	for _, s := range r.CPS {
+		if s.Offered == rate && s.Pass {
+			return s, true
+		}
+	}
+	return cpsStep{}, false
+}
+
+func bestStep(steps []concStep) (concStep, bool) {
+	var best concStep
+	ok := false
+	for _, s := range steps {
+		if s.Pass {
+			best, ok = s, true
+		}
+	}
+	return best, ok
+}
+
+func stepAt(steps []concStep, n int) (concStep, bool) {
+	for _, s := range steps {
+		if s.Calls == n && s.Pass {
+			return s, true
+		}
+	}
+	return concStep{}, false
+}
+
+// memSlope is the PSS growth per call (KB) across the passing steps: the
+// least-squares slope over (calls, PSS).
+func memSlope(steps []concStep) (float64, bool) {
+	var xs, ys []float64
+	for _, s := range steps {
+		if s.Pass && s.Usage.PSSKB > 0 {
+			xs, ys = append(xs, float64(s.Calls)), append(ys, float64(s.Usage.PSSKB))
+		}
+	}
+	if len(xs) < 2 {
+		return 0, false
+	}
+	var mx, my float64
+	for i := range xs {
+		mx, my = mx+xs[i], my+ys[i]
+	}
+	mx, my = mx/float64(len(xs)), my/float64(len(xs))
+	var num, den float64
+	for i := range xs {
+		num += (xs[i] - mx) * (ys[i] - my)
+		den += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if den == 0 {
+		return 0, false
+	}
+	return num / den, true
+}
+
+// writeJSON merges the run into the results file under "system", so the
+// media benchmark's keys in the same file stay.
+func writeJSON(path string, run *runResult) error {
+	if path == "" {
+		return nil
+	}
+	doc := map[string]json.RawMessage{}
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &doc)
+	}
+	b, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	doc["system"] = b
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(out, '\n'), 0o644)
+}
+
+const (
+	mdBegin = "<!-- callbox-bench:begin -->"
+	mdEnd   = "<!-- callbox-bench:end -->"
+)
+
+// writeMarkdown replaces the harness's section of the file (or appends it).
+func writeMarkdown(path string, run *runResult) error {
+	old, _ := os.ReadFile(path)
+	section := render(run)
+	var out []byte
+	if i, j := bytes.Index(old, []byte(mdBegin)), bytes.Index(old, []byte(mdEnd)); i >= 0 && j > i {
+		out = append(append(append([]byte{}, old[:i]...), section...), old[j+len(mdEnd):]...)
+	} else {
+		out = append(append(bytes.TrimRight(old, "\n"), "\n\n"...), section...)
+		out = append(out, '\n')
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func num(v float64, format string, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+// render is the Markdown section of one run.
+func render(run *runResult) []byte {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("%s\n", mdBegin)
+	w("### Latest run of `scripts/bench.sh %s` (generated; do not edit by hand)\n\n", run.Mode)
+	w("%s, commit %s, %d × %s, load average %s before and %s after. **Measured under shared load**: seven other engineers' builds and tests ran on the same 2 cores; ratios between systems measured minutes apart in the same run are the figures to read, absolute times are only a record.\n\n",
+		run.Date, run.Commit, run.Nproc, run.CPU, run.LoadAvgBefore, run.LoadAvgAfter)
+	var box, peer *systemResult
+	for i := range run.Systems {
+		s := &run.Systems[i]
+		switch {
+		case s.Name == "kamailio+rtpengine":
+			peer = s
+		case box == nil:
+			box = s
+		}
+	}
+	for _, s := range run.Systems {
+		if s.Note != "" {
+			w("- **%s**: %s.\n", s.Name, s.Note)
+		}
+		if s.Error != "" {
+			w("- **%s** did not run: %s\n", s.Name, s.Error)
+		}
+	}
+	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s and loaded for %.0f s.\n",
+		run.Extensions, run.CPSStepSeconds, run.SetupRate, run.LoadSeconds)
+	w("- CPU is utime+stime from /proc/<pid>/stat over the step (the box: one process; the peer: Kamailio's process tree plus rtpengine); memory is PSS from smaps_rollup (Kamailio's shared memory counted once). Goroutines come from the box's /status or pprof; `–` where it serves neither (threads are shown).\n\n")
+
+	w("#### Side by side\n\n")
+	bn, pn := "box", "kamailio+rtpengine"
+	if box != nil {
+		bn = box.Name
+	}
+	w("| figure | %s | %s | ratio box/peer | target |\n|---|---|---|---|---|\n", bn, pn)
+	var bc, pc cpsStep
+	var bok, pok bool
+	if box != nil {
+		bc, bok = box.bestCPS()
+	}
+	if peer != nil {
+		pc, pok = peer.bestCPS()
+	}
+	w("| highest sustained calls/s (0.1%% failed, p99 ≤ 200 ms) | %s | %s | %s | ≥ 0.5 |\n",
+		num(float64(bc.Offered), "%.0f", bok), num(float64(pc.Offered), "%.0f", pok), ratio(float64(bc.Offered), float64(pc.Offered)))
+	// CPU per call at the highest rate both sustained.
+	if box != nil && peer != nil {
+		common := 0
+		for _, s := range box.CPS {
+			if _, ok := peer.cpsAt(s.Offered); ok && s.Pass {
+				common = s.Offered
+			}
+		}
+		bs, ok1 := box.cpsAt(common)
+		ps, ok2 := peer.cpsAt(common)
+		w("| CPU ms per call at %d calls/s | %s | %s | %s | |\n", common, num(bs.CPUPerCall, "%.2f", ok1), num(ps.CPUPerCall, "%.2f", ok2), ratio(bs.CPUPerCall, ps.CPUPerCall))
+		half := bc.Offered / 2
+		var hb, hp cpsStep
+		var hok1, hok2 bool
+		for _, s := range box.CPS {
+			if s.Offered <= half && s.Pass {
+				hb, hok1 = s, true
+				if p, ok := peer.cpsAt(s.Offered); ok {
+					hp, hok2 = p, true
+				} else {
+					hok2 = false
+				}
+			}
+		}
+		w("| p99 INVITE→200 at about half the box's rate (%d calls/s) | %s | %s | %s | < 50 ms |\n", hb.Offered,
+			num(hb.P99ms, "%.0f ms", hok1), num(hp.P99ms, "%.0f ms", hok2), ratio(hb.P99ms, hp.P99ms))
+		bst, ok1 := bestStep(box.Concurrent)
+		pst, ok2 := bestStep(peer.Concurrent)
+		w("| highest passing concurrent-call step (loss ≤ 0.1%%, ≤ 80%% of the machine) | %s | %s | %s | ≥ 1.2 |\n",
+			num(float64(bst.Calls), "%.0f", ok1), num(float64(pst.Calls), "%.0f", ok2), ratio(float64(bst.Calls), float64(pst.Calls)))
+		commonStep := 0
+		for _, s := range box.Concurrent {
+			if _, ok := stepAt(peer.Concurrent, s.Calls); ok && s.Pass {
+				commonStep = s.Calls
+			}
+		}
+		bs2, ok1 := stepAt(box.Concurrent, commonStep)
+		ps2, ok2 := stepAt(peer.Concurrent, commonStep)
+		w("| µs CPU per relayed packet at %d calls (box: whole process; peer: rtpengine) | %s | %s | %s | ≤ 0.8 |\n", commonStep,
+			num(bs2.USPerPacket, "%.2f", ok1), num(ps2.USPerPacket, "%.2f", ok2), ratio(bs2.USPerPacket, ps2.USPerPacket))
+		if fl, ok := stepAt(run.Bare, commonStep); ok && ok1 {
+			w("| the same against the bare relay floor (%.2f µs) | %.2f | | %s (box/floor) | ≤ 1.25 |\n", fl.USPerPacket, bs2.USPerPacket, ratio(bs2.USPerPacket, fl.USPerPacket))
+		}
+		ms1, ok1 := memSlope(box.Concurrent)
+		ms2, ok2 := memSlope(peer.Concurrent)
+		w("| memory per active call (PSS slope across the steps) | %s | %s | %s | < 100 KB |\n",
+			num(ms1, "%.0f KB", ok1), num(ms2, "%.0f KB", ok2), ratio(ms1, ms2))
+	}
+	w("\n#### Scenario 1: calls per second (each step %.0f s)\n\n", run.CPSStepSeconds)
+	w("| system | offered/s | achieved/s | calls | failed | p50 | p95 | p99 | ms CPU/call | system CPU %% of a core | SIPp caller CPU %% | PSS MB | fds | threads | goroutines | result |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range run.Systems {
+		for _, c := range s.CPS {
+			w("| %s | %d | %.0f | %d | %d | %.0f ms | %.0f ms | %.0f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
+				s.Name, c.Offered, c.Achieved, c.Calls, c.Failed, c.P50ms, c.P95ms, c.P99ms, c.CPUPerCall, c.CPUPercent, c.SIPpPercent,
+				c.Usage.PSSKB/1024, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
+		}
+	}
+	w("\n#### Scenario 2: concurrent relayed calls, G.711 both ways, no recording (each step %.0f s of media)\n\n", run.LoadSeconds)
+	w("| system | calls | set up | loss | late (>40 ms) | jitter | µs CPU/packet | %% of the machine | packets/s | PSS MB | fds | threads | goroutines | result |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	row := func(name string, c concStep) {
+		w("| %s | %d | %d | %.4f%% | %.4f%% | %.2f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
+			name, c.Calls, c.SetUp, 100*c.LossRatio, 100*c.LateRatio, c.JitterMs, c.USPerPacket, c.MachineShare,
+			float64(c.Packets)/run.LoadSeconds, c.Usage.PSSKB/1024, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
+	}
+	for _, s := range run.Systems {
+		for _, c := range s.Concurrent {
+			row(s.Name, c)
+		}
+	}
+	for _, c := range run.Bare {
+		row("bare relay floor", c)
+	}
+	w("\n%s", mdEnd)
+	return b.Bytes()
+}
+
+func gor(n int) string {
+	if n < 0 {
+		return "–"
+	}
+	return fmt.Sprint(n)
+}
+
+func verdict(pass bool, why string) string {
+	if pass {
+		return "pass"
+	}
+	return "fail: " + strings.ReplaceAll(why, "|", "/")
+}
