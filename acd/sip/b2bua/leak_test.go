@@ -69,3 +69,56 @@ func TestCall_ThousandCallsLeaveNoGoroutinesOrPorts(t *testing.T) {
 			calls, g, g0, fd, fd0, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestCall_FeaturesLeaveNoGoroutinesOrPorts runs calls that hold,
+// resume and blind-transfer (music, parking, NOTIFYs, a third leg) and
+// checks the same baseline.
+func TestCall_FeaturesLeaveNoGoroutinesOrPorts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	bx := startBox(t, Config{}, nil)
+	a, b, c := bx.phone("201"), bx.phone("202"), bx.phone("203")
+	one := func() {
+		out, in := connect(t, a, b, "202")
+		if err := out.Hold(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Resume(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := in.Refer(ctxT(t), b.ReferTarget("203")); err != nil || res.StatusCode != 202 {
+			t.Fatalf("REFER: %v %v", res, err)
+		}
+		target := answer(t, c)
+		<-in.Done()
+		if err := out.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		<-target.Done()
+		bx.lastEnded()
+	}
+	one()
+	settle := func() (int, int) {
+		eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+		return runtime.NumGoroutine(), openFDs(t)
+	}
+	g0, fd0 := settle()
+	for range 100 {
+		one()
+	}
+	settle()
+	var g, fd int
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		g, fd = runtime.NumGoroutine(), openFDs(t)
+		if g <= g0+2 && fd <= fd0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if g > g0+2 || fd > fd0 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutines %d (baseline %d), fds %d (baseline %d)\n%s", g, g0, fd, fd0, buf[:runtime.Stack(buf, true)])
+	}
+}
