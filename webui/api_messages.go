@@ -149,7 +149,7 @@ func (s *Server) apiGetMessage(w http.ResponseWriter, r *http.Request, rc *reqCt
 }
 
 // apiMessageImage serves a fax: its preview (PNG) by default, the TIFF-F
-// file with ?format=tiff.
+// file with ?format=tiff, the PDF with ?format=pdf.
 func (s *Server) apiMessageImage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	m, err := store.Get[store.Message](s.store, r.PathValue("id"))
 	if err != nil {
@@ -157,8 +157,11 @@ func (s *Server) apiMessageImage(w http.ResponseWriter, r *http.Request, rc *req
 		return
 	}
 	rel, ctype := messaging.FaxPreview(m), "image/png"
-	if r.URL.Query().Get("format") == "tiff" {
+	switch r.URL.Query().Get("format") {
+	case "tiff":
 		rel, ctype = m.Path, "image/tiff"
+	case "pdf":
+		rel, ctype = messaging.FaxPDF(m), "application/pdf"
 	}
 	s.serveDataFile(w, rc, rel, ctype)
 }

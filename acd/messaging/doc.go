@@ -26,9 +26,10 @@
 // gets a store.Contact with the same ID as its message: the customer's
 // contact history by number (acd/directory.History).
 //
-// Received faxes are TIFF-F files with a PNG preview of the first page
-// next to them; documents for sending and fax-on-demand are uploaded once
-// (SaveDocument checks and converts them to TIFF-F) and named afterwards.
+// Received faxes are TIFF-F files with a PNG preview of the first page and a
+// PDF of all pages (media/t4.WritePDF) next to them; documents for sending
+// and fax-on-demand are uploaded once (SaveDocument checks and converts
+// them to TIFF-F) and named afterwards.
 //
 // Fax calls on voice lines (CNG): the serial fax modems sit on their own
 // analog lines and the line cards carry voice to the switch as 8 kHz

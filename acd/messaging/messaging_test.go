@@ -297,6 +297,14 @@ func TestService_ReceivedFaxIsStoredWithPreviewAndHistory(t *testing.T) {
 	if err != nil || prev.Bounds().Dx() != t4.Width/2 || prev.Bounds().Dy() != 800 {
 		t.Fatalf("preview %v, %v", prev.Bounds(), err)
 	}
+	// And a PDF that renders (pdftoppm is how documents are read, too).
+	pdf, err := os.ReadFile(filepath.Join(b.dir, messaging.FaxPDF(m)))
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("PDF: %v", err)
+	}
+	if back, err := fax.LoadDocument(context.Background(), pdf, t4.Standard); err != nil || len(back) != 2 {
+		t.Fatalf("PDF read back: %d pages, %v", len(back), err)
+	}
 	hist, err := directory.History(b.st, directory.PlanCN, farFax, 0)
 	if err != nil || len(hist) != 1 || hist[0].Channel != store.ChannelFax || hist[0].CustomerID != "acme" || hist[0].ID != m.ID {
 		t.Fatalf("history %+v, %v", hist, err)

@@ -1,7 +1,9 @@
 package messaging
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"callbox/drivers/modem/sms"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/media/t4"
 )
 
 // onSMS routes one inbound SMS (the SMS service has stored it): into the
@@ -60,11 +63,7 @@ func (s *Service) onSMS(_ context.Context, m store.Message, in sms.Inbound) {
 // entry, and a work item for the line's queue.
 func (s *Service) onFax(_ context.Context, m store.Message, r fax.Received) {
 	if len(r.Pages) > 0 && m.Path != "" {
-		prev, err := previewPNG(r.Pages[0])
-		if err == nil {
-			err = writeFile(filepath.Join(s.dataDir, strings.TrimSuffix(m.Path, ".tif")+".png"), prev)
-		}
-		if err != nil {
+		if err := writeViews(s.dataDir, m, r.Pages); err != nil {
 			s.log.Error("fax preview not written", "id", m.ID, "err", err)
 		}
 	}
@@ -80,13 +79,36 @@ func (s *Service) onFax(_ context.Context, m store.Message, r fax.Received) {
 	s.emit(ev)
 }
 
-// FaxPreview is the preview image of a received fax, relative to the data
-// directory ("" for a fax without pages).
-func FaxPreview(m store.Message) string {
+// FaxPreview is the preview image (PNG, first page) of a fax, relative to
+// the data directory ("" for a fax without pages).
+func FaxPreview(m store.Message) string { return faxView(m, ".png") }
+
+// FaxPDF is the PDF of a fax's pages, relative to the data directory (""
+// for a fax without pages).
+func FaxPDF(m store.Message) string { return faxView(m, ".pdf") }
+
+func faxView(m store.Message, ext string) string {
 	if m.Channel != store.ChannelFax || m.Path == "" {
 		return ""
 	}
-	return strings.TrimSuffix(m.Path, filepath.Ext(m.Path)) + ".png"
+	return strings.TrimSuffix(m.Path, filepath.Ext(m.Path)) + ext
+}
+
+// writeViews writes the PNG preview and the PDF of a fax next to its
+// TIFF.
+func writeViews(dataDir string, m store.Message, pages []*t4.Page) error {
+	prev, err := previewPNG(pages[0])
+	if err != nil {
+		return err
+	}
+	var pdf bytes.Buffer
+	if err := t4.WritePDF(&pdf, pages); err != nil {
+		return fmt.Errorf("messaging: fax PDF: %w", err)
+	}
+	if err := writeFile(filepath.Join(dataDir, FaxPreview(m)), prev); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dataDir, FaxPDF(m)), pdf.Bytes())
 }
 
 func (s *Service) routeOf(lineID string) string {

@@ -11,7 +11,9 @@
 //
 // WriteTIFF and ReadTIFF store and load multi-page TIFF-F files
 // (Compression 3, 1-D, 204 dpi across, 98 or 196 lpi down). ReadPBM reads
-// portable bitmaps (P1 and P4), the output of pdftoppm -mono.
+// portable bitmaps (P1 and P4), the output of pdftoppm -mono. WritePDF
+// makes a PDF of pages with their MH data as CCITTFaxDecode images, for
+// people to open a received fax.
 //
 // Every decoder here takes outside input and returns an error rather than
 // panicking; each has a fuzz test.
