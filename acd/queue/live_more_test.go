@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/acd/agent"
 	"callbox/acd/queue"
 	"callbox/acd/siptest"
 	"callbox/drivers/linecard"
@@ -299,4 +300,50 @@ func TestLive_PSTNLineCallerQueuesAndReachesAgent(t *testing.T) {
 		t.Error("line caller and agent do not hear each other")
 	}
 	hangup(t, caller, agentCall)
+}
+
+func TestLive_AgentWhoRejectsTwiceIsAutoPaused(t *testing.T) {
+	r := startRig(t, []store.Agent{agentRec("101", "201")}, []store.Queue{salesQueue("101")}, queue.RecordNone)
+	set := store.DefaultSettings()
+	set.AutoPauseAfter = 2
+	if _, err := store.Put(r.st, set); err != nil {
+		t.Fatal(err)
+	}
+	d := r.live.Dispatcher()
+	// Run applies it from the feed too; applying it here makes it certain
+	// before the first offer.
+	if err := d.ApplyStore(r.st); err != nil {
+		t.Fatal(err)
+	}
+	desk := r.phone("201")
+	if err := d.Login("101", "201"); err != nil {
+		t.Fatal(err)
+	}
+	reject := func() {
+		in, err := desk.Incoming(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Reject(486, "Busy Here"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := r.call(r.phone("301"), "500")
+	reject()
+	b := r.call(r.phone("302"), "500")
+	reject()
+	r.agentState("101", "paused")
+	if s, _ := d.Agent("101"); s.Reason != agent.ReasonNoAnswer || s.Counters.Missed != 2 {
+		t.Errorf("agent %+v; want paused for no answer after 2 misses", s)
+	}
+	r.waiting("sales", 2)
+	for _, c := range []*siptest.Call{a, b} {
+		if err := c.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.waiting("sales", 0)
+	if s, _ := d.Snapshot("sales"); s.Day.Abandoned != 2 {
+		t.Errorf("figures %+v; want 2 abandoned", s.Day)
+	}
 }
