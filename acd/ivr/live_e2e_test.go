@@ -53,6 +53,14 @@ func quietLog() *slog.Logger {
 // startLiveBox runs the box; flow is the flow every call runs, as "main".
 func startLiveBox(t *testing.T, flow string, actions func(st *store.Store, v *ivr.Voice) ivr.Actions, opts ...ivr.Option) *liveBox {
 	t.Helper()
+	return startBox(t, flow, actions, nil, opts...)
+}
+
+// startBox is startLiveBox with another handler than the runner's when
+// handler is not nil (it may use bx.voice and bx.st).
+func startBox(t *testing.T, flow string, actions func(st *store.Store, v *ivr.Voice) ivr.Actions,
+	handler func(bx *liveBox) acd.Handler, opts ...ivr.Option) *liveBox {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +97,11 @@ func startLiveBox(t *testing.T, flow string, actions func(st *store.Store, v *iv
 	bx.runner = &ivr.Runner{Engine: ivr.NewEngine(append([]ivr.Option{ivr.WithLogger(log)}, opts...)...),
 		Flows: bx.cat.Get, Voice: bx.voice, Actions: actions(st, bx.voice), Log: log}
 	bus := acd.NewBus()
-	bx.sw = acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return bx.runner.Run(ctx, c, "main") },
-		acd.WithLogger(log), acd.WithBus(bus))
+	h := func(ctx context.Context, c *acd.Call) error { return bx.runner.Run(ctx, c, "main") }
+	if handler != nil {
+		h = handler(bx)
+	}
+	bx.sw = acd.NewSwitch(h, acd.WithLogger(log), acd.WithBus(bus))
 	b, err := b2bua.New(st, srv, bx.sw, ports, b2bua.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)

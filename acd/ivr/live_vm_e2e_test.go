@@ -123,3 +123,72 @@ func TestRunner_UnknownFlowIsRefused(t *testing.T) {
 		t.Fatal("ran a flow that is not published")
 	}
 }
+
+func TestMailbox_OwnerLogsInWithPINHearsTheMessageAndDeletesIt(t *testing.T) {
+	lamps := make(chan lamp, 8)
+	var svc *voicemail.Service
+	data := t.TempDir()
+	bx := startBox(t, voicemailFlow, func(st *store.Store, v *ivr.Voice) ivr.Actions {
+		var err error
+		svc, err = voicemail.NewService(voicemail.Config{Dir: filepath.Join(data, "voicemail"), DataDir: data, Store: st, Voice: v,
+			Login: func(box, pin string) bool { return box == "201" && pin == "4321" },
+			MWI:   func(box string, n, o int) { lamps <- lamp{box, n, o} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ivr.Actions{}
+	}, func(bx *liveBox) acd.Handler {
+		return func(ctx context.Context, c *acd.Call) error { return svc.Mailbox(ctx, c, "") }
+	})
+	// A message waits: two seconds of 500 Hz.
+	dep, err := svc.Store().Begin("201", "13800001111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(dep.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := wav.Header{Format: wav.FormatPCM, Channels: 1, SampleRate: media.SampleRate, BitsPerSample: 16}
+	if err := wav.Write(f, h, wav.PCM16(audiotest.Sine(500, 8000, 2*media.SampleRate))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := dep.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if l := <-lamps; l != (lamp{"201", 1, 0}) {
+		t.Fatalf("lamp after deposit %+v", l)
+	}
+
+	c := bx.call("*97")
+	if !c.hearsSpeech(5 * time.Second) {
+		t.Fatal("no password prompt")
+	}
+	for _, d := range []byte("4321#1") { // PIN, then 1: listen
+		if err := c.SendDigit(ctxT(t), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.hearsTone(500, 15*time.Second) {
+		t.Fatal("the owner never heard the message")
+	}
+	if err := c.SendDigit(ctxT(t), '7'); err != nil { // delete
+		t.Fatal(err)
+	}
+	select {
+	case l := <-lamps:
+		if l != (lamp{"201", 0, 0}) {
+			t.Errorf("lamp after delete %+v, want it off", l)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("deleting never changed the lamp")
+	}
+	if ms, _ := svc.Store().List("201"); len(ms) != 0 {
+		t.Errorf("mailbox still holds %v", ms)
+	}
+	_ = c.Hangup(ctxT(t))
+	if rec := bx.lastEnded(); len(rec.Route) == 0 || rec.Route[0] != "mailbox:201" {
+		t.Errorf("route %v", rec.Route)
+	}
+}
