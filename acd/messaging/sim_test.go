@@ -55,3 +55,24 @@ func TestSimulator_SimDevicesRunTheRealDriverAndFollowLineChanges(t *testing.T) 
 		t.Fatalf("status %+v", s)
 	}
 }
+
+func TestDemo_LinesRulesAndDocumentAreValid(t *testing.T) {
+	for _, l := range messaging.DemoLines("sales") {
+		if err := l.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range messaging.DemoRules() {
+		if err := r.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := messaging.New(messaging.Config{Store: newBox(t, messaging.Config{}).st, Rules: messaging.DemoRules()}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	doc, err := messaging.DemoDocument(t.Context(), dir)
+	if err != nil || doc.Name != "100" || doc.Pages != 1 {
+		t.Fatalf("%+v, %v", doc, err)
+	}
+}
