@@ -26,6 +26,13 @@
 // publishes CallEnded. Every state change goes out on the Bus as a typed
 // event; CDRs, reports, the SSE stream and HA replication subscribe.
 //
+// While a call is bridged, its features change the bridge from outside
+// the handler (a SIP request, the CTI API): Replace puts a new party in a
+// leaving one's place (transfer), Release moves a leg to another call,
+// Park keeps a call up while a transferor leaves, Hold plays the switch's
+// MusicOnHold to the held party, and Conference mixes three and more
+// parties with media/mix. One loop per bridge applies them in order.
+//
 // Switch.Calls returns plain records of the active calls (CallRecord),
 // the state the web status page shows and the standby replicates.
 package acd

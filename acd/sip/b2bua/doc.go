@@ -20,6 +20,28 @@
 //     the dialplan, honours do-not-disturb and forwarding (always, busy,
 //     no answer) from the extension's store record, and bridges.
 //
+// Call features, each a SIP exchange turned into a call on acd.Call:
+//
+//   - Hold and resume: a re-INVITE or UPDATE whose offer stops receiving
+//     tells the bridge (Call.Hold); the held party hears the switch's
+//     music on hold until the phone resumes (hold.go).
+//   - Blind transfer: REFER from either party parks the transferor's leg,
+//     reaches the Refer-To target through the TransferFunc (WithTransfer;
+//     extensions by default), reports progress in NOTIFYs with
+//     message/sipfrag bodies and puts the new leg in the transferor's
+//     place (Call.Replace). A failed transfer gives the call back.
+//   - Attended transfer: REFER whose Refer-To embeds Replaces joins the far
+//     ends of two calls through the box (Call.Release, Call.Replace); an
+//     INVITE with Replaces takes over a leg directly (refer.go).
+//   - Pickup: Pickup answers a call ringing an extension, directed or by
+//     pickup group (pickup.go); Conference adds a third party (mixer).
+//   - Session timers (RFC 4028) on the caller's dialog: Session-Expires
+//     and Min-SE negotiated, refreshes by re-INVITE or UPDATE, the box
+//     refreshing with UPDATE when it is the refresher; an unrefreshed
+//     session ends with cause 102 (timer.go). The RTP timeout stays.
+//   - NotifyMWI sends message-summary NOTIFYs (RFC 3842) to every device
+//     of an extension (mwi.go).
+//
 // Each leg's dialog state (Call-ID, tags, CSeq, route set, remote target)
 // is available as a plain Dialog record for replication.
 package b2bua
