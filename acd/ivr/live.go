@@ -76,6 +76,7 @@ type Live struct {
 	inband  bool
 	pending []byte // keys pressed before anyone asked (type-ahead)
 	lis     *listener
+	hungUp  bool // the flow hung up (the switch then cancels the context)
 
 	mu    sync.Mutex
 	plays int // prompts played, for tests and the call view

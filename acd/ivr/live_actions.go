@@ -60,6 +60,7 @@ func (l *Live) RequestCallback(ctx context.Context, req CallbackRequest) error {
 // switch finishes the call when the handler returns.
 func (l *Live) Hangup(context.Context) error {
 	// Hanging up first ends the leg's media, which lets the listener go.
+	l.hungUp = true
 	err := l.c.Caller().Hangup(acd.CauseNormalClearing)
 	l.quiet()
 	return err

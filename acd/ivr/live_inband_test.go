@@ -223,3 +223,48 @@ func TestLive_RecordStopsOnAnInBandPoundAndKeepsTheAudio(t *testing.T) {
 		t.Error("the recording lacks the caller's tone")
 	}
 }
+
+const silentMenu = `{"format": 1, "languages": ["en"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "menu"}},
+ {"id": "menu", "type": "menu", "settings": {"prompts": [{"key": "digit-8"}], "timeoutMs": 300, "retries": 1},
+  "exits": {"1": "sales", "timeout": "bye", "invalid": "bye"}},
+ {"id": "sales", "type": "queue", "settings": {"queue": "sales"}, "exits": {"failed": "bye"}},
+ {"id": "bye", "type": "hangup"}
+]}`
+
+func TestLive_SilentCallerTimesOutAndIsHungUp(t *testing.T) {
+	f, err := ivr.Load(store.Flow{ID: "main", Version: 1, Published: true, Doc: json.RawMessage(silentMenu)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := ivr.NewCatalog()
+	cat.Put(f)
+	var path string
+	leg, _, done := runLine(t, func(ctx context.Context, c *acd.Call, v *ivr.Voice) error {
+		r := &ivr.Runner{Engine: ivr.NewEngine(ivr.WithLogger(quietLog())), Flows: cat.Get, Voice: v}
+		err := r.Run(ctx, c, "main")
+		path, _ = c.Get(ivr.CallPath)
+		return err
+	})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the silent call never ended")
+	}
+	if path != "start>menu>bye" {
+		t.Errorf("path %q", path)
+	}
+	select {
+	case <-leg.Done():
+	default:
+		t.Error("the hangup node left the line up")
+	}
+	leg.mu.Lock()
+	defer leg.mu.Unlock()
+	if leg.heard == 0 {
+		t.Error("the menu prompt was never played")
+	}
+}

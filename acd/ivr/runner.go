@@ -97,6 +97,11 @@ func (r *Runner) Run(ctx context.Context, c *acd.Call, id string) error {
 		},
 	}
 	res, err := r.Engine.Run(ctx, f, live, in)
+	if live.hungUp && res.End == EndCaller {
+		// The flow's own hang-up ends the caller's leg, and the switch
+		// cancels the context for it: that is not the caller leaving.
+		res.End, err = EndHangup, nil
+	}
 	c.Set(CallLang, res.Lang)
 	c.Set(CallEnd, string(res.End))
 	for k, v := range res.Vars {
