@@ -243,7 +243,13 @@ func (l *Live) Run(ctx context.Context) error {
 	wg.Go(func() { _ = l.d.Run(ctx) })
 	wg.Go(func() { l.serveCallbacks(ctx) })
 	if l.st != nil {
-		wg.Go(func() { l.follow(ctx) })
+		// Subscribe before reading again, so no change between NewLive
+		// and now is missed.
+		feed := l.st.Subscribe(ctx, l.st.Seq())
+		if err := l.d.ApplyStore(l.st); err != nil {
+			l.log.Warn("queue: configuration partly refused", "err", err)
+		}
+		wg.Go(func() { l.follow(feed) })
 	}
 	wg.Go(func() { l.tick(ctx) })
 	<-ctx.Done()
@@ -263,8 +269,8 @@ func (l *Live) background() context.Context {
 // follow applies every change of the store's queues, agents and
 // settings while calls wait: the dispatcher keeps each waiting caller's
 // version, and an agent deleted mid-call leaves their call to finish.
-func (l *Live) follow(ctx context.Context) {
-	for ch := range l.st.Subscribe(ctx, l.st.Seq()) {
+func (l *Live) follow(feed <-chan store.Change) {
+	for ch := range feed {
 		switch ch.Kind {
 		case store.KindQueue, store.KindAgent, store.KindSettings:
 			if err := l.d.ApplyStore(l.st); err != nil {

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 
@@ -72,6 +73,30 @@ type talkLeg struct {
 }
 
 func (l talkLeg) Media() media.Endpoint { return talkEndpoint{l.t} }
+
+// Unwrap returns the agent's own leg (for code that needs its concrete
+// type: the SIP dialog for a transfer, the RTP session).
+func (l talkLeg) Unwrap() acd.Leg { return l.Leg }
+
+// EndCause passes on why the agent's leg ended, for the call's record.
+func (l talkLeg) EndCause() acd.Cause {
+	if r, ok := l.Leg.(acd.CauseReporter); ok {
+		return r.EndCause()
+	}
+	return 0
+}
+
+// ExportState passes on the agent leg's state for a standby box; a leg
+// that cannot describe itself exports nothing.
+func (l talkLeg) ExportState() (json.RawMessage, error) {
+	if e, ok := l.Leg.(acd.StateExporter); ok {
+		return e.ExportState()
+	}
+	return nil, nil
+}
+
+// Digits passes on the agent's DTMF.
+func (l talkLeg) Digits() <-chan byte { return digitsOf(l.Leg) }
 
 // talkEndpoint receives the customer's frames (Writer) and relays the
 // agent's (RelayTo).

@@ -115,8 +115,10 @@ func digitsOf(leg acd.Leg) <-chan byte {
 	if ds, ok := leg.(acd.DigitSource); ok {
 		return ds.Digits()
 	}
-	if ds, ok := leg.Media().(acd.DigitSource); ok {
-		return ds.Digits()
+	if ep := leg.Media(); ep != nil {
+		if ds, ok := ep.(acd.DigitSource); ok {
+			return ds.Digits()
+		}
 	}
 	return nil
 }
