@@ -6,7 +6,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOBUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: build run test lint cross bench bench-quick fuzz-long clean
+.PHONY: build run test lint cross bench bench-quick bench-media fuzz-long clean
 
 build:
 	$(GOBUILD) -o bin/callbox ./cmd/callbox
@@ -32,11 +32,18 @@ cross:
 	GOOS=linux GOARCH=arm64 $(GOBUILD) -o dist/callbox-linux-arm64 ./cmd/callbox
 	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/callbox-linux-armv7 ./cmd/callbox
 
+# System benchmark (bench/callbench, issue 6): callbox against Kamailio +
+# rtpengine and the bare relay floor, same load, same run. Installs its
+# peers (scripts/bench-packages.txt); `make test` runs none of it.
 bench:
-	bash scripts/bench.sh
+	bash scripts/bench.sh full
 
 bench-quick:
 	bash scripts/bench.sh quick
+
+# Media benchmarks of issue 4 (media/ Go benchmarks, relay against the bare floor).
+bench-media:
+	bash scripts/bench.sh media full
 
 # Every fuzz target for 5 minutes (make test runs each for 4 s).
 fuzz-long:

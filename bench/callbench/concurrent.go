@@ -60,7 +60,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		uasLog.skip()
 		uacLog := newLogTail(filepath.Join(dir, "call_*_logs.log"))
 		setup := time.Duration(float64(n) / float64(m.setupRate) * float64(time.Second))
-		hold := setup + m.load + 20*time.Second
+		hold := setup + m.load + 12*time.Second
 		st := concStep{Calls: n}
 		sippDone := make(chan sippResult, 1)
 		go func() {
@@ -76,7 +76,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		}()
 		a := map[string]netip.AddrPort{}
 		b := map[string]netip.AddrPort{}
-		deadline := time.Now().Add(setup + 20*time.Second)
+		deadline := time.Now().Add(setup + 10*time.Second)
 		for time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(250 * time.Millisecond)
 			collect(uacLog.read(), "A", a)

@@ -83,8 +83,7 @@ func main() {
 		}
 	}
 	if *jsonOut != "" {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+		if err := writeMerged(*jsonOut, res); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -99,6 +98,32 @@ func main() {
 	if err := os.WriteFile(*md, out, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// writeMerged writes the media results into the day's results file,
+// keeping the keys other benchmarks wrote there (bench/callbench's
+// "system").
+func writeMerged(path string, res Results) error {
+	doc := map[string]json.RawMessage{}
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &doc)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	var mine map[string]json.RawMessage
+	if err := json.Unmarshal(b, &mine); err != nil {
+		return err
+	}
+	for k, v := range mine {
+		doc[k] = v
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(out, '\n'), 0o644)
 }
 
 func parseBench(b []byte) []GoBench {
