@@ -25,7 +25,7 @@ type concStep struct {
 	ByeFailed   int     `json:"calls_failed_at_end"` // SIPp's failed count (setup or BYE)
 	LossRatio   float64 `json:"loss_ratio"`
 	LateRatio   float64 `json:"late_ratio"`
-	JitterMs    float64 `json:"jitter_ms"`     // RFC 3550 mean
+	JitterMs    float64 `json:"jitter_ms"` // RFC 3550 mean
 	RelayJitter float64 `json:"relay_jitter_ms"`
 	MaxDelayMs  float64 `json:"max_delay_ms"`
 	PacingMs    float64 `json:"pacing_behind_ms"` // how far the generator fell behind
