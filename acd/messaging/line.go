@@ -24,6 +24,9 @@ const (
 // probe (a pacing loop: the driver has no ready notification).
 const readyPoll = 20 * time.Millisecond
 
+// statePoll is how often a running modem's state is looked at.
+const statePoll = 250 * time.Millisecond
+
 type role int
 
 const (
@@ -239,15 +242,34 @@ func (s *Service) lineOnce(ctx context.Context, l *line, log *slog.Logger) error
 	l.sms, l.fax, l.probed = smsSvc, faxSvc, true
 	l.mu.Unlock()
 	log.Info("modem line up", "sms", smsSvc != nil, "fax", faxSvc != nil, "model", info.Model)
+	s.lineChanged(id)
+	// The modem's state decides where queued messages go (a modem in
+	// alarm gives its waiting messages to another), so changes of it are
+	// passed on; the driver has no notification, hence the pacing loop.
+	t := time.NewTicker(statePoll)
+	defer t.Stop()
+	state := m.State()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			return err
+		case <-t.C:
+			if now := m.State(); now != state {
+				log.Info("modem state changed", "from", state, "to", now)
+				state = now
+				s.lineChanged(id)
+			}
+		}
+	}
+}
+
+// lineChanged asks the main loop to look at the queue again.
+func (s *Service) lineChanged(id string) {
 	select {
 	case s.ready <- id:
-	default: // a dispatch is pending anyway
-	}
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-errc:
-		return err
+	default: // a look is pending anyway
 	}
 }
 

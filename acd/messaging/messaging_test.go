@@ -516,3 +516,36 @@ func TestService_ModemThatStopsAnsweringIsResetAndQueueGoesOut(t *testing.T) {
 		t.Fatalf("sent %d times", len(got))
 	}
 }
+
+func TestService_MessageWaitingOnModemInAlarmMovesToAWorkingModem(t *testing.T) {
+	net, boxSim, _ := gsmNet(t)
+	second, err := net.Add(modemsim.Config{Number: "+8613911110009", SMS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Close() })
+	b := newBox(t, messaging.Config{RetryDelays: []time.Duration{time.Hour, time.Hour}})
+	b.addLine("gsm0", boxSim, "")
+	b.addLine("gsm1", second, "")
+	b.start()
+	b.lineUp("gsm0", true, false)
+	b.lineUp("gsm1", true, false)
+	boxSim.Hang(true) // dead until a power cycle, and the board has none
+	// Queued for the broken modem, as a reply on its line would be.
+	now := time.Now()
+	queued := store.Message{ID: "sms-out-alarm", Channel: store.ChannelSMS, Direction: store.DirectionOut, Number: customer,
+		Line: "gsm0", Text: "moved", State: store.StateQueued, CreatedAt: now, NextAttempt: now}
+	if _, err := store.Put(b.st, queued); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "sent by the other modem", func() bool {
+		s := b.message(queued.ID).State
+		return s == store.StateSent || s == store.StateDelivered
+	})
+	if got := b.message(queued.ID); got.Line != "gsm1" || got.Attempts != 2 {
+		t.Fatalf("record %+v", got)
+	}
+	if len(sentTo(second, customer)) != 1 || len(sentTo(boxSim, customer)) != 0 {
+		t.Fatal("sent by the wrong modem")
+	}
+}

@@ -257,26 +257,38 @@ func (s *Service) dispatch(m store.Message) {
 	s.mu.Lock()
 	l := s.lines[m.Line]
 	s.mu.Unlock()
+	now := s.clock.Now()
+	moving := false
 	if l != nil {
 		switch l.carries(m.Channel) {
 		case roleYes:
-			if !m.NextAttempt.After(s.clock.Now()) {
+			if !m.NextAttempt.After(now) {
 				l.kick(m.Channel)
+				return
 			}
-			return
+			// A message waiting for a retry on a modem in alarm moves to
+			// one that works. Only one not due soon: its outbox then
+			// leaves it alone, and cannot write its old line back.
+			if l.modemState() != modem.StateAlarm || !m.NextAttempt.After(now.Add(moveMargin)) {
+				return
+			}
+			moving = true
 		case roleUnknown:
 			return // its modem is still starting
 		}
 	}
 	to := s.pick(m.Channel)
-	if to == "" || to == m.Line {
+	if to == "" || to == m.Line || (moving && s.lineState(to) != modem.StateReady) {
 		return // waits for a modem that can send it
 	}
 	_, err := store.Update(s.st, m.ID, func(cur *store.Message) error {
-		if cur.State != store.StateQueued || cur.Line != m.Line {
+		if cur.State != store.StateQueued || cur.Line != m.Line || (moving && !cur.NextAttempt.After(now.Add(moveMargin))) {
 			return errMoved
 		}
 		cur.Line = to
+		if moving {
+			cur.NextAttempt = now // the new modem works: no reason to wait
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errMoved) && !errors.Is(err, store.ErrNotFound) {
@@ -289,6 +301,10 @@ func (s *Service) dispatch(m store.Message) {
 }
 
 var errMoved = errors.New("message moved on")
+
+// moveMargin is how far off a retry must be for its message to be moved
+// from a modem in alarm.
+const moveMargin = 2 * time.Second
 
 // pick chooses the line for a message of channel: a ready modem with the
 // role first, then one with the role that is recovering; by line ID.
@@ -314,6 +330,16 @@ func (s *Service) pick(ch store.Channel) string {
 		}
 	}
 	return fallback
+}
+
+func (s *Service) lineState(id string) modem.State {
+	s.mu.Lock()
+	l := s.lines[id]
+	s.mu.Unlock()
+	if l == nil {
+		return modem.StateStopped
+	}
+	return l.modemState()
 }
 
 // ModemStatus is one modem line on the status page.
