@@ -223,6 +223,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	workers.Go(func() { s.reg.follow(ctx, seq) })
 	workers.Go(func() { s.housekeeping(ctx) })
+	s.awaitUDPPooled(ctx, ua)
 	close(s.ready)
 	s.log.Info("sip: listening", "udp", s.cfg.UDP, "tcp", s.cfg.TCP, "tls", s.cfg.TLS)
 
@@ -243,6 +244,30 @@ func (s *Server) Run(ctx context.Context) error {
 	serving.Wait()
 	s.log.Info("sip: stopped")
 	return runErr
+}
+
+// awaitUDPPooled waits (bounded, pacing) until sipgo has put the UDP
+// listener into its connection pool, which its serving goroutine does:
+// a request sent from the listening port before that (a trunk's first
+// REGISTER right after Ready) would make sipgo bind the port again and
+// fail.
+func (s *Server) awaitUDPPooled(ctx context.Context, ua *sipgo.UserAgent) {
+	a := s.Addr("udp")
+	if !a.IsValid() {
+		return
+	}
+	for range 400 {
+		if c, err := ua.TransportLayer().GetConnection("udp", a.String()); err == nil && c != nil {
+			_, _ = c.TryClose() // GetConnection took a reference
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	s.log.Warn("sip: UDP listener not pooled yet", "addr", a)
 }
 
 // listener is one bound socket and how sipgo serves it.

@@ -180,6 +180,7 @@ func (bx *box) lastEnded() acd.CallRecord {
 type fakeClock struct {
 	mu      sync.Mutex
 	waiters []chan time.Time
+	waits   []time.Duration // every wait asked for, in order
 	added   chan struct{}
 }
 
@@ -187,16 +188,23 @@ func newFakeClock() *fakeClock { return &fakeClock{added: make(chan struct{}, 1)
 
 func (c *fakeClock) Now() time.Time { return time.Now() }
 
-func (c *fakeClock) After(time.Duration) <-chan time.Time {
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	ch := make(chan time.Time, 1)
 	c.mu.Lock()
 	c.waiters = append(c.waiters, ch)
+	c.waits = append(c.waits, d)
 	c.mu.Unlock()
 	select {
 	case c.added <- struct{}{}:
 	default:
 	}
 	return ch
+}
+
+func (c *fakeClock) asked() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
 }
 
 // fire wakes every loop waiting now and reports how many there were.
