@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,4 +268,72 @@ func TestLive_SilentCallerTimesOutAndIsHungUp(t *testing.T) {
 	if leg.heard == 0 {
 		t.Error("the menu prompt was never played")
 	}
+}
+
+func TestRunner_CallInProgressKeepsItsVersionWhenANewOneIsPublished(t *testing.T) {
+	st := openStore(t)
+	sh := ivr.NewShelf(st, nil)
+	svc := ivr.NewService(st, quietLog())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = svc.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	publish := func(ext string) {
+		t.Helper()
+		if _, err := sh.SaveDraft("main", []byte(strings.Replace(shortMenu, `"203"`, `"`+ext+`"`, 1))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sh.Publish("main", ivr.Checks{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("203")
+	waitVersion(t, svc.Catalog(), "main", 1)
+
+	transferred := make(chan string, 2)
+	call := func() (*lineLeg, chan<- media.FrameReader) {
+		leg, say, _ := runLine(t, func(ctx context.Context, c *acd.Call, v *ivr.Voice) error {
+			r := svc.Runner(v, ivr.Actions{Transfer: func(ctx context.Context, c *acd.Call, req ivr.TransferRequest) error {
+				transferred <- req.Extension
+				return nil
+			}}, nil)
+			return r.Run(ctx, c, "main")
+		})
+		return leg, say
+	}
+	leg, say := call()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		leg.mu.Lock()
+		playing := leg.heard > 0
+		leg.mu.Unlock()
+		if playing {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the menu never started")
+		}
+	}
+	publish("204")
+	waitVersion(t, svc.Catalog(), "main", 2)
+	say <- keysOf(t, "3")
+	if got := recv(t, transferred); got != "203" {
+		t.Errorf("the call that started on v1 went to %s", got)
+	}
+	_, say = call()
+	say <- keysOf(t, "3")
+	if got := recv(t, transferred); got != "204" {
+		t.Errorf("a new call went to %s, want v2's 204", got)
+	}
+}
+
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing arrived")
+	}
+	var zero T
+	return zero
 }
