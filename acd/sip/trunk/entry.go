@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -100,14 +99,6 @@ func (e *entry) resolve(ctx context.Context) []netip.Addr {
 		}
 	}
 	return append(v4, v6...)
-}
-
-// hostPort is the carrier's address as URIs carry it.
-func (e *entry) hostPort() string {
-	if e.rec.Port == 0 {
-		return e.rec.Host
-	}
-	return net.JoinHostPort(e.rec.Host, strconv.Itoa(e.rec.Port))
 }
 
 // destination is where requests go: the resolved address, or "" for
