@@ -179,7 +179,14 @@ func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) erro
 	live := ivr.NewLive(c, s.cfg.Voice, ivr.Actions{})
 	defer live.Close()
 	login := func(pin string) bool { return s.cfg.Login != nil && s.cfg.Login(mailbox, pin) }
-	return Menu(ctx, live, s.st, mailbox, s.lang(c, ""), login)
+	err := Menu(ctx, live, s.st, mailbox, s.lang(c, ""), login)
+	if errors.Is(err, ErrLogin) {
+		// Told and said goodbye: the call ends normally, the attempt is
+		// logged for whoever looks for PIN guessing.
+		s.log.WarnContext(ctx, "voicemail: login failed", "mailbox", mailbox, "caller", c.Caller().Caller().Number)
+		return nil
+	}
+	return err
 }
 
 func indexID(mailbox, id string) string { return "vm-" + mailbox + "-" + id }
