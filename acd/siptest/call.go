@@ -347,12 +347,17 @@ func (c *Call) Reject(code int, reason string) error {
 
 // Answer accepts a received call with 200 and an SDP answer, and waits
 // for the ACK.
-func (c *Call) Answer(ctx context.Context) error {
+func (c *Call) Answer(ctx context.Context) error { return c.AnswerWith(ctx) }
+
+// AnswerWith is Answer with extra headers in the 200 (Session-Expires,
+// Allow).
+func (c *Call) AnswerWith(ctx context.Context, hdrs ...sip.Header) error {
 	body, err := c.answerSDP()
 	if err != nil {
 		return err
 	}
-	if err := c.ds.RespondSDP(body); err != nil {
+	hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
+	if err := c.ds.Respond(200, "OK", body, hdrs...); err != nil {
 		return err
 	}
 	close(c.answered)

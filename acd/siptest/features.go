@@ -144,3 +144,6 @@ func (c *Call) Response() *sip.Response {
 	}
 	return c.dc.InviteResponse
 }
+
+// Invite is the INVITE that started the call.
+func (c *Call) Invite() *sip.Request { return c.invite }

@@ -130,6 +130,7 @@ type B2BUA struct {
 	mu      sync.Mutex
 	legs    map[key]dialogLeg
 	ringing []*ringing // calls ringing an extension, oldest first (pickup)
+	timers  map[*outLeg]*sessionTimer
 }
 
 // dialogLeg is a leg that serves requests inside its dialog.

@@ -53,9 +53,12 @@ func (l *outLeg) do(ctx context.Context, req *sip.Request) (*sip.Response, error
 	return l.dc.Do(ctx, req)
 }
 
-// Callee dialogs carry no session timer: the box asks for none when it
-// places a call (RTP timeout cleans those up).
-func (l *outLeg) sessionTimer() *sessionTimer { return nil }
+// sessionTimer is the timer the callee's answer agreed to, if any.
+func (l *outLeg) sessionTimer() *sessionTimer {
+	l.b.mu.Lock()
+	defer l.b.mu.Unlock()
+	return l.b.timers[l]
+}
 
 // asFeatureLeg returns the leg with its feature methods, if the B2BUA
 // made it.

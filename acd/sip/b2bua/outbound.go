@@ -390,6 +390,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	callID := sip.CallIDHeader(sip.GenerateTagN(24))
 	req.AppendHeader(&callID)
 	req.AppendHeader(sip.NewHeader("P-Asserted-Identity", assertedIdentity(caller, host)))
+	b.offerTimer(req)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(b.contact(req.Transport()))
 	req.SetBody(offer)
@@ -453,6 +454,7 @@ func (d *dial) await(l *outLeg) forkResult {
 			return forkResult{leg: l, status: 488, err: serr}
 		}
 		l.markAnswered()
+		d.b.startCalleeTimer(l, res)
 		return forkResult{leg: l, status: res.StatusCode}
 	}
 	status := 0

@@ -26,7 +26,10 @@ type sessionTimer struct {
 	interval  time.Duration
 	refresher string // "uac": the phone refreshes; "uas": the box does
 	require   bool   // the phone supports timers: Require: timer in answers
-	leg       featureLeg
+	// peerName is the refresher as the headers name it, when the box is
+	// the dialog's UAC (a callee's leg) and the roles are the other way.
+	peerName string
+	leg      featureLeg
 
 	mu      sync.Mutex
 	timer   *time.Timer
@@ -103,8 +106,12 @@ func hasOption(req *sip.Request, header, opt string) bool {
 
 // headers are what a 2xx to the INVITE or a refresh carries.
 func (t *sessionTimer) headers() []sip.Header {
+	name := t.refresher
+	if t.peerName != "" {
+		name = t.peerName
+	}
 	hs := []sip.Header{sip.NewHeader("Session-Expires",
-		strconv.Itoa(int(t.interval/time.Second))+";refresher="+t.refresher)}
+		strconv.Itoa(int(t.interval/time.Second))+";refresher="+name)}
 	if t.require {
 		hs = append(hs, sip.NewHeader("Require", "timer"))
 	}
@@ -218,4 +225,70 @@ func (b *B2BUA) onUpdate(_ context.Context, r *acdsip.Request) {
 		hdrs = t.headers()
 	}
 	respond(r.Tx, r.Request, 200, "OK", hdrs...)
+}
+
+// offerTimer asks a callee for a session timer (RFC 4028 §7.1): the box
+// supports timers and proposes its interval; a callee without them
+// ignores both headers.
+func (b *B2BUA) offerTimer(req *sip.Request) {
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(int(b.cfg.SessionExpires/time.Second))))
+	req.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(int(b.cfg.MinSE/time.Second))))
+}
+
+// startCalleeTimer arms the timer a callee's 2xx agreed to, if any: the
+// box refreshes with UPDATE when it is the refresher (uac) and the callee
+// allows UPDATE, or expects the callee's refreshes (uas).
+func (b *B2BUA) startCalleeTimer(l *outLeg, res *sip.Response) {
+	h := res.GetHeader("Session-Expires")
+	if h == nil {
+		return
+	}
+	se, err := parseSessionExpires(h.Value())
+	if err != nil || se.Seconds < int(b.cfg.MinSE/time.Second) {
+		return
+	}
+	t := &sessionTimer{b: b, interval: time.Duration(se.Seconds) * time.Second, require: true}
+	// Seen from the callee's dialog the box is the UAC.
+	switch se.Refresher {
+	case "uas":
+		t.refresher = "uac" // in the timer's terms: the peer refreshes
+	default:
+		if !responseAllows(res, "UPDATE") {
+			return
+		}
+		t.refresher = "uas" // the box refreshes
+	}
+	t.peerName = se.Refresher
+	if t.peerName == "" {
+		t.peerName = "uac"
+	}
+	b.mu.Lock()
+	if b.timers == nil {
+		b.timers = map[*outLeg]*sessionTimer{}
+	}
+	b.timers[l] = t
+	b.mu.Unlock()
+	t.start(l)
+	b.goBackground(func(ctx context.Context) {
+		select {
+		case <-l.Done():
+		case <-ctx.Done():
+		}
+		t.stop()
+		b.mu.Lock()
+		delete(b.timers, l)
+		b.mu.Unlock()
+	})
+}
+
+func responseAllows(res *sip.Response, method string) bool {
+	for _, h := range res.GetHeaders("Allow") {
+		for _, m := range strings.Split(h.Value(), ",") {
+			if strings.EqualFold(strings.TrimSpace(m), method) {
+				return true
+			}
+		}
+	}
+	return false
 }
