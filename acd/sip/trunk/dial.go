@@ -59,13 +59,24 @@ func (s *Set) Dial(ctx context.Context, trunkName, number string, caller acd.Par
 		}
 		return nil, err
 	}
-	s.wg.Go(func() {
+	// The channel is free again when the call ends; Run waits for the
+	// watcher, and once Run is stopping nobody counts channels any more.
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		e.releaseChannel()
+		return leg, nil
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
 		defer e.releaseChannel()
 		select {
 		case <-leg.Done():
 		case <-base.Done():
 		}
-	})
+	}()
 	return leg, nil
 }
 

@@ -104,7 +104,8 @@ type Set struct {
 	entries map[string]*entry
 	cl      *sipgo.Client
 	base    context.Context // Run's; nil before
-	wg      sync.WaitGroup  // per-trunk workers and call watchers
+	closing bool            // Run is stopping: no new call watchers
+	wg      sync.WaitGroup  // call watchers (Add under mu while !closing)
 }
 
 // New makes a Set for the trunks in st, on SIP server srv (before it
@@ -157,6 +158,7 @@ func (s *Set) Run(ctx context.Context) error {
 	s.follow(ctx, seq)
 
 	s.mu.Lock()
+	s.closing = true
 	all := make([]*entry, 0, len(s.entries))
 	for name, e := range s.entries {
 		all = append(all, e)
