@@ -87,8 +87,12 @@ func (l *line) status() ModemStatus {
 	defer l.mu.Unlock()
 	st := ModemStatus{Line: l.rec.ID, Name: l.rec.Name, Device: l.rec.Device, SMS: l.sms != nil, Fax: l.fax != nil,
 		Modem: l.last, Error: l.openErr}
-	if l.m != nil {
+	switch {
+	case l.m != nil:
 		st.Modem = l.m.Status()
+	case l.openErr == "":
+		// Between the probe and the start with the line's settings.
+		st.Modem.State = modem.StateStarting
 	}
 	if st.Modem.Name == "" {
 		st.Modem.Name, st.Modem.State = l.rec.ID, modem.StateStarting
@@ -180,13 +184,55 @@ func (s *Service) runLine(ctx context.Context, l *line) {
 	}
 }
 
-// initCommands serve both roles: a modem refuses the commands of the
-// role it lacks, which the driver logs and ignores.
-var initCommands = append(append([]string{}, sms.InitCommands...), fax.InitCommands...)
+// modemOptions are the driver options of line id with init commands.
+func (s *Service) modemOptions(id string, init []string) []modem.Option {
+	opts := []modem.Option{modem.WithName(id), modem.WithInit(init...), modem.WithLogger(s.log)}
+	if s.cfg.PowerCycle != nil {
+		opts = append(opts, modem.WithPowerCycle(func(ctx context.Context) error { return s.cfg.PowerCycle(ctx, id) }))
+	}
+	return append(opts, s.cfg.ModemOptions...)
+}
+
+// probe opens the modem without role settings to learn what it is, then
+// closes it: the settings of a role (fax class 2.0, SMS storage) must
+// not touch a modem of the other kind, and the driver sends its init
+// commands at every reset, so they are chosen before the real start.
+func (s *Service) probe(ctx context.Context, l *line) (modem.Info, error) {
+	port, err := s.cfg.Open(ctx, l.rec)
+	if err != nil {
+		return modem.Info{}, fmt.Errorf("opening %s: %w", l.rec.Device, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	m := modem.New(port, s.modemOptions(l.rec.ID, nil)...)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	l.mu.Lock()
+	l.m, l.openErr = m, ""
+	l.mu.Unlock()
+	info, err := waitReady(ctx, m)
+	cancel()
+	<-done
+	l.mu.Lock()
+	l.m, l.last = nil, m.Status()
+	l.mu.Unlock()
+	return info, err
+}
 
 // lineOnce opens the modem, waits for its probe, runs the services its
 // capabilities call for, and returns when one of them stops.
 func (s *Service) lineOnce(ctx context.Context, l *line, log *slog.Logger) error {
+	caps, err := s.probe(ctx, l)
+	if err != nil {
+		return err
+	}
+	// A GSM modem that also lists fax classes is an SMS line: fax over
+	// GSM data calls is gone from the networks, and a fax role would
+	// answer its voice calls.
+	wantSMS, wantFax := caps.SMSPDU, caps.Fax() && !caps.SMSPDU
+	init := fax.InitCommands
+	if wantSMS {
+		init = sms.InitCommands
+	}
 	port, err := s.cfg.Open(ctx, l.rec)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", l.rec.Device, err)
@@ -196,11 +242,7 @@ func (s *Service) lineOnce(ctx context.Context, l *line, log *slog.Logger) error
 	defer wg.Wait()
 	defer cancel()
 	id := l.rec.ID
-	opts := []modem.Option{modem.WithName(id), modem.WithInit(initCommands...), modem.WithLogger(s.log)}
-	if s.cfg.PowerCycle != nil {
-		opts = append(opts, modem.WithPowerCycle(func(ctx context.Context) error { return s.cfg.PowerCycle(ctx, id) }))
-	}
-	m := modem.New(port, append(opts, s.cfg.ModemOptions...)...)
+	m := modem.New(port, s.modemOptions(id, init)...)
 	errc := make(chan error, 3)
 	wg.Go(func() { errc <- fmt.Errorf("modem: %w", m.Run(ctx)) })
 	l.mu.Lock()
@@ -218,7 +260,7 @@ func (s *Service) lineOnce(ctx context.Context, l *line, log *slog.Logger) error
 	}
 	var smsSvc *sms.Service
 	var faxSvc *fax.Service
-	if info.SMSPDU {
+	if wantSMS && info.SMSPDU {
 		opts := []sms.ServiceOption{sms.WithHandler(s.onSMS), sms.WithClock(s.clock), sms.WithLogger(s.log)}
 		if len(s.cfg.RetryDelays) > 0 {
 			opts = append(opts, sms.WithRetryDelays(s.cfg.RetryDelays...))
@@ -226,7 +268,7 @@ func (s *Service) lineOnce(ctx context.Context, l *line, log *slog.Logger) error
 		smsSvc = sms.NewService(m, s.st, id, opts...)
 		wg.Go(func() { errc <- fmt.Errorf("sms: %w", smsSvc.Run(ctx)) })
 	}
-	if info.Fax() {
+	if wantFax && info.Fax() {
 		localID := l.rec.Number
 		if localID == "" {
 			localID = s.cfg.LocalID
