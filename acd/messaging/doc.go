@@ -4,7 +4,8 @@
 // Service is a firmware service (Name, Run). It opens every enabled
 // store.Line of type gsm, a serial AT modem: the driver (drivers/modem)
 // probes it, and the line gets the SMS role when the modem speaks SMS PDU
-// mode and the fax role when it offers fax class 2.0. Line records are
+// mode, else the fax role when it offers fax class 2.0; only then is it
+// started with that role's settings. Line records are
 // followed live: an added, changed or removed line starts, restarts or
 // stops its modem. Each modem's state (model, signal, SIM, last error) is
 // in Status for the status page.
