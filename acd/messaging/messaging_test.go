@@ -549,3 +549,37 @@ func TestService_MessageWaitingOnModemInAlarmMovesToAWorkingModem(t *testing.T) 
 		t.Fatal("sent by the wrong modem")
 	}
 }
+
+func TestService_AssignHandsNewConversationToTheAgentTheQueuePicks(t *testing.T) {
+	_, boxSim, _ := gsmNet(t)
+	var asked []string
+	b := newBox(t, messaging.Config{Assign: func(_ context.Context, queue string, c messaging.Conversation) string {
+		asked = append(asked, queue+" "+c.Key)
+		return "1001"
+	}})
+	b.addLine("gsm0", boxSim, "support")
+	if _, err := store.Put(b.st, store.Agent{ID: "1001", Name: "Han Meimei", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	b.start()
+	b.lineUp("gsm0", true, false)
+	for _, txt := range []string{"my printer is broken", "still broken"} {
+		if err := boxSim.Deliver(sms.Deliver{From: customer, Text: txt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "two events", func() bool { return len(b.eventsOf(messaging.EventSMS)) == 2 })
+	for _, ev := range b.eventsOf(messaging.EventSMS) {
+		if ev.Agent != "1001" || ev.Queue != "support" {
+			t.Fatalf("event %+v", ev)
+		}
+	}
+	// Asked once: the second message went to the agent who holds the thread.
+	b.stop()
+	if len(asked) != 1 || asked[0] != "support "+customer {
+		t.Fatalf("asked %q", asked)
+	}
+	if c, err := messaging.Get(b.st, customer); err != nil || c.Agent != "1001" {
+		t.Fatalf("conversation %+v, %v", c, err)
+	}
+}

@@ -18,7 +18,7 @@ import (
 
 // onSMS routes one inbound SMS (the SMS service has stored it): into the
 // history, then to an auto-reply rule or to its conversation's agents.
-func (s *Service) onSMS(_ context.Context, m store.Message, in sms.Inbound) {
+func (s *Service) onSMS(ctx context.Context, m store.Message, in sms.Inbound) {
 	plan := planOf(s.st)
 	key := Key(plan, m.Number)
 	ev := Event{Kind: EventSMS, Conversation: key, Message: m, At: s.clock.Now()}
@@ -51,6 +51,16 @@ func (s *Service) onSMS(_ context.Context, m store.Message, in sms.Inbound) {
 	agent, err := agentOf(s.st, plan, m.Number)
 	if err != nil {
 		s.log.Error("reading conversation assignment", "err", err)
+	}
+	if agent == "" && ev.Queue != "" && s.cfg.Assign != nil {
+		c := Conversation{Key: key, Number: m.Number, CustomerID: contact.CustomerID, Line: m.Line, Queue: ev.Queue, Last: m, Updated: arrival(m)}
+		if a := s.cfg.Assign(ctx, ev.Queue, c); a != "" {
+			if err := Claim(s.st, key, a, false); err != nil {
+				s.log.Warn("conversation not assigned", "agent", a, "conversation", key, "err", err)
+			} else {
+				agent = a
+			}
+		}
 	}
 	ev.Agent = agent
 	if in.Partial {

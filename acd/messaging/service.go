@@ -53,6 +53,11 @@ type Config struct {
 	// OnEvent receives inbound message events for the agent console. It
 	// runs on a modem's goroutine and must not block.
 	OnEvent func(Event)
+	// Assign, when set, picks the agent for a conversation nobody holds
+	// yet, from the live state of its queue (logged in, not paused);
+	// "" leaves it for an agent to claim. It runs on a modem's
+	// goroutine and must answer quickly.
+	Assign func(ctx context.Context, queue string, c Conversation) string
 	// RetryDelays are the waits between send attempts (default: the
 	// outbox's, 30 s up to 30 min).
 	RetryDelays []time.Duration
