@@ -16,7 +16,7 @@ import (
 )
 
 // tableSet is a Set that knows trunks, without running anything.
-func tableSet(t *testing.T, trunks ...store.Trunk) *Set {
+func tableSet(t testing.TB, trunks ...store.Trunk) *Set {
 	t.Helper()
 	s := &Set{cfg: Config{}.withDefaults(), log: quiet(), clock: realClock{}, entries: map[string]*entry{}}
 	for _, tr := range trunks {
