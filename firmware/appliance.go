@@ -124,7 +124,7 @@ func (a *Appliance) build(ctx context.Context) error {
 		return fmt.Errorf("%w: settings: %w", ErrStoreOpen, err)
 	}
 	if cfg.Demo {
-		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang, cfg.HTTPAddr); err != nil {
+		if err := seedDemo(ctx, st, a.now, a.log, cfg.Stdout, settings.Lang, cfg.DataDir); err != nil {
 			return fmt.Errorf("demo configuration: %w", err)
 		}
 	}
@@ -141,7 +141,7 @@ func (a *Appliance) build(ctx context.Context) error {
 		return err
 	}
 	a.web, err = webui.New(webui.Config{Addr: cfg.HTTPAddr, Store: st, Status: a.Status, Logger: a.log,
-		Now: a.now, Version: cfg.Version})
+		Now: a.now, Version: cfg.Version, CTI: a.tel.parts.cti, Directory: a.tel.parts.directory, ACD: a.tel.parts.queue})
 	if err != nil {
 		return err
 	}

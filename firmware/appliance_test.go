@@ -78,7 +78,7 @@ func TestAppliance_RunsAndStopsWithoutLeakingGoroutines(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	})
 	st := a.Status()
-	if st.Store.Counts["extensions"] != 5 || st.Store.Counts["lines"] != 4 {
+	if st.Store.Counts["extensions"] != 5 || st.Store.Counts["lines"] != 6 {
 		t.Fatalf("status: %+v", st)
 	}
 	var names []string
@@ -87,7 +87,8 @@ func TestAppliance_RunsAndStopsWithoutLeakingGoroutines(t *testing.T) {
 	}
 	// The switch's parts start after the console and before the web UI,
 	// in the order they depend on each other.
-	want := []string{"gpio", "panel", "console", "media", "cdr", "dialplan", "sip", "b2bua", "switch", "lines", "web"}
+	want := []string{"gpio", "panel", "console", "media", "cdr", "dialplan", "sip", "b2bua", "trunks", "prompts", "ivr",
+		"voicemail", "switch", "lines", "queue", "directory", "cti", "messaging", "web"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("services %q, want %q", names, want)
 	}
@@ -190,7 +191,7 @@ func TestAppliance_DemoSeedsOnlyAnEmptyStore(t *testing.T) {
 			t.Fatalf("run %d: printed=%v: %q", i, printed, out.String())
 		}
 		if counts["users"] != 1 || counts["queues"] != 2 || counts["flows"] != 1 || counts["agents"] != 3 ||
-			counts["extensions"] != 5 || counts["hours"] != 1 {
+			counts["extensions"] != 5 || counts["hours"] != 1 || counts["lines"] != 6 {
 			t.Fatalf("run %d counts %v", i, counts)
 		}
 	}

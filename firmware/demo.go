@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"callbox/acd/ivr"
+	"callbox/acd/messaging"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -18,9 +19,9 @@ var demoExtensions = []struct{ number, name string }{
 	{"201", "Reception"}, {"202", "Sales desk 1"}, {"203", "Sales desk 2"}, {"204", "Support desk"}, {"205", "Warehouse"},
 }
 
-// demoOrdersPath is where the web server serves ivr.DemoOrders, the
-// demo flow's order-status lookup.
-const demoOrdersPath = "/demo/orders"
+// demoOrdersURL is the demo flow's order-status lookup, answered
+// in-process (see demoDoer).
+const demoOrdersURL = "http://" + demoOrdersHost + "/demo/orders"
 
 // seedDemo fills an empty store with a demo site: five extensions 201-205
 // with generated secrets (printed once, so phones can register), skills,
@@ -29,7 +30,7 @@ const demoOrdersPath = "/demo/orders"
 // simulated PSTN lines whose calls go to that flow (ensureAdmin then adds
 // the administrator). A store that already holds records is left alone,
 // so running with --demo again changes nothing.
-func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang, httpAddr string) error {
+func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, out io.Writer, lang i18n.Lang, dataDir string) error {
 	counts, err := s.Counts()
 	if err != nil {
 		return err
@@ -56,7 +57,6 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 			Skills: []store.SkillLevel{{Skill: "sales", Level: 8 - i}, {Skill: "support", Level: 3 + i}}}))
 		sales = append(sales, store.QueueMember{Agent: a.id, Level: 1, Weight: 1})
 	}
-	ordersURL := "http://" + httpAddr + demoOrdersPath
 	puts = append(puts,
 		putter(s, store.Skill{Name: "sales", Description: "Orders and quotes"}),
 		putter(s, store.Skill{Name: "support", Description: "Help with products"}),
@@ -68,8 +68,13 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 			Skills: []store.QueueSkill{{Skill: "support", MinLevel: 1}}, Members: sales[1:],
 			RingSeconds: 20, ServiceLevelSeconds: 30, AnnounceSeconds: 60, AnnouncePosition: true, AnnounceWait: true}),
 		putter(s, ivr.DemoHours(now())),
-		putter(s, ivr.DemoFlowRecord(ivr.DemoFlowID, ordersURL, now())),
+		putter(s, ivr.DemoFlowRecord(ivr.DemoFlowID, demoOrdersURL, now())),
 	)
+	// A simulated GSM modem and fax modem whose conversations and faxes go
+	// to the sales queue.
+	for _, l := range messaging.DemoLines("sales") {
+		puts = append(puts, putter(s, l))
+	}
 	for i := 1; i <= 4; i++ {
 		puts = append(puts, putter(s, store.Line{ID: fmt.Sprintf("line%d", i), Name: fmt.Sprintf("Simulated line %d", i),
 			Type: store.LineFXO, Device: fmt.Sprintf("sim:%d", i), Number: fmt.Sprintf("8008%d", i), Route: ivr.DemoFlowID, Enabled: true}))
@@ -78,6 +83,10 @@ func seedDemo(ctx context.Context, s *store.Store, now func() time.Time, log *sl
 		if err := put(); err != nil {
 			return err
 		}
+	}
+	// The fax-on-demand document the demo flow's fax node sends.
+	if _, err := messaging.DemoDocument(ctx, dataDir); err != nil {
+		return fmt.Errorf("demo fax document: %w", err)
 	}
 	log.InfoContext(ctx, "demo: configuration seeded", "records", len(puts))
 	if _, err := fmt.Fprintln(out, i18n.T(lang, "firmware.demo.seeded", len(puts))); err != nil {

@@ -45,6 +45,7 @@ type telephony struct {
 	gateways map[dialplan.GatewayKind]pbx.GatewayDialer
 	// route holds the targets other parts of the box provide (wired.go).
 	route pbx.Config
+	parts parts
 
 	services []Service
 }
@@ -135,8 +136,13 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	var route acd.Handler = func(context.Context, *acd.Call) error { return acd.Reject(acd.CauseTemporaryFailure) }
 	t.sw = acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return route(ctx, c) },
 		acd.WithBus(t.bus), acd.WithClock(a.now), acd.WithLogger(a.log))
+	// A blind transfer's target is reached as the site dials it: an
+	// extension, or an outside number by the outbound routes.
+	transfer := func(ctx context.Context, _ *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
+		return t.router.Reach(ctx, target, party.Caller(), party)
+	}
 	if t.b2b, err = b2bua.New(a.store, t.srv, t.sw, t.ports, b2bua.WithLogger(a.log),
-		b2bua.WithPlan(t.plans.Current)); err != nil {
+		b2bua.WithPlan(t.plans.Current), b2bua.WithTransfer(transfer)); err != nil {
 		return fail(err)
 	}
 	if err := t.openLines(a); err != nil {
@@ -233,6 +239,9 @@ func (t *telephony) dialLine(ctx context.Context, name, number string, caller ac
 // lines (their simulator's sockets) and the relay engine if its service
 // never ran.
 func (t *telephony) close() {
+	if t.parts.modems != nil {
+		_ = t.parts.modems.Close()
+	}
 	if t.lines != nil {
 		_ = t.lines.Close()
 	}

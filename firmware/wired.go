@@ -1,14 +1,179 @@
 package firmware
 
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"callbox/acd"
+	"callbox/acd/cti"
+	"callbox/acd/directory"
+	"callbox/acd/directory/source"
+	"callbox/acd/dialplan"
+	"callbox/acd/ivr"
+	"callbox/acd/messaging"
+	"callbox/acd/queue"
+	"callbox/acd/sip/trunk"
+	"callbox/acd/voicemail"
+	"callbox/drivers/modem/modemsim"
+	"callbox/firmware/store"
+	"callbox/media/prompt"
+)
+
 // wiredServices are the services of other parts of the box that the
 // router reaches, placed around the switch in the start order.
 type wiredServices struct {
 	beforeSwitch, afterSwitch []Service
 }
 
-// wire connects the router's targets (t.route) to the parts of the box
-// that provide them. A target left nil is refused by the router with
-// "service not implemented".
-func (a *Appliance) wire(t *telephony) (wiredServices, error) {
-	return wiredServices{}, nil
+// parts are the call-center services the router and the web UI reach.
+type parts struct {
+	trunks    *trunk.Set
+	ivr       *ivr.Service
+	runner    *ivr.Runner
+	voicemail *voicemail.Service
+	queue     *queue.Live
+	directory *source.Live
+	cti       *cti.Hub
+	messaging *messaging.Service
+	modems    *messaging.Simulator
 }
+
+// mwiTimeout bounds one message-waiting NOTIFY round.
+const mwiTimeout = 5 * time.Second
+
+// wire builds the call-center parts (trunks, IVR, voicemail, queues,
+// CTI, SMS/fax) and connects the router's targets (t.route) to them. The
+// router itself is made after wire returns, so the targets reach it
+// through t.router at call time.
+func (a *Appliance) wire(t *telephony) (wiredServices, error) {
+	st, log := a.store, a.log
+	var w wiredServices
+	p := &t.parts
+	var err error
+
+	// SIP trunks dial out for the router; their peers must be known to the
+	// SIP server before it runs.
+	if p.trunks, err = trunk.New(st, t.srv, t.b2b, trunk.Config{}, trunk.WithLogger(log)); err != nil {
+		return w, fmt.Errorf("trunks: %w", err)
+	}
+	t.gateways[dialplan.GatewayTrunk] = p.trunks.Dial
+
+	// Prompts are paced by one clock for the whole box.
+	pacer := prompt.NewPacer(prompt.RealClock{}, log)
+	voice := &ivr.Voice{Pacer: pacer, Prompts: prompt.NewLibrary(filepath.Join(a.cfg.DataDir, "prompts")), Log: log}
+
+	if p.voicemail, err = voicemail.NewService(voicemail.Config{Dir: filepath.Join(a.cfg.DataDir, "voicemail"),
+		DataDir: a.cfg.DataDir, Store: st, Voice: voice, Now: a.now, Log: log,
+		MWI: func(box string, newMsgs, oldMsgs int) {
+			ctx, cancel := context.WithTimeout(context.Background(), mwiTimeout)
+			defer cancel()
+			if err := t.b2b.NotifyMWI(ctx, box, newMsgs, oldMsgs); err != nil {
+				log.Debug("voicemail: message-waiting notify", "mailbox", box, "err", err)
+			}
+		}}); err != nil {
+		return w, fmt.Errorf("voicemail: %w", err)
+	}
+
+	if p.queue, err = queue.NewLive(queue.WithDial(t.b2b.Dial), queue.WithStore(st), queue.WithBus(t.bus),
+		queue.WithPrompts(voice.Prompts, pacer), queue.WithLiveClock(a.now), queue.WithLiveLogger(log),
+		queue.WithDialOut(func(ctx context.Context, number string, caller acd.Party) (acd.Leg, error) {
+			return t.router.Reach(ctx, number, caller, nil)
+		}),
+		queue.WithRouter(func(ctx context.Context, c *acd.Call, d queue.Destination) error { return t.exit(ctx, c, d) }),
+		queue.WithOfferNotice(func(ctx context.Context, o queue.OfferNotice) {
+			p.cti.Offered(ctx, cti.OfferInfo{CallID: o.CallID, Agent: o.Agent, Extension: o.Extension, Queue: o.Queue,
+				Caller: o.Caller, Waited: o.Waited, Route: o.Route, Data: o.Data, Callback: o.Callback})
+		}),
+		queue.WithDisplayName(func(ctx context.Context, number string) string { return p.cti.DisplayName(ctx, number) }),
+	); err != nil {
+		return w, fmt.Errorf("queues: %w", err)
+	}
+
+	settings, err := store.GetSettings(st)
+	if err != nil {
+		return w, err
+	}
+	p.directory = source.NewLive(st, directory.PlanFor(settings.Country), log)
+	if p.cti, err = cti.New(cti.Config{Store: st, Bus: t.bus, Lookup: p.directory,
+		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Now: a.now, Logger: log}); err != nil {
+		return w, fmt.Errorf("cti: %w", err)
+	}
+
+	p.modems = messaging.NewSimulator(modemsim.NewNetwork("+8613800100500"))
+	mcfg := messaging.Config{Store: st, DataDir: a.cfg.DataDir, Bus: t.bus, Open: p.modems.Open, Logger: log}
+	if a.cfg.Demo {
+		mcfg.Rules = messaging.DemoRules()
+	}
+	if p.messaging, err = messaging.New(mcfg); err != nil {
+		return w, fmt.Errorf("messaging: %w", err)
+	}
+
+	p.ivr = ivr.NewService(st, log)
+	p.runner = p.ivr.Runner(voice, ivr.Actions{
+		Queue: func(ctx context.Context, c *acd.Call, r ivr.QueueRequest) error {
+			req := queue.Request{Queue: r.Queue, Priority: r.Priority, Lang: r.Lang}
+			for _, s := range r.Skills {
+				req.Requirements = append(req.Requirements, queue.Requirement{Skill: s.Skill, MinLevel: s.MinLevel})
+			}
+			for k, v := range r.Vars {
+				c.Set(k, v)
+			}
+			c.AddRoute("queue:" + r.Queue)
+			return p.queue.Wait(ctx, c, req)
+		},
+		Transfer: func(ctx context.Context, c *acd.Call, r ivr.TransferRequest) error {
+			if r.Extension != "" {
+				return t.b2b.RingExtension(ctx, c, r.Extension)
+			}
+			return t.router.Connect(ctx, c, r.Number)
+		},
+		Voicemail: p.voicemail.Leave,
+		SendFax: func(ctx context.Context, c *acd.Call, r ivr.FaxRequest) error {
+			return p.messaging.SendFax(ctx, c.Caller().Caller().Number, r.Document)
+		},
+	}, demoDoer{orders: ivr.DemoOrders(), next: &http.Client{Timeout: lookupTimeout}})
+
+	t.route.Dial = t.b2b.Dial
+	t.route.Queue = p.queue.Target
+	t.route.Flow = p.runner.Run
+	t.route.Voicemail = p.voicemail.Deposit
+	t.route.Mailbox = p.voicemail.Mailbox
+	t.route.Pickup = t.b2b.Pickup
+	t.route.AgentLogin, t.route.AgentLogout = p.queue.FeatureLogin, p.queue.FeatureLogout
+	t.route.AgentPause, t.route.AgentUnpause = p.queue.FeaturePause, p.queue.FeatureUnpause
+
+	// The pacer and the flows before the switch takes calls; the queue,
+	// CTI and messaging once calls can reach them.
+	w.beforeSwitch = []Service{p.trunks, &pacerService{pacer}, p.ivr, p.voicemail}
+	w.afterSwitch = []Service{p.queue, p.directory, p.cti, p.messaging}
+	return w, nil
+}
+
+// exit sends a caller leaving a queue (exit key, maximum wait, no agents)
+// to its destination.
+func (t *telephony) exit(ctx context.Context, c *acd.Call, d queue.Destination) error {
+	c.AddRoute(d.String())
+	switch d.Kind {
+	case queue.DestFlow:
+		return t.parts.runner.Run(ctx, c, d.Target)
+	case queue.DestVoicemail:
+		c.SetDisposition(acd.DispositionVoicemail)
+		return t.parts.voicemail.Deposit(ctx, c, d.Target)
+	case queue.DestExtension:
+		return t.b2b.RingExtension(ctx, c, d.Target)
+	case queue.DestNumber:
+		return t.router.Connect(ctx, c, d.Target)
+	case queue.DestQueue:
+		return t.parts.queue.Target(ctx, c, d.Target)
+	}
+	return &acd.CauseError{Cause: acd.CauseNoRoute, Err: fmt.Errorf("queue exit to %q", d.String())}
+}
+
+// pacerService runs the prompt pacer, the clock of all prompt playback.
+type pacerService struct{ p *prompt.Pacer }
+
+func (s *pacerService) Name() string                  { return "prompts" }
+func (s *pacerService) Run(ctx context.Context) error { return s.p.Run(ctx) }

@@ -36,6 +36,10 @@ type Config struct {
 	// Ring rings an extension and bridges the caller to it, following
 	// its forwarding and do-not-disturb (b2bua.B2BUA.RingExtension).
 	Ring Target
+	// Dial rings an extension and returns the answered leg without
+	// bridging it (b2bua.B2BUA.Dial), for Reach; nil refuses extensions
+	// there.
+	Dial func(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)
 	// Gateways dial out, by gateway kind.
 	Gateways map[dialplan.GatewayKind]GatewayDialer
 	// Queue puts the caller in a queue until an agent takes the call.
@@ -152,7 +156,7 @@ func (r *Router) external(ctx context.Context, c *acd.Call, number string) error
 	if plan == nil {
 		return acd.Reject(acd.CauseTemporaryFailure)
 	}
-	d := plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Caller: c.Caller().Caller().Number, Dialed: number})
+	d := plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Dialed: number})
 	switch d.Action {
 	case dialplan.ActionOutbound, dialplan.ActionEmergency:
 		c.AddRoute("external:" + number)
@@ -166,6 +170,53 @@ func (r *Router) external(ctx context.Context, c *acd.Call, number string) error
 		cause = acd.CauseNoRoute
 	}
 	return &acd.CauseError{Cause: cause, Err: fmt.Errorf("pbx: external number %s: %s", number, d.Rule)}
+}
+
+// siteDialled is the decision for number dialled by the site itself
+// (a transfer, a callback, a forward): as if extension via dialled it,
+// or no extension in particular when via is "".
+func (r *Router) siteDialled(via, number string) dialplan.Decision {
+	plan := r.cfg.Plan()
+	if plan == nil {
+		return dialplan.Decision{Action: dialplan.ActionReject, Rule: "no-plan", Cause: acd.CauseTemporaryFailure}
+	}
+	return plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Via: via, Caller: via, Dialed: number})
+}
+
+// Connect takes call c to number as the site would dial it: an extension
+// is rung, an outside number goes out by the outbound routes; the caller
+// is bridged to whoever answers. It serves IVR transfers and queue exits.
+func (r *Router) Connect(ctx context.Context, c *acd.Call, number string) error {
+	return r.external(ctx, c, number)
+}
+
+// Reach places a call to number as the site would dial it and returns
+// the answered leg without bridging it: for blind transfers (the B2BUA's
+// TransferFunc) and queue callbacks. caller is presented; callerLeg,
+// which may be nil, hears early media. Via of caller, when an extension,
+// decides which outbound routes it may use.
+func (r *Router) Reach(ctx context.Context, number string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error) {
+	via := ""
+	if caller.Source == acd.SourceExtension {
+		via = caller.Via
+	}
+	d := r.siteDialled(via, number)
+	switch d.Action {
+	case dialplan.ActionExtension:
+		if r.cfg.Dial == nil {
+			return nil, &acd.CauseError{Cause: acd.CauseServiceNotImplemented, Err: fmt.Errorf("%w: extension dialling", errUnwired)}
+		}
+		return r.cfg.Dial(ctx, d.Target.Value, caller, callerLeg)
+	case dialplan.ActionOutbound, dialplan.ActionEmergency:
+		present := acd.Party{Number: d.CallerID, Name: caller.Name, Source: caller.Source, Via: caller.Via}
+		leg, _, err := r.dialGateways(ctx, d, present, callerLeg)
+		return leg, err
+	}
+	cause := d.Cause
+	if !cause.Valid() {
+		cause = acd.CauseNoRoute
+	}
+	return nil, &acd.CauseError{Cause: cause, Err: fmt.Errorf("pbx: %s: %s", number, d.Rule)}
 }
 
 // call runs a target function, refusing the call when it is not wired.
@@ -182,25 +233,31 @@ func (r *Router) call(ctx context.Context, c *acd.Call, f Target, t dialplan.Tar
 func (r *Router) dialOut(ctx context.Context, c *acd.Call, d dialplan.Decision) error {
 	from := c.Caller().Caller()
 	present := acd.Party{Number: d.CallerID, Name: from.Name, Source: from.Source, Via: from.Via}
-	gws := make([]string, len(d.Gateways))
-	for i, g := range d.Gateways {
-		gws[i] = g.String()
-	}
-	leg, gw, err := acd.DialInOrder(ctx, gws, func(ctx context.Context, gateway string) (acd.Leg, error) {
-		kind, name, _ := strings.Cut(gateway, ":")
-		dial := r.cfg.Gateways[dialplan.GatewayKind(kind)]
-		if dial == nil {
-			// Retryable: another kind of gateway may still carry the call.
-			return nil, &acd.CauseError{Cause: acd.CauseNoRoute, Err: fmt.Errorf("%w: %s gateways", errUnwired, kind)}
-		}
-		return dial(ctx, name, d.Number, present, c.Caller())
-	})
+	leg, gw, err := r.dialGateways(ctx, d, present, c.Caller())
 	if err != nil {
 		r.log.InfoContext(ctx, "dial out failed", "call_id", c.ID(), "number", d.Number, "err", err)
 		return err
 	}
 	c.AddRoute(gw)
 	return c.Bridge(ctx, leg)
+}
+
+// dialGateways dials d.Number over d.Gateways in order (acd.DialInOrder)
+// and returns the answered leg and the gateway that carried it.
+func (r *Router) dialGateways(ctx context.Context, d dialplan.Decision, present acd.Party, callerLeg acd.Leg) (acd.Leg, string, error) {
+	gws := make([]string, len(d.Gateways))
+	for i, g := range d.Gateways {
+		gws[i] = g.String()
+	}
+	return acd.DialInOrder(ctx, gws, func(ctx context.Context, gateway string) (acd.Leg, error) {
+		kind, name, _ := strings.Cut(gateway, ":")
+		dial := r.cfg.Gateways[dialplan.GatewayKind(kind)]
+		if dial == nil {
+			// Retryable: another kind of gateway may still carry the call.
+			return nil, &acd.CauseError{Cause: acd.CauseNoRoute, Err: fmt.Errorf("%w: %s gateways", errUnwired, kind)}
+		}
+		return dial(ctx, name, d.Number, present, callerLeg)
+	})
 }
 
 // feature carries out a feature code dialled at an extension. Features

@@ -278,3 +278,66 @@ func TestNew_RequiresPlanAndRing(t *testing.T) {
 		t.Fatalf("New(Config{}) = %v", err)
 	}
 }
+
+func TestRouter_ReachDialsExtensionsAndOutsideNumbersWithoutBridging(t *testing.T) {
+	p := testPlan(t)
+	var got []string
+	r, err := New(Config{Plan: func() *dialplan.Plan { return p }, Ring: (&recorder{}).target("ring"),
+		Dial: func(_ context.Context, ext string, caller acd.Party, _ acd.Leg) (acd.Leg, error) {
+			got = append(got, "ext:"+ext+" from "+caller.Number)
+			return newLeg("x", acd.Party{Number: ext}), nil
+		},
+		Gateways: map[dialplan.GatewayKind]GatewayDialer{
+			dialplan.GatewayTrunk: func(_ context.Context, name, number string, caller acd.Party, _ acd.Leg) (acd.Leg, error) {
+				got = append(got, "trunk:"+name+":"+number+" as "+caller.Number)
+				return newLeg("y", acd.Party{Number: number}), nil
+			},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := r.Reach(ctx, "203", ext("201"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reach(ctx, "913800138000", ext("201"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reach(ctx, "5555", ext("201"), nil); err == nil {
+		t.Fatal("an unknown number was reached")
+	} else if c, _ := acd.CauseOf(err); c != acd.CauseUnallocatedNumber {
+		t.Fatalf("cause %v", c)
+	}
+	want := []string{"ext:203 from 201", "trunk:carrier:13800138000 as 01088886666"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("dialled %q, want %q", got, want)
+	}
+}
+
+func TestRouter_ConnectBridgesToAnExtensionOrAnOutsideNumber(t *testing.T) {
+	var rec recorder
+	var dialed []string
+	p := testPlan(t)
+	r, err := New(Config{Plan: func() *dialplan.Plan { return p }, Ring: rec.target("ring"),
+		Gateways: map[dialplan.GatewayKind]GatewayDialer{
+			dialplan.GatewayTrunk: func(_ context.Context, name, number string, _ acd.Party, _ acd.Leg) (acd.Leg, error) {
+				dialed = append(dialed, number)
+				return hungUp("out", acd.Party{Number: number}), nil
+			},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A flow hands the call on: the IVR's transfer node.
+	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: func(ctx context.Context, c *acd.Call, _ string) error {
+		if err := r.Connect(ctx, c, "203"); err != nil {
+			return err
+		}
+		return r.Connect(ctx, c, "913800138000")
+	}})
+	cdr, _ := h.call(t, line("line2", "1"), "80082")
+	if got := rec.got(); !slices.Equal(got, []string{"ring:203"}) || !slices.Equal(dialed, []string{"13800138000"}) {
+		t.Fatalf("rung %q, dialled %q", got, dialed)
+	}
+	wantRoute(t, cdr, "inbound:ivr", "flow:demo", "external:913800138000", "trunk:carrier")
+}
