@@ -9,9 +9,9 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/cti"
+	"callbox/acd/dialplan"
 	"callbox/acd/directory"
 	"callbox/acd/directory/source"
-	"callbox/acd/dialplan"
 	"callbox/acd/ivr"
 	"callbox/acd/messaging"
 	"callbox/acd/queue"
