@@ -61,12 +61,41 @@ func TestSIPp_InboundFromIPTrunkReachesHandlerWithMappedDID(t *testing.T) {
 		return c.Caller().Answer(ctx) // then the switch hangs up
 	})
 	carrier := startSIPp(t, bin, "testdata/carrier-call-uac.xml", carrierIP, freeUDP(t, carrierIP), 1,
-		bx.addr().String(), "-s", "+861012345678")
+		bx.addr().String(), "-s", "+861012345678", "-key", "ruser", "+861012345678")
 	checkSIPp(t, "carrier", carrier)
 	s := <-got
 	want := acd.Party{Number: "+8613911112222", Name: "Li Lei", Source: acd.SourceTrunk, Via: "ipcarrier"}
 	if s.party != want || s.dialed != "8001" {
 		t.Errorf("handler saw %+v dialling %q, want %+v dialling 8001", s.party, s.dialed, want)
+	}
+}
+
+func TestSIPp_InboundToRegisteredContactFromAnyAddress(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	port := freeUDP(t, carrierIP)
+	startSIPp(t, bin, "testdata/registrar-once-uas.xml", carrierIP, port, 1, "")
+	bx := startBox(t, Config{}, store.Trunk{Name: "carrier", Host: carrierIP, Port: port, Transport: store.TransportUDP,
+		Username: "boxuser", Secret: trunkSecret, Register: true, Enabled: true})
+	eventually(t, "registered", func() bool { return bx.status("carrier").Registered })
+	got := make(chan acd.Party, 1)
+	dialed := make(chan string, 1)
+	bx.handle(func(ctx context.Context, c *acd.Call) error {
+		got <- c.Caller().Caller()
+		dialed <- c.Dialed()
+		return c.Caller().Answer(ctx)
+	})
+	// The carrier's media gateway, at an address that is not the
+	// registrar's, sends the call to the Contact the box registered.
+	token := bx.set.entry("carrier").token
+	call := startSIPp(t, bin, "testdata/carrier-call-uac.xml", "127.0.0.5", freeUDP(t, "127.0.0.5"), 1,
+		bx.addr().String(), "-s", "+8675500001111", "-key", "ruser", token)
+	checkSIPp(t, "carrier", call)
+	if p, d := <-got, <-dialed; p.Source != acd.SourceTrunk || p.Via != "carrier" || d != "+8675500001111" {
+		t.Errorf("handler saw %+v dialling %q", p, d)
+	}
+	// Without the token, the same address must authenticate.
+	if code := rawInvite(t, "127.0.0.5", bx.addr(), "sip:+8675500001111@"+bx.addr().String()); code != 407 {
+		t.Errorf("INVITE without the registered contact answered %d, want 407", code)
 	}
 }
 
