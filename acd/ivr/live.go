@@ -15,6 +15,7 @@ import (
 	"callbox/media"
 	"callbox/media/dtmf"
 	"callbox/media/prompt"
+	"callbox/media/rtp"
 	"callbox/media/wav"
 )
 
@@ -122,12 +123,22 @@ func (l *Live) setup() error {
 	switch {
 	case asDigits(leg) != nil:
 		l.digits = asDigits(leg)
-	case asDigits(ep) != nil:
+	case asDigits(ep) != nil && eventsNegotiated(ep):
 		l.digits = asDigits(ep)
 	default:
 		l.inband = true
 	}
 	return nil
+}
+
+// eventsNegotiated tells whether an RTP endpoint's far end agreed to send
+// RFC 4733 telephone-events; one that did not (many PSTN gateways) sends
+// its keys as tones in the audio.
+func eventsNegotiated(ep media.Endpoint) bool {
+	if s, ok := ep.(interface{ State() rtp.State }); ok {
+		return s.State().DTMFPT != 0
+	}
+	return true
 }
 
 func asDigits(v any) <-chan byte {

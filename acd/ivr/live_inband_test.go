@@ -16,6 +16,7 @@ import (
 	"callbox/media/audiotest"
 	"callbox/media/dtmf"
 	"callbox/media/prompt"
+	"callbox/media/rtp"
 )
 
 // lineLeg is a PSTN-like leg: audio only, no digit events, so the IVR
@@ -121,6 +122,12 @@ func (r *toneReader) ReadFrame(f *media.Frame) error {
 // a line leg.
 func runLine(t *testing.T, h func(ctx context.Context, c *acd.Call, v *ivr.Voice) error) (*lineLeg, chan<- media.FrameReader, <-chan error) {
 	t.Helper()
+	return runLegWith(t, func(l *lineLeg) acd.Leg { return l }, h)
+}
+
+// runLegWith is runLine with the line leg dressed as another kind of leg.
+func runLegWith(t *testing.T, dress func(*lineLeg) acd.Leg, h func(ctx context.Context, c *acd.Call, v *ivr.Voice) error) (*lineLeg, chan<- media.FrameReader, <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pacer := prompt.NewPacer(nil, quietLog())
 	v := &ivr.Voice{Pacer: pacer, Prompts: prompt.NewLibrary(""), Log: quietLog()}
@@ -135,7 +142,7 @@ func runLine(t *testing.T, h func(ctx context.Context, c *acd.Call, v *ivr.Voice
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = pacer.Run(ctx) })
 	wg.Go(func() { leg.talk(ctx, say) })
-	if _, err := sw.Accept(leg, "800"); err != nil {
+	if _, err := sw.Accept(dress(leg), "800"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -194,6 +201,36 @@ func TestLive_LineWithoutDigitEventsHearsKeysInBand(t *testing.T) {
 	// The menu is over 6 s long; barge-in cut it short.
 	if heard == 0 || heard > 200 {
 		t.Errorf("the caller heard %d frames of the menu; want some, cut short by the key", heard)
+	}
+}
+
+// gatewayLeg is an RTP leg whose far end did not negotiate
+// telephone-events: its endpoint has a digit channel that never fires.
+type gatewayLeg struct{ *lineLeg }
+
+func (g gatewayLeg) Media() media.Endpoint { return g }
+func (g gatewayLeg) Digits() <-chan byte   { return nil }
+func (g gatewayLeg) State() rtp.State      { return rtp.State{Codec: media.PCMA} }
+
+func TestLive_RTPLegWithoutTelephoneEventsHearsKeysInBand(t *testing.T) {
+	f, err := ivr.Load(store.Flow{ID: "main", Version: 1, Published: true, Doc: json.RawMessage(shortMenu)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := ivr.NewCatalog()
+	cat.Put(f)
+	transferred := make(chan string, 1)
+	_, say, _ := runLegWith(t, func(l *lineLeg) acd.Leg { return gatewayLeg{l} }, func(ctx context.Context, c *acd.Call, v *ivr.Voice) error {
+		r := &ivr.Runner{Engine: ivr.NewEngine(ivr.WithLogger(quietLog())), Flows: cat.Get, Voice: v,
+			Actions: ivr.Actions{Transfer: func(ctx context.Context, c *acd.Call, req ivr.TransferRequest) error {
+				transferred <- req.Extension
+				return nil
+			}}}
+		return r.Run(ctx, c, "main")
+	})
+	say <- keysOf(t, "3")
+	if got := recv(t, transferred); got != "203" {
+		t.Errorf("transferred to %s", got)
 	}
 }
 
