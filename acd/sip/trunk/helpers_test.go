@@ -250,7 +250,9 @@ func needPeer(t *testing.T, name string) string {
 	return p
 }
 
-func freeUDP(t *testing.T, ip string) int {
+func freeUDP(t *testing.T, ip string) int { return freeUDPTB(t, ip) }
+
+func freeUDPTB(t testing.TB, ip string) int {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", ip+":0")
 	if err != nil {
