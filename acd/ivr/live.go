@@ -48,6 +48,20 @@ type Voice struct {
 	Log *slog.Logger
 }
 
+// FilesIn resolves uploaded prompt files (Voice.Files) to WAV files in
+// dir: "price-list" is dir/price-list.wav. Names are prompt keys (a-z,
+// 0-9, -), so a flow cannot name a file outside dir.
+func FilesIn(dir string) func(name string) (string, bool) {
+	return func(name string) (string, bool) {
+		if !prompt.ValidKey(name) {
+			return "", false
+		}
+		p := filepath.Join(dir, name+".wav")
+		st, err := os.Stat(p)
+		return p, err == nil && st.Mode().IsRegular()
+	}
+}
+
 // Actions are the hand-offs the wiring provides. A nil function means the
 // box does not offer that action: its node takes the failure exit, and a
 // nil SendFax also keeps fax nodes out of the designer (Palette) and out

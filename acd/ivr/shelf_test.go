@@ -3,6 +3,7 @@ package ivr_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -234,5 +235,21 @@ func TestService_RunnerRunsWhatTheStorePublishes(t *testing.T) {
 	r := svc.Runner(v, ivr.Actions{}, nil)
 	if f, ok := r.Flows("main"); !ok || f.Version() != 1 || r.Zone().String() != "UTC" {
 		t.Fatalf("runner sees %v %v, zone %v", f, ok, r.Zone())
+	}
+}
+
+func TestFilesIn_ResolvesOnlyPlainNamesInItsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "price-list.wav"), []byte("RIFF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := ivr.FilesIn(dir)
+	if p, ok := files("price-list"); !ok || p != filepath.Join(dir, "price-list.wav") {
+		t.Errorf("price-list: %q %v", p, ok)
+	}
+	for _, bad := range []string{"missing", "../price-list", "Price-List", "", "a/b"} {
+		if _, ok := files(bad); ok {
+			t.Errorf("%q resolved", bad)
+		}
 	}
 }
