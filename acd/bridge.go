@@ -3,6 +3,7 @@ package acd
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -176,6 +177,10 @@ func (b *bridge) others() int {
 // transfer ends; the caller's ends the bridge; another party leaves, and
 // the bridge ends with the last of them.
 func (b *bridge) lost(e *end) (exit bool, err error) {
+	if !slices.Contains(b.ends, e) {
+		// Dropped (replaced, released) while its watcher was reporting.
+		return false, nil
+	}
 	if e.parked {
 		e.gone = true
 		return false, nil

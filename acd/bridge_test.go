@@ -203,3 +203,28 @@ func TestCall_ReleaseMovesLegWithoutHangingUp(t *testing.T) {
 		t.Errorf("Hold after the bridge = %v, want ErrNotBridged", err)
 	}
 }
+
+func TestCall_ReplacedCallerHangingUpDoesNotEndTheCall(t *testing.T) {
+	for range 20 {
+		a, _ := audioLeg("a")
+		b, _ := audioLeg("b")
+		cl, _ := audioLeg("c")
+		_, c, res := bridged(t, a, b)
+		if err := c.Replace(a, cl); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.Done()) // Replace hung the old caller up
+		if err := c.Hold(cl, false); err != nil {
+			t.Fatalf("the call ended with the replaced caller: %v", err)
+		}
+		select {
+		case err := <-res:
+			t.Fatalf("Bridge returned %v", err)
+		default:
+		}
+		b.farEnd(CauseNormalClearing)
+		if err := recv(t, res); err != nil {
+			t.Fatalf("Bridge = %v, want nil", err)
+		}
+	}
+}
