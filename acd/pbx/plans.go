@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 
 	"callbox/acd/dialplan"
@@ -12,8 +13,15 @@ import (
 
 // Plans keeps the dialplan compiled from the store's records current:
 // Run follows the store's change feed and recompiles whenever settings,
-// extensions, lines or trunks change. Calls already routed keep the plan
-// they were routed by; the next call sees the new one.
+// extensions, lines, trunks or queues change. Calls already routed keep
+// the plan they were routed by; the next call sees the new one.
+//
+// The plan is dialplan.FromRecords (each line's route, outbound over
+// trunks then lines) followed by routes by dialled number for calls from
+// trunks and lines without a route of their own: a DID (after the
+// trunk's DID mapping) that is an extension rings it, a queue's number
+// joins that queue, and a line's own number takes that line's route, so
+// a DID can share the IVR of a PSTN line.
 type Plans struct {
 	st  *store.Store
 	log *slog.Logger
@@ -47,7 +55,7 @@ func (p *Plans) Run(ctx context.Context) error {
 	p.refresh()
 	for ch := range changes {
 		switch ch.Kind {
-		case store.KindSettings, store.KindExtension, store.KindLine, store.KindTrunk:
+		case store.KindSettings, store.KindExtension, store.KindLine, store.KindTrunk, store.KindQueue:
 			p.refresh()
 		}
 	}
@@ -77,14 +85,63 @@ func (p *Plans) rebuild() error {
 	if err != nil {
 		return fmt.Errorf("pbx: trunks: %w", err)
 	}
+	queues, err := store.List[store.Queue](p.st)
+	if err != nil {
+		return fmt.Errorf("pbx: queues: %w", err)
+	}
 	cfg, err := dialplan.FromRecords(set, exts, lines, trunks)
 	if err != nil {
 		return err
 	}
+	cfg.Inbound = append(cfg.Inbound, byNumber(exts, lines, queues)...)
 	plan, err := dialplan.Compile(cfg)
 	if err != nil {
 		return err
 	}
 	p.cur.Store(plan)
 	return nil
+}
+
+// byNumber are the inbound routes by dialled number (see Plans).
+func byNumber(exts []store.Extension, lines []store.Line, queues []store.Queue) []dialplan.InboundRoute {
+	var out []dialplan.InboundRoute
+	taken := map[string]bool{}
+	add := func(name, number string, t dialplan.Target) {
+		if number == "" || taken[number] {
+			return
+		}
+		if _, err := dialplan.CompilePattern(number); err != nil || strings.HasPrefix(number, "_") {
+			return
+		}
+		taken[number] = true
+		out = append(out, dialplan.InboundRoute{Name: name, DID: number, Target: t})
+	}
+	for _, e := range exts {
+		add("did-ext-"+e.Number, e.Number, dialplan.Target{Kind: dialplan.TargetExtension, Value: e.Number})
+	}
+	for _, q := range queues {
+		add("did-queue-"+q.Name, q.Number, dialplan.Target{Kind: dialplan.TargetQueue, Value: q.Name})
+	}
+	for _, l := range lines {
+		if !l.Enabled || l.Route == "" {
+			continue
+		}
+		// FromRecords has checked the route; a bad one fails there first.
+		if t, err := lineRoute(l.Route); err == nil {
+			add("did-line-"+l.ID, l.Number, t)
+		}
+	}
+	return out
+}
+
+// lineRoute reads a line's Route as dialplan.FromRecords does:
+// "kind:value", a bare extension number, or else a flow ID.
+func lineRoute(route string) (dialplan.Target, error) {
+	if strings.Contains(route, ":") {
+		return dialplan.ParseTarget(route)
+	}
+	if strings.Trim(route, "0123456789") == "" {
+		return dialplan.Target{Kind: dialplan.TargetExtension, Value: route}, nil
+	}
+	return dialplan.Target{Kind: dialplan.TargetFlow, Value: route}, nil
 }

@@ -77,3 +77,40 @@ func until(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestPlans_TrunkCallsRouteByDialledNumber(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	secret, _ := store.GenerateSecret(20)
+	for _, r := range []func() error{
+		func() error { _, err := store.Put(st, store.Extension{Number: "201", Secret: secret}); return err },
+		func() error {
+			_, err := store.Put(st, store.Line{ID: "line1", Type: store.LineFXO, Device: "sim:1", Number: "80081", Route: "demo", Enabled: true})
+			return err
+		},
+		func() error {
+			_, err := store.Put(st, store.Queue{Name: "sales", Number: "600", Strategy: store.StrategyRingAll})
+			return err
+		},
+	} {
+		if err := r(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := NewPlans(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dialed, want := range map[string]string{"201": "ext:201", "600": "queue:sales", "80081": "flow:demo"} {
+		d := p.Current().Decide(dialplan.Facts{Source: acd.SourceTrunk, Via: "carrier", Caller: "13800138000", Dialed: dialed})
+		if d.Action != dialplan.ActionInbound || d.Target.String() != want {
+			t.Errorf("trunk call to %s: %+v, want %s", dialed, d, want)
+		}
+	}
+	if d := p.Current().Decide(dialplan.Facts{Source: acd.SourceTrunk, Via: "carrier", Dialed: "999"}); d.Action != dialplan.ActionReject {
+		t.Errorf("unknown DID routed: %+v", d)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -214,7 +215,10 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 	if remote != "" {
 		all = append(all, remote)
 	}
-	all = append(all, "-sf", filepath.Join("testdata", "sipp", scenario), "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+	if !slices.Contains(args, "-i") {
+		args = append([]string{"-i", "127.0.0.1"}, args...)
+	}
+	all = append(all, "-sf", filepath.Join("testdata", "sipp", scenario), "-p", strconv.Itoa(port),
 		"-mp", strconv.Itoa(freeUDP(t)&^1), "-cp", strconv.Itoa(freeUDP(t)), "-m", "1", "-l", "1",
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin")
 	all = append(all, args...)
@@ -253,9 +257,14 @@ func (s *sipp) check(t *testing.T, what string) {
 // does not arrive before it listens.
 func waitListening(t *testing.T, port int) {
 	t.Helper()
+	waitListeningOn(t, "127.0.0.1", port)
+}
+
+func waitListeningOn(t *testing.T, host string, port int) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+		pc, err := net.ListenPacket("udp", host+":"+strconv.Itoa(port))
 		if err != nil {
 			return
 		}
@@ -405,6 +414,76 @@ func TestCallbox_OutsideNumberGoesOutOverASimulatedLine(t *testing.T) {
 		t.Fatalf("%d CDRs, want 1: %+v", len(cdrs), cdrs)
 	}
 	if c := cdrs[0]; c.Route != "outbound:default>line:line1" || c.Answer.IsZero() {
+		t.Errorf("CDR %+v", c)
+	}
+}
+
+// carrierAddr is where the test's carrier lives: a loopback address of
+// its own, since trunks recognise their carrier by address and the
+// phones use 127.0.0.1.
+const carrierAddr = "127.0.0.2"
+
+// withTrunk seeds an enabled trunk "carrier" to a SIPp carrier on port.
+func withTrunk(port int) func(*store.Store) error {
+	return func(st *store.Store) error {
+		_, err := store.Put(st, store.Trunk{Name: "carrier", Host: carrierAddr, Port: port, Transport: store.TransportUDP,
+			CallerID: "+861088886666", Enabled: true})
+		return err
+	}
+}
+
+// runCarrierSIPp is runSIPp bound to the carrier's address.
+func runCarrierSIPp(t *testing.T, bin, scenario string, port int, remote string, args ...string) *sipp {
+	t.Helper()
+	return runSIPp(t, bin, scenario, port, remote, append([]string{"-i", carrierAddr}, args...)...)
+}
+
+func TestCallbox_OutsideNumberGoesOutOverASIPTrunkWithItsCallerID(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	carrierPort := freeUDP(t)
+	s := seed(t, data, withTrunk(carrierPort))
+	sink := newMediaSink(t)
+	carrier := runCarrierSIPp(t, bin, "carrier-uas.xml", carrierPort, "", "-s", "13800138000", "-key", "mport", strconv.Itoa(sink.port()))
+	waitListeningOn(t, carrierAddr, carrierPort)
+	b := startBox(t, data)
+	caller := runSIPp(t, bin, "call-uac.xml", freeUDP(t), b.sip, "-s", "013800138000", "-key", "caller", "201",
+		"-au", "201", "-ap", s.secrets["201"])
+	caller.check(t, "caller 201")
+	carrier.check(t, "carrier")
+	if n := sink.packets.Load(); n < 50 {
+		t.Errorf("the carrier got %d RTP packets, want the caller's audio", n)
+	}
+	cdrs := b.cdrs(t)
+	if len(cdrs) != 1 {
+		t.Fatalf("%d CDRs, want 1: %+v", len(cdrs), cdrs)
+	}
+	if c := cdrs[0]; c.Route != "outbound:default>trunk:carrier" || c.Answer.IsZero() {
+		t.Errorf("CDR %+v", c)
+	}
+}
+
+func TestCallbox_CallFromASIPTrunkRingsTheExtensionItsDIDNames(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	s := seed(t, data, withTrunk(freeUDP(t)))
+	b := startBox(t, data)
+	sink := newMediaSink(t)
+	callee := phone(t, bin, b, s, "202", sink)
+	// The carrier sends a call for DID 202 without digest: it is known by
+	// its address.
+	in := runCarrierSIPp(t, bin, "pstn-call.xml", freeUDP(t), b.sip, "-s", "202", "-key", "callerid", "13900001111",
+		"-key", "callername", "Carrier caller")
+	in.check(t, "carrier caller")
+	callee.check(t, "callee 202")
+	if n := sink.packets.Load(); n < 50 {
+		t.Errorf("the extension got %d RTP packets from the trunk, want the caller's audio", n)
+	}
+	cdrs := b.cdrs(t)
+	if len(cdrs) != 1 {
+		t.Fatalf("%d CDRs, want 1: %+v", len(cdrs), cdrs)
+	}
+	if c := cdrs[0]; c.Source != "trunk:carrier" || c.Caller != "13900001111" || c.Route != "inbound:did-ext-202>ext:202" {
 		t.Errorf("CDR %+v", c)
 	}
 }
