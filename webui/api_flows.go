@@ -25,6 +25,7 @@ func (s *Server) flowRoutes(handle func(string, access, handlerFunc), admins []s
 	handle("GET /api/v1/flows", api(admins...), s.apiListFlows)
 	handle("GET /api/v1/flows/{id}", api(admins...), s.apiGetFlow)
 	handle("PUT /api/v1/flows/{id}", big, s.apiSaveFlow)
+	handle("DELETE /api/v1/flows/{id}", api(admins...), s.apiDeleteFlow)
 	handle("POST /api/v1/flows/{id}/validate", api(admins...), s.apiValidateFlow)
 	handle("POST /api/v1/flows/{id}/publish", api(admins...), s.apiPublishFlow)
 	handle("GET /api/v1/flows/{id}/versions", api(admins...), s.apiFlowVersions)
@@ -111,6 +112,15 @@ func (s *Server) apiGetFlow(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) apiDeleteFlow(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	if err := s.flowShelf().Delete(r.PathValue("id")); err != nil {
+		s.answerFlow(w, r, rc, err)
+		return
+	}
+	s.log.Info("flow deleted", "flow", r.PathValue("id"), "user", rc.user.Name)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // readFlowBody reads a flow document body (JSON, bounded).

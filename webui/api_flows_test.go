@@ -100,6 +100,15 @@ func TestFlowAPI_DraftPublishVersionsRestoreExport(t *testing.T) {
 	if v := decode[ivr.FlowView](t, b.get("/api/v1/flows/copy")); v.Name != "Reception" || !v.Editing {
 		t.Fatalf("imported copy %+v", v)
 	}
+
+	wantStatus(t, b.json(http.MethodDelete, "/api/v1/flows/reception", nil), http.StatusNoContent)
+	if list := decode[[]ivr.FlowInfo](t, b.get("/api/v1/flows")); len(list) != 1 || list[0].ID != "copy" {
+		t.Fatalf("after delete: %+v", list)
+	}
+	if n, _ := f.st.Counts(); n[store.KindFlow] != 1 {
+		t.Fatalf("delete left %d flow records (versions must go too)", n[store.KindFlow])
+	}
+	wantStatus(t, b.json(http.MethodDelete, "/api/v1/flows/reception", nil), http.StatusNotFound)
 }
 
 func TestFlowAPI_BrokenImportIsRefusedWithLineAndReason(t *testing.T) {

@@ -327,6 +327,31 @@ func (s *Shelf) Restore(id string, n int) (FlowView, error) {
 	return s.SaveDraft(id, rec.Doc)
 }
 
+// Delete removes a flow: its published record (calls in progress finish
+// on it; new calls no longer find it), its draft and its kept versions.
+func (s *Shelf) Delete(id string) error {
+	if !ValidFlowID(id) {
+		return fmt.Errorf("%w: %q", ErrBadFlowID, id)
+	}
+	recs, err := store.List[store.Flow](s.st)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, r := range recs {
+		if r.ID == id || r.ID == id+draftSuffix || strings.HasPrefix(r.ID, id+versionSuffix) {
+			if _, err := store.Delete[store.Flow](s.st, r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Errorf("flow %q: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
 // Follow keeps cat in step with the store: it loads every published flow,
 // then applies each change from the store's change feed (drafts and kept
 // versions are not for calls and are skipped), until ctx ends. A flow
