@@ -101,6 +101,10 @@ func WithPlan(plan func() *dialplan.Plan) Option { return func(b *B2BUA) { b.pla
 // firmware's router. Without it those calls are refused with "no route".
 func WithFallback(h acd.Handler) Option { return func(b *B2BUA) { b.fallback = h } }
 
+// WithSessionClock sets the clock of the session timers (default the
+// wall clock), so tests move their time by hand.
+func WithSessionClock(c rtp.Clock) Option { return func(b *B2BUA) { b.clock = c } }
+
 // WithTransfer sets how a transfer's target is reached (see
 // TransferFunc): the router's dialling, so a phone can transfer to an
 // outside number. Without it only extensions are reached.
@@ -118,6 +122,7 @@ type B2BUA struct {
 	plan     func() *dialplan.Plan
 	fallback acd.Handler
 	transfer TransferFunc
+	clock    rtp.Clock
 
 	base   context.Context
 	cancel context.CancelFunc
@@ -152,6 +157,9 @@ func New(st *store.Store, srv *acdsip.Server, sw *acd.Switch, ports *rtp.Ports, 
 		o(b)
 	}
 	b.cfg = b.cfg.withDefaults()
+	if b.clock == nil {
+		b.clock = rtp.SystemClock{}
+	}
 	if b.transfer == nil {
 		b.transfer = b.transferToExtension
 	}

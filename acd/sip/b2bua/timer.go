@@ -13,6 +13,7 @@ import (
 
 	"callbox/acd"
 	acdsip "callbox/acd/sip"
+	"callbox/media/rtp"
 	"callbox/media/sdp"
 )
 
@@ -32,7 +33,7 @@ type sessionTimer struct {
 	leg      featureLeg
 
 	mu      sync.Mutex
-	timer   *time.Timer
+	timer   rtp.Timer
 	stopped bool
 }
 
@@ -135,12 +136,12 @@ func (t *sessionTimer) arm() {
 		t.timer.Stop()
 	}
 	if t.refresher == "uas" {
-		t.timer = time.AfterFunc(t.interval/2, t.refresh)
+		t.timer = t.b.clock.AfterFunc(t.interval/2, t.refresh)
 		return
 	}
 	// RFC 4028 §10: the session expires SE - min(32, SE/3) after the last
 	// refresh, leaving the refresher time for a slow transaction.
-	t.timer = time.AfterFunc(t.interval-min(32*time.Second, t.interval/3), t.expire)
+	t.timer = t.b.clock.AfterFunc(t.interval-min(32*time.Second, t.interval/3), t.expire)
 }
 
 // refreshed notes a refresh from the phone (re-INVITE or UPDATE).

@@ -1,6 +1,7 @@
 package b2bua
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -8,15 +9,71 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/siptest"
+	"callbox/media/rtp"
 )
 
+// handClock is a clock for session timers that moves only when told;
+// due timers run inside Advance.
+type handClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*handTimer
+}
+
+type handTimer struct {
+	c       *handClock
+	at      time.Time
+	f       func()
+	stopped bool
+}
+
+func (h *handTimer) Stop() bool {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	was := !h.stopped
+	h.stopped = true
+	return was
+}
+
+func (c *handClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *handClock) AfterFunc(d time.Duration, f func()) rtp.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &handTimer{c: c, at: c.now.Add(d), f: f}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+// Advance moves the clock and runs the timers that fell due.
+func (c *handClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	var due []*handTimer
+	for _, t := range c.timers {
+		if !t.stopped && !t.at.After(c.now) {
+			t.stopped = true
+			due = append(due, t)
+		}
+	}
+	c.mu.Unlock()
+	for _, t := range due {
+		t.f()
+	}
+}
+
 func TestSessionTimer_CallerThatStopsRefreshingIsHungUp(t *testing.T) {
-	// Session-Expires 3 s: without a refresh the box ends the session 2 s
-	// (SE - SE/3) after the last one.
-	bx := startBox(t, Config{MinSE: time.Second, SessionExpires: 3 * time.Second}, nil)
+	clock := &handClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	// Session-Expires 90 s: without a refresh the box ends the session
+	// 60 s (SE - SE/3) after the last one.
+	bx := startBoxWith(t, Config{}, nil, WithSessionClock(clock))
 	a, b := bx.phone("201"), bx.phone("202")
 	out, err := a.DialWith(ctxT(t), "202", sip.NewHeader("Supported", "timer"),
-		sip.NewHeader("Session-Expires", "3;refresher=uac"))
+		sip.NewHeader("Session-Expires", "90;refresher=uac"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,23 +81,22 @@ func TestSessionTimer_CallerThatStopsRefreshingIsHungUp(t *testing.T) {
 	if err := out.WaitAnswer(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	if h := out.Response().GetHeader("Session-Expires"); h == nil || h.Value() != "3;refresher=uac" {
+	if h := out.Response().GetHeader("Session-Expires"); h == nil || h.Value() != "90;refresher=uac" {
 		t.Fatalf("200 Session-Expires %v", h)
 	}
-	// Refreshes every half second keep it up for twice the expiry.
-	for range 8 {
-		time.Sleep(500 * time.Millisecond)
+	// A refresh every 50 s keeps it up well past the first deadline.
+	for range 3 {
+		clock.Advance(50 * time.Second)
 		res, err := out.Update(ctxT(t))
 		if err != nil || res.StatusCode != 200 || res.GetHeader("Session-Expires") == nil {
 			t.Fatalf("refresh: %v %v", res, err)
 		}
 	}
-	select {
-	case <-out.Done():
-		t.Fatal("the box hung up a refreshed session")
-	default:
+	if n := bx.b.Active(); n != 2 {
+		t.Fatalf("%d legs after refreshed intervals, want 2", n)
 	}
 	// Then the phone goes silent on signalling.
+	clock.Advance(60 * time.Second)
 	select {
 	case <-out.Done():
 	case <-time.After(10 * time.Second):
@@ -53,11 +109,12 @@ func TestSessionTimer_CallerThatStopsRefreshingIsHungUp(t *testing.T) {
 }
 
 func TestSessionTimer_BoxRefreshesWhenItIsTheRefresher(t *testing.T) {
-	bx := startBox(t, Config{MinSE: time.Second, SessionExpires: 2 * time.Second}, nil)
+	clock := &handClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	bx := startBoxWith(t, Config{}, nil, WithSessionClock(clock))
 	a, b := bx.phone("201"), bx.phone("202")
 	out, err := a.DialWith(ctxT(t), "202", sip.NewHeader("Supported", "timer"),
 		sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE, NOTIFY"),
-		sip.NewHeader("Session-Expires", "2;refresher=uas"))
+		sip.NewHeader("Session-Expires", "90;refresher=uas"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +122,12 @@ func TestSessionTimer_BoxRefreshesWhenItIsTheRefresher(t *testing.T) {
 	if err := out.WaitAnswer(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "two refreshes from the box", func() bool { return out.UpdatesReceived() >= 2 })
+	// Each half interval the box sends an UPDATE (and re-arms once it is
+	// answered).
+	eventually(t, "two refreshes from the box", func() bool {
+		clock.Advance(45 * time.Second)
+		return out.UpdatesReceived() >= 2
+	})
 	if err := out.Hangup(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +179,8 @@ func answerTimer(t *testing.T, p *siptest.Phone, se string) *siptest.Call {
 }
 
 func TestSessionTimer_CalleeLegs(t *testing.T) {
-	bx := startBox(t, Config{MinSE: time.Second, SessionExpires: 3 * time.Second}, nil)
+	clock := &handClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	bx := startBoxWith(t, Config{}, nil, WithSessionClock(clock))
 	a, b := bx.phone("201"), bx.phone("202")
 
 	// The callee makes the box the refresher: UPDATEs keep it up.
@@ -125,11 +188,14 @@ func TestSessionTimer_CalleeLegs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := answerTimer(t, b, "2;refresher=uac")
+	in := answerTimer(t, b, "90;refresher=uac")
 	if err := out.WaitAnswer(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the box refreshes the callee", func() bool { return in.UpdatesReceived() >= 2 })
+	eventually(t, "the box refreshes the callee", func() bool {
+		clock.Advance(45 * time.Second)
+		return in.UpdatesReceived() >= 2
+	})
 	if err := out.Hangup(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -141,10 +207,12 @@ func TestSessionTimer_CalleeLegs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in = answerTimer(t, b, "2;refresher=uas")
+	in = answerTimer(t, b, "90;refresher=uas")
 	if err := out.WaitAnswer(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "the callee's timer armed", func() bool { return findLeg(t, bx, in).(*outLeg).sessionTimer() != nil })
+	clock.Advance(60 * time.Second)
 	select {
 	case <-in.Done():
 	case <-time.After(10 * time.Second):

@@ -92,11 +92,14 @@ func (b *B2BUA) DialTrunk(ctx context.Context, tc TrunkCall, callerLeg acd.Leg) 
 		return nil, context.Cause(ctx)
 	case errors.Is(err, ErrTrunkAuth):
 		return nil, &acd.CauseError{Cause: acd.CauseTemporaryFailure, Err: err}
-	case status >= 300:
-		return nil, &acd.CauseError{Cause: acd.CauseFromSIP(status), Err: err}
 	case ringCtx.Err() != nil && d.rang():
+		// Checked before the status: the CANCEL's 487 is ours.
 		return nil, &acd.CauseError{Cause: acd.CauseNoAnswer, Err: fmt.Errorf("trunk %s: %s did not answer", tc.Trunk, tc.Number)}
+	case ringCtx.Err() == nil && status >= 300:
+		return nil, &acd.CauseError{Cause: acd.CauseFromSIP(status), Err: err}
 	}
+	// No final answer at all, or silence after 100 Trying until the
+	// timeout: the carrier's failure, which another route may not have.
 	return nil, &acd.CauseError{Cause: acd.CauseRecoveryOnTimerExpiry, Err: err}
 }
 
@@ -205,14 +208,14 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 				l.end(acd.CauseTemporaryFailure)
 				return status, fmt.Errorf("%w: trunk %s answered %d", ErrTrunkAuth, tc.Trunk, status)
 			}
-			if next, aerr := b.reinviteAuth(dua, l, res, tc); aerr == nil {
-				_ = l.dc.Close()
-				l.dc = next
-				continue
-			} else {
+			next, aerr := b.reinviteAuth(dua, l, res, tc)
+			if aerr != nil {
 				l.end(acd.CauseTemporaryFailure)
 				return status, fmt.Errorf("%w: %v", ErrTrunkAuth, aerr)
 			}
+			_ = l.dc.Close()
+			l.dc = next
+			continue
 		}
 		if err == nil {
 			err = errors.New("no final response")
