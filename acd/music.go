@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"callbox/media"
+	"callbox/media/prompt"
 )
 
 // MusicOnHold plays to w, one frame per 20 ms, until ctx ends (then it
@@ -74,6 +75,23 @@ func LoopMusic(open func() (media.FrameReader, error)) MusicOnHold {
 				return nil
 			}
 		}
+	}
+}
+
+// PromptMusic loops prompts of the library (the installer may replace
+// them with music files through the library's override directory), e.g.
+// PromptMusic(lib, "en", "please-hold"). A prompt that is missing or
+// unreadable falls back to ToneMusic, so a held party never hears dead
+// air.
+func PromptMusic(lib *prompt.Library, lang string, keys ...string) MusicOnHold {
+	prompts := LoopMusic(func() (media.FrameReader, error) { return lib.Sequence(lang, keys...), nil })
+	tones := ToneMusic()
+	return func(ctx context.Context, w media.FrameWriter) error {
+		err := prompts(ctx, w)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		return tones(ctx, w)
 	}
 }
 

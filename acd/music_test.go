@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"callbox/media"
+	"callbox/media/prompt"
 )
 
 func TestLoopMusic_RepeatsSourceUntilStopped(t *testing.T) {
@@ -60,5 +61,29 @@ func TestToneMusic_IsAudible(t *testing.T) {
 	}
 	if loud < len(chimeNotes)*noteFrames-1 {
 		t.Fatalf("%d loud frames in one pass", loud)
+	}
+}
+
+func TestPromptMusic_PlaysTheLibraryAndFallsBackToTones(t *testing.T) {
+	lib := prompt.NewLibrary("")
+	for _, key := range []string{"please-hold", "no-such-prompt"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		loud := 0
+		err := PromptMusic(lib, "en", key)(ctx, media.FrameWriterFunc(func(f *media.Frame) error {
+			for _, v := range f {
+				if v > 1000 || v < -1000 {
+					loud++
+					break
+				}
+			}
+			if loud == 10 {
+				cancel()
+			}
+			return nil
+		}))
+		cancel()
+		if err != nil || loud < 10 {
+			t.Errorf("%s: err %v, %d loud frames", key, err, loud)
+		}
 	}
 }
