@@ -277,10 +277,12 @@ func waitListeningOn(t *testing.T, host string, port int) {
 }
 
 // mediaSink is the callee's RTP socket: it counts what the box relays
-// and echoes it back, so audio crosses the box both ways.
+// and echoes it back (unless echo is off), so audio crosses the box both
+// ways.
 type mediaSink struct {
 	pc      net.PacketConn
 	packets atomic.Int64
+	echo    atomic.Bool
 	mu      sync.Mutex
 	from    map[string]bool
 	wg      sync.WaitGroup
@@ -293,6 +295,7 @@ func newMediaSink(t *testing.T) *mediaSink {
 		t.Fatal(err)
 	}
 	m := &mediaSink{pc: pc, from: map[string]bool{}}
+	m.echo.Store(true)
 	m.wg.Go(func() {
 		buf := make([]byte, 2048)
 		for {
@@ -305,7 +308,9 @@ func newMediaSink(t *testing.T) *mediaSink {
 				m.mu.Lock()
 				m.from[addr.String()] = true
 				m.mu.Unlock()
-				_, _ = pc.WriteTo(buf[:n], addr)
+				if m.echo.Load() {
+					_, _ = pc.WriteTo(buf[:n], addr)
+				}
 			}
 		}
 	})
@@ -486,4 +491,28 @@ func TestCallbox_CallFromASIPTrunkRingsTheExtensionItsDIDNames(t *testing.T) {
 	if c := cdrs[0]; c.Source != "trunk:carrier" || c.Caller != "13900001111" || c.Route != "inbound:did-ext-202>ext:202" {
 		t.Errorf("CDR %+v", c)
 	}
+}
+
+func TestCallbox_DemoLineCallerHearsTheIVR(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	b := startBox(t, data, "--demo")
+	sink := newMediaSink(t)
+	sink.echo.Store(false)
+	caller := runSIPp(t, bin, "pstn-listen.xml", freeUDP(t), "127.0.0.1:"+strconv.Itoa(b.simBase),
+		"-s", "80081", "-key", "callerid", "13800138000", "-key", "callername", "Demo caller", "-key", "mport", strconv.Itoa(sink.port()))
+	caller.check(t, "PSTN caller")
+	// Three seconds of the demo flow's greeting: 20 ms packets.
+	if n := sink.packets.Load(); n < 50 {
+		t.Errorf("the caller heard %d RTP packets, want the IVR's greeting", n)
+	}
+	cdrs := b.cdrs(t)
+	if len(cdrs) != 1 {
+		t.Fatalf("%d CDRs, want 1: %+v", len(cdrs), cdrs)
+	}
+	c := cdrs[0]
+	if c.Source != "line:line1" || !strings.HasPrefix(c.Route, "inbound:line-line1>flow:demo") || c.Answer.IsZero() {
+		t.Errorf("CDR %+v", c)
+	}
+	t.Logf("route through the IVR: %s", c.Route)
 }
