@@ -20,7 +20,8 @@
 // one's internals and tests inject fakes. A target left nil is refused
 // with a cause and logged, never faked.
 //
-// The router adds each step it takes to the call's route ("flow:demo",
-// "queue:sales", "trunk:carrier"), which the CDR writer (acd/cdr) records
-// when the call ends.
+// The router adds each step it takes to the call's route ("inbound:main",
+// "queue:sales", "trunk:carrier"; the B2BUA adds "ext:201", the IVR
+// "flow:demo@v3"), which the CDR writer (acd/cdr) records when the call
+// ends.
 package pbx

@@ -137,7 +137,7 @@ func (r *Router) inbound(ctx context.Context, c *acd.Call, t dialplan.Target) er
 		c.AddRoute(t.String())
 		return r.call(ctx, c, r.cfg.Queue, t)
 	case dialplan.TargetFlow:
-		c.AddRoute(t.String())
+		// The IVR records the flow with its version ("flow:demo@v3").
 		return r.call(ctx, c, r.cfg.Flow, t)
 	case dialplan.TargetVoicemail:
 		c.AddRoute(t.String())
