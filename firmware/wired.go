@@ -121,7 +121,6 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 			for k, v := range r.Vars {
 				c.Set(k, v)
 			}
-			c.AddRoute("queue:" + r.Queue)
 			return p.queue.Wait(ctx, c, req)
 		},
 		Transfer: func(ctx context.Context, c *acd.Call, r ivr.TransferRequest) error {
@@ -153,9 +152,8 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 }
 
 // exit sends a caller leaving a queue (exit key, maximum wait, no agents)
-// to its destination.
+// to its destination; the queue has recorded the step on the route.
 func (t *telephony) exit(ctx context.Context, c *acd.Call, d queue.Destination) error {
-	c.AddRoute(d.String())
 	switch d.Kind {
 	case queue.DestFlow:
 		return t.parts.runner.Run(ctx, c, d.Target)

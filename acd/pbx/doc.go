@@ -21,7 +21,7 @@
 // with a cause and logged, never faked.
 //
 // The router adds each step it takes to the call's route ("inbound:main",
-// "queue:sales", "trunk:carrier"; the B2BUA adds "ext:201", the IVR
-// "flow:demo@v3"), which the CDR writer (acd/cdr) records when the call
-// ends.
+// "outbound:default", "trunk:carrier"; the targets add theirs: "ext:201",
+// "queue:sales", "flow:demo@v3"), which the CDR writer (acd/cdr) records
+// when the call ends.
 package pbx

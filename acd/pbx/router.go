@@ -133,14 +133,13 @@ func (r *Router) inbound(ctx context.Context, c *acd.Call, t dialplan.Target) er
 	switch t.Kind {
 	case dialplan.TargetExtension:
 		return r.cfg.Ring(ctx, c, t.Value)
+	// The targets record their own route steps: "queue:sales",
+	// "flow:demo@v3" (with the flow's version), "voicemail:201".
 	case dialplan.TargetQueue:
-		c.AddRoute(t.String())
 		return r.call(ctx, c, r.cfg.Queue, t)
 	case dialplan.TargetFlow:
-		// The IVR records the flow with its version ("flow:demo@v3").
 		return r.call(ctx, c, r.cfg.Flow, t)
 	case dialplan.TargetVoicemail:
-		c.AddRoute(t.String())
 		c.SetDisposition(acd.DispositionVoicemail)
 		return r.call(ctx, c, r.cfg.Voicemail, t)
 	case dialplan.TargetExternal:
