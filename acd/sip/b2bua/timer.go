@@ -199,6 +199,13 @@ func (t *sessionTimer) refresh() {
 			_ = leg.Hangup(acd.CauseRecoveryOnTimerExpiry)
 			return
 		}
+		if res.StatusCode == 405 || res.StatusCode == 501 {
+			// The peer cannot be refreshed this way; the RTP timeout
+			// still ends the call if the peer vanishes.
+			t.b.log.Warn("session refresh refused, timer stopped", "leg", leg.ID(), "status", res.StatusCode)
+			t.stop()
+			return
+		}
 		t.mu.Lock()
 		t.arm()
 		t.mu.Unlock()
@@ -229,11 +236,13 @@ func (b *B2BUA) onUpdate(_ context.Context, r *acdsip.Request) {
 }
 
 // offerTimer asks a callee for a session timer (RFC 4028 §7.1): the box
-// supports timers and proposes its interval; a callee without them
-// ignores both headers.
+// supports timers, proposes its interval and asks the callee to refresh
+// (a UAS must keep a refresher the request names, §9), so no re-INVITE
+// of the box's own is needed; a callee without timers ignores it all.
 func (b *B2BUA) offerTimer(req *sip.Request) {
 	req.AppendHeader(sip.NewHeader("Supported", "timer"))
-	req.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(int(b.cfg.SessionExpires/time.Second))))
+	req.AppendHeader(sip.NewHeader("Session-Expires",
+		strconv.Itoa(int(b.cfg.SessionExpires/time.Second))+";refresher=uas"))
 	req.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(int(b.cfg.MinSE/time.Second))))
 }
 
@@ -255,10 +264,9 @@ func (b *B2BUA) startCalleeTimer(l *outLeg, res *sip.Response) {
 	case "uas":
 		t.refresher = "uac" // in the timer's terms: the peer refreshes
 	default:
-		if !responseAllows(res, "UPDATE") {
-			return
-		}
-		t.refresher = "uas" // the box refreshes
+		// The callee made the box refresh after all: with UPDATE, which
+		// a callee that does not allow it refuses (see refresh).
+		t.refresher = "uas"
 	}
 	t.peerName = se.Refresher
 	if t.peerName == "" {
@@ -281,15 +289,4 @@ func (b *B2BUA) startCalleeTimer(l *outLeg, res *sip.Response) {
 		delete(b.timers, l)
 		b.mu.Unlock()
 	})
-}
-
-func responseAllows(res *sip.Response, method string) bool {
-	for _, h := range res.GetHeaders("Allow") {
-		for _, m := range strings.Split(h.Value(), ",") {
-			if strings.EqualFold(strings.TrimSpace(m), method) {
-				return true
-			}
-		}
-	}
-	return false
 }
