@@ -52,22 +52,31 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 	for _, n := range m.steps {
 		dir := filepath.Join(work, s.Name, fmt.Sprintf("calls%d", n))
 		csv := filepath.Join(dir, "calls.csv")
-		keys, err := writeCallCSVMk(csv, n, exts)
+		rate := m.setupRate
+		if s.setupRate > 0 {
+			rate = s.setupRate
+		}
+		setup := time.Duration(float64(n) / float64(rate) * float64(time.Second))
+		// Call i is answered about i/rate seconds in; it is held so that
+		// every call of the step ends together, slack after the load.
+		const slack = 8 * time.Second
+		keys, err := writeCallCSVMk(csv, n, exts, func(i int) int {
+			return int(((setup - time.Duration(float64(i)/float64(rate)*float64(time.Second))) + m.load + slack).Milliseconds())
+		})
 		if err != nil {
 			log.Printf("calls: %v", err)
 			return steps
 		}
 		uasLog.skip()
 		uacLog := newLogTail(filepath.Join(dir, "call_*_logs.log"))
-		setup := time.Duration(float64(n) / float64(m.setupRate) * float64(time.Second))
-		hold := setup + m.load + 12*time.Second
+		hold := setup + m.load + slack
 		st := concStep{Calls: n}
 		sippDone := make(chan sippResult, 1)
 		go func() {
 			res, err := runSIPp(ctx, dir, setup+hold+2*time.Minute, []string{s.sip, "-sf", scenario("call.xml"), "-inf", csv,
 				"-i", "127.0.0.1", "-p", fmt.Sprint(uacPort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(uacMedia),
-				"-cp", fmt.Sprint(uacPort + 2001), "-r", fmt.Sprint(m.setupRate), "-m", fmt.Sprint(n),
-				"-d", fmt.Sprint(hold.Milliseconds()), "-l", fmt.Sprint(n + 10), "-recv_timeout", "20000",
+				"-cp", fmt.Sprint(uacPort + 2001), "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n),
+				"-l", fmt.Sprint(n + 10), "-recv_timeout", "20000",
 				"-trace_logs", "-trace_err"})
 			if err != nil {
 				log.Printf("%s %d calls: sipp: %v", s.Name, n, err)
@@ -76,7 +85,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		}()
 		a := map[string]netip.AddrPort{}
 		b := map[string]netip.AddrPort{}
-		deadline := time.Now().Add(setup + 10*time.Second)
+		deadline := time.Now().Add(setup + slack - time.Second)
 		for time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(250 * time.Millisecond)
 			collect(uacLog.read(), "A", a)

@@ -35,7 +35,7 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 	var steps []cpsStep
 	dir := filepath.Join(work, s.Name, "cps")
 	csv := filepath.Join(dir, "calls.csv")
-	if _, err := writeCallCSVMk(csv, exts, exts); err != nil {
+	if _, err := writeCallCSVMk(csv, exts, exts, func(int) int { return 0 }); err != nil {
 		log.Printf("cps: %v", err)
 		return nil
 	}
@@ -50,7 +50,7 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 		}()
 		res, err := runSIPp(ctx, sdir, m.cpsStep+90*time.Second, []string{s.sip, "-sf", scenario("call.xml"), "-inf", csv,
 			"-i", "127.0.0.1", "-p", fmt.Sprint(uacPort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(uacMedia),
-			"-cp", fmt.Sprint(uacPort + 2001), "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-d", "0",
+			"-cp", fmt.Sprint(uacPort + 2001), "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n),
 			"-l", fmt.Sprint(max(4*rate, 100)), "-recv_timeout", "10000", "-trace_rtt", "-rtt_freq", "1", "-trace_err"})
 		<-prof
 		sig1, med1 := s.cpu()
@@ -101,9 +101,9 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 	return steps
 }
 
-func writeCallCSVMk(path string, n, exts int) ([]string, error) {
+func writeCallCSVMk(path string, n, exts int, hold func(int) int) ([]string, error) {
 	if err := mkdirFor(path); err != nil {
 		return nil, err
 	}
-	return writeCallCSV(path, n, exts)
+	return writeCallCSV(path, n, exts, hold)
 }

@@ -43,9 +43,9 @@ type mode struct {
 }
 
 var modes = map[string]mode{
-	"quick": {Name: "quick", cpsRates: []int{50, 100, 200, 400}, cpsStep: 5 * time.Second,
-		steps: []int{250, 500}, load: 8 * time.Second, setupRate: 100},
-	"full": {Name: "full", cpsRates: []int{50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second,
+	"quick": {Name: "quick", cpsRates: []int{25, 50, 100, 200, 400}, cpsStep: 4 * time.Second,
+		steps: []int{200, 400}, load: 6 * time.Second, setupRate: 100},
+	"full": {Name: "full", cpsRates: []int{25, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second,
 		steps: []int{250, 500, 1000, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
 }
 
@@ -56,7 +56,7 @@ type builds struct {
 
 func main() {
 	modeName := flag.String("mode", "quick", "quick (under 5 minutes) or full")
-	systems := flag.String("systems", "callbox,peer,bare", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare")
+	systems := flag.String("systems", "", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare (default: quick callbox,peer,bare; full callbox,pbxsut,peer,bare)")
 	exts := flag.Int("exts", 1000, "extensions registered")
 	callboxBin := flag.String("callbox", "", "callbox binary (default: built from ./cmd/callbox)")
 	jsonPath := flag.String("json", "", "results file (merged under the key \"system\")")
@@ -70,6 +70,9 @@ func main() {
 	m, ok := modes[*modeName]
 	if !ok || *exts < 10 || *exts > 10000 {
 		log.Fatal("callbench: -mode quick|full, -exts 10..10000")
+	}
+	if *systems == "" {
+		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,pbxsut,peer,bare"}[m.Name]
 	}
 	if *limit == 0 {
 		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute}[m.Name]

@@ -123,7 +123,9 @@ func memSlope(steps []concStep) (float64, bool) {
 		num += (xs[i] - mx) * (ys[i] - my)
 		den += (xs[i] - mx) * (xs[i] - mx)
 	}
-	if den == 0 {
+	// A negative slope means the Go heap's garbage (collected or not at
+	// the moment of reading) outweighed the calls: no figure.
+	if den == 0 || num/den < 0 {
 		return 0, false
 	}
 	return num / den, true
@@ -192,14 +194,10 @@ func render(run *runResult) []byte {
 	w("### Latest run of `scripts/bench.sh %s` (generated; do not edit by hand)\n\n", run.Mode)
 	w("%s, commit %s, %d × %s, load average %s before and %s after. **Measured under shared load**: seven other engineers' builds and tests ran on the same 2 cores; ratios between systems measured minutes apart in the same run are the figures to read, absolute times are only a record.\n\n",
 		run.Date, run.Commit, run.Nproc, run.CPU, run.LoadAvgBefore, run.LoadAvgAfter)
-	var box, peer *systemResult
+	var peer *systemResult
 	for i := range run.Systems {
-		s := &run.Systems[i]
-		switch {
-		case s.Name == "kamailio+rtpengine":
-			peer = s
-		case box == nil:
-			box = s
+		if run.Systems[i].Name == "kamailio+rtpengine" {
+			peer = &run.Systems[i]
 		}
 	}
 	for _, s := range run.Systems {
@@ -210,73 +208,21 @@ func render(run *runResult) []byte {
 			w("- **%s** did not run: %s\n", s.Name, s.Error)
 		}
 	}
-	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s and loaded for %.0f s.\n",
+	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s (unless noted) and loaded for %.0f s.\n",
 		run.Extensions, run.CPSStepSeconds, run.SetupRate, run.LoadSeconds)
 	w("- CPU is utime+stime from /proc/<pid>/stat over the step (the box: one process; the peer: Kamailio's process tree plus rtpengine); memory is PSS from smaps_rollup (Kamailio's shared memory counted once). Goroutines come from the box's /status or pprof; `–` where it serves neither (threads are shown).\n\n")
 
 	w("#### Side by side\n\n")
-	bn, pn := "box", "kamailio+rtpengine"
-	if box != nil {
-		bn = box.Name
+	var boxes []*systemResult
+	for i := range run.Systems {
+		if &run.Systems[i] != peer && run.Systems[i].Error == "" {
+			boxes = append(boxes, &run.Systems[i])
+		}
 	}
-	w("| figure | %s | %s | ratio box/peer | target |\n|---|---|---|---|---|\n", bn, pn)
-	var bc, pc cpsStep
-	var bok, pok bool
-	if box != nil {
-		bc, bok = box.bestCPS()
-	}
-	if peer != nil {
-		pc, pok = peer.bestCPS()
-	}
-	w("| highest sustained calls/s (0.1%% failed, p99 ≤ 200 ms) | %s | %s | %s | ≥ 0.5 |\n",
-		num(float64(bc.Offered), "%.0f", bok), num(float64(pc.Offered), "%.0f", pok), ratio(float64(bc.Offered), float64(pc.Offered)))
-	// CPU per call at the highest rate both sustained.
-	if box != nil && peer != nil {
-		common := 0
-		for _, s := range box.CPS {
-			if _, ok := peer.cpsAt(s.Offered); ok && s.Pass {
-				common = s.Offered
-			}
-		}
-		bs, ok1 := box.cpsAt(common)
-		ps, ok2 := peer.cpsAt(common)
-		w("| CPU ms per call at %d calls/s | %s | %s | %s | |\n", common, num(bs.CPUPerCall, "%.2f", ok1), num(ps.CPUPerCall, "%.2f", ok2), ratio(bs.CPUPerCall, ps.CPUPerCall))
-		half := bc.Offered / 2
-		var hb, hp cpsStep
-		var hok1, hok2 bool
-		for _, s := range box.CPS {
-			if s.Offered <= half && s.Pass {
-				hb, hok1 = s, true
-				if p, ok := peer.cpsAt(s.Offered); ok {
-					hp, hok2 = p, true
-				} else {
-					hok2 = false
-				}
-			}
-		}
-		w("| p99 INVITE→200 at about half the box's rate (%d calls/s) | %s | %s | %s | < 50 ms |\n", hb.Offered,
-			num(hb.P99ms, "%.0f ms", hok1), num(hp.P99ms, "%.0f ms", hok2), ratio(hb.P99ms, hp.P99ms))
-		bst, ok1 := bestStep(box.Concurrent)
-		pst, ok2 := bestStep(peer.Concurrent)
-		w("| highest passing concurrent-call step (loss ≤ 0.1%%, ≤ 80%% of the machine) | %s | %s | %s | ≥ 1.2 |\n",
-			num(float64(bst.Calls), "%.0f", ok1), num(float64(pst.Calls), "%.0f", ok2), ratio(float64(bst.Calls), float64(pst.Calls)))
-		commonStep := 0
-		for _, s := range box.Concurrent {
-			if _, ok := stepAt(peer.Concurrent, s.Calls); ok && s.Pass {
-				commonStep = s.Calls
-			}
-		}
-		bs2, ok1 := stepAt(box.Concurrent, commonStep)
-		ps2, ok2 := stepAt(peer.Concurrent, commonStep)
-		w("| µs CPU per relayed packet at %d calls (box: whole process; peer: rtpengine) | %s | %s | %s | ≤ 0.8 |\n", commonStep,
-			num(bs2.USPerPacket, "%.2f", ok1), num(ps2.USPerPacket, "%.2f", ok2), ratio(bs2.USPerPacket, ps2.USPerPacket))
-		if fl, ok := stepAt(run.Bare, commonStep); ok && ok1 {
-			w("| the same against the bare relay floor (%.2f µs) | %.2f | | %s (box/floor) | ≤ 1.25 |\n", fl.USPerPacket, bs2.USPerPacket, ratio(bs2.USPerPacket, fl.USPerPacket))
-		}
-		ms1, ok1 := memSlope(box.Concurrent)
-		ms2, ok2 := memSlope(peer.Concurrent)
-		w("| memory per active call (PSS slope across the steps) | %s | %s | %s | < 100 KB |\n",
-			num(ms1, "%.0f KB", ok1), num(ms2, "%.0f KB", ok2), ratio(ms1, ms2))
+	if peer != nil && peer.Error == "" && len(boxes) > 0 {
+		sideBySide(w, run, boxes, peer)
+	} else {
+		w("No side-by-side figures: a system did not run.\n")
 	}
 	w("\n#### Scenario 1: calls per second (each step %.0f s)\n\n", run.CPSStepSeconds)
 	w("| system | offered/s | achieved/s | calls | failed | p50 | p95 | p99 | ms CPU/call | system CPU %% of a core | SIPp caller CPU %% | PSS MB | fds | threads | goroutines | result |\n")
@@ -306,6 +252,108 @@ func render(run *runResult) []byte {
 	}
 	w("\n%s", mdEnd)
 	return b.Bytes()
+}
+
+// sideBySide writes one row per figure: each box, the peer, and each
+// box's ratio to the peer.
+func sideBySide(w func(string, ...any), run *runResult, boxes []*systemResult, peer *systemResult) {
+	w("| figure |")
+	for _, b := range boxes {
+		w(" %s |", b.Name)
+	}
+	w(" %s |", peer.Name)
+	for _, b := range boxes {
+		w(" %s / peer |", b.Name)
+	}
+	w(" target |\n|---|")
+	for range 2*len(boxes) + 2 {
+		w("---|")
+	}
+	w("\n")
+	type cell struct {
+		v  float64
+		ok bool
+	}
+	line := func(figure, format, target string, get func(*systemResult) cell) {
+		w("| %s |", figure)
+		p := get(peer)
+		var cs []cell
+		for _, b := range boxes {
+			c := get(b)
+			cs = append(cs, c)
+			w(" %s |", num(c.v, format, c.ok))
+		}
+		w(" %s |", num(p.v, format, p.ok))
+		for _, c := range cs {
+			if c.ok && p.ok {
+				w(" %s |", ratio(c.v, p.v))
+			} else {
+				w(" – |")
+			}
+		}
+		w(" %s |\n", target)
+	}
+	line("highest sustained calls/s (≤ 0.1% failed, p99 ≤ 200 ms)", "%.0f", "≥ 0.5", func(r *systemResult) cell {
+		c, ok := r.bestCPS()
+		return cell{float64(c.Offered), ok}
+	})
+	// CPU per call at the highest rate every system sustained.
+	common := 0
+	for _, c := range peer.CPS {
+		all := c.Pass
+		for _, b := range boxes {
+			if _, ok := b.cpsAt(c.Offered); !ok {
+				all = false
+			}
+		}
+		if all {
+			common = c.Offered
+		}
+	}
+	line(fmt.Sprintf("ms CPU per call at %d calls/s (all processes of the system)", common), "%.2f", "", func(r *systemResult) cell {
+		c, ok := r.cpsAt(common)
+		return cell{c.CPUPerCall, ok}
+	})
+	line(fmt.Sprintf("p99 INVITE→200 at %d calls/s", common), "%.0f ms", "< 50 ms at half the box's rate", func(r *systemResult) cell {
+		c, ok := r.cpsAt(common)
+		return cell{c.P99ms, ok}
+	})
+	line("highest passing concurrent-call step (loss ≤ 0.1%, ≤ 80% of the machine)", "%.0f", "≥ 1.2", func(r *systemResult) cell {
+		c, ok := bestStep(r.Concurrent)
+		return cell{float64(c.Calls), ok}
+	})
+	commonStep := 0
+	for _, c := range peer.Concurrent {
+		all := c.Pass
+		for _, b := range boxes {
+			if _, ok := stepAt(b.Concurrent, c.Calls); !ok {
+				all = false
+			}
+		}
+		if all {
+			commonStep = c.Calls
+		}
+	}
+	line(fmt.Sprintf("µs CPU per relayed packet at %d calls (box: whole process; peer: rtpengine)", commonStep), "%.2f", "≤ 0.8", func(r *systemResult) cell {
+		c, ok := stepAt(r.Concurrent, commonStep)
+		return cell{c.USPerPacket, ok}
+	})
+	line("memory per active call (PSS slope across passing steps, KB)", "%.0f", "< 100 KB", func(r *systemResult) cell {
+		v, ok := memSlope(r.Concurrent)
+		return cell{v, ok}
+	})
+	if fl, ok := stepAt(run.Bare, commonStep); ok {
+		w("\nAgainst the bare relay floor (bench/barerelay, %.2f µs CPU per packet at %d calls in this run; target ≤ 1.25):", fl.USPerPacket, commonStep)
+		for _, b := range boxes {
+			if c, ok := stepAt(b.Concurrent, commonStep); ok {
+				w(" %s %s×;", b.Name, ratio(c.USPerPacket, fl.USPerPacket))
+			}
+		}
+		if c, ok := stepAt(peer.Concurrent, commonStep); ok {
+			w(" rtpengine %s×.", ratio(c.USPerPacket, fl.USPerPacket))
+		}
+		w("\n")
+	}
 }
 
 func gor(n int) string {

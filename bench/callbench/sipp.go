@@ -167,10 +167,10 @@ func writeRegisterCSV(path string, n int) error {
 func pairKey(caller, callee string) string { return caller + " " + callee }
 
 // writeCallCSV writes the injection file for call.xml: n calls, every
-// (caller, callee) pair distinct, so a call's two legs can be matched in
-// the logs of both SIPp sides. shift moves the callee away from the
-// caller (the CPS ramp reuses pairs; the concurrent steps do not).
-func writeCallCSV(path string, n, exts int) ([]string, error) {
+// (caller, callee) pair distinct for n up to exts*(exts-1), so a call's
+// two legs can be matched in the logs of both SIPp sides; call i is held
+// for hold(i) milliseconds.
+func writeCallCSV(path string, n, exts int, hold func(i int) int) ([]string, error) {
 	var b strings.Builder
 	b.WriteString("SEQUENTIAL\n")
 	keys := make([]string, 0, n)
@@ -178,7 +178,7 @@ func writeCallCSV(path string, n, exts int) ([]string, error) {
 		c := i % exts
 		d := (c + 1 + i/exts) % exts
 		caller, callee := account.Number(c), account.Number(d)
-		fmt.Fprintf(&b, "%s;%s;%s\n", caller, callee, authField(caller))
+		fmt.Fprintf(&b, "%s;%s;%s;%d\n", caller, callee, authField(caller), hold(i))
 		keys = append(keys, pairKey(caller, callee))
 	}
 	return keys, os.WriteFile(path, []byte(b.String()), 0o644)

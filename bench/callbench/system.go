@@ -31,6 +31,7 @@ type system struct {
 	http          string // status and pprof, "" if none
 	pprof         bool
 	procs         []*child
+	setupRate     int // calls/s while a concurrent step is set up, when not the mode's
 }
 
 // cpu is the CPU time of everything the system runs.
