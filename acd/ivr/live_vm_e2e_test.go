@@ -140,23 +140,7 @@ func TestMailbox_OwnerLogsInWithPINHearsTheMessageAndDeletesIt(t *testing.T) {
 	}, func(bx *liveBox) acd.Handler {
 		return func(ctx context.Context, c *acd.Call) error { return svc.Mailbox(ctx, c, "") }
 	})
-	// A message waits: two seconds of 500 Hz.
-	dep, err := svc.Store().Begin("201", "13800001111")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(dep.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := wav.Header{Format: wav.FormatPCM, Channels: 1, SampleRate: media.SampleRate, BitsPerSample: 16}
-	if err := wav.Write(f, h, wav.PCM16(audiotest.Sine(500, 8000, 2*media.SampleRate))); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if _, err := dep.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	leaveTone(t, svc)
 	if l := <-lamps; l != (lamp{"201", 1, 0}) {
 		t.Fatalf("lamp after deposit %+v", l)
 	}
@@ -190,5 +174,77 @@ func TestMailbox_OwnerLogsInWithPINHearsTheMessageAndDeletesIt(t *testing.T) {
 	_ = c.Hangup(ctxT(t))
 	if rec := bx.lastEnded(); len(rec.Route) == 0 || rec.Route[0] != "mailbox:201" {
 		t.Errorf("route %v", rec.Route)
+	}
+}
+
+// leaveTone files a message for 201: two seconds of 500 Hz.
+func leaveTone(t *testing.T, svc *voicemail.Service) {
+	t.Helper()
+	dep, err := svc.Store().Begin("201", "13800001111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(dep.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := wav.Header{Format: wav.FormatPCM, Channels: 1, SampleRate: media.SampleRate, BitsPerSample: 16}
+	if err := wav.Write(f, h, wav.PCM16(audiotest.Sine(500, 8000, 2*media.SampleRate))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := dep.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMailbox_WithoutPINsTheOwnersOwnPhoneGoesStraightIn(t *testing.T) {
+	var svc *voicemail.Service
+	data := t.TempDir()
+	bx := startBox(t, voicemailFlow, func(st *store.Store, v *ivr.Voice) ivr.Actions {
+		var err error
+		if svc, err = voicemail.NewService(voicemail.Config{Dir: filepath.Join(data, "voicemail"), Voice: v, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		return ivr.Actions{}
+	}, func(bx *liveBox) acd.Handler {
+		return func(ctx context.Context, c *acd.Call) error {
+			// *97 is the caller's own box, *98 someone else's.
+			box := ""
+			if c.Dialed() == "*98" {
+				box = "202"
+			}
+			return svc.Mailbox(ctx, c, box)
+		}
+	})
+	leaveTone(t, svc)
+	c := bx.call("*97")
+	if !c.hearsSpeech(5 * time.Second) {
+		t.Fatal("no menu")
+	}
+	if err := c.SendDigit(ctxT(t), '1'); err != nil {
+		t.Fatal(err)
+	}
+	if !c.hearsTone(500, 15*time.Second) {
+		t.Fatal("the owner never heard the message")
+	}
+	_ = c.Hangup(ctxT(t))
+	bx.lastEnded()
+
+	// Another box without a PIN store: refused after the PIN prompts.
+	c = bx.call("*98")
+	for range 3 {
+		if !c.hearsSpeech(10 * time.Second) {
+			t.Fatal("no PIN prompt")
+		}
+		for _, d := range []byte("1#") {
+			if err := c.SendDigit(ctxT(t), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rec := bx.lastEnded()
+	if rec.HangupSide != acd.SideSystem {
+		t.Errorf("a refused login should end the call from the box: %+v", rec)
 	}
 }

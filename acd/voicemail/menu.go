@@ -86,11 +86,15 @@ type Login func(pin string) bool
 
 // Menu is the owner's phone menu: PIN, the count of new messages, then
 // listen (1), record a greeting (3), exit (*). While listening: replay
-// (1), delete (7), save (9), next (#).
+// (1), delete (7), save (9), next (#). A nil login means the caller is
+// known to be the owner already (calling from the mailbox's own,
+// authenticated phone) and is not asked for a PIN.
 func Menu(ctx context.Context, ph Phone, st *Store, mailbox, lang string, login Login) error {
-	ok, err := askPIN(ctx, ph, lang, login)
-	if err != nil || !ok {
-		return errors.Join(err, errFromLogin(ok))
+	if login != nil {
+		ok, err := askPIN(ctx, ph, lang, login)
+		if err != nil || !ok {
+			return errors.Join(err, errFromLogin(ok))
+		}
 	}
 	sum, err := st.Summary(mailbox)
 	if err != nil {

@@ -34,7 +34,10 @@ type Config struct {
 	Store *store.Store
 	// Voice plays and records (required).
 	Voice *ivr.Voice
-	// Login checks an owner's PIN; nil refuses every login.
+	// Login checks an owner's PIN. When nil (the store keeps no PINs
+	// yet), owners reach their own mailbox from their own extension,
+	// which SIP digest has authenticated, without a PIN, and every other
+	// mailbox is refused.
 	Login func(mailbox, pin string) bool
 	// MWI hears every change of a mailbox's counts: wire it to the SIP
 	// side's message-waiting NOTIFY.
@@ -162,15 +165,19 @@ func (s *Service) deposit(ctx context.Context, c *acd.Call, mailbox, lang string
 // Mailbox answers c and runs the owner's menu for mailbox; "" means the
 // calling extension's own.
 func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) error {
+	p := c.Caller().Caller()
+	own := ""
+	if p.Source == acd.SourceExtension {
+		own = p.Via
+		if own == "" {
+			own = p.Number
+		}
+	}
 	if mailbox == "" {
-		p := c.Caller().Caller()
-		if p.Source != acd.SourceExtension {
+		if own == "" {
 			return ErrNoMailbox
 		}
-		mailbox = p.Via
-		if mailbox == "" {
-			mailbox = p.Number
-		}
+		mailbox = own
 	}
 	if err := c.Answer(ctx); err != nil {
 		return fmt.Errorf("voicemail: answer: %w", err)
@@ -178,7 +185,13 @@ func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) erro
 	c.AddRoute("mailbox:" + mailbox)
 	live := ivr.NewLive(c, s.cfg.Voice, ivr.Actions{})
 	defer live.Close()
-	login := func(pin string) bool { return s.cfg.Login != nil && s.cfg.Login(mailbox, pin) }
+	var login Login
+	switch {
+	case s.cfg.Login != nil:
+		login = func(pin string) bool { return s.cfg.Login(mailbox, pin) }
+	case mailbox != own:
+		login = func(string) bool { return false }
+	}
 	err := Menu(ctx, live, s.st, mailbox, s.lang(c, ""), login)
 	if errors.Is(err, ErrLogin) {
 		// Told and said goodbye: the call ends normally, the attempt is
