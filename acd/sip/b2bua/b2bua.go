@@ -136,6 +136,8 @@ type B2BUA struct {
 	legs    map[key]dialogLeg
 	ringing []*ringing // calls ringing an extension, oldest first (pickup)
 	timers  map[*outLeg]*sessionTimer
+	// transferring: legs whose REFER is being carried out
+	transferring map[acd.Leg]bool
 }
 
 // dialogLeg is a leg that serves requests inside its dialog.

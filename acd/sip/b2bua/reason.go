@@ -45,6 +45,8 @@ func reasonPhrase(code int) string {
 		return "Call/Transaction Does Not Exist"
 	case 487:
 		return "Request Terminated"
+	case 491:
+		return "Request Pending"
 	case 603:
 		return "Decline"
 	case 403:

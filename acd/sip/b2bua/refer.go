@@ -87,8 +87,14 @@ func (b *B2BUA) onRefer(_ context.Context, r *acdsip.Request) {
 			return
 		}
 	}
+	if !b.beginTransfer(l) {
+		// One transfer at a time per dialog: its NOTIFYs carry no id.
+		respond(r.Tx, r.Request, 491, "Request Pending")
+		return
+	}
 	resume, err := c.Park(l)
 	if err != nil {
+		b.endTransfer(l)
 		respond(r.Tx, r.Request, 603, "Declined")
 		return
 	}
@@ -117,6 +123,7 @@ type transfer struct {
 }
 
 func (t *transfer) run(ctx context.Context) {
+	defer t.b.endTransfer(t.l)
 	t.notify(ctx, 100, false)
 	leg, err := t.reach(ctx)
 	if err != nil {
@@ -191,6 +198,26 @@ func (t *transfer) notify(ctx context.Context, code int, final bool) {
 	if _, err := t.l.do(ctx, req); err != nil {
 		t.b.log.Debug("transfer NOTIFY failed", "leg", t.l.ID(), "err", err)
 	}
+}
+
+// beginTransfer marks l as transferring; false if it already is.
+func (b *B2BUA) beginTransfer(l acd.Leg) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.transferring == nil {
+		b.transferring = map[acd.Leg]bool{}
+	}
+	if b.transferring[l] {
+		return false
+	}
+	b.transferring[l] = true
+	return true
+}
+
+func (b *B2BUA) endTransfer(l acd.Leg) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.transferring, l)
 }
 
 // replacedPeer finds the dialog a Replaces names among the box's legs

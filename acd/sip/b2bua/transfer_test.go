@@ -45,6 +45,9 @@ func TestTransfer_BlindByCalleeConnectsCallerToTarget(t *testing.T) {
 	if f := frag(t, in); f != "SIP/2.0 100 Trying" {
 		t.Errorf("first NOTIFY %q", f)
 	}
+	if res, err := in.Refer(ctxT(t), b.ReferTarget("201")); err != nil || res.StatusCode != 491 {
+		t.Errorf("a second REFER during the transfer: %v %v, want 491", res, err)
+	}
 	target := answer(t, c)
 	if name, number, _ := target.From(); number != "201" || name != "Desk 201" {
 		t.Errorf("the target sees %q <%s>, want the transferee", name, number)

@@ -59,8 +59,9 @@ var ErrTrunkAuth = errors.New("b2bua: trunk refused the credentials")
 // callee's early media (183 with SDP) is relayed to callerLeg, and a
 // callerLeg that is a Ringer hears of ringing. A 401 or 407 is answered
 // with tc's credentials. Failures carry a cause (acd.CauseOf): the final
-// response's (RFC 3398), a temporary failure for refused credentials
-// (the trunk's fault, so a failover may try another), recovery on timer
+// response's (RFC 3398), a temporary failure for refused credentials (a
+// third challenge, or 403 to the authenticated INVITE: the trunk's
+// fault, so a failover may try another), recovery on timer
 // expiry for no answer from the carrier, no answer after RingTimeout of
 // ringing.
 func (b *B2BUA) DialTrunk(ctx context.Context, tc TrunkCall, callerLeg acd.Leg) (acd.Leg, error) {
@@ -216,6 +217,12 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 			_ = l.dc.Close()
 			l.dc = next
 			continue
+		}
+		if status == 403 && auth > 0 {
+			// Refused after the credentials went out: the carrier does
+			// not accept them.
+			l.end(acd.CauseTemporaryFailure)
+			return status, fmt.Errorf("%w: trunk %s answered 403 to the credentials", ErrTrunkAuth, tc.Trunk)
 		}
 		if err == nil {
 			err = errors.New("no final response")
