@@ -15,13 +15,15 @@ import (
 
 // rig is a running hub over a real store and bus.
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	bus *acd.Bus
 	hub *Hub
 }
 
-func newRig(t *testing.T, cfg Config) *rig {
+func newRig(t *testing.T, cfg Config) *rig { return newRigTB(t, cfg) }
+
+func newRigTB(t testing.TB, cfg Config) *rig {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {

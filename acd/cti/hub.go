@@ -119,6 +119,7 @@ type Hub struct {
 	st    *store.Store
 	ev    *stream
 	hooks *webhooks
+	hist  *directory.HistoryIndex
 
 	base   context.Context // lookups live under it; cancelled when the hub stops
 	cancel context.CancelFunc
@@ -169,6 +170,11 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{cfg: cfg, log: cfg.Logger, now: cfg.Now, st: cfg.Store,
 		calls: map[string]*call{}, byNumber: map[string]*lookup{}}
+	hist, err := directory.NewHistoryIndex(cfg.Store, cfg.Plan, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	h.hist = hist
 	h.base, h.cancel = context.WithCancel(context.Background())
 	h.ev = newStream(cfg.Replay, uint64(cfg.Now().UnixMicro()))
 	h.hooks = newWebhooks(h)
@@ -198,6 +204,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	for range h.cfg.WebhookWorkers {
 		workers.Go(func() { h.hooks.work(ctx) })
 	}
+	workers.Go(func() {
+		if err := h.hist.Run(ctx); err != nil {
+			h.log.Error("cti: contact index stopped", "err", err)
+		}
+	})
 	for e := range bus {
 		h.handle(e)
 	}
@@ -359,6 +370,18 @@ func (h *Hub) Offered(ctx context.Context, o OfferInfo) Pop {
 	return p
 }
 
+// Offer is Offered without waiting: the pop is built in the hub's own
+// goroutine and published when ready, so the agent's phone rings at once.
+// The queue's offer notice calls it (it must not delay the ring).
+func (h *Hub) Offer(o OfferInfo) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return
+	}
+	h.wg.Go(func() { h.Offered(h.base, o) })
+}
+
 // lateUpdate publishes the pop again once a slow lookup has answered.
 func (h *Hub) lateUpdate(callID string, lk *lookup) {
 	select {
@@ -400,7 +423,7 @@ func (h *Hub) fillCustomer(p *Pop, lk *lookup, done bool) {
 func (h *Hub) addStoreData(p *Pop) {
 	p.History = []store.Contact{}
 	if p.Caller.Number != "" {
-		hist, err := directory.History(h.st, h.cfg.Plan, p.Caller.Number, h.cfg.HistoryLimit)
+		hist, err := h.hist.Recent(p.Caller.Number, h.cfg.HistoryLimit)
 		if err != nil {
 			h.log.Warn("cti: history", "number", p.Caller.Number, "err", err)
 		} else if hist != nil {

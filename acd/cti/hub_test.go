@@ -30,7 +30,7 @@ func script() store.Script {
 
 // builtinDirectory is a directory over the store's customers and the
 // extra sources, as the firmware builds it.
-func builtinDirectory(t *testing.T, st *store.Store, extra []directory.Source, opts ...directory.Option) *directory.Directory {
+func builtinDirectory(t testing.TB, st *store.Store, extra []directory.Source, opts ...directory.Option) *directory.Directory {
 	t.Helper()
 	b, err := source.NewBuiltin(st, directory.PlanCN)
 	if err != nil {
@@ -250,5 +250,17 @@ func put[T store.Record](t *testing.T, st *store.Store, rec T) {
 	t.Helper()
 	if _, err := store.Put(st, rec); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHub_OfferReturnsAtOnceAndPublishesThePop(t *testing.T) {
+	g := newGate(directory.Record{Name: "Han Meimei"})
+	r := newRig(t, Config{Lookup: g, PopTimeout: time.Minute})
+	ch, _ := r.hub.Subscribe(context.Background(), Filter{Agent: "11"}, 0)
+	r.hub.Offer(OfferInfo{CallID: "call-4", Agent: "11", Caller: acd.Party{Number: "13900001111"}})
+	close(g.release) // the source answers only after Offer returned
+	var p Pop
+	if err := json.Unmarshal(next(t, ch, EventCallOffered).Data, &p); err != nil || p.Customer.Name != "Han Meimei" {
+		t.Fatalf("pop %+v %v", p, err)
 	}
 }
