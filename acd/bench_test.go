@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"testing"
 )
 
@@ -51,4 +52,70 @@ func BenchmarkBus_Publish(b *testing.B) {
 	for b.Loop() {
 		bus.Publish(QueueJoined{Queue: "sales", CallID: "x", Position: 1})
 	}
+}
+
+// BenchmarkCall_Replace measures a transfer's step inside a live bridge:
+// Replace of the callee by a new leg (relays rewired, the old leg hung
+// up), the way a blind transfer finishes.
+func BenchmarkCall_Replace(b *testing.B) {
+	quiet := slog.New(slog.DiscardHandler)
+	first := newLeg("b0", "201", SourceExtension)
+	first.endpoint = &fakeEndpoint{}
+	in := make(chan *Call, 1)
+	sw := NewSwitch(func(ctx context.Context, c *Call) error {
+		in <- c
+		return c.Bridge(ctx, first)
+	}, WithLogger(quiet))
+	caller := newLeg("a", "100", SourceLine)
+	caller.endpoint = &fakeEndpoint{}
+	if _, err := sw.Accept(caller, "201"); err != nil {
+		b.Fatal(err)
+	}
+	c := <-in
+	for len(c.Peers(caller)) == 0 {
+		runtime.Gosched()
+	}
+	old := Leg(first)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		next := newLeg(fmt.Sprint("b", i+1), "202", SourceExtension)
+		next.endpoint = &fakeEndpoint{}
+		if err := c.Replace(old, next); err != nil {
+			b.Fatal(err)
+		}
+		old = next
+	}
+	hangUpAll(sw)
+}
+
+// BenchmarkCall_HoldResume measures a hold and a resume: music started
+// and stopped, relays rewired.
+func BenchmarkCall_HoldResume(b *testing.B) {
+	quiet := slog.New(slog.DiscardHandler)
+	callee := newLeg("b", "201", SourceExtension)
+	callee.endpoint = &fakeEndpoint{}
+	in := make(chan *Call, 1)
+	sw := NewSwitch(func(ctx context.Context, c *Call) error {
+		in <- c
+		return c.Bridge(ctx, callee)
+	}, WithLogger(quiet))
+	caller := newLeg("a", "100", SourceLine)
+	caller.endpoint = &audioEndpoint{}
+	if _, err := sw.Accept(caller, "201"); err != nil {
+		b.Fatal(err)
+	}
+	c := <-in
+	for len(c.Peers(caller)) == 0 {
+		runtime.Gosched()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Hold(callee, true); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Hold(callee, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hangUpAll(sw)
 }
