@@ -82,7 +82,7 @@ func (b *B2BUA) onRefer(_ context.Context, r *acdsip.Request) {
 		subscribe: !strings.EqualFold(headerValue(r.Request, "Refer-Sub"), "false")}
 	if target.Replaces != nil {
 		t.other, t.otherCall = b.replacedPeer(*target.Replaces)
-		if t.other == nil {
+		if t.other == nil || t.otherCall == c {
 			respond(r.Tx, r.Request, 603, "Declined")
 			return
 		}
