@@ -7,5 +7,7 @@
 //
 // The package also imports and exports the built-in directory as CSV
 // (preview first, then all or nothing) and lists a customer's contact
-// history.
+// history: History and CustomerHistory scan every contact (for pages and
+// exports); HistoryIndex keeps contacts by caller number, following the
+// store, for the screen pop's fast path.
 package directory

@@ -3,4 +3,10 @@
 // an SQL database (SQL: PostgreSQL through pgx, MySQL/MariaDB through
 // go-sql-driver) and an LDAP company directory (LDAP). Each implements
 // directory.Source and is chosen by configuration.
+//
+// Live is the directory the firmware runs: it builds the sources the
+// store's DirectoryConfig names (the built-in directory alone when there
+// is none), rebuilds them when the installer edits the configuration,
+// keeps the built-in index current, and keeps the previous sources when
+// an edit cannot be built (Err says why, for the status page).
 package source
