@@ -147,3 +147,20 @@ func (b *B2BUA) NotifyMWI(ctx context.Context, ext string, newMsgs, oldMsgs int)
 	}
 	return nil
 }
+
+// MWIHook is NotifyMWI in the shape the voicemail service calls on every
+// mailbox change: the NOTIFYs go out in the background (work the B2BUA
+// owns, each bounded by Config.ByeTimeout) and failures are logged, so a
+// mailbox change never waits for phones. An extension without a
+// registered device is not an error worth a log line.
+func (b *B2BUA) MWIHook() func(box string, newMsgs, oldMsgs int) {
+	return func(box string, newMsgs, oldMsgs int) {
+		b.goBackground(func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, b.cfg.ByeTimeout)
+			defer cancel()
+			if err := b.NotifyMWI(ctx, box, newMsgs, oldMsgs); err != nil && len(b.srv.Contacts(box)) > 0 {
+				b.log.Info("message waiting NOTIFY failed", "ext", box, "err", err)
+			}
+		})
+	}
+}

@@ -29,6 +29,17 @@ func TestMWI_NotifiesEveryRegisteredDevice(t *testing.T) {
 			t.Fatal("a device got no NOTIFY")
 		}
 	}
+	bx.b.MWIHook()("201", 0, 7)
+	for _, p := range []*siptest.Phone{p1, p2} {
+		select {
+		case req := <-p.Notifies():
+			if m, err := ParseMessageSummary(req.Body()); err != nil || m.Waiting || m.Old != 7 {
+				t.Errorf("hook summary %+v, %v", m, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the hook sent no NOTIFY")
+		}
+	}
 	if err := bx.b.NotifyMWI(ctxT(t), "203", 0, 1); !errors.Is(err, ErrNoDevice) {
 		t.Errorf("MWI to an unregistered extension: %v, want ErrNoDevice", err)
 	}
