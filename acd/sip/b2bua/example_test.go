@@ -4,12 +4,14 @@ import (
 	"context"
 	"log"
 	"net/netip"
+	"strings"
 
 	"callbox/acd"
 	"callbox/acd/dialplan"
 	acdsip "callbox/acd/sip"
 	"callbox/acd/sip/b2bua"
 	"callbox/firmware/store"
+	"callbox/media/prompt"
 	"callbox/media/relay"
 	"callbox/media/rtp"
 )
@@ -36,7 +38,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	var calls *b2bua.B2BUA
-	sw := acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return calls.Handle(ctx, c) })
+	// Held parties hear the "please-hold" prompt (or an installer's
+	// music uploaded in its place) in a loop.
+	lib := prompt.NewLibrary("/var/lib/callbox/prompts")
+	sw := acd.NewSwitch(func(ctx context.Context, c *acd.Call) error { return calls.Handle(ctx, c) },
+		acd.WithMusicOnHold(acd.PromptMusic(lib, "en", "please-hold")))
 	plan, err := dialplan.Compile(dialplan.Config{Country: "cn", Extensions: []string{"201", "202"}})
 	if err != nil {
 		log.Fatal(err)
@@ -44,7 +50,16 @@ func Example() {
 	calls, err = b2bua.New(st, srv, sw, ports,
 		b2bua.WithPlan(func() *dialplan.Plan { return plan }),
 		b2bua.WithFallback(func(ctx context.Context, c *acd.Call) error {
-			return acd.Reject(acd.CauseNoRoute) // the firmware's router: queues, IVR, trunks
+			// The firmware's router: queues, IVR, trunks, and feature
+			// codes such as pickup ("*8201" rings out of 201's phone).
+			if target, ok := strings.CutPrefix(c.Dialed(), "*8"); ok {
+				return calls.Pickup(ctx, c, target)
+			}
+			return acd.Reject(acd.CauseNoRoute)
+		}),
+		// A REFER to an outside number goes out the way the router dials.
+		b2bua.WithTransfer(func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
+			return calls.Dial(ctx, target, party.Caller(), nil)
 		}))
 	if err != nil {
 		log.Fatal(err)
