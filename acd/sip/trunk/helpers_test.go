@@ -145,6 +145,7 @@ func startBox(t testing.TB, cfg Config, trunks ...store.Trunk) *box {
 		wg.Wait()
 		eng.Close()
 	})
+	eventually(t, "trunks running", func() bool { return len(bx.set.Status()) == len(trunks) })
 	return bx
 }
 
