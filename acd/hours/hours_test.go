@@ -285,3 +285,32 @@ func FuzzNew(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromStore_AgreesWithTheRecord: every schedule the store accepts
+// compiles here, and the switch (Schedule.Open) and the record's own
+// reading (store.Hours.Open, for pages) agree on when it is open.
+func FuzzFromStore_AgreesWithTheRecord(f *testing.F) {
+	f.Add(uint8(5), "22:00", "06:00", "12-25", "", int64(0))
+	f.Add(uint8(1), "09:00", "18:00", "2026-10-01", "2026-10-07", int64(3600*30))
+	f.Add(uint8(3), "00:00", "24:00", "12-31", "01-02", int64(3600*24*40))
+	f.Fuzz(func(t *testing.T, day uint8, start, end, from, to string, offset int64) {
+		rec := store.Hours{Name: "h", Weekly: []store.WeeklyRange{{Day: time.Weekday(day % 7), Start: start, End: end}},
+			Holidays: []store.Holiday{{From: from, To: to}}}
+		if rec.Validate() != nil {
+			return
+		}
+		s, err := FromStore(rec, time.UTC)
+		if err != nil {
+			t.Fatalf("the store accepts %+v but the schedule refuses it: %v", rec, err)
+		}
+		base := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+		for _, at := range []time.Time{base.Add(time.Duration(offset%(3600*24*400)) * time.Second), base, base.AddDate(0, 0, 12)} {
+			for h := 0; h < 48; h += 5 {
+				t0 := at.Add(time.Duration(h) * time.Hour)
+				if s.Open(t0) != rec.Open(t0, time.UTC) {
+					t.Fatalf("%+v at %v: schedule %v, record %v", rec, t0, s.Open(t0), rec.Open(t0, time.UTC))
+				}
+			}
+		}
+	})
+}
