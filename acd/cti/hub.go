@@ -107,6 +107,7 @@ type call struct {
 	lk    *lookup
 	pop   *Pop
 	ended bool
+	wrap  string // wrap-up saved before the call ended
 }
 
 // Hub assembles screen pops and publishes the CTI's events. Its methods
@@ -265,7 +266,11 @@ func (h *Hub) endCall(rec acd.CallRecord) {
 	if c.lk != nil && h.byNumber[c.lk.number] == c.lk {
 		delete(h.byNumber, c.lk.number)
 	}
-	if c.pop == nil {
+	if !h.stopped {
+		lk, wrap := c.lk, c.wrap
+		h.wg.Go(func() { h.writeContact(rec, lk, wrap) })
+	}
+	if c.pop == nil && c.wrap == "" {
 		delete(h.calls, rec.ID)
 		return
 	}
