@@ -34,8 +34,10 @@ type telephony struct {
 	b2b    *b2bua.B2BUA
 	plans  *pbx.Plans
 	router *pbx.Router
-	cdr    *cdr.Writer
-	lines  *linecard.Lines
+	// control is the CTI API's call control over the switch.
+	control *pbx.Control
+	cdr     *cdr.Writer
+	lines   *linecard.Lines
 	// acdLines are the lines as the switch sees them, by store line ID
 	// (or channel ID for a line the store does not name).
 	acdLines map[string]*acd.Line
@@ -159,6 +161,7 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 		return fail(err)
 	}
 	route = t.router.Handle
+	t.control = pbx.NewControl(t.sw, t.router, t.b2b.Dial)
 	// Media first and the CDR writer before the switch takes calls; SIP
 	// before the B2BUA's background work; the lines last, once the switch
 	// can take their calls.

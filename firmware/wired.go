@@ -2,6 +2,7 @@ package firmware
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"callbox/acd/directory/source"
 	"callbox/acd/ivr"
 	"callbox/acd/messaging"
+	"callbox/acd/pbx"
 	"callbox/acd/queue"
 	"callbox/acd/sip/trunk"
 	"callbox/acd/voicemail"
@@ -98,7 +100,7 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	}
 	p.directory = source.NewLive(st, directory.PlanFor(settings.Country), log)
 	if p.cti, err = cti.New(cti.Config{Store: st, Bus: t.bus, Lookup: p.directory,
-		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Now: a.now, Logger: log}); err != nil {
+		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Control: ctiControl{t}, Now: a.now, Logger: log}); err != nil {
 		return w, fmt.Errorf("cti: %w", err)
 	}
 
@@ -175,3 +177,36 @@ type pacerService struct{ p *prompt.Pacer }
 
 func (s *pacerService) Name() string                  { return "prompts" }
 func (s *pacerService) Run(ctx context.Context) error { return s.p.Run(ctx) }
+
+// ctiControl is the CTI API's call control: the router's (pbx.Control,
+// made once the router exists), with its errors named as the CTI names
+// them.
+type ctiControl struct{ t *telephony }
+
+func ctiErr(err error) error {
+	if errors.Is(err, pbx.ErrUnknownCall) {
+		return fmt.Errorf("%w: %w", cti.ErrUnknownCall, err)
+	}
+	return err
+}
+
+func (c ctiControl) Originate(ctx context.Context, ext, number string) (string, error) {
+	id, err := c.t.control.Originate(ctx, ext, number)
+	return id, ctiErr(err)
+}
+
+func (c ctiControl) Hangup(ctx context.Context, id string) error {
+	return ctiErr(c.t.control.Hangup(ctx, id))
+}
+
+func (c ctiControl) Hold(ctx context.Context, id string, on bool) error {
+	return ctiErr(c.t.control.Hold(ctx, id, on))
+}
+
+func (c ctiControl) Transfer(ctx context.Context, id, target string) error {
+	return ctiErr(c.t.control.Transfer(ctx, id, target))
+}
+
+func (c ctiControl) Conference(ctx context.Context, id, target string) error {
+	return ctiErr(c.t.control.Conference(ctx, id, target))
+}

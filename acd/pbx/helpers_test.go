@@ -88,8 +88,9 @@ func testPlan(t *testing.T) *dialplan.Plan {
 
 // harness runs a real switch whose handler is the router under test.
 type harness struct {
-	sw    *acd.Switch
-	ended <-chan acd.Event
+	sw     *acd.Switch
+	router *Router
+	ended  <-chan acd.Event
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
@@ -104,7 +105,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	}
 	bus := acd.NewBus()
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{sw: acd.NewSwitch(r.Handle, acd.WithBus(bus)), ended: bus.Subscribe(ctx, acd.WithBuffer(64))}
+	h := &harness{sw: acd.NewSwitch(r.Handle, acd.WithBus(bus)), router: r, ended: bus.Subscribe(ctx, acd.WithBuffer(64))}
 	t.Cleanup(func() {
 		cut, stop := context.WithTimeout(context.Background(), 5*time.Second)
 		defer stop()
@@ -122,15 +123,21 @@ func (h *harness) call(t *testing.T, p acd.Party, dialed string) (acd.CallRecord
 	if _, err := h.sw.Accept(leg, dialed); err != nil {
 		t.Fatal(err)
 	}
+	return h.end(t), leg
+}
+
+// end returns the record of the next call that ends.
+func (h *harness) end(t *testing.T) acd.CallRecord {
+	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case e := <-h.ended:
 			if end, ok := e.(acd.CallEnded); ok {
-				return end.Call, leg
+				return end.Call
 			}
 		case <-timeout:
-			t.Fatalf("call to %s did not end", dialed)
+			t.Fatal("no call ended in 10 s")
 		}
 	}
 }

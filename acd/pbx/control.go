@@ -1,0 +1,151 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"callbox/acd"
+)
+
+// ErrUnknownCall is returned by Control for a call ID the switch does
+// not hold.
+var ErrUnknownCall = errors.New("pbx: unknown call")
+
+// ErrNoPeer is returned by Control for a call with nobody connected to
+// the caller (still in the IVR or a queue).
+var ErrNoPeer = errors.New("pbx: the call has no connected party")
+
+// Control is call control for the CTI API: click-to-dial, hang-up, hold,
+// blind transfer and conference on the switch's calls. Numbers are
+// reached as the site dials them (Router.Reach).
+type Control struct {
+	sw     *acd.Switch
+	router *Router
+	dial   func(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)
+}
+
+// NewControl makes call control over sw; dial rings an extension
+// (b2bua.B2BUA.Dial).
+func NewControl(sw *acd.Switch, r *Router,
+	dial func(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)) *Control {
+	return &Control{sw: sw, router: r, dial: dial}
+}
+
+// Originate rings extension ext, showing number, and once it answers
+// hands its leg to the switch as a call from ext to number: the router
+// then places the call as if ext had dialled it. It blocks while ext
+// rings and returns the new call's ID.
+func (c *Control) Originate(ctx context.Context, ext, number string) (string, error) {
+	leg, err := c.dial(ctx, ext, acd.Party{Number: number, Name: number}, nil)
+	if err != nil {
+		return "", err
+	}
+	call, err := c.sw.Accept(leg, number)
+	if err != nil {
+		_ = leg.Hangup(acd.CauseSwitchingCongestion)
+		return "", err
+	}
+	return call.ID(), nil
+}
+
+func (c *Control) call(id string) (*acd.Call, error) {
+	call, ok := c.sw.Call(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCall, id)
+	}
+	return call, nil
+}
+
+// peer is the party connected to the caller: the last leg that joined
+// and is still up.
+func peer(call *acd.Call) (acd.Leg, error) {
+	legs := call.Legs()
+	caller := call.Caller()
+	for i := len(legs) - 1; i >= 0; i-- {
+		l := legs[i]
+		if l == caller {
+			continue
+		}
+		select {
+		case <-l.Done():
+		default:
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNoPeer, call.ID())
+}
+
+// Hangup ends the call: the caller's leg is hung up and the switch
+// clears the rest.
+func (c *Control) Hangup(_ context.Context, id string) error {
+	call, err := c.call(id)
+	if err != nil {
+		return err
+	}
+	return call.Caller().Hangup(acd.CauseNormalClearing)
+}
+
+// Hold puts the caller on hold (they hear the switch's music instead of
+// the connected party) or takes them off it.
+func (c *Control) Hold(_ context.Context, id string, on bool) error {
+	call, err := c.call(id)
+	if err != nil {
+		return err
+	}
+	p, err := peer(call)
+	if err != nil {
+		return err
+	}
+	return call.Hold(p, on)
+}
+
+// Transfer sends the caller to target (an extension or a number): the
+// connected party leaves, the caller hears music while target rings,
+// and target takes its place once it answers. When target cannot be
+// reached the caller stays with the party they had.
+func (c *Control) Transfer(ctx context.Context, id, target string) error {
+	call, err := c.call(id)
+	if err != nil {
+		return err
+	}
+	p, err := peer(call)
+	if err != nil {
+		return err
+	}
+	resume, err := call.Park(p)
+	if err != nil {
+		return err
+	}
+	leg, err := c.router.Reach(ctx, target, call.Caller().Caller(), call.Caller())
+	if err != nil {
+		resume()
+		return err
+	}
+	call.AddRoute("transfer:" + target)
+	if err := call.Replace(p, leg); err != nil {
+		_ = leg.Hangup(acd.CauseNormalClearing)
+		resume()
+		return err
+	}
+	return nil
+}
+
+// Conference reaches target and adds it to the call: everyone hears
+// everyone else.
+func (c *Control) Conference(ctx context.Context, id, target string) error {
+	call, err := c.call(id)
+	if err != nil {
+		return err
+	}
+	leg, err := c.router.Reach(ctx, target, call.Caller().Caller(), nil)
+	if err != nil {
+		return err
+	}
+	call.AddRoute("conference:" + target)
+	if err := call.Conference(ctx, leg); err != nil {
+		_ = leg.Hangup(acd.CauseNormalClearing)
+		return err
+	}
+	return nil
+}
