@@ -40,6 +40,7 @@ type concStep struct {
 	Goroutines   int     `json:"goroutines"`
 	Pass         bool    `json:"pass"`
 	Why          string  `json:"why,omitempty"`
+	Retry        bool    `json:"retry,omitempty"` // the second try after a failed one
 }
 
 // runConcurrent holds steps of concurrent calls with G.711 both ways
@@ -49,8 +50,13 @@ type concStep struct {
 func runConcurrent(ctx context.Context, s *system, m mode, work, results string, exts, nproc int) []concStep {
 	var steps []concStep
 	uasLog := newLogTail(filepath.Join(work, s.Name, "phones", "answer_*_logs.log"))
-	for _, n := range m.steps {
+	retried := false
+	for i := 0; i < len(m.steps); i++ {
+		n := m.steps[i]
 		dir := filepath.Join(work, s.Name, fmt.Sprintf("calls%d", n))
+		if retried {
+			dir += "-retry"
+		}
 		csv := filepath.Join(dir, "calls.csv")
 		rate := m.setupRate
 		if s.setupRate > 0 {
@@ -70,7 +76,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		uasLog.skip()
 		uacLog := newLogTail(filepath.Join(dir, "call_*_logs.log"))
 		hold := setup + m.load + slack
-		st := concStep{Calls: n}
+		st := concStep{Calls: n, Retry: retried}
 		sippDone := make(chan sippResult, 1)
 		go func() {
 			res, err := runSIPp(ctx, dir, setup+hold+2*time.Minute, []string{s.sip, "-sf", scenario("call.xml"), "-inf", csv,
@@ -148,10 +154,16 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.USPerPacket, st.MachineShare,
 			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Why)
 		steps = append(steps, st)
-		if !st.Pass {
-			break
-		}
 		time.Sleep(3 * time.Second) // the box releases the last sessions
+		if !st.Pass {
+			if retried { // one retry, as in runCPS
+				break
+			}
+			retried = true
+			i--
+			continue
+		}
+		retried = false
 	}
 	return steps
 }

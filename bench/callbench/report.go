@@ -208,7 +208,7 @@ func render(run *runResult) []byte {
 			w("- **%s** did not run: %s\n", s.Name, s.Error)
 		}
 	}
-	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s (unless noted) and loaded for %.0f s.\n",
+	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; a failed step is tried once more (marked retry), since a neighbour's build can stall any single step; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s (unless noted) and loaded for %.0f s.\n",
 		run.Extensions, run.CPSStepSeconds, run.SetupRate, run.LoadSeconds)
 	w("- CPU is utime+stime from /proc/<pid>/stat over the step (the box: one process; the peer: Kamailio's process tree plus rtpengine); memory is PSS from smaps_rollup (Kamailio's shared memory counted once). Goroutines come from the box's /status or pprof; `–` where it serves neither (threads are shown).\n\n")
 
@@ -229,8 +229,8 @@ func render(run *runResult) []byte {
 	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range run.Systems {
 		for _, c := range s.CPS {
-			w("| %s | %d | %.0f | %d | %d | %.0f ms | %.0f ms | %.0f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
-				s.Name, c.Offered, c.Achieved, c.Calls, c.Failed, c.P50ms, c.P95ms, c.P99ms, c.CPUPerCall, c.CPUPercent, c.SIPpPercent,
+			w("| %s%s | %d | %.0f | %d | %d | %.0f ms | %.0f ms | %.0f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
+				s.Name, retryMark(c.Retry), c.Offered, c.Achieved, c.Calls, c.Failed, c.P50ms, c.P95ms, c.P99ms, c.CPUPerCall, c.CPUPercent, c.SIPpPercent,
 				c.Usage.PSSKB/1024, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
 		}
 	}
@@ -238,8 +238,8 @@ func render(run *runResult) []byte {
 	w("| system | calls | set up | loss | late (>40 ms) | jitter | µs CPU/packet | %% of the machine | packets/s | PSS MB | fds | threads | goroutines | result |\n")
 	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	row := func(name string, c concStep) {
-		w("| %s | %d | %d | %.4f%% | %.4f%% | %.2f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
-			name, c.Calls, c.SetUp, 100*c.LossRatio, 100*c.LateRatio, c.JitterMs, c.USPerPacket, c.MachineShare,
+		w("| %s%s | %d | %d | %.4f%% | %.4f%% | %.2f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
+			name, retryMark(c.Retry), c.Calls, c.SetUp, 100*c.LossRatio, 100*c.LateRatio, c.JitterMs, c.USPerPacket, c.MachineShare,
 			float64(c.Packets)/run.LoadSeconds, c.Usage.PSSKB/1024, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
 	}
 	for _, s := range run.Systems {
@@ -354,6 +354,13 @@ func sideBySide(w func(string, ...any), run *runResult, boxes []*systemResult, p
 		}
 		w("\n")
 	}
+}
+
+func retryMark(retry bool) string {
+	if retry {
+		return " (retry)"
+	}
+	return ""
 }
 
 func gor(n int) string {

@@ -44,8 +44,8 @@ func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*
 		if strings.Contains(string(help), "-sip-rate") {
 			args = append(args, "--sip-rate", "100000")
 		} else {
-			s.Note = "the binary as shipped: its per-address SIP rate limit (acd/sip guard: 200 datagrams/s from an address with a registered phone, 20/s otherwise) cannot be lifted by a flag or setting, and all load comes from 127.0.0.1, so its calls per second are the limiter's; concurrent steps are set up at 25 calls/s"
-			s.setupRate = 25
+			s.Note = "the binary as shipped: its per-address SIP rate limit (acd/sip guard: 200 datagrams/s from an address with a registered phone, 20/s otherwise) cannot be lifted by a flag or setting, and all load comes from 127.0.0.1, so its calls per second are the limiter's; concurrent steps are set up at 15 calls/s, under that limit"
+			s.setupRate = 15
 		}
 		c, err = start(work, kind, b.callbox, args...)
 	case "pbxsut":
