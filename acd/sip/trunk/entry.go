@@ -38,14 +38,23 @@ type entry struct {
 	health     Health
 	rtt        time.Duration
 	lastErr    string
-	okRun      int // answered pings in a row
-	failRun    int // unanswered pings in a row
-	channels   int
+	okRun      int       // answered pings in a row
+	failRun    int       // unanswered pings in a row
 	reg        regDialog // the registration's Call-ID, tag and CSeq
+
+	// chans counts the outbound calls up; an edited trunk's new entry
+	// takes it over, since its calls go on.
+	chans *channels
+}
+
+// channels is a trunk's count of outbound calls.
+type channels struct {
+	mu sync.Mutex
+	n  int
 }
 
 func (s *Set) newEntry(ctx context.Context, t store.Trunk) *entry {
-	e := &entry{s: s, rec: t, health: HealthUnknown}
+	e := &entry{s: s, rec: t, health: HealthUnknown, chans: &channels{}}
 	if t.OptionsInterval == 0 {
 		e.health = HealthOff
 	}
@@ -152,7 +161,7 @@ func (e *entry) status() Status {
 	defer e.mu.Unlock()
 	st := Status{Name: e.rec.Name, Enabled: e.rec.Enabled, Register: e.rec.Register, Registered: e.registered,
 		RegisterError: e.regErr, RegisteredUntil: e.regUntil, NextRegister: e.nextReg, Health: e.health,
-		RTT: e.rtt, LastError: e.lastErr, Channels: e.channels, MaxChannels: e.rec.MaxChannels}
+		RTT: e.rtt, LastError: e.lastErr, Channels: e.chans.count(), MaxChannels: e.rec.MaxChannels}
 	if !e.rec.Enabled {
 		st.Health = HealthOff
 	}
@@ -161,17 +170,24 @@ func (e *entry) status() Status {
 
 // claimChannel takes one outbound channel; false at MaxChannels.
 func (e *entry) claimChannel() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.rec.MaxChannels > 0 && e.channels >= e.rec.MaxChannels {
+	c := e.chans
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.rec.MaxChannels > 0 && c.n >= e.rec.MaxChannels {
 		return false
 	}
-	e.channels++
+	c.n++
 	return true
 }
 
 func (e *entry) releaseChannel() {
-	e.mu.Lock()
-	e.channels--
-	e.mu.Unlock()
+	e.chans.mu.Lock()
+	e.chans.n--
+	e.chans.mu.Unlock()
+}
+
+func (c *channels) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }

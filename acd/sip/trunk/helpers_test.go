@@ -299,15 +299,22 @@ func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote s
 		r.done <- err
 	})
 	if remote == "" {
-		waitBound(t, ip, port)
+		r.waitBound(t, ip, port)
 	}
 	return r
 }
 
-// waitBound waits until a UAS has bound its port.
-func waitBound(t *testing.T, ip string, port int) {
+// waitBound waits until a UAS has bound its port, or fails with its
+// output when it exited instead.
+func (r *sippRun) waitBound(t *testing.T, ip string, port int) {
 	t.Helper()
 	eventually(t, "SIPp listening", func() bool {
+		select {
+		case err := <-r.done:
+			r.done <- err
+			t.Fatalf("SIPp exited before listening: %v\n%s", err, r.out.String())
+		default:
+		}
 		pc, err := net.ListenPacket("udp", fmt.Sprintf("%s:%d", ip, port))
 		if err != nil {
 			return true

@@ -251,6 +251,9 @@ func (s *Set) apply(ctx context.Context, name string) {
 	}
 	if found {
 		e := s.newEntry(ctx, t)
+		if old != nil {
+			e.chans = old.chans
+		}
 		s.mu.Lock()
 		s.entries[name] = e
 		s.mu.Unlock()
