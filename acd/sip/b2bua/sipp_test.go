@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,15 @@ type sippRun struct {
 
 // startSIPp starts a scenario from acd/sip/testdata/sipp on 127.0.0.1:port,
 // one call, bounded in time. remote is "" for a UAS.
+// scenarioPath finds a scenario: the shared ones in acd/sip/testdata,
+// the B2BUA's own (name "b2bua/...") in its testdata.
+func scenarioPath(name string) string {
+	if own, ok := strings.CutPrefix(name, "b2bua/"); ok {
+		return filepath.Join("testdata", "sipp", own)
+	}
+	return filepath.Join("..", "testdata", "sipp", name)
+}
+
 func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args ...string) *sippRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -55,7 +65,7 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 		all = append(all, remote)
 	}
 	all = append(all,
-		"-sf", filepath.Join("..", "testdata", "sipp", scenario),
+		"-sf", scenarioPath(scenario),
 		"-i", "127.0.0.1", "-p", fmt.Sprint(port),
 		"-mp", fmt.Sprint(freeUDP(t)&^1),
 		"-cp", fmt.Sprint(freeUDP(t)),

@@ -211,3 +211,27 @@ func findLeg(t *testing.T, bx *box, c *siptest.Call) dialogLeg {
 	t.Fatalf("no leg for call %s", cid)
 	return nil
 }
+
+func TestSIPp_BlindTransferByREFER(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	b, c := bx.phone("202"), bx.phone("203")
+	uac := startSIPp(t, bin, "b2bua/refer-uac.xml", freeUDP(t), bx.addr().String(),
+		"-s", "202", "-key", "caller", "201", "-key", "target", "203", "-au", "201", "-ap", secrets["201"])
+	in := answer(t, b)
+	target := answer(t, c)
+	checkSIPp(t, "transferor", uac)
+	if name, number, _ := target.From(); number != "202" {
+		t.Errorf("the target sees %q <%s>, want the transferee 202", name, number)
+	}
+	if !hears(t, in, target, 1000) || !hears(t, target, in, 700) {
+		t.Fatal("the transferee and the target do not hear each other")
+	}
+	if err := target.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-in.Done()
+	if r := bx.lastEnded(); !strings.Contains(r.RouteString(), "transfer:203") {
+		t.Errorf("route %q", r.RouteString())
+	}
+}
