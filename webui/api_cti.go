@@ -27,6 +27,7 @@ func (s *Server) ctiRoutes(handle func(string, access, handlerFunc), allRoles, w
 	handle("POST /api/v1/calls/{id}/{action}", tokenAPI(allRoles...), s.apiCallAction)
 	handle("POST /api/v1/calls/{id}/script", tokenAPI(allRoles...), s.apiSaveAnswers)
 	handle("GET /api/v1/calls/{id}/script", tokenAPI(allRoles...), s.apiGetAnswers)
+	handle("POST /api/v1/calls/{id}/wrapup", tokenAPI(allRoles...), s.apiWrapUp)
 	handle("POST /api/v1/agents/{id}/{action}", tokenAPI(allRoles...), s.apiAgentAction)
 
 	handle("GET /api/v1/scripts", tokenAPI(allRoles...), s.apiListScripts)
@@ -347,6 +348,59 @@ func (s *Server) apiCallAction(w http.ResponseWriter, r *http.Request, rc *reqCt
 	}
 	s.log.Info("call control", "user", rc.user.Name, "call", id, "action", action, "target", in.Target)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// wrapUpInput is the body of POST /api/v1/calls/{id}/wrapup.
+type wrapUpInput struct {
+	Code  string `json:"code"`
+	Notes string `json:"notes"`
+}
+
+func decodeWrapUp(r io.Reader) (wrapUpInput, []store.FieldError, error) {
+	var in wrapUpInput
+	if err := decodeJSON(r, &in); err != nil {
+		return in, nil, err
+	}
+	var errs []store.FieldError
+	if strings.TrimSpace(in.Code) == "" && strings.TrimSpace(in.Notes) == "" {
+		errs = append(errs, problem("code", "store.err.required"))
+	}
+	if len([]rune(in.Code)) > 64 {
+		errs = append(errs, problem("code", "store.err.too_long", 64))
+	} else if strings.ContainsAny(in.Code, "\r\n\t") {
+		errs = append(errs, problem("code", "store.err.unknown"))
+	}
+	if len([]rune(in.Notes)) > 3000 {
+		errs = append(errs, problem("notes", "store.err.too_long", 3000))
+	}
+	return in, errs, nil
+}
+
+// apiWrapUp saves the wrap-up code and notes with the call's entry in the
+// customer history.
+func (s *Server) apiWrapUp(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	h, ok := s.hub(w, rc)
+	if !ok {
+		return
+	}
+	in, ok := readJSON(w, r, rc, decodeWrapUp)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if !s.mayActOnCall(w, r, rc, h, id) {
+		return
+	}
+	switch err := h.WrapUp(r.Context(), id, in.Code, in.Notes); {
+	case errors.Is(err, cti.ErrUnknownCall):
+		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "cti.error.unknown-call", id))
+	case errors.Is(err, cti.ErrWrapUp):
+		fieldCodes(w, rc.lang, []store.FieldError{problem("notes", "store.err.unknown")})
+	case err != nil:
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // agentInput is the body of the agent actions (all fields optional).

@@ -14,7 +14,7 @@ func FuzzCTIDecoders(f *testing.F) {
 		`{"name":"crm","role":"supervisor","days":30}`, `{"id":"w","url":"http://127.0.0.1/h","secret":"0123456789abcdef","enabled":true}`,
 		`{"queue":"sales","answers":[{"node":"q1","value":"tv"}]}`, `{"number":"138","config":{"sources":[{"type":"http"}]}}`,
 		`{"sources":[{"type":"builtin"}],"deadlineMs":-1}`, `{"queue":"q","title":"t","start":"a","nodes":[{"id":"a","type":"end","text":"x"}]}`,
-		`{"id":"c1","name":"n","numbers":["1"]}`, `{"days":1e999}`, `[]`, `{} {}`, ``,
+		`{"id":"c1","name":"n","numbers":["1"]}`, `{"days":1e999}`, `{"code":"sale","notes":"ok"}`, `[]`, `{} {}`, ``,
 	} {
 		f.Add([]byte(s))
 	}
@@ -30,6 +30,7 @@ func FuzzCTIDecoders(f *testing.F) {
 		_, _, _ = decodeDirectoryConfig(rd())
 		_, _, _ = decodeScript(rd())
 		_, _, _ = decodeCustomer(rd())
+		_, _, _ = decodeWrapUp(rd())
 	})
 }
 

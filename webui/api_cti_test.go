@@ -170,6 +170,12 @@ func TestCallControl_ActionsReachTheControlAndBodiesAreChecked(t *testing.T) {
 	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls", map[string]string{"number": "+8613912345678", "extension": "999"}); code != http.StatusCreated || !strings.Contains(body, "call-new") {
 		t.Fatalf("originate: %d %s", code, body)
 	}
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/wrapup", map[string]string{"code": "bad\ncode"}); code != http.StatusBadRequest || !strings.Contains(body, `"code"`) {
+		t.Fatalf("bad wrap-up: %d %s", code, body)
+	}
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/wrapup", map[string]string{"code": "sale", "notes": "TV"}); code != http.StatusNoContent {
+		t.Fatalf("wrap-up: %d %s", code, body)
+	}
 	if code, _ := cf.call(lily, http.MethodPost, "/api/v1/agents/11/pause", "application/json", []byte(`{"reason":"lunch"}`)); code != http.StatusNoContent {
 		t.Fatalf("pause: %d", code)
 	}
