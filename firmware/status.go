@@ -2,6 +2,7 @@ package firmware
 
 import (
 	"sort"
+	"strings"
 
 	"callbox/acd"
 	"callbox/firmware/store"
@@ -30,6 +31,18 @@ func (a *Appliance) Status() webui.Status {
 		for _, l := range tel.Lines {
 			st.Hardware = append(st.Hardware, webui.Hardware{Kind: "linecard", Name: l.ID + " (" + l.Device + ")",
 				Simulated: l.Simulated, Detail: lineDetail(l)})
+		}
+		if m := a.tel.parts.messaging; m != nil {
+			for _, ms := range m.Status() {
+				detail := string(ms.Modem.State)
+				if ms.Error != "" {
+					detail += ": " + ms.Error
+				} else if ms.Modem.LastError != "" {
+					detail += ": " + ms.Modem.LastError
+				}
+				st.Hardware = append(st.Hardware, webui.Hardware{Kind: "modem", Name: ms.Line + " (" + ms.Device + ")",
+					Simulated: strings.HasPrefix(ms.Device, "sim:"), Detail: detail})
+			}
 		}
 	}
 	return st
@@ -83,6 +96,9 @@ func (a *Appliance) telephonyStatus() webui.Telephony {
 		from := c.Caller.Origin()
 		out.Calls = append(out.Calls, webui.CallStatus{ID: c.ID, Caller: c.Caller.String(), From: from, Dialed: c.Dialed,
 			Direction: string(c.Direction), Start: c.Start, Answered: !c.Answer.IsZero(), Route: c.RouteString()})
+	}
+	if tr := t.parts.trunks; tr != nil {
+		out.Trunks = tr.Status()
 	}
 	recs, err := store.List[store.Line](a.store)
 	if err != nil {

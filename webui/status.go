@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"callbox/acd/sip/trunk"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -30,6 +31,8 @@ type Telephony struct {
 	Phones    []PhoneStatus `json:"phones"`    // registered devices
 	Lines     []LineStatus  `json:"lines"`
 	Calls     []CallStatus  `json:"calls"` // active calls, oldest first
+	// Trunks is each SIP trunk's registration and health (trunk.Set.Status).
+	Trunks []trunk.Status `json:"trunks,omitempty"`
 }
 
 // PhoneStatus is one registered device of an extension.
