@@ -11,8 +11,9 @@ import (
 
 // wire connects the bridge's audio for its current parties, after
 // taking down the previous wiring:
-//   - two parties: relayed both ways (the fast path), except from a
-//     party that put the other on hold, whose peer hears music instead;
+//   - two parties: relayed both ways (the fast path), except around a
+//     party that put the other on hold: its peer hears music instead, and
+//     it hears nothing;
 //   - three and more: mixed, a holding party muted;
 //   - a party left alone (its peer parked by a transfer) hears music.
 func (b *bridge) wire(ctx context.Context) {
@@ -29,11 +30,16 @@ func (b *bridge) wire(ctx context.Context) {
 	case len(act) == 2:
 		for i, from := range act {
 			to := act[1-i]
-			if from.held {
+			switch {
+			case from.held:
 				b.music(ctx, to.leg.Media())
-				continue
+			case to.held:
+				// A party that holds hears nothing of the held one, also
+				// when the box holds for it (CTI) and its phone does not
+				// know.
+			default:
+				b.stops = append(b.stops, from.leg.Media().RelayTo(to.leg.Media()))
 			}
-			b.stops = append(b.stops, from.leg.Media().RelayTo(to.leg.Media()))
 		}
 	case len(act) == 1 && len(b.ends) > 1:
 		b.music(ctx, act[0].leg.Media())
