@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func startBox(t testing.TB, cfg Config, trunks ...store.Trunk) *box {
 		}
 	}
 	log := quiet()
-	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", KeepAlive: -1,
+	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", KeepAlive: -1,
 		Guard: guard.Config{Rate: 1e6, Burst: 1e6}}, acdsip.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
@@ -272,12 +273,16 @@ type sippRun struct {
 }
 
 // startSIPp runs scenario (testdata here, or ../testdata/sipp for
-// shared ones) on ip:port; remote is "" for a UAS. calls bounds the
-// calls it handles.
+// shared ones) on ip:port; remote is "" for a UDP UAS, "tcp" for a TCP
+// one (with -t t1 in args). calls bounds the calls it handles.
 func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote string, args ...string) *sippRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	var all []string
+	tcpUAS := remote == "tcp"
+	if tcpUAS {
+		remote = ""
+	}
 	if remote != "" {
 		all = append(all, remote)
 	}
@@ -299,14 +304,14 @@ func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote s
 		r.done <- err
 	})
 	if remote == "" {
-		r.waitBound(t, ip, port)
+		r.waitBound(t, ip, port, tcpUAS)
 	}
 	return r
 }
 
 // waitBound waits until a UAS has bound its port, or fails with its
 // output when it exited instead.
-func (r *sippRun) waitBound(t *testing.T, ip string, port int) {
+func (r *sippRun) waitBound(t *testing.T, ip string, port int, tcp bool) {
 	t.Helper()
 	eventually(t, "SIPp listening", func() bool {
 		select {
@@ -315,7 +320,15 @@ func (r *sippRun) waitBound(t *testing.T, ip string, port int) {
 			t.Fatalf("SIPp exited before listening: %v\n%s", err, r.out.String())
 		default:
 		}
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("%s:%d", ip, port))
+		addr := net.JoinHostPort(ip, strconv.Itoa(port))
+		if tcp {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		}
+		pc, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return true
 		}
