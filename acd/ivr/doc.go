@@ -31,9 +31,10 @@
 // On a live call, Live is that Call over an *acd.Call: prompts go through
 // the box's prompt.Pacer to the caller leg's media, a key barges in, digits
 // come from the leg's RFC 4733 events (acd.DigitSource on the leg or its
-// media endpoint) or, on legs without them (PSTN audio), from in-band
-// detection on a listener goroutine that Live owns and stops; Record
-// writes the caller to a WAV file with media/record. Hand-offs (queue,
+// media endpoint, when telephone-events were negotiated) or otherwise
+// from in-band detection on the caller's audio, which Live takes through
+// the leg's own RelayTo (stopped, and waited for, before any hand-off);
+// Record writes the caller to a WAV file with media/record. Hand-offs (queue,
 // transfer, voicemail, callback, fax) are functions in Actions that the
 // firmware fills; a nil one fails its node, and without SendFax the fax
 // node is neither offered (Palette) nor publishable (Checks.NoFax).

@@ -174,7 +174,7 @@ func (l *Live) keys() <-chan byte {
 // listen starts the audio listener if it is not running.
 func (l *Live) listen() *listener {
 	if l.lis == nil {
-		l.lis = startListener(l.ep.Reader(), l.inband)
+		l.lis = startListener(l.ep, l.inband)
 	}
 	return l.lis
 }
@@ -340,66 +340,68 @@ func (l *Live) open(p Prompt) (media.FrameReader, io.Closer, error) {
 	return r, f, nil
 }
 
-// listener reads the caller's audio on a goroutine of its own: in-band
-// digit detection for legs without digit events, and the recording sink
-// while Record runs. The goroutine ends when stopped (at the next frame)
-// or when the leg's media ends; stop waits for it.
+// listener hears the caller's audio: in-band digit detection for legs
+// without digit events, and the recording sink while Record runs. It
+// takes the frames through the leg's own RelayTo, whose copying goroutine
+// the endpoint owns and whose stop ends it and waits for it, so stopping
+// never waits on a silent caller.
 type listener struct {
 	digits chan byte
-	halt   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	det    *dtmf.Detector
+	halt   func()
 
 	mu   sync.Mutex
 	sink media.FrameWriter
-	err  error // why reading ended
+	err  error // why the sink failed
 }
 
-func startListener(rd media.FrameReader, inband bool) *listener {
-	ls := &listener{digits: make(chan byte, 32), halt: make(chan struct{}), done: make(chan struct{})}
-	var det *dtmf.Detector
+func startListener(ep media.Endpoint, inband bool) *listener {
+	ls := &listener{digits: make(chan byte, 32)}
 	if inband {
-		det = dtmf.NewDetector(func(d byte) {
-			select {
-			case ls.digits <- d:
-			default: // nobody listens and the buffer is full: drop
-			}
-		})
+		ls.det = startListenerDetector(ls)
 	}
-	go ls.run(rd, det)
+	ls.halt = ep.RelayTo(listenerEndpoint{ls})
 	return ls
 }
 
-func (ls *listener) run(rd media.FrameReader, det *dtmf.Detector) {
-	defer close(ls.done)
-	var f media.Frame
-	for {
-		err := rd.ReadFrame(&f)
+// startListenerDetector makes the in-band detector that hands digits to
+// ls.
+func startListenerDetector(ls *listener) *dtmf.Detector {
+	return dtmf.NewDetector(func(d byte) {
 		select {
-		case <-ls.halt:
-			return
-		default:
+		case ls.digits <- d:
+		default: // nobody listens and the buffer is full: drop
 		}
-		if err != nil {
-			ls.mu.Lock()
-			ls.err = err
-			ls.mu.Unlock()
-			return
-		}
-		if det != nil {
-			// Detector errors only report a frame of the wrong size,
-			// which a media.Frame cannot be.
-			_ = det.WriteFrame(&f)
-		}
-		ls.mu.Lock()
-		if ls.sink != nil {
-			if err := ls.sink.WriteFrame(&f); err != nil {
-				ls.err, ls.sink = err, nil
-			}
-		}
-		ls.mu.Unlock()
-	}
+	})
 }
+
+// WriteFrame takes one frame of the caller's audio, on the endpoint's
+// copying goroutine.
+func (ls *listener) WriteFrame(f *media.Frame) error {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.det != nil {
+		// Detector errors only report a frame of the wrong size, which
+		// a media.Frame cannot be.
+		_ = ls.det.WriteFrame(f)
+	}
+	if ls.sink != nil {
+		if err := ls.sink.WriteFrame(f); err != nil {
+			ls.err, ls.sink = err, nil
+		}
+	}
+	return nil
+}
+
+// listenerEndpoint lets a listener be the far end of a leg's RelayTo: it
+// only takes audio.
+type listenerEndpoint struct{ ls *listener }
+
+func (e listenerEndpoint) Reader() media.FrameReader {
+	return media.FrameReaderFunc(func(*media.Frame) error { return io.EOF })
+}
+func (e listenerEndpoint) Writer() media.FrameWriter            { return e.ls }
+func (e listenerEndpoint) RelayTo(media.Endpoint) (stop func()) { return func() {} }
 
 // setSink starts (w) or ends (nil) feeding a writer; after setSink(nil)
 // returns, w is never written again.
@@ -412,17 +414,14 @@ func (ls *listener) setSink(w media.FrameWriter) {
 	}
 }
 
-// failed reports why the listener stopped reading or its sink failed.
+// failed reports why the sink failed.
 func (ls *listener) failed() error {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	return ls.err
 }
 
-func (ls *listener) stop() {
-	ls.once.Do(func() { close(ls.halt) })
-	<-ls.done
-}
+func (ls *listener) stop() { ls.halt() }
 
 // drain returns the digits detected and not yet read.
 func (ls *listener) drain() []byte {

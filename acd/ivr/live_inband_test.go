@@ -44,9 +44,37 @@ func (l *lineLeg) Hangup(acd.Cause) error {
 	l.once.Do(func() { close(l.closed) })
 	return nil
 }
-func (l *lineLeg) Media() media.Endpoint         { return l }
-func (l *lineLeg) Done() <-chan struct{}         { return l.closed }
-func (l *lineLeg) RelayTo(media.Endpoint) func() { return func() {} }
+func (l *lineLeg) Media() media.Endpoint { return l }
+func (l *lineLeg) Done() <-chan struct{} { return l.closed }
+
+// RelayTo copies the caller's audio to other until stopped, the way a
+// line card channel does.
+func (l *lineLeg) RelayTo(other media.Endpoint) func() {
+	w := other.Writer()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var f media.Frame
+		for {
+			select {
+			case f = <-l.in:
+			case <-done:
+				return
+			case <-l.closed:
+				return
+			}
+			if w.WriteFrame(&f) != nil {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		<-finished
+	}
+}
 func (l *lineLeg) Reader() media.FrameReader {
 	return media.FrameReaderFunc(func(f *media.Frame) error {
 		select {

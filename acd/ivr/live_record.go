@@ -69,13 +69,13 @@ wait:
 		case <-ctx.Done():
 			why = ctx.Err()
 			break wait
-		case <-ls.done:
-			// The leg's media ended under us (hang-up): keep what came.
+		case <-l.c.Caller().Done():
+			// The caller's leg ended (hang-up): keep what came.
 			break wait
 		}
 	}
 	ls.setSink(nil)
-	if err := ls.failed(); err != nil && !errors.Is(err, media.ErrClosed) && !errors.Is(err, media.ErrTimeout) && why == nil {
+	if err := ls.failed(); err != nil && why == nil {
 		why = fmt.Errorf("ivr: record: %w", err)
 	}
 	res, err := rec.Close()
