@@ -77,7 +77,7 @@ type Actions struct {
 // Live is the IVR's Call over a switch call: prompts go through the
 // Voice's pacer to the caller leg's media, digits come from the leg's
 // RFC 4733 events (acd.DigitSource on the leg or on its media endpoint)
-// or, when it has none, from in-band detection on its audio. It also
+// or, when there are none, from in-band detection on its audio. It also
 // records the caller (Record), which is what voicemail needs. A Live
 // belongs to the call's goroutine; Close it when done.
 type Live struct {
@@ -87,8 +87,8 @@ type Live struct {
 	log *slog.Logger
 
 	ep      media.Endpoint
-	digits  <-chan byte // RFC 4733 digits, or the in-band detector's
-	inband  bool
+	digits  <-chan byte // RFC 4733 digits; nil when inband
+	inband  bool        // keys come as tones in the audio
 	pending []byte // keys pressed before anyone asked (type-ahead)
 	lis     *listener
 	hungUp  bool // the flow hung up (the switch then cancels the context)
