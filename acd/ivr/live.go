@@ -89,7 +89,7 @@ type Live struct {
 	ep      media.Endpoint
 	digits  <-chan byte // RFC 4733 digits; nil when inband
 	inband  bool        // keys come as tones in the audio
-	pending []byte // keys pressed before anyone asked (type-ahead)
+	pending []byte      // keys pressed before anyone asked (type-ahead)
 	lis     *listener
 	hungUp  bool // the flow hung up (the switch then cancels the context)
 
