@@ -266,6 +266,7 @@ func (c *Call) Replace(old, new Leg) error {
 		c.mu.Unlock()
 		b.add(ne)
 		b.bg.Go(func() { _ = old.Hangup(CauseNormalClearing) })
+		c.sw.publish(CallTransferred{Call: c.Record(), From: old.Caller(), To: new.Caller()})
 		return false, nil
 	})
 }

@@ -81,6 +81,7 @@ func TestCall_ReplaceConnectsRemainingPartyToNewLeg(t *testing.T) {
 	b, _ := audioLeg("b")
 	cl, cep := audioLeg("c")
 	sw, c, res := bridged(t, a, b)
+	events := sw.Bus().Subscribe(t.Context(), WithBuffer(16))
 	if err := c.Replace(b, cl); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +94,14 @@ func TestCall_ReplaceConnectsRemainingPartyToNewLeg(t *testing.T) {
 	}
 	if c.Record().Callee.Number != "c" {
 		t.Errorf("callee %v, want c", c.Record().Callee)
+	}
+	for e := range events {
+		if tr, ok := e.(CallTransferred); ok {
+			if tr.From.Number != "b" || tr.To.Number != "c" || tr.Call.ID != c.ID() {
+				t.Errorf("CallTransferred %+v", tr)
+			}
+			break
+		}
 	}
 	cl.farEnd(CauseNormalClearing)
 	if err := recv(t, res); err != nil {

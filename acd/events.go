@@ -37,6 +37,16 @@ type CallEnded struct {
 	Call CallRecord `json:"call"`
 }
 
+// CallTransferred: a party of a bridged call was replaced by another
+// (a blind or attended transfer, an INVITE with Replaces, a pickup of a
+// transfer); Call holds the record after the change.
+type CallTransferred struct {
+	M    Meta       `json:"meta"`
+	Call CallRecord `json:"call"`
+	From Party      `json:"from"` // the party that left
+	To   Party      `json:"to"`   // the party that took its place
+}
+
 // AgentState is an agent's availability, as the ACD keeps it.
 type AgentState string
 
@@ -89,6 +99,9 @@ func (e CallAnswered) Meta() Meta { return e.M }
 func (e CallEnded) Meta() Meta { return e.M }
 
 // Meta implements Event.
+func (e CallTransferred) Meta() Meta { return e.M }
+
+// Meta implements Event.
 func (e AgentStateChanged) Meta() Meta { return e.M }
 
 // Meta implements Event.
@@ -100,6 +113,7 @@ func (e QueueLeft) Meta() Meta { return e.M }
 func (e CallRinging) stamp(m Meta) Event       { e.M = m; return e }
 func (e CallAnswered) stamp(m Meta) Event      { e.M = m; return e }
 func (e CallEnded) stamp(m Meta) Event         { e.M = m; return e }
+func (e CallTransferred) stamp(m Meta) Event   { e.M = m; return e }
 func (e AgentStateChanged) stamp(m Meta) Event { e.M = m; return e }
 func (e QueueJoined) stamp(m Meta) Event       { e.M = m; return e }
 func (e QueueLeft) stamp(m Meta) Event         { e.M = m; return e }
