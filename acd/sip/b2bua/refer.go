@@ -266,6 +266,11 @@ func (b *B2BUA) replacing(v string) func(*inLeg, string) error {
 		if !ok {
 			return &statusError{481, errors.New("replaced dialog is in no call")}
 		}
+		if rep.EarlyOnly {
+			// Only a dialog still ringing may be replaced, and the box
+			// replaces confirmed ones only (RFC 3891 §3).
+			return &statusError{486, errors.New("early-only Replaces of a confirmed dialog")}
+		}
 		if err := c.Replace(x, n); err != nil {
 			return &statusError{481, err}
 		}
