@@ -3,8 +3,10 @@ package webui
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -265,5 +267,69 @@ func TestDirectoryLookup_ADeadSourceMakesAPartialAnswerThatNamesIt(t *testing.T)
 	}
 	if code, body := cf.callJSON(admin, http.MethodPut, "/api/v1/directory/sources", map[string]any{"sources": []map[string]any{{"type": "sql", "driver": "oracle"}}}); code != http.StatusBadRequest || !strings.Contains(body, "sources[0].driver") {
 		t.Fatalf("bad sources: %d %s", code, body)
+	}
+}
+
+func TestWebhooks_ConfiguredThroughTheAPIReceiveSignedEvents(t *testing.T) {
+	cf := newCTIFixture(t)
+	admin := cf.token(store.RoleAdmin, "")
+	got := make(chan http.Header, 4)
+	bodies := make(chan []byte, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r.Header.Clone()
+		bodies <- b
+	}))
+	defer recv.Close()
+	hook := map[string]any{"id": "crm", "url": recv.URL + "/hook", "events": []string{cti.EventCallOffered}, "secret": "0123456789abcdef-secret", "enabled": true}
+	if code, body := cf.callJSON(admin, http.MethodPost, "/api/v1/webhooks", hook); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	if code, body := cf.callJSON(admin, http.MethodPost, "/api/v1/webhooks", map[string]any{"id": "bad", "url": "ftp://x", "secret": "s"}); code != http.StatusBadRequest ||
+		!strings.Contains(body, `"url"`) || !strings.Contains(body, `"secret"`) {
+		t.Fatalf("bad webhook: %d %s", code, body)
+	}
+	cf.hub.Offered(context.Background(), cti.OfferInfo{CallID: "call-1", Agent: "11", Caller: acd.Party{Number: "13800000000"}})
+	var h http.Header
+	select {
+	case h = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+	body := <-bodies
+	if h.Get(cti.HeaderEvent) != cti.EventCallOffered {
+		t.Fatalf("headers %v", h)
+	}
+	if err := cti.VerifySignature("0123456789abcdef-secret", h.Get(cti.HeaderSignature), body, time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		code, out := cf.call(admin, http.MethodGet, "/api/v1/webhooks/deliveries", "", nil)
+		if code == http.StatusOK && strings.Contains(out, `"delivered": 1`) {
+			break
+		}
+		if i > 2000 {
+			t.Fatalf("deliveries: %d %s", code, out)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestTokenRate_RefillsOverTime(t *testing.T) {
+	var l rateLimiter
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i := range tokenBurst {
+		if d := l.take("t", now); d != 0 {
+			t.Fatalf("request %d refused", i)
+		}
+	}
+	if d := l.take("t", now); d <= 0 {
+		t.Fatal("burst exceeded without a wait")
+	}
+	if d := l.take("other", now); d != 0 {
+		t.Fatal("one token's rate limits another")
+	}
+	if d := l.take("t", now.Add(time.Second)); d != 0 {
+		t.Fatalf("still refused after a second: %v", d)
 	}
 }
