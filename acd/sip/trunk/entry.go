@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,6 +63,14 @@ func (s *Set) newEntry(ctx context.Context, t store.Trunk) *entry {
 		sum := sha256.Sum256([]byte("callbox-trunk-contact\x00" + t.Name + "\x00" + t.Username + "\x00" + t.Secret))
 		e.token = "cb" + hex.EncodeToString(sum[:8])
 	}
+	e.locate(ctx)
+	return e
+}
+
+// locate resolves where the carrier is: the address requests go to and
+// the sources counted as the carrier's. It reports whether they changed.
+func (e *entry) locate(ctx context.Context) bool {
+	t := e.rec
 	port := t.Port
 	if port == 0 {
 		port = 5060
@@ -69,21 +78,50 @@ func (s *Set) newEntry(ctx context.Context, t store.Trunk) *entry {
 			port = 5061
 		}
 	}
+	var dest netip.AddrPort
+	var nets []netip.Prefix
 	for _, a := range e.resolve(ctx) {
-		if !e.dest.IsValid() {
-			e.dest = netip.AddrPortFrom(a, uint16(port))
+		if !dest.IsValid() {
+			dest = netip.AddrPortFrom(a, uint16(port))
 		}
-		e.nets = append(e.nets, netip.PrefixFrom(a, a.BitLen()))
+		nets = append(nets, netip.PrefixFrom(a, a.BitLen()))
 	}
 	for _, a := range t.Addresses {
 		if p, err := netip.ParsePrefix(a); err == nil {
-			e.nets = append(e.nets, p.Masked())
+			nets = append(nets, p.Masked())
 		} else if ip, err := netip.ParseAddr(a); err == nil {
 			ip = ip.Unmap()
-			e.nets = append(e.nets, netip.PrefixFrom(ip, ip.BitLen()))
+			nets = append(nets, netip.PrefixFrom(ip, ip.BitLen()))
 		}
 	}
-	return e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if dest == e.dest && slices.Equal(nets, e.nets) {
+		return false
+	}
+	if !dest.IsValid() && e.dest.IsValid() {
+		// A failed lookup keeps the last known place.
+		return false
+	}
+	e.dest, e.nets = dest, nets
+	return true
+}
+
+// relocateLoop resolves a trunk's host name again every
+// Config.ResolveEvery, so a carrier that moves is still recognised and
+// reached.
+func (e *entry) relocateLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.s.clock.After(e.s.cfg.ResolveEvery):
+		}
+		if e.locate(ctx) {
+			e.s.log.Info("trunk: carrier address changed", "trunk", e.rec.Name, "host", e.rec.Host)
+			e.s.publishPeers()
+		}
+	}
 }
 
 // resolve finds Host's addresses (IPv4 first).
@@ -113,6 +151,8 @@ func (e *entry) resolve(ctx context.Context) []netip.Addr {
 // destination is where requests go: the resolved address, or "" for
 // sipgo to resolve Host itself.
 func (e *entry) destination() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.dest.IsValid() {
 		return e.dest.String()
 	}
@@ -130,6 +170,9 @@ func (e *entry) start(ctx context.Context) {
 	}
 	if e.rec.OptionsInterval > 0 {
 		e.wg.Go(func() { e.healthLoop(ctx) })
+	}
+	if _, err := netip.ParseAddr(e.rec.Host); err != nil {
+		e.wg.Go(func() { e.relocateLoop(ctx) })
 	}
 }
 

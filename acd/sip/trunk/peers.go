@@ -34,8 +34,11 @@ func (s *Set) publishPeers() {
 		if !e.rec.Enabled {
 			continue
 		}
+		e.mu.Lock()
+		nets := e.nets
+		e.mu.Unlock()
 		t.trunks = append(t.trunks, peerTrunk{name: e.rec.Name, username: e.rec.Username, token: e.token,
-			nets: e.nets, dids: e.rec.DIDs})
+			nets: nets, dids: e.rec.DIDs})
 	}
 	s.mu.Unlock()
 	sort.Slice(t.trunks, func(i, j int) bool { return t.trunks[i].name < t.trunks[j].name })

@@ -35,8 +35,10 @@ type Config struct {
 	RetryMin, RetryMax time.Duration
 	// RingTimeout bounds ringing on outbound calls (default 60 s).
 	RingTimeout time.Duration
-	// ResolveTimeout bounds the DNS lookup of a trunk's host (default 5 s).
-	ResolveTimeout time.Duration
+	// ResolveTimeout bounds the DNS lookup of a trunk's host (default 5 s);
+	// ResolveEvery is how often a host name is looked up again (default
+	// 5 min).
+	ResolveTimeout, ResolveEvery time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -63,6 +65,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResolveTimeout <= 0 {
 		c.ResolveTimeout = 5 * time.Second
+	}
+	if c.ResolveEvery <= 0 {
+		c.ResolveEvery = 5 * time.Minute
 	}
 	return c
 }

@@ -111,3 +111,16 @@ func BenchmarkIdentify(b *testing.B) {
 		s.Identify(req, src)
 	}
 }
+
+func TestSet_TrustsTheAddressesAHostNameResolvesTo(t *testing.T) {
+	// localhost resolves from /etc/hosts: no DNS traffic.
+	bx := startBox(t, Config{}, store.Trunk{Name: "named", Host: "localhost", Transport: store.TransportUDP, Enabled: true})
+	if !bx.set.Known(netip.MustParseAddr("127.0.0.1")) {
+		t.Fatal("the address of localhost is not the trunk's")
+	}
+	// The lookup is repeated on the clock; the table stays the same.
+	eventually(t, "relookup", func() bool { return bx.clock.fire() > 0 })
+	if !bx.set.Known(netip.MustParseAddr("127.0.0.1")) {
+		t.Error("lost the address after looking it up again")
+	}
+}
