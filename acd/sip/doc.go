@@ -7,7 +7,9 @@
 // server.go):
 //
 //  1. raw datagram or stream chunk: banned sources and sources over their
-//     rate are dropped (guard); on UDP, a message that does not parse is
+//     rate are dropped (guard; addresses of registered phones and trunks
+//     have a larger allowance, Config.KnownRate, since one office behind
+//     NAT is one address); on UDP, a message that does not parse is
 //     answered 400 when its Via, From, To, Call-ID and CSeq can be found,
 //     and dropped otherwise; known scanner user agents are dropped
 //     silently;
@@ -19,6 +21,9 @@
 //     and extensions may be limited to networks;
 //     Requests inside a dialog the switch holds (TrustDialogs: BYE,
 //     re-INVITE, and the ACK of a 2xx) skip this step, as phones expect;
+//     so do requests from trusted peers (TrustPeers: the SIP trunks of
+//     acd/sip/trunk), which reach the handler with Request.Trunk and the
+//     dialled number in Request.Dialed;
 //  5. the method's handler: REGISTER (registrar.go), OPTIONS, or the
 //     handlers the switch adds (WithHandler, or Handle before Run; the
 //     B2BUA in acd/sip/b2bua adds INVITE, BYE and ACK).
@@ -30,6 +35,9 @@
 // removes its registrations, narrowing its allowed networks removes those
 // that no longer fit. Registered phones get a keep-alive on an interval
 // (keepalive.go): OPTIONS over UDP, a CRLF pair over TCP and TLS.
+//
+// Authorize is the client side of digest, for the box's own requests
+// (trunk registrations and calls): it answers the strongest challenge.
 //
 // Server.Run owns every goroutine it starts and returns only after they
 // have all stopped.

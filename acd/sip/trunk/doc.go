@@ -11,7 +11,8 @@
 //     down after Config.DownAfter unanswered pings in a row, up again
 //     after Config.UpAfter answered ones, round-trip time kept;
 //   - recognises the carrier's requests (peers.go, acdsip.Peers): from
-//     the trunk's addresses (Host resolved, plus Addresses), or sent to
+//     the trunk's addresses (Host resolved, again every
+//     Config.ResolveEvery for a name, plus Addresses), or sent to
 //     the Contact user the box registered with, they skip digest. An
 //     INVITE becomes an inbound leg with acd.Party{Source: SourceTrunk,
 //     Via: the trunk's name}; its dialled number is the Request-URI user
