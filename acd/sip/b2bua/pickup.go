@@ -100,9 +100,6 @@ func (b *B2BUA) Pickup(ctx context.Context, c *acd.Call, target string) error {
 	}
 	b.mu.Unlock()
 	for _, rg := range cands {
-		if err := c.Answer(ctx); err != nil {
-			return err
-		}
 		req := pickRequest{leg: picker, by: me.Via, ok: make(chan bool, 1)}
 		select {
 		case rg.pick <- req:
@@ -115,6 +112,11 @@ func (b *B2BUA) Pickup(ctx context.Context, c *acd.Call, target string) error {
 			return context.Cause(ctx)
 		}
 		c.AddRoute("pickup:" + rg.ext)
+		// Answered only now, so a phone with nothing to pick up hears a
+		// refusal, not a call that hangs up.
+		if err := c.Answer(ctx); err != nil {
+			return err
+		}
 		// The picked call's bridge now holds the picker's leg and hangs
 		// it up when that call ends.
 		select {
