@@ -14,6 +14,15 @@
 //	err = out.Hold(ctx)                 // re-INVITE sendonly; Resume sendrecv
 //	err = out.Hangup(ctx)               // BYE; in.Done() is closed
 //
+// Call features:
+//
+//	res, err := in.Refer(ctx, q.ReferTarget("1003"))          // blind transfer; 202
+//	frag := <-in.Sipfrags()                                   // NOTIFY bodies: "SIP/2.0 200 OK"
+//	res, err = in.Refer(ctx, q.AttendedTarget(consult, "1003")) // Refer-To with Replaces
+//	c, err := p.DialWith(ctx, "1002", sip.NewHeader("Replaces", v)) // extra INVITE headers
+//	res, err = out.Update(ctx)                                // session refresh; UpdatesReceived counts the far end's
+//	req := <-p.Notifies()                                     // NOTIFYs outside calls (message waiting)
+//
 // A Phone listens on its own loopback socket (UDP, or a TCP connection
 // to the registrar), answers digest challenges with an independent
 // implementation (github.com/icholy/digest), answers OPTIONS keep-alives
