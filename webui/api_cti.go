@@ -54,7 +54,7 @@ func (s *Server) ctiRoutes(handle func(string, access, handlerFunc), allRoles, w
 // hub returns the CTI hub, or answers 503 when the firmware wired none.
 func (s *Server) hub(w http.ResponseWriter, rc *reqCtx) (*cti.Hub, bool) {
 	if s.cfg.CTI == nil {
-		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "cti.error.no-control"))
+		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "cti.error.no-cti"))
 		return nil, false
 	}
 	return s.cfg.CTI, true
