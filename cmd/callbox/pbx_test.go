@@ -516,3 +516,58 @@ func TestCallbox_DemoLineCallerHearsTheIVR(t *testing.T) {
 	}
 	t.Logf("route through the IVR: %s", c.Route)
 }
+
+func TestCallbox_PSTNCallerQueuesForAnAgentWhoLoggedInByFeatureCode(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	s := seed(t, data, func(st *store.Store) error {
+		for _, r := range []func() error{
+			func() error { _, err := store.Put(st, store.Skill{Name: "sales"}); return err },
+			func() error {
+				_, err := store.Put(st, store.Agent{ID: "802", Name: "Anna", Extension: "202", Enabled: true,
+					Skills: []store.SkillLevel{{Skill: "sales", Level: 5}}})
+				return err
+			},
+			func() error {
+				_, err := store.Put(st, store.Queue{Name: "sales", Number: "600", Strategy: store.StrategyRingAll,
+					Members: []store.QueueMember{{Agent: "802", Level: 1, Weight: 1}}, RingSeconds: 20})
+				return err
+			},
+			func() error {
+				_, err := store.Put(st, store.Line{ID: "line2", Type: store.LineFXO, Device: "sim:2", Route: "queue:sales", Enabled: true})
+				return err
+			},
+		} {
+			if err := r(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	b := startBox(t, data)
+	login := runSIPp(t, bin, "feature-uac.xml", freeUDP(t), b.sip, "-s", "*45", "-key", "caller", "202",
+		"-au", "202", "-ap", s.secrets["202"])
+	login.check(t, "agent log-in *45 at 202")
+	sink := newMediaSink(t)
+	desk := phone(t, bin, b, s, "202", sink)
+	pstn := runSIPp(t, bin, "pstn-call.xml", freeUDP(t), "127.0.0.1:"+strconv.Itoa(b.simBase+1),
+		"-s", "80082", "-key", "callerid", "13800138000", "-key", "callername", "Customer")
+	pstn.check(t, "PSTN caller")
+	desk.check(t, "agent's desk 202")
+	if n := sink.packets.Load(); n < 25 {
+		t.Errorf("the agent got %d RTP packets from the caller", n)
+	}
+	var queued *store.CDR
+	cdrs := b.cdrs(t)
+	for i, c := range cdrs {
+		if c.Source == "line:line2" {
+			queued = &cdrs[i]
+		}
+	}
+	if queued == nil {
+		t.Fatalf("no CDR of the queued call: %+v", cdrs)
+	}
+	if queued.Route != "inbound:line-line2>queue:sales" || queued.Queue != "sales" || queued.Agent != "802" || queued.Answer.IsZero() {
+		t.Errorf("CDR %+v", *queued)
+	}
+}
