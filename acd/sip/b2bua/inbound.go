@@ -247,6 +247,7 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	l.mu.Unlock()
 	res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, l.answer)
 	res.AppendHeader(l.b.contact(l.ds.InviteRequest.Transport()))
+	res.AppendHeader(sip.NewHeader("Supported", supported))
 	if l.timer != nil {
 		for _, h := range l.timer.headers() {
 			res.AppendHeader(h)

@@ -37,6 +37,10 @@ type sessionTimer struct {
 	stopped bool
 }
 
+// supported is the Supported header of the box's INVITEs and answers:
+// session timers, and Replaces so phones know attended transfer works.
+const supported = "replaces, timer"
+
 // errTooSmall is an offer below the box's Min-SE: answered with 422.
 type errTooSmall struct{ min int }
 
@@ -240,7 +244,7 @@ func (b *B2BUA) onUpdate(_ context.Context, r *acdsip.Request) {
 // (a UAS must keep a refresher the request names, §9), so no re-INVITE
 // of the box's own is needed; a callee without timers ignores it all.
 func (b *B2BUA) offerTimer(req *sip.Request) {
-	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Supported", supported))
 	req.AppendHeader(sip.NewHeader("Session-Expires",
 		strconv.Itoa(int(b.cfg.SessionExpires/time.Second))+";refresher=uas"))
 	req.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(int(b.cfg.MinSE/time.Second))))
