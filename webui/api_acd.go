@@ -144,8 +144,8 @@ type superviseInput struct {
 	Mode      string `json:"mode"`
 }
 
-// decodeSupervise reads a supervision request: the mode is listen,
-// whisper or barge; the extension (where the supervisor's phone rings)
+// decodeSupervise reads a supervision request: the mode is listen or
+// barge (whisper parses, and the queue side refuses it); the extension (where the supervisor's phone rings)
 // is required by POST only.
 func decodeSupervise(r io.Reader) (superviseInput, mix.Mode, error) {
 	var in superviseInput
@@ -156,7 +156,7 @@ func decodeSupervise(r io.Reader) (superviseInput, mix.Mode, error) {
 	return in, m, err
 }
 
-var errBadMode = errors.New("webui: supervision mode is not listen, whisper or barge")
+var errBadMode = errors.New("webui: supervision mode is not listen or barge")
 
 func parseMode(s string) (mix.Mode, error) {
 	for _, m := range []mix.Mode{mix.Listen, mix.Whisper, mix.Barge} {
@@ -303,6 +303,8 @@ func (s *Server) acdError(w http.ResponseWriter, rc *reqCtx, err error, id strin
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "queue.error.not-on-call", id))
 	case errors.Is(err, queue.ErrRecordingOff):
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "queue.error.recording-off"))
+	case errors.Is(err, queue.ErrSupervisionMode):
+		writeJSON(w, http.StatusBadRequest, fieldErrors{Errors: map[string]string{"mode": i18n.T(rc.lang, "queue.error.bad-mode")}})
 	case errors.Is(err, queue.ErrSupervised):
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "queue.error.supervised"))
 	case errors.Is(err, context.Canceled):

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"math"
@@ -207,6 +208,15 @@ func (r *rig) agentState(id string, state string) {
 	eventually(r.t, "agent "+id+" "+state, func() bool {
 		s, err := r.live.Dispatcher().Agent(id)
 		return err == nil && string(s.State) == state
+	})
+}
+
+// talking waits until agent id's queue call is in the live side's hands
+// (a moment after the dispatcher marks them on call).
+func (r *rig) talking(id string) {
+	r.t.Helper()
+	eventually(r.t, "agent "+id+" talking", func() bool {
+		return !errors.Is(r.live.StartRecording(id), queue.ErrNotOnCall)
 	})
 }
 

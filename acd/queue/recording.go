@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,12 +8,9 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"time"
 
-	"callbox/acd"
 	"callbox/firmware/store"
 	"callbox/media"
-	"callbox/media/mix"
 	"callbox/media/record"
 )
 
@@ -32,14 +28,9 @@ const (
 	RecordOnDemand RecordPolicy = "ondemand"
 )
 
-// Errors of recording and supervision.
-var (
-	// ErrRecordingOff: the queue's policy does not allow recording, or
-	// no recording directory is configured.
-	ErrRecordingOff = errors.New("queue: recording not allowed")
-	// ErrSupervised: the call already has a supervisor.
-	ErrSupervised = errors.New("queue: call already supervised")
-)
+// ErrRecordingOff: the queue's policy does not allow recording, or no
+// recording directory is configured.
+var ErrRecordingOff = errors.New("queue: recording not allowed")
 
 func (l *Live) policy(queue string) RecordPolicy {
 	if l.recDir == "" || l.recPol == nil {
@@ -85,6 +76,7 @@ func (t *talk) startRecording() error {
 			return nil
 		}
 		t.rec = &recording{r: r, id: id, rel: file}
+		t.tap()
 		return nil
 	}
 }
@@ -126,108 +118,4 @@ func (l *Live) StartRecording(agentID string) error {
 		return wrapf(ErrRecordingOff, "queue: %s", t.queue)
 	}
 	return t.startRecording()
-}
-
-// Supervise rings supervisorExt and, when the supervisor answers, joins
-// them to the call agentID is on in mode (listen, whisper, barge). It
-// blocks until the supervisor or the call hangs up, or ctx ends.
-func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mode mix.Mode) error {
-	t, err := l.talkOf(agentID)
-	if err != nil {
-		return err
-	}
-	if mode < mix.Listen || mode > mix.Barge {
-		return fmt.Errorf("%w: supervision mode %d", ErrBadConfig, mode)
-	}
-	leg, err := l.dial(ctx, supervisorExt, acd.Party{Number: t.agent, Name: "supervise " + mode.String()}, nil)
-	if err != nil {
-		return err
-	}
-	defer leg.Hangup(acd.CauseNormalClearing)
-	ep := leg.Media()
-	if ep == nil {
-		return wrapf(ErrNotOnCall, "queue: supervisor leg without media")
-	}
-	sup := &supervision{mode: mode, out: ep.Writer()}
-	t.mu.Lock()
-	switch {
-	case t.ended:
-		t.mu.Unlock()
-		return wrapf(ErrNotOnCall, "queue: agent %s", agentID)
-	case t.sup != nil:
-		t.mu.Unlock()
-		return wrapf(ErrSupervised, "queue: agent %s", agentID)
-	}
-	t.sup = sup
-	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		if t.sup == sup {
-			t.sup = nil
-		}
-		t.mu.Unlock()
-	}()
-	// The supervisor's voice: read until their leg closes (hang-up, or the
-	// Hangup below when the call ends first).
-	r := ep.Reader()
-	heard := make(chan struct{})
-	go func() {
-		defer close(heard)
-		var f media.Frame
-		for r.ReadFrame(&f) == nil {
-			t.mu.Lock()
-			sup.self.push(&f)
-			t.mu.Unlock()
-		}
-	}()
-	pace := time.NewTicker(media.FrameDuration)
-	defer pace.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-		case <-leg.Done():
-		case <-t.agentLeg.Done():
-		case <-t.customer.Done():
-		case <-pace.C:
-			t.mixStep(sup)
-			continue
-		}
-		break
-	}
-	_ = leg.Hangup(acd.CauseNormalClearing)
-	<-heard
-	return nil
-}
-
-// SetSupervision changes the mode of the supervisor on agentID's call.
-func (l *Live) SetSupervision(agentID string, mode mix.Mode) error {
-	t, err := l.talkOf(agentID)
-	if err != nil {
-		return err
-	}
-	if mode < mix.Listen || mode > mix.Barge {
-		return fmt.Errorf("%w: supervision mode %d", ErrBadConfig, mode)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.sup == nil {
-		return wrapf(ErrNotOnCall, "queue: agent %s has no supervisor", agentID)
-	}
-	t.sup.mode = mode
-	return nil
-}
-
-// StartSupervision runs Supervise in the background, owned by Live, for
-// the API: it returns at once after checking the agent is on a call.
-func (l *Live) StartSupervision(agentID, supervisorExt string, mode mix.Mode) error {
-	if _, err := l.talkOf(agentID); err != nil {
-		return err
-	}
-	ctx := l.background()
-	l.wg.Go(func() {
-		if err := l.Supervise(ctx, agentID, supervisorExt, mode); err != nil {
-			l.log.Info("queue: supervision ended", "agent", agentID, "ext", supervisorExt, "err", err)
-		}
-	})
-	return nil
 }

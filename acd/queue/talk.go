@@ -2,8 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"sync"
 
 	"callbox/acd"
@@ -11,31 +9,34 @@ import (
 	"callbox/media/mix"
 )
 
-// talk is a queue call in progress between a customer and an agent: the
-// audio between them passes through it decoded, so it can be recorded
-// and a supervisor can listen, whisper or barge.
+// talk is a queue call in progress between a customer and an agent. The
+// switch's bridge carries its audio (the relay fast path, hold, transfer,
+// conference); the talk only listens: when a recording or a listening
+// supervisor needs the audio, it reads both sides' decoded frames, which
+// the RTP sessions deliver alongside the packets they relay.
 type talk struct {
 	l                    *Live
 	c                    *acd.Call // nil for a callback
 	callID, agent, queue string
 	customer, agentLeg   acd.Leg
+	custEp, agentEp      media.Endpoint
 
 	mu      sync.Mutex
-	toAgent media.FrameWriter // the agent's side of the audio
-	toCust  media.FrameWriter // the customer's side
+	tapping bool
 	rec     *recording
 	sup     *supervision
 	ended   bool
 }
 
-// supervision is a supervisor on a talk. While it lasts the two sides'
-// frames no longer pass straight through: they queue here and one 20 ms
-// pacing loop (Supervise) mixes each step for the three parties, so
-// whoever is silent, the others still hear each other in time.
+// supervision is a supervisor on a talk: listening, their phone gets the
+// mix of both sides from one 20 ms pacing loop; barging, the bridge
+// mixes them in as a third party.
 type supervision struct {
-	mode              mix.Mode
-	out               media.FrameWriter // the supervisor's phone
-	cust, agent, self frameFIFO
+	mode        mix.Mode
+	leg         acd.Leg
+	out         media.FrameWriter // the supervisor's phone
+	cust, agent frameFIFO
+	change      chan mix.Mode
 }
 
 // frameFIFO absorbs the drift between a phone's clock and the pacing
@@ -65,175 +66,97 @@ func (q *frameFIFO) pop(f *media.Frame) bool {
 	return true
 }
 
-// talkLeg is the agent's leg as the call's bridge sees it: its media is
-// the talk, so every frame passes the recorder and the supervisor.
-type talkLeg struct {
-	acd.Leg
-	t *talk
-}
-
-func (l talkLeg) Media() media.Endpoint { return talkEndpoint{l.t} }
-
-// Unwrap returns the agent's own leg (for code that needs its concrete
-// type: the SIP dialog for a transfer, the RTP session).
-func (l talkLeg) Unwrap() acd.Leg { return l.Leg }
-
-// EndCause passes on why the agent's leg ended, for the call's record.
-func (l talkLeg) EndCause() acd.Cause {
-	if r, ok := l.Leg.(acd.CauseReporter); ok {
-		return r.EndCause()
+// tap starts reading both sides' decoded frames for the recording and
+// the supervisor, once. Called with t.mu held. The readers end at the
+// first frame after the talk ends, or when their leg's media closes;
+// Live owns them and waits for them in Run.
+func (t *talk) tap() {
+	if t.tapping || t.ended {
+		return
 	}
-	return 0
-}
-
-// ExportState passes on the agent leg's state for a standby box; a leg
-// that cannot describe itself exports nothing.
-func (l talkLeg) ExportState() (json.RawMessage, error) {
-	if e, ok := l.Leg.(acd.StateExporter); ok {
-		return e.ExportState()
-	}
-	return nil, nil
-}
-
-// Digits passes on the agent's DTMF.
-func (l talkLeg) Digits() <-chan byte { return digitsOf(l.Leg) }
-
-// talkEndpoint receives the customer's frames (Writer) and relays the
-// agent's (RelayTo).
-type talkEndpoint struct{ t *talk }
-
-func (e talkEndpoint) Reader() media.FrameReader { return e.t.agentLeg.Media().Reader() }
-func (e talkEndpoint) Writer() media.FrameWriter { return media.FrameWriterFunc(e.t.fromCustomer) }
-
-// RelayTo relays the agent's audio to other (the customer) until stop;
-// stop returns once the agent's leg has ended (it closes its media),
-// which the bridge guarantees before it stops the relays.
-func (e talkEndpoint) RelayTo(other media.Endpoint) (stop func()) {
-	t := e.t
-	t.mu.Lock()
-	t.toCust = other.Writer()
-	t.mu.Unlock()
-	r := t.agentLeg.Media().Reader()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var f media.Frame
-		for r.ReadFrame(&f) == nil {
-			if t.fromAgent(&f) != nil {
-				return
+	t.tapping = true
+	for _, side := range []struct {
+		r    media.FrameReader
+		cust bool
+	}{{t.custEp.Reader(), true}, {t.agentEp.Reader(), false}} {
+		t.l.wg.Go(func() {
+			var f media.Frame
+			for side.r.ReadFrame(&f) == nil && t.heard(&f, side.cust) {
 			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			t.mu.Lock()
-			t.ended = true
-			t.mu.Unlock()
-			_ = t.agentLeg.Hangup(acd.CauseNormalClearing)
-			<-done
 		})
 	}
 }
 
-var errTalkEnded = errors.New("queue: talk ended")
-
-func (t *talk) fromCustomer(f *media.Frame) error {
+// heard takes one frame from a side; false once the talk is over.
+func (t *talk) heard(f *media.Frame, cust bool) bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.ended {
-		t.mu.Unlock()
-		return errTalkEnded
+		return false
 	}
 	if t.rec != nil {
-		t.rec.caller(f)
+		if cust {
+			t.rec.caller(f)
+		} else {
+			t.rec.other(f)
+		}
 	}
-	if t.sup != nil {
-		t.sup.cust.push(f)
-		t.mu.Unlock()
-		return nil
+	if t.sup != nil && t.sup.mode == mix.Listen {
+		if cust {
+			t.sup.cust.push(f)
+		} else {
+			t.sup.agent.push(f)
+		}
 	}
-	out := t.toAgent
-	t.mu.Unlock()
-	return out.WriteFrame(f)
+	return true
 }
 
-func (t *talk) fromAgent(f *media.Frame) error {
-	t.mu.Lock()
-	if t.ended {
-		t.mu.Unlock()
-		return errTalkEnded
-	}
-	if t.rec != nil {
-		t.rec.other(f)
-	}
-	if t.sup != nil {
-		t.sup.agent.push(f)
-		t.mu.Unlock()
-		return nil
-	}
-	out := t.toCust
-	t.mu.Unlock()
-	if out == nil {
-		return nil
-	}
-	return out.WriteFrame(f)
-}
-
-// mixStep mixes one 20 ms step of a supervised talk and sends each party
-// what the mode lets them hear.
-func (t *talk) mixStep(sup *supervision) {
+// listenStep sends a listening supervisor one 20 ms step of both sides.
+func (t *talk) listenStep(sup *supervision) {
 	var c, a, s, toC, toA, toS media.Frame
 	t.mu.Lock()
-	if t.sup != sup || t.ended {
+	if t.sup != sup || t.ended || sup.mode != mix.Listen {
 		t.mu.Unlock()
 		return
 	}
-	hc, ha, hs := sup.cust.pop(&c), sup.agent.pop(&a), sup.self.pop(&s)
-	mode, toCust, toAgent := sup.mode, t.toCust, t.toAgent
+	hc, ha := sup.cust.pop(&c), sup.agent.pop(&a)
 	t.mu.Unlock()
-	mode.Mix(&c, &a, &s, mix.Out{Caller: &toC, Agent: &toA, Supervisor: &toS})
-	if hc || ha {
-		_ = sup.out.WriteFrame(&toS)
+	if !hc && !ha {
+		return
 	}
-	if hc || (hs && mode != mix.Listen) {
-		_ = toAgent.WriteFrame(&toA)
-	}
-	if toCust != nil && (ha || (hs && mode == mix.Barge)) {
-		_ = toCust.WriteFrame(&toC)
-	}
+	mix.Listen.Mix(&c, &a, &s, mix.Out{Caller: &toC, Agent: &toA, Supervisor: &toS})
+	_ = sup.out.WriteFrame(&toS)
 }
 
 // talk bridges the caller of c to the agent's answered leg and returns
 // when either hangs up (see acd.Call.Bridge). The queue's recording
 // policy applies; a supervisor may join while it lasts.
 func (l *Live) talk(ctx context.Context, c *acd.Call, agentID, queue string, agentLeg acd.Leg) error {
-	t := &talk{l: l, c: c, callID: c.ID(), agent: agentID, queue: queue, customer: c.Caller(), agentLeg: agentLeg}
-	if c.Caller().Media() == nil || agentLeg.Media() == nil {
-		return c.Bridge(ctx, agentLeg)
+	t := &talk{l: l, c: c, callID: c.ID(), agent: agentID, queue: queue, customer: c.Caller(), agentLeg: agentLeg,
+		custEp: c.Caller().Media(), agentEp: agentLeg.Media()}
+	if t.custEp != nil && t.agentEp != nil {
+		l.begin(t)
+		defer l.end(t)
 	}
-	t.toAgent = agentLeg.Media().Writer()
-	l.begin(t)
-	defer l.end(t)
-	return c.Bridge(ctx, talkLeg{Leg: agentLeg, t: t})
+	return c.Bridge(ctx, agentLeg)
 }
 
 // bridgeLegs connects a callback's agent and customer until either hangs
 // up or ctx ends; both legs are hung up when it returns.
 func (l *Live) bridgeLegs(ctx context.Context, callID, agentID, queue string, agentLeg, customer acd.Leg) {
-	t := &talk{l: l, callID: callID, agent: agentID, queue: queue, customer: customer, agentLeg: agentLeg}
 	defer func() {
 		_ = customer.Hangup(acd.CauseNormalClearing)
 		_ = agentLeg.Hangup(acd.CauseNormalClearing)
 	}()
-	if customer.Media() != nil && agentLeg.Media() != nil {
-		t.toAgent = agentLeg.Media().Writer()
-		l.begin(t)
-		defer l.end(t)
-		ep := talkEndpoint{t}
-		stopCA := customer.Media().RelayTo(ep)
-		stopAC := ep.RelayTo(customer.Media())
+	t := &talk{l: l, callID: callID, agent: agentID, queue: queue, customer: customer, agentLeg: agentLeg,
+		custEp: customer.Media(), agentEp: agentLeg.Media()}
+	if t.custEp != nil && t.agentEp != nil {
+		stopCA := t.custEp.RelayTo(t.agentEp)
+		stopAC := t.agentEp.RelayTo(t.custEp)
 		defer stopCA()
 		defer stopAC()
+		l.begin(t)
+		defer l.end(t)
 	}
 	select {
 	case <-ctx.Done():
@@ -255,7 +178,8 @@ func (l *Live) begin(t *talk) {
 	}
 }
 
-// end forgets t and finishes its recording and supervision.
+// end forgets t and finishes its recording; a supervisor's loop sees the
+// end and hangs up.
 func (l *Live) end(t *talk) {
 	l.mu.Lock()
 	if l.talks[t.agent] == t {
@@ -264,10 +188,9 @@ func (l *Live) end(t *talk) {
 	l.mu.Unlock()
 	t.mu.Lock()
 	t.ended = true
-	rec, sup := t.rec, t.sup
-	t.rec, t.sup = nil, nil
+	rec := t.rec
+	t.rec = nil
 	t.mu.Unlock()
-	_ = sup // the supervisor's own goroutine sees the talk end and hangs up
 	if rec != nil {
 		rec.finish(l, t)
 	}
