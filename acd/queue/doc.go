@@ -41,11 +41,15 @@
 //	go live.Run(ctx)                       // timers, callbacks, store feed, intervals
 //	err := live.Wait(ctx, call, queue.Request{Queue: "sales", Priority: vip})
 //
-// Audio between a queue caller and their agent passes a talk: decoded
-// one frame at a time so the queue's recording policy (all, none, on
-// demand) can write it with media/record and index it in the store, and
-// a supervisor can listen, whisper or barge (media/mix), mixed by one
-// 20 ms pacing loop while they are on. Agent feature codes and the
+// The caller and the agent talk through the switch's bridge (relay fast
+// path, hold, transfer, conference). When something must listen, the
+// talk reads both sides' decoded frames beside the relay: the queue's
+// recording policy (all, none, on demand) writes them with media/record
+// and indexes the file in the store, and a listening supervisor hears
+// both mixed (media/mix) by one 20 ms pacing loop. Barging adds the
+// supervisor to the bridge as a conference party. Whisper is refused
+// (ErrSupervisionMode): the bridge's mixer cannot yet let one party be
+// heard by one listener only. Agent feature codes and the
 // CTI-shaped Login, Logout, Pause and Ready drive the agents; Run follows
 // the store's change feed, so a queue edited or an agent deleted while
 // calls wait applies at once without losing a call.
