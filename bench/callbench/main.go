@@ -43,8 +43,8 @@ type mode struct {
 }
 
 var modes = map[string]mode{
-	"quick": {Name: "quick", cpsRates: []int{25, 50, 100, 200, 400}, cpsStep: 4 * time.Second,
-		steps: []int{200, 400}, load: 6 * time.Second, setupRate: 100},
+	"quick": {Name: "quick", cpsRates: []int{25, 50, 100, 200, 400}, cpsStep: 3 * time.Second,
+		steps: []int{200, 300}, load: 6 * time.Second, setupRate: 100},
 	"full": {Name: "full", cpsRates: []int{25, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second,
 		steps: []int{250, 500, 1000, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
 }
