@@ -76,9 +76,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	ctx := r.Context()
 	ch, gap := h.Subscribe(ctx, f, after)
 	rcw := http.NewResponseController(w)
-	// The server's write timeout is for ordinary requests; a stream
-	// lives until the client leaves.
+	// The server's timeouts are for ordinary requests; a stream lives
+	// until the client leaves.
 	_ = rcw.SetWriteDeadline(time.Time{})
+	_ = rcw.SetReadDeadline(time.Time{})
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
