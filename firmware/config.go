@@ -41,6 +41,10 @@ type Config struct {
 	SIPAddr  string // UDP and TCP listen address of the SIP switch; TLS listens on the next port
 	// RTPPorts is the media port range, "first-last".
 	RTPPorts string
+	// SIPRate is the SIP requests per second allowed per source address
+	// (burst five times that); 0 keeps the SIP server's defaults. A box
+	// behind an SBC, or under a load test, sees one busy address.
+	SIPRate float64
 	// SimBasePort is the SIP port of simulated PSTN line 1 (0: any free
 	// ports); SimPeer is where calls out on simulated lines go ("" refuses
 	// them).
@@ -86,6 +90,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := ParsePortRange(c.RTPPorts); err != nil {
 		return fmt.Errorf("--rtp-ports: %w", err)
+	}
+	if c.SIPRate < 0 {
+		return fmt.Errorf("--sip-rate: %v is negative", c.SIPRate)
 	}
 	if c.SimBasePort < 0 || c.SimBasePort > 65535-16 {
 		return fmt.Errorf("--sim-base-port: %w %d", ErrBadAddr, c.SimBasePort)

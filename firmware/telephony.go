@@ -123,8 +123,14 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	if t.ports, err = rtp.NewPorts(t.engine, mediaAddr(host), first, last); err != nil {
 		return fail(fmt.Errorf("RTP ports: %w", err))
 	}
-	t.srv, err = acdsip.New(a.store, acdsip.Config{UDP: udp, TCP: udp, TLS: tlsAddr, AllowWildcard: wildcard,
-		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version}, acdsip.WithLogger(a.log), acdsip.WithClock(a.now))
+	sipCfg := acdsip.Config{UDP: udp, TCP: udp, TLS: tlsAddr, AllowWildcard: wildcard,
+		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version}
+	if cfg.SIPRate > 0 {
+		burst := int(min(5*cfg.SIPRate, 1e9))
+		sipCfg.Guard.Rate, sipCfg.Guard.Burst = cfg.SIPRate, burst
+		sipCfg.KnownRate, sipCfg.KnownBurst = cfg.SIPRate, burst
+	}
+	t.srv, err = acdsip.New(a.store, sipCfg, acdsip.WithLogger(a.log), acdsip.WithClock(a.now))
 	if err != nil {
 		return fail(err)
 	}
