@@ -12,8 +12,17 @@
 // then marked partial and names the sources that failed, and the source
 // errors show on the status page (Hub.Status).
 //
-// The same lookup names the caller on the agent's desk phone
-// (Hub.CallerName, Hub.DisplayName), within Config.NameTimeout.
+// The queue calls Hub.Offer, which returns at once (the pop is published
+// when ready), so the agent's phone never waits for the pop. The same
+// lookup names the caller on the agent's desk phone (Hub.CallerName,
+// Hub.DisplayName), within Config.NameTimeout.
+//
+// Every ended call with a party outside the box joins the customer
+// history (a store.Contact keyed "call.<call ID>", linked to the built-in
+// customer that matched), and the agent's wrap-up code and notes are saved
+// with it (Hub.WrapUp), whether they come before or after the hang-up. The
+// pop's last contacts come from a directory.HistoryIndex that follows the
+// store, so a pop costs the same with ten or a million contacts.
 //
 // Every event the Hub publishes gets an increasing ID and is kept in a
 // bounded window, so an SSE or WebSocket client that reconnects with the
