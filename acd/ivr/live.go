@@ -46,6 +46,18 @@ type Voice struct {
 	Files func(name string) (string, bool)
 	// Log is the logger (nil: slog.Default()).
 	Log *slog.Logger
+	// Clock times digit and recording limits (nil: the wall clock); a
+	// ticker's first tick is the deadline.
+	Clock prompt.Clock
+}
+
+// after is a deadline d from now on the voice's clock.
+func (l *Live) after(d time.Duration) prompt.Ticker {
+	c := l.v.Clock
+	if c == nil {
+		c = prompt.RealClock{}
+	}
+	return c.NewTicker(d)
 }
 
 // FilesIn resolves uploaded prompt files (Voice.Files) to WAV files in
@@ -240,8 +252,8 @@ func (l *Live) CollectDigits(ctx context.Context, req DigitRequest) (string, err
 	}
 	var got []byte
 	keys := l.keys()
-	timer := time.NewTimer(first)
-	defer timer.Stop()
+	timer := l.after(first)
+	defer func() { timer.Stop() }()
 	for len(got) < limit {
 		var d byte
 		if len(l.pending) > 0 {
@@ -249,7 +261,7 @@ func (l *Live) CollectDigits(ctx context.Context, req DigitRequest) (string, err
 		} else {
 			select {
 			case d = <-keys:
-			case <-timer.C:
+			case <-timer.C():
 				return string(got), nil
 			case <-ctx.Done():
 				return "", ctx.Err()
@@ -259,7 +271,8 @@ func (l *Live) CollectDigits(ctx context.Context, req DigitRequest) (string, err
 			break
 		}
 		got = append(got, d)
-		timer.Reset(inter)
+		timer.Stop()
+		timer = l.after(inter)
 	}
 	return string(got), nil
 }

@@ -3,6 +3,7 @@ package ivr_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -401,4 +402,58 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 	}
 	var zero T
 	return zero
+}
+
+// handClock is a prompt.Clock the test drives: each ticker it makes is
+// announced on made, and ticks only when the test sends on it.
+type handClock struct{ made chan handTicker }
+
+type handTicker struct {
+	d time.Duration
+	c chan time.Time
+}
+
+func (h handTicker) C() <-chan time.Time { return h.c }
+func (h handTicker) Stop()               {}
+
+func (h *handClock) NewTicker(d time.Duration) prompt.Ticker {
+	t := handTicker{d: d, c: make(chan time.Time, 1)}
+	h.made <- t
+	return t
+}
+
+func TestLive_RecordEndsAtItsLimitOnTheVoiceClock(t *testing.T) {
+	clock := &handClock{made: make(chan handTicker, 4)}
+	path := filepath.Join(t.TempDir(), "msg.wav")
+	got := make(chan error, 1)
+	_, say, _ := runLine(t, func(ctx context.Context, c *acd.Call, v *ivr.Voice) error {
+		v.Clock = clock
+		live := ivr.NewLive(c, v, ivr.Actions{})
+		defer live.Close()
+		_, err := live.Record(ctx, path, ivr.RecordOptions{Max: 3 * time.Minute, NoBeep: true})
+		got <- err
+		return err
+	})
+	say <- &toneReader{audiotest.Sine(500, 8000, 25*media.FrameSamples)}
+	limit := recv(t, clock.made)
+	if limit.d != 3*time.Minute {
+		t.Fatalf("recording limit %v", limit.d)
+	}
+	// Half a second of the caller, then three minutes pass at once.
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(path); err == nil && st.Size() > 8000 {
+			break
+		}
+	}
+	limit.c <- time.Now()
+	if err := recv(t, got); err != nil {
+		t.Fatal(err)
+	}
+	x := readWAV(t, path)
+	for len(x) > 0 && x[len(x)-1] == 0 {
+		x = x[:len(x)-1] // the caller's silence after speaking
+	}
+	if !audiotest.HasTone(x, 500, 0.5) {
+		t.Errorf("the recording (%d samples, dominant %v Hz) lacks the caller's tone", len(x), audiotest.Dominant(x, 100, 3000))
+	}
 }

@@ -54,7 +54,7 @@ func (l *Live) Record(ctx context.Context, path string, opts RecordOptions) (rec
 	ls := l.listen()
 	ls.setSink(media.FrameWriterFunc(func(f *media.Frame) error { return rec.Write(f, nil) }))
 	keys := l.keys()
-	timer := time.NewTimer(opts.Max)
+	timer := l.after(opts.Max)
 	defer timer.Stop()
 	var why error
 wait:
@@ -64,7 +64,7 @@ wait:
 			if containsByte(stop, d) {
 				break wait
 			}
-		case <-timer.C:
+		case <-timer.C():
 			break wait
 		case <-ctx.Done():
 			why = ctx.Err()
