@@ -178,8 +178,13 @@ func (t *telephony) exit(ctx context.Context, c *acd.Call, d queue.Destination) 
 // pacerService runs the prompt pacer, the clock of all prompt playback.
 type pacerService struct{ p *prompt.Pacer }
 
-func (s *pacerService) Name() string                  { return "prompts" }
-func (s *pacerService) Run(ctx context.Context) error { return s.p.Run(ctx) }
+func (s *pacerService) Name() string { return "prompts" }
+func (s *pacerService) Run(ctx context.Context) error {
+	if err := s.p.Run(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
 
 // ctiControl is the CTI API's call control: the router's (pbx.Control,
 // made once the router exists), with its errors named as the CTI names
