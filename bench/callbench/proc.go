@@ -53,11 +53,17 @@ func statFields(pid int) []string {
 	if err != nil {
 		return nil
 	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 || i+2 > len(b) {
+	return parseStat(string(b))
+}
+
+// parseStat splits a stat line after the command name, which is in
+// parentheses and may itself hold spaces and parentheses.
+func parseStat(line string) []string {
+	i := strings.LastIndexByte(line, ')')
+	if i < 0 || i+2 > len(line) {
 		return nil
 	}
-	return strings.Fields(string(b[i+2:]))
+	return strings.Fields(line[i+2:])
 }
 
 // cpuSeconds is utime+stime of the process (tree).
@@ -101,13 +107,20 @@ func (p procTree) usage() usage {
 	return u
 }
 
-// kbField reads the number after name at the start of a line.
+// kbField reads the number after name at the start of a line of a
+// /proc file.
 func kbField(path, name string) int {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	return parseField(string(b), name)
+}
+
+// parseField finds the line starting with name and returns the integer
+// after it ("VmRSS:   1234 kB" gives 1234), 0 when absent or malformed.
+func parseField(text, name string) int {
+	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, name) {
 			if f := strings.Fields(line[len(name):]); len(f) > 0 {
 				n, _ := strconv.Atoi(f[0])

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,25 +85,26 @@ wait:
 // sippCounts reads the cumulative "Successful call" and "Failed call"
 // counters from the last statistics screen SIPp printed.
 func sippCounts(path string) (ok, failed int) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	return parseCounts(string(b))
+}
+
+// parseCounts reads the counters from SIPp's screen output: rows like
+// "  Successful call        |        0        |      463        ".
+func parseCounts(out string) (ok, failed int) {
+	for _, line := range strings.Split(out, "\n") {
 		cols := strings.Split(line, "|")
 		if len(cols) < 3 {
 			continue
 		}
-		name := strings.TrimSpace(cols[0])
 		v, err := strconv.Atoi(strings.TrimSpace(cols[len(cols)-1]))
-		if err != nil {
+		if err != nil || v < 0 {
 			continue
 		}
-		switch name {
+		switch strings.TrimSpace(cols[0]) {
 		case "Successful call":
 			ok = v
 		case "Failed call":
@@ -113,27 +114,32 @@ func sippCounts(path string) (ok, failed int) {
 	return ok, failed
 }
 
-// readRTT collects the response times SIPp wrote with -trace_rtt
-// (Date_ms;response_time_ms;rtd_no).
+// readRTT collects the response times SIPp wrote with -trace_rtt.
 func readRTT(dir string) []float64 {
 	files, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
 	var out []float64
 	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Split(line, ";")
-			if len(f) < 2 {
-				continue
-			}
-			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
-				out = append(out, v)
-			}
+		if b, err := os.ReadFile(p); err == nil {
+			out = append(out, parseRTT(string(b))...)
 		}
 	}
 	sort.Float64s(out)
+	return out
+}
+
+// parseRTT reads a -trace_rtt file: a header, then
+// "Date_ms;response_time_ms;rtd_no" rows.
+func parseRTT(csv string) []float64 {
+	var out []float64
+	for _, line := range strings.Split(csv, "\n") {
+		f := strings.Split(line, ";")
+		if len(f) < 2 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64); err == nil && v >= 0 && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
 	return out
 }
 
