@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"callbox/acd/cti"
 	"callbox/acd/directory/source"
+	"callbox/acd/sip/guard"
 	"callbox/firmware/store"
 )
 
@@ -33,6 +35,21 @@ type Config struct {
 	// ACD is the live queue side (agents, queues, supervision; api_acd.go);
 	// nil answers those endpoints with 503.
 	ACD ACD
+
+	// The installer's admin pages (admin*.go); each nil or "" hides or
+	// disables its part. Bans and LiftBan are the SIP server's bans;
+	// LogFile is the rotating log file the logs page tails; Restore takes
+	// the path of an uploaded backup that store.Check passed (a temporary
+	// file removed after the call) and stages it; Network lists the
+	// network settings shown read-only; LoadSIP and SaveSIP read and store
+	// the SIP domain and ports the setup wizard asks for.
+	Bans    func() []guard.Ban
+	LiftBan func(addr netip.Addr) bool
+	LogFile string
+	Restore func(ctx context.Context, path string) error
+	Network func() []NetInterface
+	LoadSIP func() (SIPSettings, error)
+	SaveSIP func(SIPSettings) error
 }
 
 // Errors returned by New and Run.
@@ -210,6 +227,8 @@ func (s *Server) routes() http.Handler {
 	s.messageRoutes(handle, allRoles, watchers, admins)
 	s.flowRoutes(handle, admins)
 	s.acdRoutes(handle, allRoles, watchers)
+	// The installer's admin pages (admin*.go).
+	s.adminRoutes(handle, admins)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(mux)

@@ -1,7 +1,9 @@
 package webui
 
 import (
+	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +28,10 @@ type setupView struct {
 	Countries []option
 	Errors    map[string]string
 	Error     string
+	// SIP is the SIP domain and ports form (nil when the firmware does not
+	// take them); Network the network settings shown read-only.
+	SIP     *SIPSettings
+	Network []NetInterface
 }
 
 // option is one entry of a select.
@@ -66,7 +72,66 @@ func (s *Server) newSetupView(lang i18n.Lang, admin store.User, exists bool, st 
 	for _, c := range store.Countries {
 		v.Countries = append(v.Countries, option{Value: c, Label: i18n.T(lang, "web.country."+c)})
 	}
+	if s.cfg.LoadSIP != nil && s.cfg.SaveSIP != nil {
+		sip, err := s.cfg.LoadSIP()
+		if err != nil {
+			s.log.Warn("setup: load SIP settings", "err", err)
+		}
+		if sip.Port == 0 {
+			sip.Port = 5060
+		}
+		if sip.TLSPort == 0 {
+			sip.TLSPort = sip.Port + 1
+		}
+		v.SIP = &sip
+	}
+	if s.cfg.Network != nil {
+		v.Network = s.cfg.Network()
+	}
 	return v
+}
+
+// readSIP reads and checks the SIP fields of the setup form.
+func readSIP(r *http.Request, errs map[string]string, lang i18n.Lang) SIPSettings {
+	sip := SIPSettings{Domain: strings.ToLower(strings.TrimSpace(r.PostFormValue("sipDomain")))}
+	port := func(field string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue(field)))
+		if err != nil || n < 1024 || n > 65535 {
+			errs[field] = i18n.T(lang, "admin.setup.port_range")
+		}
+		return n
+	}
+	sip.Port = port("sipPort")
+	sip.TLSPort = port("sipTLSPort")
+	if errs["sipTLSPort"] == "" && sip.TLSPort == sip.Port {
+		errs["sipTLSPort"] = i18n.T(lang, "admin.setup.port_same")
+	}
+	if sip.Domain != "" && !isDomain(sip.Domain) {
+		errs["sipDomain"] = i18n.T(lang, "admin.setup.domain_bad")
+	}
+	return sip
+}
+
+// isDomain accepts a DNS name (letters, digits, '-', dot-separated labels
+// of at most 63 bytes) or an IP address.
+func isDomain(v string) bool {
+	if _, err := netip.ParseAddr(v); err == nil {
+		return true
+	}
+	if len(v) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(v, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *Server) setupForm(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -145,6 +210,11 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err := st.Validate(); err != nil {
 		addFieldErrors(v.Errors, err, rc.lang)
 	}
+	var sip SIPSettings
+	if v.SIP != nil {
+		sip = readSIP(r, v.Errors, rc.lang)
+		v.SIP = &sip
+	}
 	admin.Lang = st.Lang
 	admin.OneTimePassword = false
 	if len(v.Errors) == 0 {
@@ -165,6 +235,13 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
 		return
 	}
+	if v.SIP != nil {
+		if err := s.cfg.SaveSIP(sip); err != nil {
+			s.log.Error("setup: save SIP settings", "err", err)
+			s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+			return
+		}
+	}
 	if _, err := store.Put(s.store, st); err != nil {
 		s.log.Error("setup: save settings", "err", err)
 		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
@@ -174,6 +251,8 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	s.limiter.succeed(userKey(admin.Name))
 	s.sessions.deleteUser(admin.Name, "")
 	s.log.Info("setup done", "admin", admin.Name, "site", st.SiteName, "lang", st.Lang, "tz", st.TimeZone, "country", st.Country)
+	s.audit(r, &reqCtx{user: &admin}, "setup", store.KindSettings, store.SettingsKey,
+		fmt.Sprintf("siteName: %q\nlang: %q\ncountry: %q\ntimeZone: %q\nsip: %q %d %d", st.SiteName, st.Lang, st.Country, st.TimeZone, sip.Domain, sip.Port, sip.TLSPort))
 	setCookie(w, r, langCookie, string(st.Lang), 365*24*3600)
 	http.Redirect(w, r, "/login?setup=done", http.StatusSeeOther)
 }
