@@ -27,10 +27,10 @@ type adminField struct {
 // shows it.
 type formField struct {
 	adminField
-	Label   string
-	Value   string
-	Checked bool
-	Error   string
+	Label    string
+	Value    string
+	Checked  bool
+	Error    string
 	Fixed    bool   // a key while editing: shown, not editable
 	HintText string // the hint in the page's language
 }
