@@ -339,3 +339,37 @@ func TestLive_AgentWhoRejectsTwiceIsAutoPaused(t *testing.T) {
 		t.Errorf("figures %+v; want 2 abandoned", s.Day)
 	}
 }
+
+func TestLive_AgentTransfersTheCallerAndIsFreeAtOnce(t *testing.T) {
+	r := startRig(t, []store.Agent{agentRec("101", "201")}, []store.Queue{salesQueue("101")}, queue.RecordNone)
+	d := r.live.Dispatcher()
+	desk, colleague := r.phone("201"), r.phone("202")
+	if err := d.Login("101", "201"); err != nil {
+		t.Fatal(err)
+	}
+	caller := r.call(r.phone("301"), "500")
+	agentCall, _ := answer(t, desk)
+	r.agentState("101", "oncall")
+	res, err := agentCall.Refer(ctxT(t), desk.ReferTarget("202"))
+	if err != nil || res.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", res, err)
+	}
+	target, shown := answer(t, colleague)
+	if shown != "301" {
+		t.Errorf("transfer target sees %q, want the caller 301", shown)
+	}
+	select {
+	case <-agentCall.Done():
+	case <-ctxT(t).Done():
+		t.Fatal("the agent's leg stayed up after the transfer")
+	}
+	// The agent is free while the transferred call goes on.
+	r.agentState("101", "available")
+	if !hears(t, caller, target, 1000) || !hears(t, target, caller, 700) {
+		t.Error("caller and transfer target do not hear each other")
+	}
+	hangup(t, caller, target)
+	if s, _ := d.Snapshot("sales"); s.Day.Answered != 1 || s.Day.Handled != 1 {
+		t.Errorf("figures %+v; want the call answered and handled once", s.Day)
+	}
+}

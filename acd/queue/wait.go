@@ -358,10 +358,27 @@ func (w *waiter) rang(ctx context.Context, res ringResult) (bool, error) {
 	}
 	w.stop()
 	w.c.SetAgent(res.agent)
+	// The agent is free (wrap-up) as soon as their own leg ends, even if
+	// the call goes on without them (a transfer); otherwise when the
+	// bridge ends.
+	hungUp := sync.OnceFunc(func() {
+		if herr := w.l.d.Hangup(context.WithoutCancel(ctx), w.id); herr != nil {
+			w.l.log.Warn("queue: hangup report", "call", w.id, "err", herr)
+		}
+	})
+	talked := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		select {
+		case <-res.leg.Done():
+			hungUp()
+		case <-talked:
+		}
+	})
 	err := w.l.talk(ctx, w.c, res.agent, w.queue, res.leg)
-	if herr := w.l.d.Hangup(context.WithoutCancel(ctx), w.id); herr != nil {
-		w.l.log.Warn("queue: hangup report", "call", w.id, "err", herr)
-	}
+	close(talked)
+	watch.Wait()
+	hungUp()
 	return true, err
 }
 
