@@ -373,3 +373,30 @@ func TestLive_AgentTransfersTheCallerAndIsFreeAtOnce(t *testing.T) {
 		t.Errorf("figures %+v; want the call answered and handled once", s.Day)
 	}
 }
+
+func TestLive_BookedCallbackSurvivesARestart(t *testing.T) {
+	r := startRig(t, []store.Agent{agentRec("101", "201")}, []store.Queue{salesQueue("101")}, queue.RecordNone)
+	d := r.live.Dispatcher()
+	if err := d.Login("101", "201"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Pause("101", "lunch"); err != nil {
+		t.Fatal(err)
+	}
+	a := r.call(r.phone("301"), "500")
+	r.waiting("sales", 1)
+	digits(t, a, "1")
+	eventually(t, "confirm prompt", func() bool { return speech(a.Listen(200 * time.Millisecond)) })
+	digits(t, a, "1")
+	<-a.Done()
+	// A new live side on the same store (the box restarted) has the
+	// callback in its place.
+	again, err := queue.NewLive(queue.WithStore(r.st), queue.WithDial(r.b.Dial), queue.WithLiveLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cbs := again.Dispatcher().Callbacks()
+	if len(cbs) != 1 || cbs[0].Number != "301" || cbs[0].State != queue.CallbackPending {
+		t.Fatalf("after restart: %+v", cbs)
+	}
+}
