@@ -144,6 +144,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	t.route.Queue = p.queue.Target
 	t.route.Flow = p.runner.Run
 	t.route.Voicemail = p.voicemail.Deposit
+	t.route.HasMailbox = func(ext string) bool {
+		e, err := store.Get[store.Extension](st, ext)
+		return err == nil && e.Voicemail
+	}
 	t.route.Mailbox = p.voicemail.Mailbox
 	t.route.Pickup = t.b2b.Pickup
 	t.route.AgentLogin, t.route.AgentLogout = p.queue.FeatureLogin, p.queue.FeatureLogout

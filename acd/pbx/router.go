@@ -48,6 +48,9 @@ type Config struct {
 	Flow Target
 	// Voicemail lets the caller leave a message in a mailbox.
 	Voicemail Target
+	// HasMailbox tells whether an extension takes messages when it does
+	// not answer (store.Extension.Voicemail); nil: never.
+	HasMailbox func(ext string) bool
 	// Mailbox is the voicemail menu of a mailbox (listen, save, delete).
 	Mailbox Target
 	// Pickup answers a call ringing at the named extension; "" picks up
@@ -108,7 +111,7 @@ func (r *Router) Handle(ctx context.Context, c *acd.Call) error {
 	r.log.DebugContext(ctx, "route", "call_id", c.ID(), "dialed", c.Dialed(), "action", d.Action, "rule", d.Rule)
 	switch d.Action {
 	case dialplan.ActionExtension:
-		return r.cfg.Ring(ctx, c, d.Target.Value)
+		return r.ring(ctx, c, d.Target.Value)
 	case dialplan.ActionEmergency:
 		c.AddRoute("emergency:" + d.Number)
 		return r.dialOut(ctx, c, d)
@@ -128,11 +131,31 @@ func (r *Router) Handle(ctx context.Context, c *acd.Call) error {
 	return &acd.CauseError{Cause: acd.CauseTemporaryFailure, Err: fmt.Errorf("pbx: unknown action %q", d.Action)}
 }
 
+// ring rings an extension; when nobody answers (busy, no answer, not
+// registered) and the extension has a mailbox, the caller leaves a
+// message there.
+func (r *Router) ring(ctx context.Context, c *acd.Call, ext string) error {
+	err := r.cfg.Ring(ctx, c, ext)
+	if err == nil || ctx.Err() != nil || r.cfg.Voicemail == nil || r.cfg.HasMailbox == nil {
+		return err
+	}
+	switch cause, _ := acd.CauseOf(err); cause {
+	case acd.CauseUserBusy, acd.CauseNoAnswer, acd.CauseNoUserResponding, acd.CauseSubscriberAbsent:
+	default:
+		return err
+	}
+	if !r.cfg.HasMailbox(ext) {
+		return err
+	}
+	c.SetDisposition(acd.DispositionVoicemail)
+	return r.cfg.Voicemail(ctx, c, ext)
+}
+
 // inbound takes an outside call to its route's target.
 func (r *Router) inbound(ctx context.Context, c *acd.Call, t dialplan.Target) error {
 	switch t.Kind {
 	case dialplan.TargetExtension:
-		return r.cfg.Ring(ctx, c, t.Value)
+		return r.ring(ctx, c, t.Value)
 	// The targets record their own route steps: "queue:sales",
 	// "flow:demo@v3" (with the flow's version), "voicemail:201".
 	case dialplan.TargetQueue:
@@ -161,7 +184,7 @@ func (r *Router) external(ctx context.Context, c *acd.Call, number string) error
 		c.AddRoute("external:" + number)
 		return r.dialOut(ctx, c, d)
 	case dialplan.ActionExtension:
-		return r.cfg.Ring(ctx, c, d.Target.Value)
+		return r.ring(ctx, c, d.Target.Value)
 	}
 	c.AddRoute("reject:external-" + d.Rule)
 	cause := d.Cause

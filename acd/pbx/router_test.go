@@ -341,3 +341,34 @@ func TestRouter_ConnectBridgesToAnExtensionOrAnOutsideNumber(t *testing.T) {
 	}
 	wantRoute(t, cdr, "inbound:ivr", "external:913800138000", "trunk:carrier")
 }
+
+func TestRouter_UnansweredExtensionWithAMailboxTakesAMessage(t *testing.T) {
+	for _, tc := range []struct {
+		cause   acd.Cause
+		mailbox bool
+		want    []string
+	}{
+		{acd.CauseNoAnswer, true, []string{"ring:202", "voicemail:202"}},
+		{acd.CauseUserBusy, true, []string{"ring:202", "voicemail:202"}},
+		{acd.CauseSubscriberAbsent, true, []string{"ring:202", "voicemail:202"}},
+		{acd.CauseNoAnswer, false, []string{"ring:202"}},
+		{acd.CauseCallRejected, true, []string{"ring:202"}},
+	} {
+		var rec recorder
+		h := newHarness(t, Config{
+			Ring: func(_ context.Context, _ *acd.Call, ext string) error {
+				rec.add("ring:" + ext)
+				return acd.Reject(tc.cause)
+			},
+			Voicemail:  rec.target("voicemail"),
+			HasMailbox: func(ext string) bool { return tc.mailbox && ext == "202" },
+		})
+		cdr, _ := h.call(t, ext("201"), "202")
+		if got := rec.got(); !slices.Equal(got, tc.want) {
+			t.Errorf("%v, mailbox %v: %q, want %q", tc.cause, tc.mailbox, got, tc.want)
+		}
+		if voicemail := len(tc.want) == 2; voicemail != (cdr.Disposition == acd.DispositionVoicemail) {
+			t.Errorf("%v, mailbox %v: disposition %q", tc.cause, tc.mailbox, cdr.Disposition)
+		}
+	}
+}
