@@ -173,8 +173,19 @@ func (s *Server) audit(r *http.Request, rc *reqCtx, action string, kind store.Ki
 		detail = string([]rune(detail)[:store.MaxAuditDetail-1]) + "…"
 	}
 	now := s.now()
-	a := store.Audit{ID: store.NewID(now), At: now, User: rc.user.Name, Addr: clientAddr(r), Action: action, Of: kind, Name: key, Detail: detail}
-	if _, err := store.Put(s.store, a); err != nil {
+	a := store.Audit{At: now, User: rc.user.Name, Addr: clientAddr(r), Action: action, Of: kind, Name: key, Detail: detail}
+	// The key is the time and the store's next change number, so entries
+	// of one instant still list in the order they were made; a concurrent
+	// writer that took the number makes Create fail, and the next try
+	// takes the next one.
+	var err error
+	for range 5 {
+		a.ID = fmt.Sprintf("%s-%012d", now.UTC().Format("20060102T150405.000000Z"), s.store.Seq()+1)
+		if _, err = store.Create(s.store, a); !errors.Is(err, store.ErrExists) {
+			break
+		}
+	}
+	if err != nil {
 		s.log.Error("audit log", "action", action, "kind", kind, "key", key, "err", err)
 		return
 	}

@@ -83,7 +83,7 @@ func adminSeed(t *testing.T, f *fixture) {
 		}
 	}
 	now := f.clock.Now()
-	if _, err := store.Put(f.st, store.Audit{ID: store.NewID(now), At: now, User: "admin", Action: "update", Of: store.KindSkill, Name: "billing", Detail: "description: " + xss}); err != nil {
+	if _, err := store.Put(f.st, store.Audit{ID: now.UTC().Format("20060102T150405.000000Z") + "-000000000000", At: now, User: "admin", Action: "update", Of: store.KindSkill, Name: "billing", Detail: "description: " + xss}); err != nil {
 		t.Fatal(err)
 	}
 }
