@@ -88,7 +88,9 @@ func TestAdmin_InvalidFormsShowEachMessageNextToItsFieldAndStoreNothing(t *testi
 	}
 }
 
-func htmlEsc(s string) string { return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s) }
+func htmlEsc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
 
 func TestAdmin_SavesAreAuditedWithWhoWhatAndMaskedSecrets(t *testing.T) {
 	f, _, b := adminPagesBrowser(t)
