@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"callbox/acd/queue"
+	"callbox/media/audiotest"
 	"callbox/firmware/store"
 )
 
@@ -117,7 +118,21 @@ func TestLive_CallbackKeepsPlaceAndAgentIsCalledFirst(t *testing.T) {
 	if shown != "301" {
 		t.Fatalf("agent's first call shows %q; want the callback to 301 ahead of caller 302", shown)
 	}
-	custCall, _ := answer(t, pa)
+	// While the customer's phone rings, the agent hears ringback (China:
+	// 450 Hz).
+	custCall, err := pa.Incoming(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := custCall.Ring(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "agent hears ringback", func() bool {
+		return audiotest.HasTone(agentCall.Listen(300*time.Millisecond), 450, 0.5)
+	})
+	if err := custCall.Answer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
 	if !hears(t, agentCall, custCall, 700) || !hears(t, custCall, agentCall, 1000) {
 		t.Error("agent and called-back customer do not hear each other")
 	}

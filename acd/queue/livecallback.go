@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/firmware/store"
+	"callbox/media/tone"
 )
 
 // cbRings tracks the agents being rung for callbacks, so a Cancel from
@@ -130,7 +132,9 @@ func (l *Live) callback(ctx, rctx context.Context, o Offer, rings *cbRings, r *c
 	if l.dialOut == nil {
 		derr = wrapf(ErrNoRoute, "queue: no outbound dialler for callbacks")
 	} else {
+		stopRingback := l.ringback(dctx, leg)
 		cust, derr = l.dialOut(dctx, rec.Number, acd.Party{Name: o.Queue})
+		stopRingback()
 	}
 	outcome := outcomeOf(derr)
 	if derr == nil && dctx.Err() != nil {
@@ -169,4 +173,28 @@ func outcomeOf(err error) CallbackOutcome {
 		return OutcomeInvalid
 	}
 	return OutcomeFailed
+}
+
+// ringback lets the agent hear the customer's phone ring while a
+// callback is dialled, in the tones of the site's country; stop ends it
+// and waits.
+func (l *Live) ringback(ctx context.Context, leg acd.Leg) (stop func()) {
+	ep := leg.Media()
+	if ep == nil {
+		return func() {}
+	}
+	country := "cn"
+	if l.st != nil {
+		if set, err := store.GetSettings(l.st); err == nil && set.Country != "" {
+			country = set.Country
+		}
+	}
+	g, err := tone.New(country, tone.Ringback)
+	if err != nil {
+		return func() {}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = l.pacer.Play(pctx, g, ep.Writer()) })
+	return func() { cancel(); wg.Wait() }
 }
