@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"callbox/acd/queue"
-	"callbox/media/audiotest"
 	"callbox/firmware/store"
+	"callbox/media/audiotest"
 )
 
 func salesQueue(members ...string) store.Queue {
