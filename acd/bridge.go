@@ -42,6 +42,9 @@ type bridge struct {
 	stops []func() // the media plumbing of the current wiring
 }
 
+// bridgeOp is a change the loop applies: fn's error goes back to the
+// caller, unless exit is set (the change ended the bridge), when Bridge
+// returns it instead.
 type bridgeOp struct {
 	fn   func(b *bridge) (exit bool, err error)
 	done chan error
@@ -100,14 +103,15 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	for {
 		select {
 		case op := <-b.ops:
+			// An op that ends the bridge succeeded; its error is what
+			// Bridge returns.
 			exit, err := op.fn(b)
-			if !exit {
-				b.publish()
-			}
-			op.done <- err
 			if exit {
+				op.done <- nil
 				return err
 			}
+			b.publish()
+			op.done <- err
 			b.wire(ctx)
 		case e := <-b.ended:
 			if exit, err := b.lost(e); exit {

@@ -89,9 +89,7 @@ func TestCall_ReplaceConnectsRemainingPartyToNewLeg(t *testing.T) {
 	if got, _ := sw.CallOf("c"); got != c {
 		t.Fatal("the new leg is not found in the call")
 	}
-	if cep.relayed.Load() != 1 {
-		t.Errorf("new leg relays %d times, want 1", cep.relayed.Load())
-	}
+	eventuallyTrue(t, "the new leg relayed", func() bool { return cep.relayed.Load() == 1 })
 	if c.Record().Callee.Number != "c" {
 		t.Errorf("callee %v, want c", c.Record().Callee)
 	}
@@ -235,5 +233,30 @@ func TestCall_ReplacedCallerHangingUpDoesNotEndTheCall(t *testing.T) {
 		if err := recv(t, res); err != nil {
 			t.Fatalf("Bridge = %v, want nil", err)
 		}
+	}
+}
+
+func TestCall_ReleasingTheCallerEndsTheCallCleanly(t *testing.T) {
+	a, _ := audioLeg("a")
+	b, _ := audioLeg("b")
+	sw, c, res := bridged(t, a, b)
+	events := sw.Bus().Subscribe(t.Context(), WithBuffer(16))
+	if err := c.Release(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, res); !errors.Is(err, ErrReleased) {
+		t.Fatalf("Bridge = %v, want ErrReleased", err)
+	}
+	recv(t, b.Done())
+	if got := b.EndCause(); got != CauseNormalClearing {
+		t.Errorf("the other party was hung up with %v", got)
+	}
+	if r := waitEnded(t, events, c.ID()); r.Cause != CauseNormalClearing {
+		t.Errorf("CDR cause %v", r.Cause)
+	}
+	select {
+	case <-a.Done():
+		t.Fatal("the released caller was hung up")
+	default:
 	}
 }

@@ -166,7 +166,7 @@ func (s *Switch) run(c *Call) {
 	if cc, ok := CauseOf(err); ok {
 		cause = cc
 	} else if err != nil && !errors.Is(err, ErrHungUp) && !errors.Is(err, context.Canceled) &&
-		!errors.Is(err, ErrShutdown) {
+		!errors.Is(err, ErrShutdown) && !errors.Is(err, ErrReleased) {
 		cause = CauseTemporaryFailure
 		log.Warn("call handler failed", "err", err)
 	}
