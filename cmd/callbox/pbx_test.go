@@ -571,3 +571,36 @@ func TestCallbox_PSTNCallerQueuesForAnAgentWhoLoggedInByFeatureCode(t *testing.T
 		t.Errorf("CDR %+v", *queued)
 	}
 }
+
+func TestCallbox_CallerLeavesAMessageWhenTheExtensionIsNotRegistered(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	s := seed(t, data, func(st *store.Store) error {
+		secret, err := store.GenerateSecret(20)
+		if err != nil {
+			return err
+		}
+		_, err = store.Put(st, store.Extension{Number: "204", Name: "Away desk", Secret: secret, Voicemail: true})
+		return err
+	})
+	b := startBox(t, data)
+	caller := runSIPp(t, bin, "message-uac.xml", freeUDP(t), b.sip, "-s", "204", "-key", "caller", "201",
+		"-au", "201", "-ap", s.secrets["201"])
+	caller.check(t, "caller 201")
+	cdrs := b.cdrs(t)
+	if len(cdrs) != 1 {
+		t.Fatalf("%d CDRs, want 1: %+v", len(cdrs), cdrs)
+	}
+	if c := cdrs[0]; c.Route != "ext:204>voicemail:204" || c.Disposition != store.Disposition("voicemail") || c.Answer.IsZero() {
+		t.Errorf("CDR %+v", c)
+	}
+	st, err := store.Open(filepath.Join(data, "callbox.db"), store.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	recs, err := store.List[store.Recording](st)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("recordings %+v %v, want the message", recs, err)
+	}
+}
