@@ -71,6 +71,8 @@ type Message struct {
 	Duration  time.Duration `json:"duration"`
 	Size      int64         `json:"size"`
 	Folder    Folder        `json:"folder"`
+	// CallID is the call the message was left on, when known.
+	CallID string `json:"callId,omitempty"`
 }
 
 // Store keeps mailboxes under one directory: <dir>/<mailbox>/<id>.wav

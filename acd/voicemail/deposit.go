@@ -21,6 +21,8 @@ type Deposit struct {
 	from    string
 	path    string
 	done    bool
+	// CallID, when set before Commit, is kept with the message.
+	CallID string
 }
 
 // Begin starts a message for mailbox from a caller. It returns ErrFull
@@ -110,7 +112,7 @@ func (d *Deposit) commit() (Message, error) {
 		return Message{}, err
 	}
 	m := Message{ID: d.s.newID(), Mailbox: d.mailbox, From: d.from, CreatedAt: d.s.now(),
-		Duration: dur, Size: st.Size(), Folder: FolderNew}
+		Duration: dur, Size: st.Size(), Folder: FolderNew, CallID: d.CallID}
 	if err := os.Rename(d.path, d.s.AudioPath(m)); err != nil {
 		return Message{}, fmt.Errorf("voicemail: %w", err)
 	}

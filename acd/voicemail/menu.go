@@ -45,17 +45,27 @@ func keys(lang string, ks ...string) []ivr.Prompt {
 	return out
 }
 
+// LeaveOption adds to what Leave keeps with a message.
+type LeaveOption func(*Deposit)
+
+// WithCallID keeps the call's ID with the message (for the recording
+// index and the call record).
+func WithCallID(id string) LeaveOption { return func(d *Deposit) { d.CallID = id } }
+
 // Leave lets a caller leave a message in mailbox: the owner's greeting
 // (or the standard one), the instructions, the recording. A caller who
 // hangs up after speaking still leaves the message. A full mailbox is
 // announced and returns ErrFull.
-func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string) (Message, error) {
+func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string, opts ...LeaveOption) (Message, error) {
 	dep, err := st.Begin(mailbox, from)
 	if errors.Is(err, ErrFull) {
 		return Message{}, errors.Join(err, ph.Play(ctx, keys(lang, "vm-mailbox-full", "goodbye"), false))
 	}
 	if err != nil {
 		return Message{}, err
+	}
+	for _, o := range opts {
+		o(dep)
 	}
 	greeting := keys(lang, "vm-unavailable")
 	if p, ok := st.Greeting(mailbox); ok {

@@ -72,7 +72,7 @@ func NewService(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	opts := []Option{WithClock(cfg.Now), WithIndex(nil, s.unindex)}
+	opts := []Option{WithClock(cfg.Now), WithIndex(s.index, s.unindex)}
 	if cfg.MWI != nil {
 		opts = append(opts, WithChangeHook(func(box string, sum Summary) { cfg.MWI(box, sum.Voice.New, sum.Voice.Old) }))
 	}
@@ -147,7 +147,7 @@ func (s *Service) deposit(ctx context.Context, c *acd.Call, mailbox, lang string
 	c.AddRoute("voicemail:" + mailbox)
 	live := ivr.NewLive(c, s.cfg.Voice, ivr.Actions{})
 	defer live.Close()
-	m, err := Leave(ctx, live, s.st, mailbox, c.Caller().Caller().Number, lang)
+	m, err := Leave(ctx, live, s.st, mailbox, c.Caller().Caller().Number, lang, WithCallID(c.ID()))
 	if err != nil {
 		if errors.Is(err, ErrEmpty) {
 			// The caller hung up at the tone: nothing to keep, nothing
@@ -158,7 +158,6 @@ func (s *Service) deposit(ctx context.Context, c *acd.Call, mailbox, lang string
 	}
 	c.SetDisposition(acd.DispositionVoicemail)
 	c.Set("voicemail.message", m.Mailbox+"/"+m.ID)
-	s.index(ctx, c, m)
 	return nil
 }
 
@@ -204,9 +203,9 @@ func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) erro
 
 func indexID(mailbox, id string) string { return "vm-" + mailbox + "-" + id }
 
-// index records a new message in the store's recording index; a failure
-// is logged, the message itself is safe on disk.
-func (s *Service) index(ctx context.Context, c *acd.Call, m Message) {
+// index records a new message in the store's recording index as it is
+// filed; a failure is logged, the message itself is safe on disk.
+func (s *Service) index(m Message) {
 	if s.cfg.Store == nil {
 		return
 	}
@@ -217,11 +216,11 @@ func (s *Service) index(ctx context.Context, c *acd.Call, m Message) {
 		rel, err = filepath.Rel(s.cfg.DataDir, path)
 		if err == nil {
 			_, err = store.Put(s.cfg.Store, store.Recording{ID: indexID(m.Mailbox, m.ID), Path: filepath.ToSlash(rel),
-				SHA256: sum, Duration: m.Duration, Size: m.Size, CallID: c.ID(), CreatedAt: m.CreatedAt})
+				SHA256: sum, Duration: m.Duration, Size: m.Size, CallID: m.CallID, CreatedAt: m.CreatedAt})
 		}
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "voicemail: message not indexed", "mailbox", m.Mailbox, "id", m.ID, "err", err)
+		s.log.Warn("voicemail: message not indexed", "mailbox", m.Mailbox, "id", m.ID, "err", err)
 	}
 }
 
