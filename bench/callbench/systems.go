@@ -10,8 +10,14 @@ import (
 	"time"
 )
 
-// Ports of one system's run; systems run one after the other.
+// Ports of one system's run; systems run one after the other. The box's
+// RTP range holds 3,750 calls (four ports each) and stays clear of the
+// harness's SIP ports and of the kernel's ephemeral range (32768-).
 const (
+	rtpFirst = 10000
+	rtpLast  = 24999
+	rtpRange = "10000-24999"
+
 	sutSIP   = 25060
 	sutHTTP  = 25080
 	uasPort  = 25081 // the phones of every extension (answer.xml)
@@ -37,9 +43,7 @@ func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*
 	var err error
 	switch kind {
 	case "callbox":
-		// The RTP range holds 5,500 calls (four ports each), below the
-		// kernel's ephemeral range.
-		args := []string{"run", "--data", data, "--sip", sipAddr, "--http", httpAddr, "--rtp-ports", "10000-31999"}
+		args := []string{"run", "--data", data, "--sip", sipAddr, "--http", httpAddr, "--rtp-ports", rtpRange}
 		help, _ := exec.CommandContext(ctx, b.callbox, "run", "--help").CombinedOutput()
 		if strings.Contains(string(help), "-sip-rate") {
 			args = append(args, "--sip-rate", "100000")
@@ -50,7 +54,8 @@ func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*
 		c, err = start(work, kind, b.callbox, args...)
 	case "pbxsut":
 		s.Note = "bench/pbxsut: acd/sip + acd switch + b2bua + media relay wired as in acd/sip/b2bua's Example, not the callbox binary"
-		c, err = start(work, kind, b.pbxsut, "-data", data, "-sip", sipAddr, "-http", httpAddr, "-maxlife", "40m")
+		c, err = start(work, kind, b.pbxsut, "-data", data, "-sip", sipAddr, "-http", httpAddr, "-maxlife", "40m",
+			"-rtp-min", fmt.Sprint(rtpFirst), "-rtp-max", fmt.Sprint(rtpLast))
 	default:
 		return nil, fmt.Errorf("unknown system %q", kind)
 	}
