@@ -56,7 +56,7 @@ type builds struct {
 
 func main() {
 	modeName := flag.String("mode", "quick", "quick (under 5 minutes) or full")
-	systems := flag.String("systems", "", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare (default: quick callbox,peer,bare; full callbox,pbxsut,peer,bare)")
+	systems := flag.String("systems", "", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare (default: quick callbox,peer,bare; full adds pbxsut)")
 	exts := flag.Int("exts", 1000, "extensions registered")
 	callboxBin := flag.String("callbox", "", "callbox binary (default: built from ./cmd/callbox)")
 	jsonPath := flag.String("json", "", "results file (merged under the key \"system\")")
@@ -72,7 +72,9 @@ func main() {
 		log.Fatal("callbench: -mode quick|full, -exts 10..10000")
 	}
 	if *systems == "" {
-		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,pbxsut,peer,bare"}[m.Name]
+		// Full runs add bench/pbxsut: the same packages as the binary,
+		// serving pprof, for profiles and goroutine counts.
+		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,peer,bare,pbxsut"}[m.Name]
 	}
 	if *limit == 0 {
 		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute}[m.Name]

@@ -314,10 +314,24 @@ func sideBySide(w func(string, ...any), run *runResult, boxes []*systemResult, p
 		c, ok := r.cpsAt(common)
 		return cell{c.CPUPerCall, ok}
 	})
-	line(fmt.Sprintf("p99 INVITE→200 at %d calls/s", common), "%.0f ms", "< 50 ms at half the box's rate", func(r *systemResult) cell {
+	line(fmt.Sprintf("p99 INVITE→200 at %d calls/s", common), "%.0f ms", "", func(r *systemResult) cell {
 		c, ok := r.cpsAt(common)
 		return cell{c.P99ms, ok}
 	})
+	// The signalling target: p99 under 50 ms at half the box's sustained
+	// rate (the highest passing step at or below it).
+	if best, ok := boxes[0].bestCPS(); ok {
+		half := 0
+		for _, c := range boxes[0].CPS {
+			if c.Pass && c.Offered <= best.Offered/2 {
+				half = c.Offered
+			}
+		}
+		line(fmt.Sprintf("p99 INVITE→200 at %d calls/s (about half %s's sustained rate)", half, boxes[0].Name), "%.0f ms", "< 50 ms", func(r *systemResult) cell {
+			c, ok := r.cpsAt(half)
+			return cell{c.P99ms, ok}
+		})
+	}
 	line("highest passing concurrent-call step (loss ≤ 0.1%, ≤ 80% of the machine)", "%.0f", "≥ 1.2", func(r *systemResult) cell {
 		c, ok := bestStep(r.Concurrent)
 		return cell{float64(c.Calls), ok}

@@ -53,7 +53,7 @@ func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*
 		}
 		c, err = start(work, kind, b.callbox, args...)
 	case "pbxsut":
-		s.Note = "bench/pbxsut: acd/sip + acd switch + b2bua + media relay wired as in acd/sip/b2bua's Example, not the callbox binary"
+		s.Note = "bench/pbxsut: acd/sip + acd switch + b2bua + media relay wired as in acd/sip/b2bua's Example (no router, queues or CDR writer), rate limit lifted, serving pprof: the profiles and goroutine counts; not the callbox binary"
 		c, err = start(work, kind, b.pbxsut, "-data", data, "-sip", sipAddr, "-http", httpAddr, "-maxlife", "40m",
 			"-rtp-min", fmt.Sprint(rtpFirst), "-rtp-max", fmt.Sprint(rtpLast))
 	default:
