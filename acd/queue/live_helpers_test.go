@@ -211,8 +211,10 @@ func (r *rig) agentState(id string, state string) {
 	})
 }
 
-// talking waits until agent id's queue call is in the live side's hands
-// (a moment after the dispatcher marks them on call).
+// talking waits until agent id's queue call is bridged by the live side
+// (a moment after the dispatcher marks them on call), so a hang-up that
+// follows ends a call, not a wait. It asks StartRecording, which
+// records only where the queue's policy wants it anyway.
 func (r *rig) talking(id string) {
 	r.t.Helper()
 	eventually(r.t, "agent "+id+" talking", func() bool {

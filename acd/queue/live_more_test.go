@@ -149,6 +149,7 @@ func TestLive_QueueEditedWhileCallerWaitsReachesTheNewMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	agentCall, shown := answer(t, other)
+	r.talking("102")
 	if shown != "301" {
 		t.Errorf("new member got %q", shown)
 	}
@@ -168,6 +169,7 @@ func TestLive_JoinRefusedOverflowsToAnotherQueue(t *testing.T) {
 	}
 	caller := r.call(r.phone("301"), "500")
 	agentCall, shown := answer(t, other)
+	r.talking("102")
 	if shown != "301" {
 		t.Errorf("support agent got %q", shown)
 	}
@@ -285,6 +287,7 @@ func TestLive_PSTNLineCallerQueuesAndReachesAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	agentCall, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "13800000001" {
 		t.Errorf("agent sees %q, want the line's caller ID", shown)
 	}
@@ -349,7 +352,7 @@ func TestLive_AgentTransfersTheCallerAndIsFreeAtOnce(t *testing.T) {
 	}
 	caller := r.call(r.phone("301"), "500")
 	agentCall, _ := answer(t, desk)
-	r.agentState("101", "oncall")
+	r.talking("101")
 	res, err := agentCall.Refer(ctxT(t), desk.ReferTarget("202"))
 	if err != nil || res.StatusCode != 202 {
 		t.Fatalf("REFER: %v %v", res, err)

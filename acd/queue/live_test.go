@@ -47,6 +47,7 @@ func TestLive_CallerHearsPositionAnnouncementThenAgentAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	agentCall, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "301" {
 		t.Errorf("agent's phone shows %q, want the caller 301", shown)
 	}
@@ -145,6 +146,7 @@ func TestLive_CallbackKeepsPlaceAndAgentIsCalledFirst(t *testing.T) {
 
 	// Then caller 302.
 	second, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "302" {
 		t.Errorf("agent's second call shows %q, want 302", shown)
 	}
@@ -189,6 +191,7 @@ func TestLive_WrapUpHoldsAgentAcrossTwoQueues(t *testing.T) {
 	}
 	a := r.call(r.phone("301"), "500")
 	first, _ := answer(t, desk)
+	r.talking("101")
 	hangup(t, a, first)
 	r.agentState("101", "wrapup")
 
@@ -201,6 +204,7 @@ func TestLive_WrapUpHoldsAgentAcrossTwoQueues(t *testing.T) {
 		t.Fatal(err)
 	}
 	second, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "302" {
 		t.Errorf("after wrap-up the agent gets %q, want 302", shown)
 	}
@@ -226,11 +230,13 @@ func TestLive_VIPCallerOvertakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "303" {
 		t.Fatalf("agent's first call is from %q; the VIP 303 should overtake 301", shown)
 	}
 	hangup(t, vip, first)
 	second, shown := answer(t, desk)
+	r.talking("101")
 	if shown != "301" {
 		t.Errorf("second call from %q, want 301", shown)
 	}
@@ -246,7 +252,7 @@ func TestLive_AgentDeletedMidCallKeepsTheCallAndCountsIt(t *testing.T) {
 	}
 	caller := r.call(r.phone("301"), "500")
 	agentCall, _ := answer(t, desk)
-	r.agentState("101", "oncall")
+	r.talking("101")
 	if _, err := store.Delete[store.Agent](r.st, "101"); err != nil {
 		t.Fatal(err)
 	}
