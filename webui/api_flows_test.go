@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"callbox/acd/ivr"
 	"callbox/firmware/store"
@@ -152,5 +153,30 @@ func TestFlowAPI_NeedsAdminAndCSRF(t *testing.T) {
 	anon := f.browser()
 	if r := anon.get("/api/v1/flows"); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous list: %d", r.StatusCode)
+	}
+}
+
+func TestFlowAPI_DryRunJudgesBusinessHoursAtTheGivenTime(t *testing.T) {
+	f, b := adminBrowser(t)
+	if _, err := store.Put(f.st, store.Hours{Name: "office", TimeZone: "UTC",
+		Weekly:   []store.WeeklyRange{{Day: time.Friday, Start: "22:00", End: "06:00"}},
+		Holidays: []store.Holiday{{From: "12-25"}}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"format": 1, "languages": ["en"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "h"}},
+ {"id": "h", "type": "branch-hours", "settings": {"hours": "office"}, "exits": {"open": "open", "closed": "closed", "holiday": "holiday"}},
+ {"id": "open", "type": "hangup"}, {"id": "closed", "type": "hangup"}, {"id": "holiday", "type": "hangup"}]}`
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/night", strings.NewReader(doc)), http.StatusOK)
+	for at, want := range map[string]string{
+		"2026-11-28T05:00:00Z": "open",    // Saturday 05:00, the tail of Friday night
+		"2026-11-28T07:00:00Z": "closed",  // Saturday 07:00
+		"2026-12-25T23:00:00Z": "holiday", // a Friday night, but Christmas
+	} {
+		when, _ := time.Parse(time.RFC3339, at)
+		res := decode[ivr.DryRunResult](t, b.json(http.MethodPost, "/api/v1/flows/night/dryrun", ivr.DryRun{At: when}))
+		if p := res.Path(); len(p) != 3 || p[2] != want {
+			t.Errorf("at %s: path %v, want %s", at, p, want)
+		}
 	}
 }
