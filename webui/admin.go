@@ -161,7 +161,13 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// htmx fetches the pages it swaps in: the admin pages allow requests
+	// to the box itself, and nothing else.
+	if csp := h.Get("Content-Security-Policy"); csp != "" && !strings.Contains(csp, "connect-src") {
+		h.Set("Content-Security-Policy", csp+"; connect-src 'self'")
+	}
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }
