@@ -57,5 +57,4 @@ var ivrMessages = map[string]entry{
 	"ivr.api.bad-id":      {"“%s” is not a valid flow id (1-48 letters, digits, - or _)", "“%s”不是有效的流程编号（1-48个字母、数字、- 或 _）"},
 	"ivr.api.invalid":     {"the flow has problems and was not published", "流程存在问题，未发布"},
 	"ivr.api.bad-dry-run": {"the test call cannot run: %s", "无法运行测试呼叫：%s"},
-	"ivr.api.id-mismatch": {"the flow in the body is “%s”, not “%s”", "请求正文中的流程为“%s”，而不是“%s”"},
 }
