@@ -194,3 +194,44 @@ func (d *Dispatcher) Restore(ctx context.Context) error {
 	}
 	return nil
 }
+
+// BookCallback books a callback for a caller who is not waiting (an IVR
+// "call me back" node): it takes its place in queue c.Queue now, as if
+// the caller had joined and asked for the callback at once. The record is
+// saved before the callback exists; ErrNotDialable, ErrUnknownQueue or a
+// failed save leave nothing behind.
+func (d *Dispatcher) BookCallback(ctx context.Context, c Call, number string) (CallbackRecord, error) {
+	d.mu.Lock()
+	defer d.unlock()
+	if c.ID == "" {
+		return CallbackRecord{}, fmt.Errorf("%w: empty call ID", ErrUnknownCall)
+	}
+	if _, dup := d.calls[c.ID]; dup {
+		return CallbackRecord{}, fmt.Errorf("%w: %s", ErrDuplicateCall, c.ID)
+	}
+	q, ok := d.queues[c.Queue]
+	if !ok {
+		return CallbackRecord{}, fmt.Errorf("%w: %s", ErrUnknownQueue, c.Queue)
+	}
+	if !Dialable(number) {
+		return CallbackRecord{}, fmt.Errorf("%w: %q", ErrNotDialable, number)
+	}
+	now := d.now()
+	if c.Lang == "" {
+		c.Lang = q.cfg.Lang
+	}
+	c.Requirements = slices.Clone(c.Requirements)
+	rec := CallbackRecord{ID: c.ID, Queue: c.Queue, Number: number, Caller: c.Caller, CallerName: c.CallerName,
+		Lang: c.Lang, Priority: c.Priority, Requirements: slices.Clone(c.Requirements), Joined: now, Seq: d.seq + 1,
+		CreatedAt: now, State: CallbackPending, UpdatedAt: now}
+	if err := d.cbs.Save(context.WithoutCancel(ctx), rec); err != nil {
+		return CallbackRecord{}, fmt.Errorf("queue: save callback %s: %w", c.ID, err)
+	}
+	d.seq++
+	e := &entry{call: c, qname: c.Queue, q: q, ver: q.cfg, seq: d.seq, joined: now, qJoined: now, step: -1, cb: &rec}
+	d.insert(e)
+	d.sl.Waited(c.Queue, now, 0, q.cfg.ServiceLevel, servicelevel.Callback)
+	d.ev(CallbackChanged{Callback: rec})
+	d.dispatch()
+	return rec, nil
+}

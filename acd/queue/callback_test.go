@@ -208,3 +208,45 @@ func TestCallback_CancelWithdrawsAndSaves(t *testing.T) {
 		t.Errorf("saved %+v", saved)
 	}
 }
+
+func TestCallback_BookedWithoutWaitingTakesItsPlaceNow(t *testing.T) {
+	h := newHarness(t)
+	h.queue(Config{Name: "sales", Members: members("101")})
+	h.join(Call{ID: "early", Queue: "sales"})
+	h.clk.t = h.clk.t.Add(10 * time.Second)
+	if _, err := h.d.BookCallback(t.Context(), Call{ID: "ivr", Queue: "sales"}, "12"); !errors.Is(err, ErrNotDialable) {
+		t.Fatalf("undialable: %v", err)
+	}
+	if _, err := h.d.BookCallback(t.Context(), Call{ID: "ivr", Queue: "nope"}, "13800000002"); !errors.Is(err, ErrUnknownQueue) {
+		t.Fatalf("unknown queue: %v", err)
+	}
+	if _, ok := h.cbs.Get("ivr"); ok {
+		t.Fatal("a refused booking was saved")
+	}
+	h.cbs.Fail = errors.New("disk full")
+	if _, err := h.d.BookCallback(t.Context(), Call{ID: "ivr", Queue: "sales"}, "13800000002"); err == nil {
+		t.Fatal("a booking that could not be saved was accepted")
+	}
+	if n := len(h.d.Callbacks()); n != 0 {
+		t.Fatalf("%d callbacks after a failed save", n)
+	}
+	h.cbs.Fail = nil
+	rec, err := h.d.BookCallback(t.Context(), Call{ID: "ivr", Queue: "sales", Caller: "13800000002"}, "13800000002")
+	h.must(err)
+	if saved, ok := h.cbs.Get("ivr"); !ok || saved.State != CallbackPending || !saved.Joined.Equal(rec.Joined) {
+		t.Fatalf("saved %+v", saved)
+	}
+	h.join(Call{ID: "late", Queue: "sales"})
+	h.login("101")
+	if o := h.offer(); o.CallID != "early" {
+		t.Fatalf("first offer %s, want the caller who joined before the booking", o.CallID)
+	}
+	h.must(h.d.Answered("early", "101"))
+	h.must(h.d.Hangup(t.Context(), "early"))
+	if o := h.offer(); o.CallID != "ivr" || o.Callback == nil {
+		t.Fatalf("second offer %+v, want the booked callback ahead of the later caller", o)
+	}
+	if s, _ := h.d.Snapshot("sales"); s.Day.Callbacks != 1 {
+		t.Errorf("figures %+v; the booking counts as a callback", s.Day)
+	}
+}

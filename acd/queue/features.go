@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"callbox/acd"
 	"callbox/acd/agent"
 	"callbox/firmware/store"
 )
@@ -115,4 +116,21 @@ func (l *Live) Ready(ctx context.Context, agentID string) error {
 		return l.d.EndWrapUp(agentID)
 	}
 	return l.d.Resume(agentID)
+}
+
+// BookCallback books a callback to number in queue for the caller of c
+// without making them wait (the IVR's callback node); the caller's
+// priority and requirements come from req. The record is stored before
+// it counts; the caller can be told and hung up.
+func (l *Live) BookCallback(ctx context.Context, c *acd.Call, req Request, number string) (CallbackRecord, error) {
+	p := partyOf(c)
+	if number == "" {
+		number = p.Number
+	}
+	rec, err := l.d.BookCallback(ctx, Call{ID: c.ID(), Queue: req.Queue, Caller: p.Number, CallerName: p.Name,
+		Lang: req.Lang, Priority: req.Priority, Requirements: req.Requirements, Designated: req.Designated}, number)
+	if err == nil {
+		c.AddRoute("callback:" + req.Queue)
+	}
+	return rec, err
 }
