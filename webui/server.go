@@ -229,6 +229,8 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	// The agent console and the supervisor's wallboard (agent*.go, wallboard*.go).
+	s.agentRoutes(handle)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(mux)
