@@ -2,6 +2,7 @@ package pbx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -28,16 +29,41 @@ type Plans struct {
 	cur atomic.Pointer[dialplan.Plan]
 }
 
-// NewPlans compiles the dialplan from st once; an error means the stored
-// configuration does not compile.
+// NewPlans compiles the dialplan from st once. A stored configuration
+// that does not compile (a line routed to a target that does not parse)
+// must not keep the box from booting: it is logged, and until it is
+// fixed only calls between extensions are routed. The error is the
+// store's, when it cannot be read.
 func NewPlans(st *store.Store, log *slog.Logger) (*Plans, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	p := &Plans{st: st, log: log}
-	if err := p.rebuild(); err != nil {
+	err := p.rebuild()
+	if err == nil {
+		return p, nil
+	}
+	if !errors.Is(err, dialplan.ErrConfig) && !errors.Is(err, dialplan.ErrTarget) && !errors.Is(err, dialplan.ErrPattern) {
 		return nil, err
 	}
+	log.Error("dialplan: the stored configuration does not compile; only extensions are routed until it is fixed", "err", err)
+	exts, lerr := store.List[store.Extension](st)
+	if lerr != nil {
+		return nil, fmt.Errorf("pbx: extensions: %w", lerr)
+	}
+	set, serr := store.GetSettings(st)
+	if serr != nil {
+		return nil, fmt.Errorf("pbx: settings: %w", serr)
+	}
+	cfg := dialplan.Config{Country: set.Country}
+	for _, e := range exts {
+		cfg.Extensions = append(cfg.Extensions, e.Number)
+	}
+	plan, cerr := dialplan.Compile(cfg)
+	if cerr != nil {
+		return nil, cerr
+	}
+	p.cur.Store(plan)
 	return p, nil
 }
 

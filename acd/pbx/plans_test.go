@@ -114,3 +114,28 @@ func TestPlans_TrunkCallsRouteByDialledNumber(t *testing.T) {
 		t.Errorf("unknown DID routed: %+v", d)
 	}
 }
+
+func TestPlans_ABadStoredRouteDoesNotStopExtensionCalls(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	secret, _ := store.GenerateSecret(20)
+	if _, err := store.Put(st, store.Extension{Number: "201", Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Put(st, store.Line{ID: "line1", Type: store.LineFXO, Device: "sim:1", Route: "fax:1", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlans(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Current().Decide(dialplan.Facts{Source: acd.SourceExtension, Via: "202", Dialed: "201"}); d.Action != dialplan.ActionExtension {
+		t.Fatalf("extension call: %+v", d)
+	}
+	if d := p.Current().Decide(dialplan.Facts{Source: acd.SourceLine, Via: "line1", Dialed: "1"}); d.Action != dialplan.ActionReject {
+		t.Fatalf("line call with a bad route: %+v", d)
+	}
+}
