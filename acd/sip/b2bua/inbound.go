@@ -252,9 +252,12 @@ func (l *inLeg) Answer(ctx context.Context) error {
 		for _, h := range l.timer.headers() {
 			res.AppendHeader(h)
 		}
-		l.timer.start(l)
 	}
 	err := l.ds.WriteResponse(res)
+	if l.timer != nil && err == nil {
+		// Armed once the dialog has its response: a refresh builds on it.
+		l.timer.start(l)
+	}
 	l.settle.Do(func() { close(l.settled) })
 	if err != nil {
 		l.end(acd.CauseTemporaryFailure)
