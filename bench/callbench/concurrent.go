@@ -136,6 +136,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 				sig1, med1 = s.cpu()
 				t1 = time.Now()
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
+				s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-calls%d-heap.pprof", s.Name, n)))
 			}})
 		<-prof
 		if err != nil {

@@ -110,6 +110,26 @@ func (s *system) profile(ctx context.Context, d time.Duration, path string) {
 	f.Close()
 }
 
+// heapProfile saves the in-use heap (after a GC) from the pprof endpoint.
+func (s *system) heapProfile(path string) {
+	if !s.pprof {
+		return
+	}
+	c := http.Client{Timeout: 20 * time.Second}
+	r, err := c.Get("http://" + s.http + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return
+	}
+	defer r.Body.Close()
+	if r.StatusCode != 200 {
+		return
+	}
+	if f, err := os.Create(path); err == nil {
+		io.Copy(f, r.Body)
+		f.Close()
+	}
+}
+
 func (s *system) hasPprof() bool {
 	if s.http == "" {
 		return false
