@@ -84,7 +84,7 @@ func (l *Live) leaveFor(ctx context.Context, c *acd.Call, dest Destination, lang
 	if l.route == nil {
 		return &acd.CauseError{Cause: acd.CauseNoRoute, Err: wrapf(ErrNoRoute, "queue: to %s", dest)}
 	}
-	c.AddRoute(dest.String())
+	// The destination records its own route step (flow, voicemail, ext).
 	return l.route(ctx, c, dest)
 }
 
