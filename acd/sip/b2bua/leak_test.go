@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"callbox/acd/siptest"
 )
 
 // openFDs counts the process's open file descriptors (sockets included).
@@ -71,32 +73,19 @@ func TestCall_ThousandCallsLeaveNoGoroutinesOrPorts(t *testing.T) {
 }
 
 // TestCall_FeaturesLeaveNoGoroutinesOrPorts runs calls that hold,
-// resume and blind-transfer (music, parking, NOTIFYs, a third leg) and
-// checks the same baseline.
+// resume and blind-transfer (music, parking, NOTIFYs, a third leg), are
+// picked up, and grow into a conference, and checks the same baseline.
 func TestCall_FeaturesLeaveNoGoroutinesOrPorts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	bx := startBox(t, Config{}, nil)
+	var bx *box
+	bx = startBoxWith(t, Config{}, nil, pickupCode(&bx))
 	a, b, c := bx.phone("201"), bx.phone("202"), bx.phone("203")
 	one := func() {
-		out, in := connect(t, a, b, "202")
-		if err := out.Hold(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-		if err := out.Resume(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-		if res, err := in.Refer(ctxT(t), b.ReferTarget("203")); err != nil || res.StatusCode != 202 {
-			t.Fatalf("REFER: %v %v", res, err)
-		}
-		target := answer(t, c)
-		<-in.Done()
-		if err := out.Hangup(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-		<-target.Done()
-		bx.lastEnded()
+		transferCycle(t, bx, a, b, c)
+		pickupCycle(t, bx, a, b, c)
+		conferenceCycle(t, bx, a, b, c)
 	}
 	one()
 	settle := func() (int, int) {
@@ -104,7 +93,7 @@ func TestCall_FeaturesLeaveNoGoroutinesOrPorts(t *testing.T) {
 		return runtime.NumGoroutine(), openFDs(t)
 	}
 	g0, fd0 := settle()
-	for range 100 {
+	for range 50 {
 		one()
 	}
 	settle()
@@ -121,4 +110,70 @@ func TestCall_FeaturesLeaveNoGoroutinesOrPorts(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("goroutines %d (baseline %d), fds %d (baseline %d)\n%s", g, g0, fd, fd0, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// transferCycle: 201 calls 202, holds and resumes, 202 transfers 201 to 203.
+func transferCycle(t *testing.T, bx *box, a, b, c *siptest.Phone) {
+	out, in := connect(t, a, b, "202")
+	if err := out.Hold(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Resume(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := in.Refer(ctxT(t), b.ReferTarget("203")); err != nil || res.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", res, err)
+	}
+	target := answer(t, c)
+	<-in.Done()
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-target.Done()
+	bx.lastEnded()
+}
+
+// pickupCycle: 201 calls 202, 203 picks it up, 203 hangs up.
+func pickupCycle(t *testing.T, bx *box, a, b, c *siptest.Phone) {
+	out, rung := ringingAt(t, a, b, "202")
+	pick, err := c.Dial(ctxT(t), "*8202")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pick.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatalf("pickup: %d %v", pick.Status(), err)
+	}
+	<-rung.Done()
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pick.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-out.Done()
+	bx.lastEnded()
+	bx.lastEnded()
+}
+
+// conferenceCycle: 201 calls 202, 203 joins, everyone hangs up.
+func conferenceCycle(t *testing.T, bx *box, a, b, c *siptest.Phone) {
+	out, in := connect(t, a, b, "202")
+	call, ok := bx.sw.CallOf(findLeg(t, bx, in).ID())
+	if !ok {
+		t.Fatal("no call")
+	}
+	done := make(chan error, 1)
+	go func() { done <- bx.b.Conference(ctxT(t), call, "203") }()
+	third := answer(t, c)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := third.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-in.Done()
+	bx.lastEnded()
 }
