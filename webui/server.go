@@ -229,6 +229,9 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	// The IVR designer and the reports (designer*.go, reports*.go).
+	s.designerRoutes(handle, admins)
+	s.reportRoutes(handle, watchers)
 	// The agent console and the supervisor's wallboard (agent*.go, wallboard*.go).
 	s.agentRoutes(handle)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)

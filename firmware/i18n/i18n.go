@@ -46,7 +46,7 @@ type entry struct{ en, zh string }
 func catalogues() []map[string]entry {
 	return []map[string]entry{
 		commonMessages, storeMessages, webMessages, consoleMessages, firmwareMessages,
-		sipMessages, modemMessages, ivrMessages, directoryMessages, queueMessages, ctiMessages, adminMessages, agentuiMessages,
+		sipMessages, modemMessages, ivrMessages, directoryMessages, queueMessages, ctiMessages, adminMessages, designerMessages, agentuiMessages,
 	}
 }
 

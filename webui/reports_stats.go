@@ -1,0 +1,348 @@
+package webui
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"callbox/acd/ivr"
+	"callbox/firmware/i18n"
+	"callbox/firmware/store"
+)
+
+// Queue and agent figures for a day (by hour), a week or a month (by day)
+// in the box's time zone. Queue figures come from the finished
+// service-level intervals (store.QueueInterval); agent figures from the
+// call records, the only per-agent history the store keeps.
+
+// period is the span a report covers, cut into buckets.
+type period struct {
+	Kind    string // "day", "week", "month"
+	Date    string // the day asked for, YYYY-MM-DD
+	Start   time.Time
+	End     time.Time
+	Buckets []timeSlot
+	Prev    string // Date of the previous and next period, for the arrows
+	Next    string
+}
+
+type timeSlot struct {
+	Label      string
+	Start, End time.Time
+}
+
+// parsePeriod reads ?period=day|week|month&date=YYYY-MM-DD. A bad value
+// falls back to today's day and is reported by field.
+func parsePeriod(q url.Values, loc *time.Location, now time.Time, lang i18n.Lang) (period, map[string]string) {
+	errs := map[string]string{}
+	p := period{Kind: q.Get("period")}
+	switch p.Kind {
+	case "day", "week", "month":
+	case "":
+		p.Kind = "day"
+	default:
+		errs["period"] = i18n.T(lang, "reports.err.period")
+		p.Kind = "day"
+	}
+	n := now.In(loc)
+	day := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	if d := q.Get("date"); d != "" {
+		t, err := time.ParseInLocation(dayLayout, d, loc)
+		if err != nil {
+			errs["date"] = i18n.T(lang, "reports.err.date")
+		} else {
+			day = t
+		}
+	}
+	p.Date = day.Format(dayLayout)
+	step := func(t time.Time, k int) time.Time { return t.AddDate(0, 0, k) }
+	switch p.Kind {
+	case "day":
+		p.Start, p.End = day, day.AddDate(0, 0, 1)
+		for h := 0; h < 24; h++ {
+			s := time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, loc)
+			p.Buckets = append(p.Buckets, timeSlot{Label: fmt.Sprintf("%02d", h), Start: s, End: s.Add(time.Hour)})
+		}
+		p.Prev, p.Next = step(day, -1).Format(dayLayout), step(day, 1).Format(dayLayout)
+	case "week":
+		// Weeks start on Monday (as in China and Europe).
+		back := (int(day.Weekday()) + 6) % 7
+		p.Start = day.AddDate(0, 0, -back)
+		p.End = p.Start.AddDate(0, 0, 7)
+		p.Prev, p.Next = step(p.Start, -7).Format(dayLayout), step(p.Start, 7).Format(dayLayout)
+	case "month":
+		p.Start = time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, loc)
+		p.End = p.Start.AddDate(0, 1, 0)
+		p.Prev, p.Next = p.Start.AddDate(0, -1, 0).Format(dayLayout), p.End.Format(dayLayout)
+	}
+	if p.Kind != "day" {
+		for d := p.Start; d.Before(p.End); d = d.AddDate(0, 0, 1) {
+			label := d.Format("01-02")
+			if p.Kind == "month" {
+				label = d.Format("2")
+			}
+			p.Buckets = append(p.Buckets, timeSlot{Label: label, Start: d, End: d.AddDate(0, 0, 1)})
+		}
+	}
+	return p, errs
+}
+
+// find returns the index of the timeSlot holding t, or -1.
+func (p period) find(t time.Time) int {
+	if t.Before(p.Start) || !t.Before(p.End) {
+		return -1
+	}
+	for i, b := range p.Buckets {
+		if !t.Before(b.Start) && t.Before(b.End) {
+			return i
+		}
+	}
+	return -1
+}
+
+// queueFigures sums queue intervals.
+type queueFigures struct {
+	Offered, Answered, InSL, Abandoned, AbandonedShort, Overflowed, Handled int
+	AnswerWait, LongestWait, Talk, Wrap                                     time.Duration
+}
+
+func (q *queueFigures) add(iv store.QueueInterval) {
+	q.Offered += iv.Offered
+	q.Answered += iv.Answered
+	q.InSL += iv.AnsweredInSL
+	q.Abandoned += iv.Abandoned
+	q.AbandonedShort += iv.AbandonedShort
+	q.Overflowed += iv.Overflowed
+	q.Handled += iv.Handled
+	q.AnswerWait += iv.AnswerWait
+	q.LongestWait = max(q.LongestWait, iv.LongestWait)
+	q.Talk += iv.TalkTime
+	q.Wrap += iv.WrapTime
+}
+
+// ServiceLevel is the share of calls answered within the queue's target,
+// short abandons left out; ok is false when there were no calls.
+func (q queueFigures) ServiceLevel() (pct float64, ok bool) {
+	n := q.Offered - q.AbandonedShort
+	if n <= 0 {
+		return 0, false
+	}
+	return 100 * float64(q.InSL) / float64(n), true
+}
+
+// ASA is the average speed of answer.
+func (q queueFigures) ASA() time.Duration {
+	if q.Answered == 0 {
+		return 0
+	}
+	return q.AnswerWait / time.Duration(q.Answered)
+}
+
+// AbandonRate is the share of offered calls abandoned.
+func (q queueFigures) AbandonRate() (pct float64, ok bool) {
+	if q.Offered == 0 {
+		return 0, false
+	}
+	return 100 * float64(q.Abandoned) / float64(q.Offered), true
+}
+
+// AHT is the average handle time: talk and wrap-up per handled call.
+func (q queueFigures) AHT() time.Duration {
+	if q.Handled == 0 {
+		return 0
+	}
+	return (q.Talk + q.Wrap) / time.Duration(q.Handled)
+}
+
+// queueRow is one line of the queue table, formatted.
+type queueRow struct {
+	Label                                  string
+	Offered, Answered, Abandoned, Handled  int
+	SL, ASA, AbandonRate, AHT, LongestWait string
+}
+
+func queueRowOf(label string, q queueFigures) queueRow {
+	pct := func(v float64, ok bool) string {
+		if !ok {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", v)
+	}
+	dur := func(d time.Duration, ok bool) string {
+		if !ok {
+			return "–"
+		}
+		return hms(d)
+	}
+	return queueRow{Label: label, Offered: q.Offered, Answered: q.Answered, Abandoned: q.Abandoned, Handled: q.Handled,
+		SL: pct(q.ServiceLevel()), AbandonRate: pct(q.AbandonRate()), ASA: dur(q.ASA(), q.Answered > 0),
+		AHT: dur(q.AHT(), q.Handled > 0), LongestWait: dur(q.LongestWait, q.Offered > 0)}
+}
+
+// statsView is the queue or agent report page.
+type statsView struct {
+	Tab     string
+	Period  period
+	Errors  map[string]string
+	Queue   string
+	Queues  []string
+	Tables  []queueTable
+	Periods []nameChoice
+	Agents  []agentRow
+	Charts  []svgChart
+}
+
+func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	loc := ivr.SiteZone(s.store)
+	q := r.URL.Query()
+	p, errs := parsePeriod(q, loc, s.now(), rc.lang)
+	v := statsView{Tab: "queues", Period: p, Errors: errs, Queue: strings.TrimSpace(q.Get("queue")), Queues: s.queueNames()}
+	if v.Queue != "" && !slices.Contains(v.Queues, v.Queue) {
+		errs["queue"] = i18n.T(rc.lang, "reports.err.queue")
+		v.Queue = ""
+	}
+	buckets := make([]queueFigures, len(p.Buckets))
+	byQueue := map[string]*queueFigures{}
+	var total queueFigures
+	prefix := ""
+	if v.Queue != "" {
+		prefix = v.Queue + "|"
+	}
+	err := store.ListFunc(s.store, prefix, func(iv store.QueueInterval) bool {
+		i := p.find(iv.Start)
+		if i < 0 {
+			return true
+		}
+		buckets[i].add(iv)
+		total.add(iv)
+		if byQueue[iv.Queue] == nil {
+			byQueue[iv.Queue] = &queueFigures{}
+		}
+		byQueue[iv.Queue].add(iv)
+		return true
+	})
+	if err != nil {
+		s.log.Error("reports: read queue intervals", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	var rows []queueRow
+	labels := make([]string, len(p.Buckets))
+	offered, answered, abandoned, sl, asa := make([]float64, len(p.Buckets)), make([]float64, len(p.Buckets)),
+		make([]float64, len(p.Buckets)), make([]float64, len(p.Buckets)), make([]float64, len(p.Buckets))
+	for i, b := range buckets {
+		labels[i] = p.Buckets[i].Label
+		rows = append(rows, queueRowOf(p.Buckets[i].Label, b))
+		offered[i], answered[i], abandoned[i] = float64(b.Offered), float64(b.Answered), float64(b.Abandoned)
+		sl[i], _ = b.ServiceLevel()
+		asa[i] = b.ASA().Seconds()
+	}
+	totalRow := queueRowOf(i18n.T(rc.lang, "reports.total"), total)
+	if v.Queue == "" && len(byQueue) > 0 {
+		t := queueTable{Title: i18n.T(rc.lang, "reports.by-queue"), Total: totalRow}
+		for _, name := range slices.Sorted(maps.Keys(byQueue)) {
+			t.Rows = append(t.Rows, queueRowOf(name, *byQueue[name]))
+		}
+		v.Tables = append(v.Tables, t)
+	}
+	v.Tables = append(v.Tables, queueTable{Title: i18n.T(rc.lang, "reports.by-interval"), Rows: rows, Total: totalRow})
+	v.Charts = []svgChart{
+		barChart(i18n.T(rc.lang, "reports.chart.calls"), labels, []chartSeries{
+			{Name: i18n.T(rc.lang, "reports.col.offered"), Class: "bar-a", Values: offered},
+			{Name: i18n.T(rc.lang, "reports.col.answered"), Class: "bar-c", Values: answered},
+			{Name: i18n.T(rc.lang, "reports.col.abandoned"), Class: "bar-d", Values: abandoned},
+		}, countLabel),
+		barChart(i18n.T(rc.lang, "reports.chart.sl"), labels, []chartSeries{
+			{Name: i18n.T(rc.lang, "reports.col.sl"), Class: "bar-a", Values: sl},
+		}, func(f float64) string { return fmt.Sprintf("%.0f%%", f) }),
+		barChart(i18n.T(rc.lang, "reports.chart.asa"), labels, []chartSeries{
+			{Name: i18n.T(rc.lang, "reports.col.asa"), Class: "bar-b", Values: asa},
+		}, func(f float64) string { return hms(time.Duration(f * float64(time.Second))) }),
+	}
+	s.renderStats(w, r, rc, "reports_queues", v)
+}
+
+func countLabel(f float64) string { return fmt.Sprintf("%.0f", f) }
+
+func (s *Server) renderStats(w http.ResponseWriter, r *http.Request, rc *reqCtx, name string, v statsView) {
+	code := http.StatusOK
+	if len(v.Errors) > 0 {
+		code = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Security-Policy", reportsCSP)
+	for _, k := range []string{"day", "week", "month"} {
+		v.Periods = append(v.Periods, nameChoice{Value: k, Label: i18n.T(rc.lang, "reports.period."+k)})
+	}
+	s.render(w, r, rc, code, name, "reports.title", v)
+}
+
+// queueTable is a table of queue figures with its total line.
+type queueTable struct {
+	Title string
+	Rows  []queueRow
+	Total queueRow
+}
+
+// agentRow is one agent's figures from the call records.
+type agentRow struct {
+	ID, Name               string
+	Calls                  int
+	Talk, AvgTalk, Longest string
+	talk, longest          time.Duration
+}
+
+func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	loc := ivr.SiteZone(s.store)
+	p, errs := parsePeriod(r.URL.Query(), loc, s.now(), rc.lang)
+	v := statsView{Tab: "agents", Period: p, Errors: errs}
+	names := s.agentNames()
+	rows := map[string]*agentRow{}
+	err := store.ListFunc(s.store, "", func(c store.CDR) bool {
+		if c.Agent == "" || c.Answer.IsZero() || p.find(c.Start) < 0 {
+			return true
+		}
+		a := rows[c.Agent]
+		if a == nil {
+			a = &agentRow{ID: c.Agent, Name: names[c.Agent]}
+			rows[c.Agent] = a
+		}
+		d := max(c.End.Sub(c.Answer), 0)
+		a.Calls++
+		a.talk += d
+		a.longest = max(a.longest, d)
+		return true
+	})
+	if err != nil {
+		s.log.Error("reports: read call records", "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
+	for _, id := range slices.Sorted(maps.Keys(rows)) {
+		a := rows[id]
+		a.Talk, a.Longest = hms(a.talk), hms(a.longest)
+		a.AvgTalk = hms(a.talk / time.Duration(a.Calls))
+		v.Agents = append(v.Agents, *a)
+	}
+	labels := make([]string, len(v.Agents))
+	calls, talk := make([]float64, len(v.Agents)), make([]float64, len(v.Agents))
+	for i, a := range v.Agents {
+		labels[i] = a.ID
+		if a.Name != "" {
+			labels[i] = a.Name
+		}
+		calls[i], talk[i] = float64(a.Calls), a.talk.Minutes()
+	}
+	if len(v.Agents) > 0 {
+		v.Charts = []svgChart{
+			barChart(i18n.T(rc.lang, "reports.chart.agent-calls"), labels, []chartSeries{
+				{Name: i18n.T(rc.lang, "reports.col.calls"), Class: "bar-a", Values: calls}}, countLabel),
+			barChart(i18n.T(rc.lang, "reports.chart.agent-talk"), labels, []chartSeries{
+				{Name: i18n.T(rc.lang, "reports.col.talk-min"), Class: "bar-c", Values: talk}}, func(f float64) string { return fmt.Sprintf("%.0f", f) }),
+		}
+	}
+	s.renderStats(w, r, rc, "reports_agents", v)
+}
