@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"callbox/firmware/i18n"
@@ -439,14 +438,4 @@ func deleteRefused(s *Server, rc *reqCtx, kind store.Kind, key string) string {
 		return "admin.err.last_admin"
 	}
 	return ""
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
