@@ -34,10 +34,11 @@ type Config struct {
 	Store *store.Store
 	// Voice plays and records (required).
 	Voice *ivr.Voice
-	// Login checks an owner's PIN. When nil (the store keeps no PINs
-	// yet), owners reach their own mailbox from their own extension,
-	// which SIP digest has authenticated, without a PIN, and every other
-	// mailbox is refused.
+	// Login checks an owner's PIN. When nil, the PIN is the hash kept on
+	// the mailbox's store.Extension (VoicemailPIN): with one set, every
+	// caller must type it; without one, owners reach their own mailbox
+	// from their own extension, which SIP digest has authenticated, and
+	// every other caller is refused.
 	Login func(mailbox, pin string) bool
 	// MWI hears every change of a mailbox's counts: wire it to the SIP
 	// side's message-waiting NOTIFY.
@@ -184,13 +185,7 @@ func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) erro
 	c.AddRoute("mailbox:" + mailbox)
 	live := ivr.NewLive(c, s.cfg.Voice, ivr.Actions{})
 	defer live.Close()
-	var login Login
-	switch {
-	case s.cfg.Login != nil:
-		login = func(pin string) bool { return s.cfg.Login(mailbox, pin) }
-	case mailbox != own:
-		login = func(string) bool { return false }
-	}
+	login := s.login(mailbox, own)
 	err := Menu(ctx, live, s.st, mailbox, s.lang(c, ""), login)
 	if errors.Is(err, ErrLogin) {
 		// Told and said goodbye: the call ends normally, the attempt is
@@ -199,6 +194,23 @@ func (s *Service) Mailbox(ctx context.Context, c *acd.Call, mailbox string) erro
 		return nil
 	}
 	return err
+}
+
+// login is how the owner's menu of mailbox checks a caller at extension
+// own; nil lets them in without a PIN.
+func (s *Service) login(mailbox, own string) Login {
+	if s.cfg.Login != nil {
+		return func(pin string) bool { return s.cfg.Login(mailbox, pin) }
+	}
+	if s.cfg.Store != nil {
+		if e, err := store.Get[store.Extension](s.cfg.Store, mailbox); err == nil && e.VoicemailPIN != "" {
+			return e.CheckVoicemailPIN
+		}
+	}
+	if mailbox == own {
+		return nil
+	}
+	return func(string) bool { return false }
 }
 
 func indexID(mailbox, id string) string { return "vm-" + mailbox + "-" + id }

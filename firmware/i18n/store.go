@@ -10,6 +10,8 @@ var storeMessages = map[string]entry{
 	"store.err.key":              {"is not a valid key (1 to %d bytes of text)", "不是有效的键（1 到 %d 字节的文本）"},
 	"store.err.digits":           {"must be %d to %d digits", "必须是 %d 到 %d 位数字"},
 	"store.err.weak_secret":      {"is too weak: use at least %d characters from three of lower case, upper case, digits and symbols", "强度不足：至少 %d 个字符，并包含小写字母、大写字母、数字、符号中的三类"},
+	"store.err.weak_pin":         {"must be %d to %d digits, not one digit repeated, not a run such as 1234, not the extension number", "须为 %d 到 %d 位数字，不能是同一数字重复、不能是 1234 这样的连续数字，也不能与分机号相同"},
+	"store.err.bad_hash":         {"is not a stored hash; set it through the PIN form", "不是有效的存储哈希值，请通过 PIN 设置表单设置"},
 	"store.err.weak_password":    {"is too weak: use at least %d characters from three of lower case, upper case, digits and symbols, not the user name", "强度不足：至少 %d 个字符，包含小写字母、大写字母、数字、符号中的三类，且不能与用户名相同"},
 	"store.err.secret_is_number": {"must not be or contain the extension number", "不能等于或包含分机号码"},
 	"store.err.number":           {"is not a dialable number (optional +, then 2 to 20 digits, * or #)", "不是可拨号码（可选 +，然后 2 到 20 位数字、* 或 #）"},

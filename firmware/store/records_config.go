@@ -169,6 +169,9 @@ type Extension struct {
 	// answer a call ringing any other extension of the same group. Empty
 	// means no group.
 	PickupGroup string `json:"pickupGroup,omitempty"`
+	// VoicemailPIN is the argon2id hash of the mailbox PIN (see
+	// SetVoicemailPIN); empty means the owner's own phone only.
+	VoicemailPIN string `json:"voicemailPin,omitempty"`
 }
 
 // Kind implements Record.
@@ -199,6 +202,11 @@ func (e Extension) Validate() error {
 	f.lang("lang", e.Lang, false)
 	if e.PickupGroup != "" {
 		f.name("pickupGroup", e.PickupGroup)
+	}
+	if e.VoicemailPIN != "" {
+		if _, err := parsePHC(e.VoicemailPIN); err != nil {
+			f.add("voicemailPin", codeBadHash)
+		}
 	}
 	return f.result(KindExtension, e.Number)
 }
