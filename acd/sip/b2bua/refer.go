@@ -12,13 +12,16 @@ import (
 
 	"callbox/acd"
 	acdsip "callbox/acd/sip"
+	"callbox/media"
 )
 
 // TransferFunc reaches the target of a transfer: target is the
 // Refer-To user part (an extension or an outside number), party the leg
 // that will be connected to the new leg (present its caller ID). It
 // returns the answered leg, or an error with a cause (acd.CauseOf) when
-// the target cannot be reached. ctx ends when party hangs up.
+// the target cannot be reached. ctx ends when party hangs up. party has
+// no media while the target rings (its Media is nil): the bridge plays
+// it music, so a dialler must not relay early media into it.
 type TransferFunc func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error)
 
 // transferToExtension is the default TransferFunc: ring an extension
@@ -170,8 +173,15 @@ func (t *transfer) reach(ctx context.Context) (acd.Leg, error) {
 		case <-stop:
 		}
 	})
-	return t.b.transfer(ctx, t.c, t.target.User, t.party)
+	return t.b.transfer(ctx, t.c, t.target.User, medialess{t.party})
 }
+
+// medialess is a leg seen without its media: the transferee while the
+// bridge plays it music.
+type medialess struct{ acd.Leg }
+
+// Media is nil: the leg's audio belongs to the bridge.
+func (medialess) Media() media.Endpoint { return nil }
 
 // notify sends the transferor a NOTIFY with the sipfrag of the status
 // (RFC 3515 §2.4.5); final ones end the implicit subscription.

@@ -1,12 +1,14 @@
 package b2bua
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
 
+	"callbox/acd"
 	"callbox/acd/siptest"
 )
 
@@ -234,4 +236,31 @@ func TestSIPp_BlindTransferByREFER(t *testing.T) {
 	if r := bx.lastEnded(); !strings.Contains(r.RouteString(), "transfer:203") {
 		t.Errorf("route %q", r.RouteString())
 	}
+}
+
+func TestTransfer_HookReachesTargetsForTheTransferee(t *testing.T) {
+	var bx *box
+	seen := make(chan acd.Leg, 1)
+	bx = startBoxWith(t, Config{}, nil, WithTransfer(func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
+		seen <- party
+		// The router's way: "9" + extension stands for an outside number here.
+		return bx.b.Dial(ctx, strings.TrimPrefix(target, "9"), party.Caller(), party)
+	}))
+	a, b, c := bx.phone("201"), bx.phone("202"), bx.phone("203")
+	out, in := connect(t, a, b, "202")
+	if res, err := in.Refer(ctxT(t), b.ReferTarget("9203")); err != nil || res.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", res, err)
+	}
+	party := <-seen
+	if party.Caller().Number != "201" || party.Media() != nil {
+		t.Errorf("the hook sees %v with media %v; want the transferee without its media", party.Caller(), party.Media())
+	}
+	target := answer(t, c)
+	if !hears(t, out, target, 1000) {
+		t.Fatal("the transferee does not reach the hook's target")
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-target.Done()
 }
