@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/firmware/store"
 	"callbox/media/prompt"
 )
 
@@ -49,6 +50,9 @@ func (l *Live) Wait(ctx context.Context, c *acd.Call, req Request) error {
 	id := c.ID()
 	p := partyOf(c)
 	for hop := 0; ; hop++ {
+		if req.Lang == "" {
+			req.Lang = l.defaultLang(req.Queue)
+		}
 		in := l.mb.Open(id)
 		c.AddRoute("queue:" + req.Queue)
 		c.SetQueue(req.Queue)
@@ -99,6 +103,20 @@ func (l *Live) say(ctx context.Context, c *acd.Call, lang string, keys ...string
 	if _, err := l.pacer.Play(ctx, seq, ep.Writer()); err != nil && ctx.Err() == nil {
 		l.log.Warn("queue: prompt", "call", c.ID(), "keys", keys, "err", err)
 	}
+}
+
+// defaultLang is the language of a caller who brought none: the queue's,
+// else the site's.
+func (l *Live) defaultLang(queue string) string {
+	if cfg, err := l.d.Queue(queue); err == nil && cfg.Lang != "" {
+		return cfg.Lang
+	}
+	if l.st != nil {
+		if set, err := store.GetSettings(l.st); err == nil {
+			return string(set.Lang)
+		}
+	}
+	return ""
 }
 
 // langOf picks a prompt language the box has, English by default.
