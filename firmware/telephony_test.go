@@ -3,6 +3,7 @@ package firmware
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestParsePortRange(t *testing.T) {
@@ -53,5 +54,19 @@ func TestSIPAddrs_TLSOnTheNextPort(t *testing.T) {
 	}
 	if _, _, _, _, err := sipAddrs("127.0.0.1"); !errors.Is(err, ErrBadAddr) {
 		t.Errorf("no port: %v", err)
+	}
+}
+
+func TestUntilMidnight_InTheBoxZone(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	now := time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC) // 23:30 in Shanghai
+	if d := untilMidnight(now, shanghai); d != 30*time.Minute {
+		t.Fatalf("until midnight in Shanghai: %v", d)
+	}
+	if d := untilMidnight(now, nil); d != 8*time.Hour+30*time.Minute {
+		t.Fatalf("until midnight in UTC: %v", d)
 	}
 }

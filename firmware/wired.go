@@ -110,7 +110,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	p.modems = messaging.NewSimulator(modemsim.NewNetwork("+8613800100500"))
 	mcfg := messaging.Config{Store: st, DataDir: a.cfg.DataDir, Bus: t.bus, Open: p.modems.Open, Logger: log}
 	if a.cfg.Demo {
+		// The demo texts callers nobody answered and callers whose
+		// callback was booked, through its simulated GSM modem.
 		mcfg.Rules = messaging.DemoRules()
+		mcfg.Notify = messaging.Notifications{MissedCall: true, Callback: true}
 	}
 	if p.messaging, err = messaging.New(mcfg); err != nil {
 		return w, fmt.Errorf("messaging: %w", err)
@@ -135,6 +138,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 			return t.router.Connect(ctx, c, r.Number)
 		},
 		Voicemail: p.voicemail.Leave,
+		Callback: func(ctx context.Context, c *acd.Call, r ivr.CallbackRequest) error {
+			_, err := p.queue.BookCallback(ctx, c, queue.Request{Queue: r.Queue, Lang: r.Lang}, r.Number)
+			return err
+		},
 		SendFax: func(ctx context.Context, c *acd.Call, r ivr.FaxRequest) error {
 			return p.messaging.SendFax(ctx, c.Caller().Caller().Number, r.Document)
 		},
@@ -156,7 +163,8 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	// The pacer and the flows before the switch takes calls; the queue,
 	// CTI and messaging once calls can reach them.
 	w.beforeSwitch = []Service{p.trunks, &pacerService{pacer}, p.ivr, p.voicemail}
-	w.afterSwitch = []Service{p.queue, p.directory, p.cti, p.messaging}
+	w.afterSwitch = []Service{p.queue, &midnight{now: a.now, zone: func() *time.Location { return ivr.SiteZone(st) },
+		reset: p.queue.Dispatcher().ResetCounters}, p.directory, p.cti, p.messaging}
 	return w, nil
 }
 
@@ -221,4 +229,41 @@ func (c ctiControl) Transfer(ctx context.Context, id, target string) error {
 
 func (c ctiControl) Conference(ctx context.Context, id, target string) error {
 	return ctiErr(c.t.control.Conference(ctx, id, target))
+}
+
+// midnight resets the agents' daily counters (calls taken, talk time) at
+// midnight in the box's time zone, so the console's "today" is today.
+type midnight struct {
+	now   func() time.Time
+	zone  func() *time.Location
+	reset func()
+}
+
+func (m *midnight) Name() string { return "midnight" }
+
+func (m *midnight) Run(ctx context.Context) error {
+	for {
+		t := time.NewTimer(untilMidnight(m.now(), m.zone()))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+			m.reset()
+		}
+	}
+}
+
+// untilMidnight is how long from now until the next midnight in loc; a
+// day without midnight (a DST jump at 00:00) takes the next 00:00 there is.
+func untilMidnight(now time.Time, loc *time.Location) time.Duration {
+	if loc == nil {
+		loc = time.UTC
+	}
+	n := now.In(loc)
+	next := time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, loc)
+	if d := next.Sub(now); d > 0 {
+		return d
+	}
+	return time.Minute
 }
