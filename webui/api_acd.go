@@ -43,7 +43,8 @@ func (s *Server) acdRoutes(handle func(string, access, handlerFunc), allRoles, w
 
 // acd returns the live queue side, or answers 503 when none is wired.
 func (s *Server) acd(w http.ResponseWriter, rc *reqCtx) (ACD, bool) {
-	if s.cfg.ACD == nil {
+	// A nil *queue.Live in the interface is no queue service either.
+	if live, ok := s.cfg.ACD.(*queue.Live); s.cfg.ACD == nil || ok && live == nil {
 		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "queue.error.no-acd"))
 		return nil, false
 	}
