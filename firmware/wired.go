@@ -88,8 +88,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 			return t.router.Reach(ctx, number, caller, nil)
 		}),
 		queue.WithRouter(func(ctx context.Context, c *acd.Call, d queue.Destination) error { return t.exit(ctx, c, d) }),
-		queue.WithOfferNotice(func(ctx context.Context, o queue.OfferNotice) {
-			p.cti.Offered(ctx, cti.OfferInfo{CallID: o.CallID, Agent: o.Agent, Extension: o.Extension, Queue: o.Queue,
+		// The screen pop is built in the hub's goroutine: the agent's phone
+		// rings at once, the pop follows the customer lookup.
+		queue.WithOfferNotice(func(_ context.Context, o queue.OfferNotice) {
+			p.cti.Offer(cti.OfferInfo{CallID: o.CallID, Agent: o.Agent, Extension: o.Extension, Queue: o.Queue,
 				Caller: o.Caller, Waited: o.Waited, Route: o.Route, Data: o.Data, Callback: o.Callback})
 		}),
 		queue.WithDisplayName(func(ctx context.Context, number string) string { return p.cti.DisplayName(ctx, number) }),
