@@ -37,6 +37,7 @@ type concStep struct {
 	USPerPacket  float64 `json:"us_cpu_per_packet"`
 	MachineShare float64 `json:"machine_percent"` // AllCPU over the window, of all cores
 	Usage        usage   `json:"usage"`
+	GoMemKB      int     `json:"go_heap_stack_kb"` // HeapInuse+StackInuse after a GC; -1 without pprof
 	Goroutines   int     `json:"goroutines"`
 	Pass         bool    `json:"pass"`
 	Why          string  `json:"why,omitempty"`
@@ -136,6 +137,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 				sig1, med1 = s.cpu()
 				t1 = time.Now()
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
+				st.GoMemKB = s.goMemory()
 				s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-calls%d-heap.pprof", s.Name, n)))
 			}})
 		<-prof
@@ -296,6 +298,6 @@ func bareStep(ctx context.Context, bin string, n int, load time.Duration, nproc 
 		st.USPerPacket = 1e6 * st.MediaCPU / float64(lr.Received)
 	}
 	st.MachineShare = 100 * st.AllCPU / t1.Sub(t0).Seconds() / float64(nproc)
-	st.Goroutines = -1
+	st.Goroutines, st.GoMemKB = -1, -1
 	return st, nil
 }

@@ -104,10 +104,19 @@ func stepAt(steps []concStep, n int) (concStep, bool) {
 // memSlope is the PSS growth per call (KB) across the passing steps: the
 // least-squares slope over (calls, PSS).
 func memSlope(steps []concStep) (float64, bool) {
+	return slope(steps, func(s concStep) int { return s.Usage.PSSKB })
+}
+
+// goMemSlope is the same over the Go heap and stacks in use after a GC.
+func goMemSlope(steps []concStep) (float64, bool) {
+	return slope(steps, func(s concStep) int { return s.GoMemKB })
+}
+
+func slope(steps []concStep, kb func(concStep) int) (float64, bool) {
 	var xs, ys []float64
 	for _, s := range steps {
-		if s.Pass && s.Usage.PSSKB > 0 {
-			xs, ys = append(xs, float64(s.Calls)), append(ys, float64(s.Usage.PSSKB))
+		if s.Pass && kb(s) > 0 {
+			xs, ys = append(xs, float64(s.Calls)), append(ys, float64(kb(s)))
 		}
 	}
 	if len(xs) < 2 {
@@ -235,12 +244,16 @@ func render(run *runResult) []byte {
 		}
 	}
 	w("\n#### Scenario 2: concurrent relayed calls, G.711 both ways, no recording (each step %.0f s of media)\n\n", run.LoadSeconds)
-	w("| system | calls | set up | loss | late (>40 ms) | jitter | µs CPU/packet | %% of the machine | packets/s | PSS MB | fds | threads | goroutines | result |\n")
-	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| system | calls | set up | loss | late (>40 ms) | jitter | µs CPU/packet | %% of the machine | packets/s | PSS MB | Go heap+stacks MB | fds | threads | goroutines | result |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	row := func(name string, c concStep) {
-		w("| %s%s | %d | %d | %.4f%% | %.4f%% | %.2f ms | %.2f | %.0f | %.0f | %d | %d | %d | %s | %s |\n",
+		gm := "–"
+		if c.GoMemKB > 0 {
+			gm = fmt.Sprintf("%.1f", float64(c.GoMemKB)/1024)
+		}
+		w("| %s%s | %d | %d | %.4f%% | %.4f%% | %.2f ms | %.2f | %.0f | %.0f | %d | %s | %d | %d | %s | %s |\n",
 			name, retryMark(c.Retry), c.Calls, c.SetUp, 100*c.LossRatio, 100*c.LateRatio, c.JitterMs, c.USPerPacket, c.MachineShare,
-			float64(c.Packets)/run.LoadSeconds, c.Usage.PSSKB/1024, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
+			float64(c.Packets)/run.LoadSeconds, c.Usage.PSSKB/1024, gm, c.Usage.FDs, c.Usage.Threads, gor(c.Goroutines), verdict(c.Pass, c.Why))
 	}
 	for _, s := range run.Systems {
 		for _, c := range s.Concurrent {
@@ -356,6 +369,11 @@ func sideBySide(w func(string, ...any), run *runResult, boxes []*systemResult, p
 		v, ok := memSlope(r.Concurrent)
 		return cell{v, ok}
 	})
+	for _, b := range append(boxes, peer) {
+		if v, ok := goMemSlope(b.Concurrent); ok {
+			w("\n%s: Go heap and stacks in use after a GC grow by %.0f KB per active call across its passing steps (read from its pprof endpoint).\n", b.Name, v)
+		}
+	}
 	if fl, ok := stepAt(run.Bare, commonStep); ok {
 		w("\nAgainst the bare relay floor (bench/barerelay, %.2f µs CPU per packet at %d calls in this run; target ≤ 1.25):", fl.USPerPacket, commonStep)
 		for _, b := range boxes {

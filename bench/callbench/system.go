@@ -130,6 +130,44 @@ func (s *system) heapProfile(path string) {
 	}
 }
 
+// goMemory reads HeapInuse+StackInuse (KB, after a GC) from the text
+// heap profile's MemStats trailer; -1 without pprof.
+func (s *system) goMemory() int {
+	if !s.pprof {
+		return -1
+	}
+	c := http.Client{Timeout: 20 * time.Second}
+	r, err := c.Get("http://" + s.http + "/debug/pprof/heap?gc=1&debug=1")
+	if err != nil {
+		return -1
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		return -1
+	}
+	return parseMemStats(string(b))
+}
+
+// parseMemStats sums "# HeapInuse = N" and "# StackInuse = N" (bytes)
+// into KB; -1 when either is missing.
+func parseMemStats(text string) int {
+	heap, stack := -1, -1
+	for _, line := range strings.Split(text, "\n") {
+		var v int
+		if _, err := fmt.Sscanf(line, "# HeapInuse = %d", &v); err == nil {
+			heap = v
+		}
+		if _, err := fmt.Sscanf(line, "# StackInuse = %d", &v); err == nil {
+			stack = v
+		}
+	}
+	if heap < 0 || stack < 0 {
+		return -1
+	}
+	return (heap + stack) / 1024
+}
+
 func (s *system) hasPprof() bool {
 	if s.http == "" {
 		return false
