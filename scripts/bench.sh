@@ -27,9 +27,20 @@ quick | full)
 	bash scripts/install-bench-deps.sh
 	limit=5m
 	[[ "$what" == full ]] && limit=45m
+	repo="$PWD"
+	src="$repo"
+	if ! git diff --quiet HEAD -- 2>/dev/null; then
+		# Uncommitted edits (several people share this tree) are not what
+		# the table names: measure the commit, built from a clean copy.
+		commit="$(git rev-parse --short HEAD)"
+		src="$(mktemp -d)"
+		trap 'rm -rf "$src"' EXIT
+		git archive HEAD | tar -x -C "$src"
+		echo "== uncommitted changes in the tree: measuring HEAD $commit from a clean copy"
+	fi
 	echo "== system benchmark ($what), commit $commit"
-	go run ./bench/callbench -mode "$what" -limit "$limit" -commit "$commit" \
-		-json "bench/results/$day.json" -md BENCHMARKS.md -results bench/results
+	(cd "$src" && go run ./bench/callbench -mode "$what" -limit "$limit" -commit "$commit" \
+		-json "$repo/bench/results/$day.json" -md "$repo/BENCHMARKS.md" -results "$repo/bench/results")
 	echo "== wrote bench/results/$day.json and BENCHMARKS.md"
 	;;
 media)
