@@ -37,19 +37,20 @@ type Call struct {
 	digits chan byte
 	frags  chan string // NOTIFY bodies received in the call
 
-	mu      sync.Mutex
-	remote  netip.AddrPort
-	dtmfPT  uint8
-	dtmfRx  dtmf.Receiver
-	status  int
-	ringed  bool
-	rec     []int16
-	keep    bool
-	seq     uint16
-	ts      uint32
-	version uint64
-	closed  bool
-	updates int
+	mu        sync.Mutex
+	remote    netip.AddrPort
+	dtmfPT    uint8
+	dtmfRx    dtmf.Receiver
+	status    int
+	ringed    bool
+	rec       []int16
+	keep      bool
+	seq       uint16
+	ts        uint32
+	version   uint64
+	closed    bool
+	updates   int
+	reinvites int
 }
 
 // callSetup makes the calls part of a phone: handlers for INVITE, ACK
@@ -264,7 +265,7 @@ func (p *Phone) Incoming(ctx context.Context) (*Call, error) {
 
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		p.onReinvite(req, tx)
 		return
 	}
 	c, err := p.newCall()

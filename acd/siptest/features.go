@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/emiago/sipgo/sip"
+
+	"callbox/media/sdp"
 )
 
 // featureSetup adds the handlers the call features need: NOTIFY (a
@@ -147,3 +149,42 @@ func (c *Call) Response() *sip.Response {
 
 // Invite is the INVITE that started the call.
 func (c *Call) Invite() *sip.Request { return c.invite }
+
+// onReinvite answers an INVITE inside a call (the far end's hold,
+// resume or session refresh) with the call's own SDP.
+func (p *Phone) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := p.callOf(req)
+	if c == nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	c.mu.Lock()
+	c.reinvites++
+	c.version++
+	local := c.local
+	local.Version = c.version
+	c.mu.Unlock()
+	body, _, err := sdp.Answer(offer, local)
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(sip.NewHeader("Contact", fmt.Sprintf("<sip:%s@%s:%d>", p.user, p.localIP, p.laddr.Port())))
+	if h := req.GetHeader("Session-Expires"); h != nil {
+		res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
+	}
+	_ = tx.Respond(res)
+}
+
+// ReinvitesReceived counts the INVITEs the far end sent inside this call.
+func (c *Call) ReinvitesReceived() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reinvites
+}

@@ -14,6 +14,7 @@ type featureLeg interface {
 	dialogLeg
 	newRequest(method sip.RequestMethod) *sip.Request
 	do(ctx context.Context, req *sip.Request) (*sip.Response, error)
+	write(req *sip.Request) error // without a transaction: the ACK of a re-INVITE
 	sessionTimer() *sessionTimer
 }
 
@@ -30,6 +31,8 @@ func (l *inLeg) newRequest(method sip.RequestMethod) *sip.Request {
 func (l *inLeg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
 	return l.ds.Do(ctx, req)
 }
+
+func (l *inLeg) write(req *sip.Request) error { return l.ds.WriteRequest(req) }
 
 func (l *inLeg) sessionTimer() *sessionTimer { return l.timer }
 
@@ -52,6 +55,8 @@ func (l *outLeg) do(ctx context.Context, req *sip.Request) (*sip.Response, error
 	}
 	return l.dc.Do(ctx, req)
 }
+
+func (l *outLeg) write(req *sip.Request) error { return l.dc.WriteRequest(req) }
 
 // sessionTimer is the timer the callee's answer agreed to, if any.
 func (l *outLeg) sessionTimer() *sessionTimer {

@@ -30,6 +30,9 @@ type sessionTimer struct {
 	// peerName is the refresher as the headers name it, when the box is
 	// the dialog's UAC (a callee's leg) and the roles are the other way.
 	peerName string
+	// reinvite: the box refreshes with a re-INVITE of the session as it
+	// stands, for a peer that does not allow UPDATE.
+	reinvite bool
 	leg      featureLeg
 
 	mu      sync.Mutex
@@ -88,18 +91,15 @@ func (b *B2BUA) negotiateTimer(req *sip.Request) (*sessionTimer, error) {
 		// Only a phone that supports timers can be made to refresh.
 		t.refresher = "uas"
 	}
-	if t.refresher == "uas" && !canUpdate {
-		// The box refreshes with UPDATE; a phone without it gets no
-		// timer (and keeps the RTP timeout).
-		return nil, nil
-	}
+	// The box refreshes with UPDATE, or re-INVITE for a phone without it.
+	t.reinvite = !canUpdate
 	return t, nil
 }
 
 // hasOption reports whether a comma-separated header (Supported,
 // Require, Allow) lists opt.
-func hasOption(req *sip.Request, header, opt string) bool {
-	for _, h := range req.GetHeaders(header) {
+func hasOption(m interface{ GetHeaders(string) []sip.Header }, header, opt string) bool {
+	for _, h := range m.GetHeaders(header) {
 		if slices.ContainsFunc(strings.Split(h.Value(), ","), func(s string) bool {
 			return strings.EqualFold(strings.TrimSpace(s), opt)
 		}) {
@@ -179,7 +179,8 @@ func (t *sessionTimer) expire() {
 }
 
 // refresh is the box's own refresh: an UPDATE without SDP (RFC 4028
-// §7.4); a peer that does not answer it is gone.
+// §7.4), or a re-INVITE offering the session unchanged; a peer that does
+// not answer it is gone.
 func (t *sessionTimer) refresh() {
 	t.mu.Lock()
 	leg, stopped := t.leg, t.stopped
@@ -190,11 +191,22 @@ func (t *sessionTimer) refresh() {
 	t.b.goBackground(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 		defer cancel()
-		req := leg.newRequest(sip.UPDATE)
+		method := sip.UPDATE
+		if t.reinvite {
+			method = sip.INVITE
+		}
+		req := leg.newRequest(method)
 		for _, h := range t.headers() {
 			req.AppendHeader(h)
 		}
-		res, err := leg.do(ctx, req)
+		req.AppendHeader(sip.NewHeader("Supported", supported))
+		var res *sip.Response
+		var err error
+		if t.reinvite {
+			res, err = t.b.reoffer(ctx, leg, req)
+		} else {
+			res, err = leg.do(ctx, req)
+		}
 		if ctx.Err() != nil && t.b.base.Err() != nil {
 			return // the box is stopping
 		}
@@ -268,9 +280,10 @@ func (b *B2BUA) startCalleeTimer(l *outLeg, res *sip.Response) {
 	case "uas":
 		t.refresher = "uac" // in the timer's terms: the peer refreshes
 	default:
-		// The callee made the box refresh after all: with UPDATE, which
-		// a callee that does not allow it refuses (see refresh).
+		// The callee made the box refresh after all: with UPDATE, or
+		// re-INVITE when the callee does not allow UPDATE.
 		t.refresher = "uas"
+		t.reinvite = !hasOption(res, "Allow", "UPDATE")
 	}
 	t.peerName = se.Refresher
 	if t.peerName == "" {
@@ -293,4 +306,28 @@ func (b *B2BUA) startCalleeTimer(l *outLeg, res *sip.Response) {
 		delete(b.timers, l)
 		b.mu.Unlock()
 	})
+}
+
+// reoffer sends req, an in-dialog INVITE, offering leg's session as it
+// stands (same address, codecs and direction, a new SDP version), and
+// ACKs a 2xx. The answer's media is not applied: a refresh changes
+// nothing, and the peer's media stays latched.
+func (b *B2BUA) reoffer(ctx context.Context, leg featureLeg, req *sip.Request) (*sip.Response, error) {
+	s, ok := SessionOf(leg)
+	if !ok {
+		return nil, fmt.Errorf("b2bua: %s has no session", leg.ID())
+	}
+	n, _ := negotiated(leg)
+	offer, err := sdp.Offer(b.sdpLocal(s, nextVersion(leg), n.Direction))
+	if err != nil {
+		return nil, err
+	}
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer)
+	res, err := leg.do(ctx, req)
+	if err != nil || !res.IsSuccess() {
+		return res, err
+	}
+	ack := leg.newRequest(sip.ACK)
+	return res, leg.write(ack)
 }

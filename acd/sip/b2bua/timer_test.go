@@ -224,3 +224,41 @@ func TestSessionTimer_CalleeLegs(t *testing.T) {
 	}
 	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
 }
+
+func TestSessionTimer_BoxRefreshesWithReinviteWithoutUpdate(t *testing.T) {
+	clock := &handClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	bx := startBoxWith(t, Config{}, nil, WithSessionClock(clock))
+	a, b := bx.phone("201"), bx.phone("202")
+	// Neither phone allows UPDATE: the caller asks the box to refresh,
+	// the callee makes the box refresh.
+	out, err := a.DialWith(ctxT(t), "202", sip.NewHeader("Supported", "timer"),
+		sip.NewHeader("Session-Expires", "90;refresher=uas"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.AnswerWith(ctxT(t), sip.NewHeader("Session-Expires", "90;refresher=uac"),
+		sip.NewHeader("Require", "timer")); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "re-INVITE refreshes to both phones", func() bool {
+		clock.Advance(45 * time.Second)
+		return out.ReinvitesReceived() >= 2 && in.ReinvitesReceived() >= 2
+	})
+	if bx.b.Active() != 2 {
+		t.Fatalf("%d legs after the refreshes", bx.b.Active())
+	}
+	if !hears(t, out, in, 1000) || !hears(t, in, out, 700) {
+		t.Fatal("the refreshes broke the audio")
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-in.Done()
+}
