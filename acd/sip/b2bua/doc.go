@@ -35,10 +35,12 @@
 //     INVITE with Replaces takes over a leg directly (refer.go).
 //   - Pickup: Pickup answers a call ringing an extension, directed or by
 //     pickup group (pickup.go); Conference adds a third party (mixer).
-//   - Session timers (RFC 4028) on the caller's dialog: Session-Expires
-//     and Min-SE negotiated, refreshes by re-INVITE or UPDATE, the box
-//     refreshing with UPDATE when it is the refresher; an unrefreshed
-//     session ends with cause 102 (timer.go). The RTP timeout stays.
+//   - Session timers (RFC 4028) on both dialogs of a call: Session-Expires
+//     and Min-SE negotiated (the box's INVITEs ask the callee to refresh),
+//     refreshes by re-INVITE or UPDATE, the box refreshing with UPDATE (or
+//     re-INVITE for a peer without UPDATE) when it is the refresher; an
+//     unrefreshed session ends with cause 102 (timer.go). The RTP timeout
+//     stays.
 //   - NotifyMWI sends message-summary NOTIFYs (RFC 3842) to every device
 //     of an extension (mwi.go).
 //
