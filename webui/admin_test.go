@@ -221,3 +221,43 @@ func TestAdmin_EveryPostWithoutTheCSRFTokenIsRefused(t *testing.T) {
 		t.Fatalf("refused posts wrote audit entries: %+v", audits)
 	}
 }
+
+// adminAPI are the admin-only endpoints of the JSON API.
+var adminAPI = []struct{ method, path string }{
+	{"GET", "/api/v1/settings"}, {"PUT", "/api/v1/settings"}, {"GET", "/api/v1/extensions"}, {"POST", "/api/v1/extensions"},
+	{"GET", "/api/v1/extensions/201"}, {"PUT", "/api/v1/extensions/201"}, {"DELETE", "/api/v1/extensions/201"},
+	{"GET", "/api/v1/users"}, {"POST", "/api/v1/users"}, {"GET", "/api/v1/users/admin"}, {"PUT", "/api/v1/users/admin"},
+	{"DELETE", "/api/v1/users/admin"}, {"GET", "/api/v1/webhooks"}, {"POST", "/api/v1/webhooks"}, {"GET", "/api/v1/tokens"},
+	{"POST", "/api/v1/tokens"}, {"GET", "/api/v1/directory/sources"}, {"PUT", "/api/v1/directory/sources"},
+	{"GET", "/api/v1/flows"}, {"GET", "/api/v1/flows/main"}, {"DELETE", "/api/v1/flows/main"}, {"POST", "/api/v1/flows/main/publish"},
+}
+
+func TestAdmin_AgentGets403OnEveryAdminAPI(t *testing.T) {
+	f, _ := newAdminFixture(t)
+	f.finishSetup()
+	adminSeed(t, f)
+	f.addUser("ann", store.RoleAgent, testPassword, false)
+	b := f.browser()
+	b.login("ann", testPassword)
+	for _, e := range adminAPI {
+		r := b.json(e.method, e.path, map[string]any{})
+		wantStatus(t, r, http.StatusForbidden)
+	}
+}
+
+func TestAdmin_StoredHTMLIsEscapedOnTheOtherPagesToo(t *testing.T) {
+	f, _ := newAdminFixture(t)
+	f.finishSetup()
+	if _, err := store.Update(f.st, store.SettingsKey, func(s *store.Settings) error { s.SiteName = "Shop " + xss[:25]; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	adminSeed(t, f)
+	b := f.browser()
+	b.login("admin", testPassword)
+	for _, p := range append([]string{"/", "/status", "/password"}, adminPaths...) {
+		r := b.get(p)
+		if strings.Contains(r.Body, "<script>alert") {
+			t.Errorf("%s: stored HTML is not escaped", p)
+		}
+	}
+}
