@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"callbox/acd/cti"
@@ -72,6 +73,7 @@ var agentScriptKeys = []string{
 	"agentui.stream.live", "agentui.stream.lost", "agentui.stream.reset",
 	"agentui.done", "agentui.failed", "agentui.wrap.saved", "agentui.call.none", "agentui.dial.placed",
 	"agentui.hold", "agentui.resume",
+	"agentui.reason.lunch", "agentui.reason.break", "agentui.reason.training", "agentui.reason.meeting",
 }
 
 // scriptStrings returns keys in lang, for a page's script.
@@ -83,7 +85,18 @@ func scriptStrings(lang i18n.Lang, keys []string) map[string]string {
 	return out
 }
 
+// allowConnect widens the gate's content security policy, which allows
+// no connections, so that a console page's script may call the box's own
+// API and follow its event stream (connect-src 'self'), and nothing else.
+func allowConnect(w http.ResponseWriter) {
+	h := w.Header()
+	if csp := h.Get("Content-Security-Policy"); csp != "" && !strings.Contains(csp, "connect-src") {
+		h.Set("Content-Security-Policy", csp+"; connect-src 'self'")
+	}
+}
+
 func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	allowConnect(w)
 	v := agentView{CTI: s.cfg.CTI != nil, ACD: s.cfg.ACD != nil, Strings: scriptStrings(rc.lang, agentScriptKeys),
 		Assets: agentAssets}
 	id, err := s.agentOf(rc.user.Name)

@@ -25,9 +25,11 @@ var wallboardScriptKeys = []string{
 	"agentui.stream.live", "agentui.stream.lost", "agentui.stream.reset",
 	"agentui.done", "agentui.failed", "agentui.board.no-ext", "agentui.board.empty-queues", "agentui.board.empty-agents",
 	"agentui.board.listen", "agentui.board.whisper", "agentui.board.barge",
+	"agentui.reason.lunch", "agentui.reason.break", "agentui.reason.training", "agentui.reason.meeting",
 }
 
 func (s *Server) wallboardPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	allowConnect(w)
 	v := wallboardView{CTI: s.cfg.CTI != nil, ACD: s.cfg.ACD != nil, Strings: scriptStrings(rc.lang, wallboardScriptKeys),
 		Assets: wallboardAssets}
 	exts, err := store.List[store.Extension](s.store)

@@ -17,6 +17,7 @@
   let callID = ''; // the call the controls act on
   let wrapCall = ''; // the call the wrap-up form saves for
   let held = false;
+  let ringing = false; // a call was offered and is not answered or gone yet
 
   // --- messages and requests
 
@@ -71,7 +72,7 @@
     since = at ? Date.parse(at) : Date.now();
     const b = $('state');
     b.className = 'state-badge s-' + state;
-    b.textContent = (S['agentui.state.' + state] || S['agentui.state.unknown']) + (reason ? ' · ' + reason : '');
+    b.textContent = (S['agentui.state.' + state] || S['agentui.state.unknown']) + (reason ? ' · ' + (S['agentui.reason.' + reason] || reason) : '');
     const ready = $('btn-ready');
     if (ready) ready.disabled = state === 'available';
     setCall(callID);
@@ -85,12 +86,12 @@
   function setCall(id) {
     callID = id || '';
     $('call-id').textContent = callID;
-    const live = !!callID && (state === 'oncall' || state === 'ringing');
+    const live = !!callID && (ringing || state === 'oncall' || state === 'ringing');
     $('btn-hangup').disabled = !live;
     $('btn-hold').disabled = !live;
     for (const b of document.querySelectorAll('#xfer-form button')) b.disabled = !live;
     if (!live) { held = false; holdLabel(); }
-    document.querySelector('.call').classList.toggle('ringing', state === 'ringing');
+    document.querySelector('.call').classList.toggle('ringing', ringing || state === 'ringing');
   }
 
   function holdLabel() {
@@ -189,6 +190,7 @@
   const handlers = {
     'call.offered': (p) => {
       if (!mine(p)) return;
+      ringing = true;
       setCall(p.callId);
       setWrap(p.callId);
       showPop(p.callId);
@@ -197,18 +199,20 @@
     'call.pop': (p) => { if (mine(p) && p.callId === callID) showPop(p.callId); },
     'call.answered': (c) => {
       if (!mine(c)) return;
+      ringing = false;
       document.title = document.title.replace(/^☎ /, '');
       setCall(c.id);
     },
     'call.ended': (c) => {
       if (!mine(c) && c.id !== callID) return;
       document.title = document.title.replace(/^☎ /, '');
-      if (c.id === callID) setCall('');
+      if (c.id === callID) { ringing = false; setCall(''); }
       loadAgent();
     },
     'agent.state': (e) => {
       if (!mine(e)) return;
       if (e.callId) callID = e.callId;
+      if (e.to !== 'ringing') ringing = false;
       setState(e.to, e.meta && e.meta.at, e.reason);
       if (e.to !== 'ringing') document.title = document.title.replace(/^☎ /, '');
       loadAgent();

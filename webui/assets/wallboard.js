@@ -96,7 +96,7 @@
       const st = cell('');
       const badge = document.createElement('span');
       badge.className = 'state-badge s-' + a.state;
-      badge.textContent = (S['agentui.state.' + a.state] || a.state) + (a.reason ? ' · ' + a.reason : '');
+      badge.textContent = (S['agentui.state.' + a.state] || a.state) + (a.reason ? ' · ' + (S['agentui.reason.' + a.reason] || a.reason) : '');
       st.append(badge);
       const t = cell('', 'num since');
       t.dataset.since = a.since || '';
@@ -129,7 +129,7 @@
   }
 
   function tick() {
-    $('clock').textContent = new Date().toLocaleTimeString();
+    $('clock').textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined);
     for (const td of document.querySelectorAll('#agents td.since')) {
       const s = Date.parse(td.dataset.since);
       td.textContent = isNaN(s) ? '' : fmt((Date.now() - s) / 1000);
