@@ -57,7 +57,8 @@ type adminKind struct {
 
 // liveState is a record's state from the running system.
 type liveState struct {
-	Label string
+	Label string // a catalogue key
+	Raw   string // shown when the catalogue lacks Label (a state added later)
 	Class string // "ok", "bad", "" (neutral)
 	Title string
 }

@@ -117,6 +117,9 @@ func TestAdmin_SavesAreAuditedWithWhoWhatAndMaskedSecrets(t *testing.T) {
 	if len(h.Weekly) != 6 || h.Weekly[5].End != "06:00" || len(h.Holidays) != 2 || h.Holidays[0].To != "2026-10-07" || h.Holidays[1].From != "12-25" {
 		t.Fatalf("hours after save: %+v", h)
 	}
+	if r := b.get("/admin/hours/office"); !strings.Contains(r.Body, "mon-fri 09:00-18:00\nsat 22:00-06:00") {
+		t.Fatalf("weekly hours are not shown as entered:\n%s", r.Body)
+	}
 	wantRedirect(t, b.post("/admin/extensions/202/delete", url.Values{}), "/admin/extensions")
 	if _, err := store.Get[store.Extension](f.st, "202"); err == nil {
 		t.Fatal("not deleted")

@@ -268,7 +268,7 @@ func lineKind() *adminKind {
 			return out
 		}
 		for _, l := range st.Telephony.Lines {
-			ls := liveState{Label: "admin.live.line." + l.State, Title: l.Device}
+			ls := liveState{Label: "admin.live.line." + l.State, Raw: l.State, Title: l.Device}
 			switch l.State {
 			case "idle":
 				ls.Class = "ok"

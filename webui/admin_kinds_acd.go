@@ -175,12 +175,25 @@ func hoursKind() *adminKind {
 	}
 	to := func(h store.Hours) url.Values {
 		var wk, hol []string
-		for _, r := range h.Weekly {
-			d := strconv.Itoa(int(r.Day))
-			if int(r.Day) >= 0 && int(r.Day) < len(weekdays) {
-				d = weekdays[r.Day]
+		// Consecutive days with the same hours are written as one range
+		// ("mon-fri 09:00-18:00"), the way they were most likely entered.
+		name := func(d time.Weekday) string {
+			if int(d) >= 0 && int(d) < len(weekdays) {
+				return weekdays[d]
 			}
-			wk = append(wk, d+" "+r.Start+"-"+r.End)
+			return strconv.Itoa(int(d))
+		}
+		for i := 0; i < len(h.Weekly); {
+			r, j := h.Weekly[i], i+1
+			for j < len(h.Weekly) && h.Weekly[j].Day == h.Weekly[j-1].Day+1 && h.Weekly[j].Start == r.Start && h.Weekly[j].End == r.End {
+				j++
+			}
+			days := name(r.Day)
+			if j-i > 1 {
+				days += "-" + name(h.Weekly[j-1].Day)
+			}
+			wk = append(wk, days+" "+r.Start+"-"+r.End)
+			i = j
 		}
 		for _, d := range h.Holidays {
 			span := d.From
