@@ -56,36 +56,51 @@ func BenchmarkBus_Publish(b *testing.B) {
 
 // BenchmarkCall_Replace measures a transfer's step inside a live bridge:
 // Replace of the callee by a new leg (relays rewired, the old leg hung
-// up), the way a blind transfer finishes.
+// up, CallTransferred published), the way a blind transfer finishes. A
+// call takes 20 transfers, then a fresh one starts (not timed), as real
+// calls see a few transfers, not thousands.
 func BenchmarkCall_Replace(b *testing.B) {
 	quiet := slog.New(slog.DiscardHandler)
-	first := newLeg("b0", "201", SourceExtension)
-	first.endpoint = &fakeEndpoint{}
 	in := make(chan *Call, 1)
 	sw := NewSwitch(func(ctx context.Context, c *Call) error {
 		in <- c
+		first := newLeg(c.ID()+"-b", "201", SourceExtension)
+		first.endpoint = &fakeEndpoint{}
 		return c.Bridge(ctx, first)
 	}, WithLogger(quiet))
-	caller := newLeg("a", "100", SourceLine)
-	caller.endpoint = &fakeEndpoint{}
-	if _, err := sw.Accept(caller, "201"); err != nil {
-		b.Fatal(err)
+	defer hangUpAll(sw)
+	var c *Call
+	var old Leg
+	var caller *fakeLeg
+	fresh := func(i int) {
+		if caller != nil {
+			caller.farEnd(CauseNormalClearing)
+		}
+		caller = newLeg(fmt.Sprint("a", i), "100", SourceLine)
+		caller.endpoint = &fakeEndpoint{}
+		if _, err := sw.Accept(caller, "201"); err != nil {
+			b.Fatal(err)
+		}
+		c = <-in
+		for len(c.Peers(caller)) == 0 {
+			runtime.Gosched()
+		}
+		old = c.Peers(caller)[0]
 	}
-	c := <-in
-	for len(c.Peers(caller)) == 0 {
-		runtime.Gosched()
-	}
-	old := Leg(first)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		next := newLeg(fmt.Sprint("b", i+1), "202", SourceExtension)
+		if i%20 == 0 {
+			b.StopTimer()
+			fresh(i)
+			b.StartTimer()
+		}
+		next := newLeg(fmt.Sprint("b", i), "202", SourceExtension)
 		next.endpoint = &fakeEndpoint{}
 		if err := c.Replace(old, next); err != nil {
 			b.Fatal(err)
 		}
 		old = next
 	}
-	hangUpAll(sw)
 }
 
 // BenchmarkCall_HoldResume measures a hold and a resume: music started
