@@ -86,6 +86,9 @@ type designerSchemaJSON struct {
 	Types []designerTypeJSON  `json:"types"`
 	Names map[string][]string `json:"names"`
 	Text  map[string]string   `json:"text"`
+	// Exits names the fixed exits in the user's language (menu keys and
+	// rule exits show as they are).
+	Exits map[string]string `json:"exits"`
 }
 
 type designerTypeJSON struct {
@@ -96,11 +99,18 @@ type designerTypeJSON struct {
 }
 
 func (s *Server) designerSchema(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	out := designerSchemaJSON{Lang: string(rc.lang), Names: s.designerNames(), Text: map[string]string{}}
+	out := designerSchemaJSON{Lang: string(rc.lang), Names: s.designerNames(), Text: map[string]string{}, Exits: map[string]string{}}
 	for _, t := range ivr.NodeTypes() {
 		out.Types = append(out.Types, designerTypeJSON{NodeType: t,
 			Label: i18n.T(rc.lang, "designer.node."+t.Name), Help: i18n.T(rc.lang, "designer.help."+t.Name),
 			Fields: fieldsOf(t.Name, rc.lang)})
+	}
+	for _, t := range ivr.NodeTypes() {
+		for _, e := range t.Exits {
+			if k := "designer.exit." + e.Name; i18n.Has(k) {
+				out.Exits[e.Name] = i18n.T(rc.lang, k)
+			}
+		}
 	}
 	for _, k := range designerTexts {
 		out.Text[k] = i18n.T(rc.lang, "designer.js."+k)

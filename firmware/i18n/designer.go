@@ -110,6 +110,18 @@ var designerMessages = map[string]entry{
 	"designer.help.subflow":      {"Runs another flow, then comes back.", "运行另一个流程后返回。"},
 	"designer.help.return":       {"Returns from a sub-flow.", "从子流程返回。"},
 
+	// Designer: exits as the canvas labels them.
+	"designer.exit.next":    {"next", "下一步"},
+	"designer.exit.timeout": {"timeout", "超时"},
+	"designer.exit.invalid": {"invalid", "无效"},
+	"designer.exit.default": {"default", "默认"},
+	"designer.exit.open":    {"open", "上班"},
+	"designer.exit.closed":  {"closed", "下班"},
+	"designer.exit.holiday": {"holiday", "假日"},
+	"designer.exit.ok":      {"ok", "成功"},
+	"designer.exit.error":   {"error", "错误"},
+	"designer.exit.failed":  {"failed", "失败"},
+
 	// Designer: settings fields.
 	"designer.field.prompts":        {"Prompts", "提示音"},
 	"designer.field.bargeIn":        {"Keys interrupt the prompt", "按键可打断提示音"},

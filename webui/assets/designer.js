@@ -85,13 +85,15 @@
     const out = [];
     const add = (name) => { if (name && !out.includes(name)) out.push(name); };
     if (t) {
-      t.exits.forEach((e) => add(e.name));
+      (t.exits || []).forEach((e) => add(e.name));
       if (t.digitExits) (ui().keys[n.id] || '').split('').forEach(add);
       if (t.ruleExits && n.settings && Array.isArray(n.settings.rules)) n.settings.rules.forEach((r) => add(r && r.exit));
     }
     Object.keys(n.exits || {}).sort().forEach(add);
     return out;
   }
+
+  function exitLabel(name) { return (schema.exits && schema.exits[name]) || name; }
 
   function width(n) { return Math.max(MIN_W, ports(n).length * PORT_W + 10); }
 
@@ -165,7 +167,7 @@
       ps.forEach((name, i) => {
         const x = 5 + PORT_W * i + PORT_W / 2;
         const wired = n.exits && n.exits[name];
-        g.appendChild(el('svg:text', { class: 'dz-port-label', x, y: NODE_H - 10, 'text-anchor': 'middle' }, name));
+        g.appendChild(el('svg:text', { class: 'dz-port-label', x, y: NODE_H - 10, 'text-anchor': 'middle' }, exitLabel(name)));
         g.appendChild(el('svg:circle', { class: 'dz-port' + (wired ? ' wired' : ''), cx: x, cy: NODE_H, r: 6, 'data-exit': name, 'data-node': n.id }));
       });
       nodesG.appendChild(g);
@@ -382,7 +384,7 @@
         input.addEventListener('change', () => set(input.value));
         break;
       case 'prompts':
-        input = el('textarea', { id, rows: '3', placeholder: (schema.names.prompts || []).slice(0, 3).join('\n') });
+        input = el('textarea', { id, rows: '3', placeholder: (schema.names.prompts || []).filter((k) => !/^(digit|num|key)-/.test(k)).slice(0, 2).join('\n') });
         input.value = promptsText(v);
         input.addEventListener('change', () => {
           try { set(parsePrompts(input.value)); invalid(false); } catch (e) { invalid(true); }
@@ -464,7 +466,7 @@
           sel.appendChild(opt);
         }
         sel.addEventListener('change', () => connect(n.id, name, sel.value));
-        row.append(el('span', {}, name + ' →'), sel);
+        row.append(el('span', {}, exitLabel(name) + ' →'), sel);
         tbl.appendChild(row);
       }
       box.appendChild(tbl);
@@ -555,6 +557,7 @@
     if (r.actions && r.actions.length) out.appendChild(el('p', {}, T('actions') + ': ' + r.actions.join(', ')));
     out.appendChild(el('p', { class: 'dz-end' }, T('end') + ': ' + r.end));
     if (r.error) out.appendChild(el('p', { class: 'error' }, r.error));
+    out.lastChild.scrollIntoView({ block: 'nearest' });
   }
 
   async function versions() {
