@@ -74,10 +74,11 @@ type Live struct {
 	notice   func(context.Context, OfferNotice)
 	display  func(context.Context, string) string
 
-	mu    sync.Mutex
-	talks map[string]*talk // by agent ID: calls in progress
-	base  context.Context  // Run's context: background work of the live side
-	wg    sync.WaitGroup   // goroutines started for calls that outlive a step (taps, callbacks)
+	mu     sync.Mutex
+	talks  map[string]*talk // by agent ID: calls in progress
+	base   context.Context  // Run's context: background work of the live side
+	wg     sync.WaitGroup   // goroutines started for calls that outlive a step (taps, callbacks)
+	closed bool             // Run has stopped: spawn starts nothing more
 }
 
 // LiveOption configures Live.
@@ -254,9 +255,24 @@ func (l *Live) Run(ctx context.Context) error {
 	wg.Go(func() { l.tick(ctx) })
 	<-ctx.Done()
 	wg.Wait()
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
 	l.wg.Wait()
 	l.flush(context.WithoutCancel(ctx))
 	return ctx.Err()
+}
+
+// spawn runs f in a goroutine Run waits for; false (f not run) once Run
+// has stopped. The lock orders every Add before Run's Wait.
+func (l *Live) spawn(f func()) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.wg.Go(f)
+	return true
 }
 
 // background returns the context of work that outlives a caller's step.

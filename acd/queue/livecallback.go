@@ -52,10 +52,12 @@ func (l *Live) serveCallbacks(ctx context.Context) {
 				}
 				rings.m[k] = r
 				rings.mu.Unlock()
-				l.wg.Go(func() {
+				if !l.spawn(func() {
 					defer cancel()
 					l.callback(ctx, rctx, a, rings, r)
-				})
+				}) {
+					cancel()
+				}
 			case Cancel:
 				k := [2]string{a.CallID, a.AgentID}
 				rings.mu.Lock()

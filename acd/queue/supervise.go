@@ -159,10 +159,12 @@ func (l *Live) StartSupervision(agentID, supervisorExt string, mode mix.Mode) er
 		return err
 	}
 	ctx := l.background()
-	l.wg.Go(func() {
+	if !l.spawn(func() {
 		if err := l.Supervise(ctx, agentID, supervisorExt, mode); err != nil {
 			l.log.Info("queue: supervision ended", "agent", agentID, "ext", supervisorExt, "err", err)
 		}
-	})
+	}) {
+		return wrapf(ErrNotOnCall, "queue: stopping")
+	}
 	return nil
 }

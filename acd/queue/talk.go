@@ -79,7 +79,7 @@ func (t *talk) tap() {
 		r    media.FrameReader
 		cust bool
 	}{{t.custEp.Reader(), true}, {t.agentEp.Reader(), false}} {
-		t.l.wg.Go(func() {
+		t.l.spawn(func() {
 			var f media.Frame
 			for side.r.ReadFrame(&f) == nil && t.heard(&f, side.cust) {
 			}
