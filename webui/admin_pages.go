@@ -247,24 +247,20 @@ func (s *Server) adminBackup(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		adminPage{Notice: noticeOf(r, rc.lang), Page: backupView{RestoreOn: s.cfg.Restore != nil, Size: s.store.Size()}}, "")
 }
 
-// adminBackupDownload sends a consistent snapshot of the store.
+// adminBackupDownload streams a consistent snapshot of the store (it can
+// be large: it is not held in memory). A failure half way aborts the
+// connection, so the browser reports a failed download instead of saving
+// a truncated file.
 func (s *Server) adminBackupDownload(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	name := "callbox-" + s.now().UTC().Format("20060102-150405") + ".db"
-	// The snapshot is taken into memory first so that a failure can still
-	// be answered with an error instead of a truncated download.
-	var buf bytes.Buffer
-	n, err := s.store.Backup(&buf)
-	if err != nil {
-		s.log.Error("backup", "err", err)
-		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
-		return
-	}
-	s.audit(r, rc, "backup", "", name, fmt.Sprintf("bytes: %d", n))
+	s.audit(r, rc, "backup", "", name, "")
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Content-Length", fmt.Sprint(n))
-	_, _ = w.Write(buf.Bytes())
+	if _, err := s.store.Backup(w); err != nil {
+		s.log.Error("backup download", "err", err)
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // adminRestore checks an uploaded backup fully and hands it to the
