@@ -89,7 +89,7 @@ func adminSeed(t *testing.T, f *fixture) {
 }
 
 // newAdminFixture is a set-up box with the admin parts of Config filled.
-func newAdminFixture(t *testing.T) (*fixture, *fakeFirmware) {
+func newAdminFixture(t testing.TB) (*fixture, *fakeFirmware) {
 	t.Helper()
 	f := newFixture(t)
 	fw := &fakeFirmware{bans: []guard.Ban{{Prefix: netip.MustParsePrefix("198.51.100.7/32"), Since: f.clock.Now(), Until: f.clock.Now().Add(time.Hour), Failures: 12, Reason: "sip.fail.wrong_password"}},
