@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"callbox/firmware/store"
 )
@@ -256,5 +257,33 @@ func TestCallbox_CallerLeavesAMessageWhenTheExtensionIsNotRegistered(t *testing.
 	recs, err := store.List[store.Recording](st)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("recordings %+v %v, want the message", recs, err)
+	}
+}
+
+func TestCallbox_ACallCutByShutdownStillLeavesACDR(t *testing.T) {
+	bin := needSIPp(t)
+	data := shortDir(t)
+	s := seed(t, data)
+	b := startBox(t, data)
+	sink := newMediaSink(t)
+	phone(t, bin, b, s, "202", sink)
+	// A long call (message-uac.xml stays twelve seconds); the box is
+	// stopped while it is up. The SIPp ends see a BYE they did not
+	// expect, which is the point.
+	runSIPp(t, bin, "message-uac.xml", freeUDP(t), b.sip, "-s", "202", "-key", "caller", "201",
+		"-au", "201", "-ap", s.secrets["201"])
+	deadline := time.Now().Add(15 * time.Second)
+	for sink.packets.Load() < 10 {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never carried audio")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cdrs := b.cdrs(t)
+	if len(cdrs) != 1 {
+		t.Fatalf("%d CDRs, want the cut call's: %+v", len(cdrs), cdrs)
+	}
+	if c := cdrs[0]; c.Answer.IsZero() || c.End.IsZero() || c.Route != "ext:202" {
+		t.Errorf("CDR %+v", c)
 	}
 }
