@@ -48,7 +48,7 @@ func barChart(title string, labels []string, series []chartSeries, format func(f
 	// Legend, right-aligned on the title line.
 	x := chartW - chartRight
 	for i := len(series) - 1; i >= 0; i-- {
-		w := 14 + 7*float64(len([]rune(series[i].Name)))
+		w := 14 + textWidth(series[i].Name)
 		x -= w + 10
 		fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="7" width="10" height="10"></rect><text x="%.1f" y="16">%s</text>`,
 			esc(series[i].Class), x, x+14, esc(series[i].Name))
@@ -61,11 +61,13 @@ func barChart(title string, labels []string, series []chartSeries, format func(f
 	fmt.Fprintf(&b, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"></line>`, chartLeft, chartTop+plotH, chartW-chartRight, chartTop+plotH)
 	if n := len(labels); n > 0 && len(series) > 0 {
 		group := plotW / float64(n)
-		barW := math.Max(1, (group*0.8)/float64(len(series)))
+		// Bars stay slim when there are few categories (a week, two
+		// agents), so the chart does not turn into blocks.
+		barW := math.Min(36, math.Max(1, (group*0.8)/float64(len(series))))
 		// Thin out the category labels so they never overlap.
 		every := int(math.Ceil(float64(n) * 34 / plotW))
 		for i, label := range labels {
-			gx := chartLeft + group*float64(i) + group*0.1
+			gx := chartLeft + group*float64(i) + (group-barW*float64(len(series)))/2
 			for k, s := range series {
 				if i >= len(s.Values) || s.Values[i] <= 0 {
 					continue
@@ -106,4 +108,18 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// textWidth estimates the drawn width of s at the charts' 11px font: wide
+// (CJK) characters take about twice a Latin one.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += 11.5
+		} else {
+			w += 6.5
+		}
+	}
+	return w
 }
