@@ -73,8 +73,13 @@
     const b = $('state');
     b.className = 'state-badge s-' + state;
     b.textContent = (S['agentui.state.' + state] || S['agentui.state.unknown']) + (reason ? ' · ' + (S['agentui.reason.' + reason] || reason) : '');
-    const ready = $('btn-ready');
-    if (ready) ready.disabled = state === 'available';
+    // Offer only the moves that make sense from here.
+    const out = state === 'loggedout';
+    const dis = (sel, v) => { const el = document.querySelector(sel); if (el) el.disabled = v; };
+    dis('#btn-ready', state === 'available' || out);
+    dis('#pause-form button', state === 'paused' || out);
+    dis('#btn-logout', out);
+    dis('#login-form button', !out && state !== 'unknown');
     setCall(callID);
   }
 
