@@ -194,6 +194,9 @@ func NewLive(opts ...LiveOption) (*Live, error) {
 		if err := l.d.Restore(context.Background()); err != nil {
 			return nil, err
 		}
+		if err := l.seed(); err != nil {
+			l.log.Warn("queue: today's service-level figures not read back", "err", err)
+		}
 	}
 	return l, nil
 }
@@ -328,14 +331,37 @@ func (l *Live) tick(ctx context.Context) {
 	}
 }
 
-// flush writes the intervals finished so far (at shutdown).
+// flush writes the intervals finished so far and the running ones'
+// figures (at shutdown), so a restart can seed them.
 func (l *Live) flush(ctx context.Context) {
 	if l.st == nil {
 		return
 	}
-	if _, err := NewIntervalWriter(l.st).Flush(ctx, l.d); err != nil {
+	w := NewIntervalWriter(l.st)
+	if _, err := w.Flush(ctx, l.d); err != nil {
 		l.log.Warn("queue: intervals lost at shutdown", "err", err)
 	}
+	if _, err := w.Write(ctx, l.d.RunningIntervals()); err != nil {
+		l.log.Warn("queue: running intervals lost at shutdown", "err", err)
+	}
+}
+
+// seed reads today's stored intervals back into the dispatcher, so the
+// day's figures and the running interval survive a restart.
+func (l *Live) seed() error {
+	now := l.now()
+	y, m, d := now.Date()
+	from := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	var all []servicelevel.Interval
+	for _, q := range l.d.QueueNames() {
+		ivs, err := StoredIntervals(l.st, q, from, now.Add(servicelevel.IntervalLength))
+		if err != nil {
+			return err
+		}
+		all = append(all, ivs...)
+	}
+	l.d.SeedIntervals(all)
+	return nil
 }
 
 // FlushIntervals stores the finished 15-minute intervals now (Run does it

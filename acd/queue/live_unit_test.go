@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"callbox/acd"
 	"callbox/acd/agent"
 	"callbox/acd/queue"
+	"callbox/firmware/store"
 )
 
 // memRig is the live side on in-memory legs (no media): for the paths
@@ -168,4 +170,52 @@ func TestLiveUnit_UnansweredRingIsAMissAndTheCallWaitsOn(t *testing.T) {
 	}
 	c.Hangup(acd.CauseNormalClearing)
 	r.result(t)
+}
+
+func TestLiveUnit_TodaysFiguresSurviveARestart(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := store.Put(st, store.Agent{ID: "101", Name: "Li", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Put(st, store.Queue{Name: "sales", Strategy: store.StrategyLongestIdle,
+		Members: []store.QueueMember{{Agent: "101", Level: 1, Weight: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	none := func(context.Context, string, acd.Party, acd.Leg) (acd.Leg, error) {
+		return nil, errors.New("no phones")
+	}
+	first, err := queue.NewLive(queue.WithStore(st), queue.WithDial(none), queue.WithLiveLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := first.Dispatcher()
+	for _, id := range []string{"a", "b"} {
+		if _, err := d.Join(queue.Call{ID: id, Queue: "sales"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Leave(id, queue.LeftAbandoned); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- first.Run(ctx) }()
+	cancel()
+	<-done // Run stores the running interval on its way out
+
+	second, err := queue.NewLive(queue.WithStore(st), queue.WithDial(none), queue.WithLiveLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := second.Dispatcher().Snapshot("sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Day.Offered != 2 || s.Day.Abandoned != 2 {
+		t.Errorf("after restart the day shows %+v; want the 2 abandoned calls", s.Day)
+	}
 }

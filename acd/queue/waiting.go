@@ -447,6 +447,25 @@ func (d *Dispatcher) Snapshot(name string) (servicelevel.Snapshot, error) {
 	return s, nil
 }
 
+// SeedIntervals adds service-level figures stored before a restart (see
+// servicelevel.Tracker.Seed): today's go on from where they were.
+func (d *Dispatcher) SeedIntervals(ivs []servicelevel.Interval) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	for _, iv := range ivs {
+		d.sl.Seed(iv, now)
+	}
+}
+
+// RunningIntervals returns the 15-minute intervals still running (their
+// figures so far), for the store at shutdown.
+func (d *Dispatcher) RunningIntervals() []servicelevel.Interval {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sl.Running(d.now())
+}
+
 // DrainIntervals returns the finished 15-minute intervals not drained
 // before, for the store.
 func (d *Dispatcher) DrainIntervals() []servicelevel.Interval {

@@ -237,3 +237,48 @@ func (t *Tracker) Drain(now time.Time) []Interval {
 	})
 	return out
 }
+
+// Seed adds figures stored before a restart: to the day when iv is of
+// now's day, and to the running interval when iv is that interval, so
+// the figures go on from where they were and the interval drained later
+// holds both parts.
+func (t *Tracker) Seed(iv Interval, now time.Time) {
+	ds := dayStart(now)
+	if iv.Start.Before(ds) || iv.Start.After(now) {
+		return
+	}
+	if IntervalStart(now).Equal(iv.Start) {
+		cur, d := t.slots(iv.Queue, now)
+		cur.add(iv)
+		d.add(iv)
+		return
+	}
+	d, ok := t.day[iv.Queue]
+	if !ok || d.Start.Before(ds) {
+		d = &Interval{Queue: iv.Queue, Start: ds}
+		t.day[iv.Queue] = d
+	}
+	d.add(iv)
+}
+
+// Running returns copies of the intervals not yet ended at now (the
+// running ones, partial), by queue: what a shutdown stores so a restart
+// can Seed them.
+func (t *Tracker) Running(now time.Time) []Interval {
+	var out []Interval
+	for _, iv := range t.open {
+		if iv.Start.Add(IntervalLength).After(now) {
+			out = append(out, *iv)
+		}
+	}
+	slices.SortFunc(out, func(a, b Interval) int {
+		if a.Queue < b.Queue {
+			return -1
+		}
+		if a.Queue > b.Queue {
+			return 1
+		}
+		return a.Start.Compare(b.Start)
+	})
+	return out
+}

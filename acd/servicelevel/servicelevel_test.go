@@ -64,3 +64,33 @@ func TestTracker_CountsByIntervalAndDrainsFinishedOnes(t *testing.T) {
 		t.Errorf("day did not roll over: %+v", next)
 	}
 }
+
+func TestTracker_SeedAfterRestartGoesOnFromStoredFigures(t *testing.T) {
+	before := NewTracker()
+	before.Waited("q", t0.Add(time.Minute), time.Second, time.Minute, Answered)       // 09:00 slot, finished later
+	before.Waited("q", t0.Add(16*time.Minute), 2*time.Second, time.Minute, Abandoned) // 09:15 slot, running
+	stored := before.Drain(t0.Add(17 * time.Minute))
+	running := before.Running(t0.Add(17 * time.Minute))
+	if len(stored) != 1 || len(running) != 1 || running[0].Abandoned != 1 {
+		t.Fatalf("stored %+v running %+v", stored, running)
+	}
+	// Restart in the same 09:15 slot.
+	now := t0.Add(18 * time.Minute)
+	after := NewTracker()
+	yesterday := Interval{Queue: "q", Start: t0.Add(-24 * time.Hour), Offered: 9}
+	for _, iv := range append(append(stored, running...), yesterday) {
+		after.Seed(iv, now)
+	}
+	after.Waited("q", now, time.Second, time.Minute, Answered)
+	cur, day := after.Current("q", now)
+	if cur.Offered != 2 || cur.Abandoned != 1 || cur.Answered != 1 {
+		t.Errorf("running interval %+v; want the stored part plus the new call", cur)
+	}
+	if day.Offered != 3 {
+		t.Errorf("day %+v; want today's stored figures plus the new call, not yesterday's", day)
+	}
+	got := after.Drain(t0.Add(30 * time.Minute))
+	if len(got) != 1 || got[0].Offered != 2 || !got[0].Start.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("drained %+v; want only the running interval, whole", got)
+	}
+}
