@@ -83,7 +83,7 @@ func (r *memRig) dial(t *testing.T, queueName string) memCaller {
 	return c
 }
 
-func (r *memRig) result(t *testing.T) (error, acd.CallRecord) {
+func (r *memRig) result(t *testing.T) (acd.CallRecord, error) {
 	t.Helper()
 	var err error
 	select {
@@ -93,17 +93,17 @@ func (r *memRig) result(t *testing.T) (error, acd.CallRecord) {
 	}
 	select {
 	case rec := <-r.ended:
-		return err, rec
+		return rec, err
 	case <-time.After(10 * time.Second):
 		t.Fatal("call did not end")
 	}
-	return err, acd.CallRecord{}
+	return acd.CallRecord{}, err
 }
 
 func TestLiveUnit_JoinRefusedWithoutOverflowReturnsTheReason(t *testing.T) {
 	r := startMemRig(t, []queue.Config{{Name: "sales", Members: []queue.Member{{Agent: "101"}}, JoinWhen: queue.LoggedIn}})
 	r.dial(t, "sales")
-	err, rec := r.result(t)
+	rec, err := r.result(t)
 	if !errors.Is(err, queue.ErrNoAgents) {
 		t.Errorf("Wait: %v, want ErrNoAgents", err)
 	}
@@ -115,7 +115,7 @@ func TestLiveUnit_JoinRefusedWithoutOverflowReturnsTheReason(t *testing.T) {
 func TestLiveUnit_MaxWaitWithoutOverflowEndsWithNoService(t *testing.T) {
 	r := startMemRig(t, []queue.Config{{Name: "sales", Members: []queue.Member{{Agent: "101"}}, MaxWait: 50 * time.Millisecond}})
 	r.dial(t, "sales")
-	err, rec := r.result(t)
+	rec, err := r.result(t)
 	if !errors.Is(err, queue.ErrNoService) {
 		t.Errorf("Wait: %v, want ErrNoService", err)
 	}
@@ -134,7 +134,7 @@ func TestLiveUnit_ExitKeyWithoutRouterFailsClearly(t *testing.T) {
 	eventually(t, "waiting", func() bool { s, _ := r.live.Dispatcher().Snapshot("sales"); return s.Waiting == 1 })
 	c.keys <- '5' // not an exit: nothing happens
 	c.keys <- '9'
-	err, _ := r.result(t)
+	_, err := r.result(t)
 	if !errors.Is(err, queue.ErrNoRoute) {
 		t.Errorf("Wait: %v, want ErrNoRoute", err)
 	}
@@ -145,7 +145,7 @@ func TestLiveUnit_CallerHangsUpWhileWaitingIsAbandoned(t *testing.T) {
 	c := r.dial(t, "sales")
 	eventually(t, "waiting", func() bool { s, _ := r.live.Dispatcher().Snapshot("sales"); return s.Waiting == 1 })
 	c.Hangup(acd.CauseNormalClearing)
-	err, rec := r.result(t)
+	rec, err := r.result(t)
 	if !errors.Is(err, acd.ErrHungUp) {
 		t.Errorf("Wait: %v, want ErrHungUp", err)
 	}
