@@ -63,6 +63,9 @@
 // IntervalWriter, flushed from the owner's ticker, moves finished
 // service-level intervals into store.QueueInterval records, keeping those
 // the store refused for the next Flush; StoredIntervals reads them back.
+// Live stores the running interval's figures when it stops and seeds
+// today's intervals back when it starts, so a restart loses neither the
+// day's figures nor the interval in progress.
 //
 // # Who gets which call
 //
