@@ -32,6 +32,27 @@ const (
 // recording directory is configured.
 var ErrRecordingOff = errors.New("queue: recording not allowed")
 
+// StorePolicy is the recording policy of each queue as the store holds
+// it (store.Queue.Record), for WithRecording. It reads the store on every
+// call, so an edit applies from the next call. A queue the store does not
+// have, or cannot read, gets the product's default, RecordAll: a
+// recording too many is better than a missing one that was required.
+func StorePolicy(st *store.Store) func(queue string) RecordPolicy {
+	return func(queue string) RecordPolicy {
+		q, err := store.Get[store.Queue](st, queue)
+		if err != nil {
+			return RecordAll
+		}
+		switch q.RecordPolicyOrDefault() {
+		case store.RecordNone:
+			return RecordNone
+		case store.RecordOnDemand:
+			return RecordOnDemand
+		}
+		return RecordAll
+	}
+}
+
 func (l *Live) policy(queue string) RecordPolicy {
 	if l.recDir == "" || l.recPol == nil {
 		return RecordNone

@@ -112,3 +112,33 @@ func TestConfigFromStore_AcceptsEveryStoreStrategy(t *testing.T) {
 		}
 	}
 }
+
+func TestStorePolicy_FollowsTheQueueRecordPerCall(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pol := StorePolicy(s)
+	if got := pol("sales"); got != RecordAll {
+		t.Errorf("unknown queue: %q, want %q", got, RecordAll)
+	}
+	steps := []struct {
+		rec  store.RecordPolicy
+		want RecordPolicy
+	}{
+		{"", RecordAll},
+		{store.RecordNone, RecordNone},
+		{store.RecordOnDemand, RecordOnDemand},
+		{store.RecordAll, RecordAll},
+	}
+	for _, st := range steps {
+		if _, err := store.Put(s, store.Queue{Name: "sales", Strategy: store.StrategyRingAll, Record: st.rec}); err != nil {
+			t.Fatal(err)
+		}
+		// The same function, no rebuild: an edit applies to the next call.
+		if got := pol("sales"); got != st.want {
+			t.Errorf("record %q: policy %q, want %q", st.rec, got, st.want)
+		}
+	}
+}

@@ -64,6 +64,17 @@ type QueueExit struct {
 	Target string   `json:"target,omitempty"`
 }
 
+// RecordPolicy is which of a queue's calls are recorded; "" is
+// RecordAll, because the product records every call unless told not to.
+type RecordPolicy string
+
+// The recording policies (acd/queue applies them).
+const (
+	RecordAll      RecordPolicy = "all"      // every answered call, from the answer
+	RecordNone     RecordPolicy = "none"     // no call
+	RecordOnDemand RecordPolicy = "ondemand" // from when the agent or a supervisor asks
+)
+
 // Presence is a rule about a queue's agents for callers joining or
 // staying; "" is PresenceAlways.
 type Presence string
@@ -136,6 +147,18 @@ type Queue struct {
 	Hours  string    `json:"hours,omitempty"`
 	Closed string    `json:"closed,omitempty"`
 	Lang   i18n.Lang `json:"lang,omitempty"`
+	// Record is which calls are recorded; "" means RecordAll (see
+	// RecordPolicyOrDefault).
+	Record RecordPolicy `json:"record,omitempty"`
+}
+
+// RecordPolicyOrDefault is the queue's recording policy, RecordAll when
+// the record leaves it empty.
+func (q Queue) RecordPolicyOrDefault() RecordPolicy {
+	if q.Record == "" {
+		return RecordAll
+	}
+	return q.Record
 }
 
 // Kind implements Record.
@@ -197,6 +220,7 @@ func (q Queue) Validate() error {
 	}
 	f.text("closed", q.Closed, false, 64)
 	f.lang("lang", q.Lang, false)
+	oneOf(&f, "record", q.Record, false, RecordAll, RecordNone, RecordOnDemand)
 	return f.result(KindQueue, q.Name)
 }
 
