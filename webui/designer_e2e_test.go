@@ -108,7 +108,7 @@ func TestBrowser_DesignerBuildsValidatesDryRunsAndPublishesAFlowByDragAndDrop(t 
 	// Validation before anything is wired names problems on the nodes.
 	step(t, ctx, "validate early", chromedp.Click(chromedp.ID("dz-validate")))
 	waitState(t, ctx, "validate early", en("problems"))
-	if nodeCount(t, ctx, ".dz-node.has-problem") == 0 || nodeCount(t, ctx, "#dz-problems li") == 0 {
+	if nodeCount(t, ctx, ".dz-node.has-problem") == 0 || nodeCount(t, ctx, "#dz-problems li") == 0 || nodeCount(t, ctx, `.dz-node[data-id="start"] .dz-port.bad`) != 1 {
 		t.Fatal("problems are not shown on the nodes")
 	}
 	shot(t, ctx, dir, "designer-problems-en")
@@ -188,6 +188,20 @@ func TestBrowser_DesignerBuildsValidatesDryRunsAndPublishesAFlowByDragAndDrop(t 
 				t.Fatalf("menu settings %s (%v)", n.Settings, err)
 			}
 		}
+	}
+
+	// An edit saved as a draft, then version 1 restored into the draft.
+	step(t, ctx, "select hangup", chromedp.Click(chromedp.CSS(`.dz-node[data-id="hangup1"] .dz-type`)))
+	step(t, ctx, "delete hangup", chromedp.Click(chromedp.CSS(`#dz-settings button.danger`)))
+	step(t, ctx, "save edit", chromedp.Click(chromedp.ID("dz-save")))
+	waitState(t, ctx, "save edit", en("saved"))
+	if nodeCount(t, ctx, ".dz-node") != 3 {
+		t.Fatal("hang-up node not deleted")
+	}
+	step(t, ctx, "restore v1", chromedp.Click(chromedp.CSS(`#dz-version-list button[data-version="1"]`)))
+	waitState(t, ctx, "restore", en("restored"))
+	if nodeCount(t, ctx, ".dz-node") != 4 || nodeCount(t, ctx, ".dz-edge") != 3 {
+		t.Fatal("restoring version 1 did not bring the flow back")
 	}
 
 	// The same editor in Chinese.

@@ -143,8 +143,12 @@
   function draw() {
     nodesG.replaceChildren();
     edgesG.replaceChildren();
-    const bad = {};
-    for (const p of problems) if (p.node) (bad[p.node] = bad[p.node] || []).push(p.message);
+    const bad = {}, badPort = {};
+    for (const p of problems) {
+      if (!p.node) continue;
+      (bad[p.node] = bad[p.node] || []).push(p.message);
+      if (p.field && p.field.startsWith('exits.')) badPort[p.node + ' ' + p.field.slice(6)] = true;
+    }
     const step = {};
     path.forEach((id, i) => { (step[id] = step[id] || []).push(i + 1); });
     let maxX = 600, maxY = 400;
@@ -168,7 +172,8 @@
         const x = 5 + PORT_W * i + PORT_W / 2;
         const wired = n.exits && n.exits[name];
         g.appendChild(el('svg:text', { class: 'dz-port-label', x, y: NODE_H - 10, 'text-anchor': 'middle' }, exitLabel(name)));
-        g.appendChild(el('svg:circle', { class: 'dz-port' + (wired ? ' wired' : ''), cx: x, cy: NODE_H, r: 6, 'data-exit': name, 'data-node': n.id }));
+        const pc = 'dz-port' + (wired ? ' wired' : '') + (badPort[n.id + ' ' + name] ? ' bad' : '');
+        g.appendChild(el('svg:circle', { class: pc, cx: x, cy: NODE_H, r: 6, 'data-exit': name, 'data-node': n.id }));
       });
       nodesG.appendChild(g);
     }
