@@ -89,6 +89,63 @@ type QueueLeft struct {
 	Waited time.Duration `json:"waited"`
 }
 
+// QueueStats: a queue's live figures changed (a caller joined or left,
+// an agent's state moved). The ACD publishes it at most about once a
+// second per queue, so a wallboard can follow it without polling.
+type QueueStats struct {
+	M     Meta   `json:"meta"`
+	Queue string `json:"queue"`
+	// Waiting callers now, the wait of the oldest of them (at M.At), and
+	// the callbacks holding a place.
+	Waiting    int           `json:"waiting"`
+	OldestWait time.Duration `json:"oldestWait"`
+	Callbacks  int           `json:"callbacks"`
+	// Members logged in, and those of them free to take a call.
+	LoggedIn  int `json:"loggedIn"`
+	Available int `json:"available"`
+	// EstimatedWait for a caller joining now.
+	EstimatedWait time.Duration `json:"estimatedWait"`
+	// Today's figures since midnight: waits ended, answered, abandoned,
+	// the service level in percent (100 with no call counted), the
+	// longest wait that ended and the average speed of answer.
+	Offered      int           `json:"offered"`
+	Answered     int           `json:"answered"`
+	Abandoned    int           `json:"abandoned"`
+	ServiceLevel float64       `json:"serviceLevel"`
+	LongestWait  time.Duration `json:"longestWait"`
+	ASA          time.Duration `json:"asa"`
+	// IntervalServiceLevel is the service level of the running 15-minute
+	// interval.
+	IntervalServiceLevel float64 `json:"intervalServiceLevel"`
+}
+
+// MessageChannel is how a message came in.
+type MessageChannel string
+
+// The message channels.
+const (
+	MessageSMS MessageChannel = "sms"
+	MessageFax MessageChannel = "fax"
+)
+
+// MessageReceived: an inbound SMS or fax was stored and routed. Queue and
+// Agent say who should answer it; Rule is set instead when an automatic
+// reply already did.
+type MessageReceived struct {
+	M            Meta           `json:"meta"`
+	ID           string         `json:"id"` // the stored message's ID
+	Channel      MessageChannel `json:"channel"`
+	From         string         `json:"from"`
+	To           string         `json:"to,omitempty"`    // the line or modem it came in on
+	Text         string         `json:"text,omitempty"`  // SMS
+	Pages        int            `json:"pages,omitempty"` // fax
+	Conversation string         `json:"conversation,omitempty"`
+	Queue        string         `json:"queue,omitempty"`
+	Agent        string         `json:"agent,omitempty"`
+	Rule         string         `json:"rule,omitempty"`
+	CustomerID   string         `json:"customerId,omitempty"`
+}
+
 // Meta implements Event.
 func (e CallRinging) Meta() Meta { return e.M }
 
@@ -110,6 +167,12 @@ func (e QueueJoined) Meta() Meta { return e.M }
 // Meta implements Event.
 func (e QueueLeft) Meta() Meta { return e.M }
 
+// Meta implements Event.
+func (e QueueStats) Meta() Meta { return e.M }
+
+// Meta implements Event.
+func (e MessageReceived) Meta() Meta { return e.M }
+
 func (e CallRinging) stamp(m Meta) Event       { e.M = m; return e }
 func (e CallAnswered) stamp(m Meta) Event      { e.M = m; return e }
 func (e CallEnded) stamp(m Meta) Event         { e.M = m; return e }
@@ -117,3 +180,5 @@ func (e CallTransferred) stamp(m Meta) Event   { e.M = m; return e }
 func (e AgentStateChanged) stamp(m Meta) Event { e.M = m; return e }
 func (e QueueJoined) stamp(m Meta) Event       { e.M = m; return e }
 func (e QueueLeft) stamp(m Meta) Event         { e.M = m; return e }
+func (e QueueStats) stamp(m Meta) Event        { e.M = m; return e }
+func (e MessageReceived) stamp(m Meta) Event   { e.M = m; return e }

@@ -251,6 +251,10 @@ func (h *Hub) handle(e acd.Event) {
 		h.publish(EventQueueJoined, "", e)
 	case acd.QueueLeft:
 		h.publish(EventQueueLeft, e.Agent, e)
+	case acd.QueueStats:
+		h.publish(EventQueueStats, "", e)
+	case acd.MessageReceived:
+		h.publish(EventMessageReceived, e.Agent, e)
 	}
 }
 

@@ -17,11 +17,17 @@ const (
 	EventAgentState   = "agent.state"
 	EventQueueJoined  = "queue.joined"
 	EventQueueLeft    = "queue.left"
+	// EventQueueStats carries a queue's live figures (acd.QueueStats) for
+	// wallboards; it names no agent, so only supervisors see it.
+	EventQueueStats = "queue.stats"
+	// EventMessageReceived: an inbound SMS or fax (acd.MessageReceived),
+	// for the agent it is assigned to and supervisors.
+	EventMessageReceived = "message.received"
 )
 
 // EventTypes lists every event type, for webhook configuration.
 var EventTypes = []string{EventCallRinging, EventCallOffered, EventPopUpdated, EventCallAnswered, EventCallEnded,
-	EventAgentState, EventQueueJoined, EventQueueLeft}
+	EventAgentState, EventQueueJoined, EventQueueLeft, EventQueueStats, EventMessageReceived}
 
 // Event is one CTI event as SSE, WebSocket and webhooks carry it.
 type Event struct {

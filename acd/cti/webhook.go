@@ -161,7 +161,7 @@ func (w *webhooks) hooks() []store.Webhook {
 // queue drops the delivery and logs it.
 func (w *webhooks) enqueue(e Event) {
 	for _, hk := range w.hooks() {
-		if len(hk.Events) > 0 && !slices.Contains(hk.Events, e.Type) && !slices.Contains(hk.Events, "*") {
+		if !wants(hk.Events, e.Type) {
 			continue
 		}
 		select {
@@ -171,6 +171,20 @@ func (w *webhooks) enqueue(e Event) {
 			w.h.log.Warn("cti: webhook queue full, delivery dropped", "webhook", hk.ID, "event", e.ID)
 		}
 	}
+}
+
+// wants reports whether a webhook listing events gets an event of typ.
+// An empty list or "*" means every event except the wallboard figures,
+// which come every second per queue: a webhook gets those only by naming
+// them.
+func wants(events []string, typ string) bool {
+	if slices.Contains(events, typ) {
+		return true
+	}
+	if typ == EventQueueStats {
+		return false
+	}
+	return len(events) == 0 || slices.Contains(events, "*")
 }
 
 func (w *webhooks) record(d Delivery, ok, dropped bool) {

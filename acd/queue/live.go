@@ -73,6 +73,7 @@ type Live struct {
 	dopts    []Option
 	notice   func(context.Context, OfferNotice)
 	display  func(context.Context, string) string
+	stats    *statsMarks // queues whose figures changed, for acd.QueueStats
 
 	mu     sync.Mutex
 	talks  map[string]*talk // by agent ID: calls in progress
@@ -99,7 +100,9 @@ func WithRouter(f RouteFunc) LiveOption { return func(l *Live) { l.route = f } }
 // indexes recordings.
 func WithStore(s *store.Store) LiveOption { return func(l *Live) { l.st = s } }
 
-// WithBus publishes agent state changes and queue joins and leaves.
+// WithBus publishes agent state changes, queue joins and leaves, and
+// each queue's live figures when they change (acd.QueueStats, at most
+// once per StatsEvery per queue, while Run runs).
 func WithBus(b *acd.Bus) LiveOption { return func(l *Live) { l.bus = b } }
 
 // WithPrompts sets the announcements' library and the pacer that plays
@@ -163,7 +166,8 @@ func WithDispatcherOptions(opts ...Option) LiveOption {
 // NewLive builds the live side and its dispatcher. With a store, the
 // queues, agents and settings are loaded now and callbacks restored.
 func NewLive(opts ...LiveOption) (*Live, error) {
-	l := &Live{now: time.Now, log: slog.Default(), talks: map[string]*talk{}, base: context.Background()}
+	l := &Live{now: time.Now, log: slog.Default(), talks: map[string]*talk{}, base: context.Background(),
+		stats: newStatsMarks()}
 	for _, o := range opts {
 		o(l)
 	}
@@ -219,6 +223,7 @@ func (l *Live) publish(e Event) {
 	if l.bus == nil {
 		return
 	}
+	l.markStats(e)
 	switch e := e.(type) {
 	case agent.Event:
 		l.bus.Publish(acd.AgentStateChanged{Agent: e.Agent, From: acd.AgentState(e.From), To: acd.AgentState(e.To),
@@ -256,6 +261,9 @@ func (l *Live) Run(ctx context.Context) error {
 		wg.Go(func() { l.follow(feed) })
 	}
 	wg.Go(func() { l.tick(ctx) })
+	if l.bus != nil {
+		wg.Go(func() { l.serveStats(ctx) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	l.mu.Lock()
