@@ -3,9 +3,21 @@ package sip
 import (
 	"net/netip"
 	"strconv"
+	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 )
+
+// noAutoTrying is how long sipgo would wait before answering an INVITE
+// with its own 100 Trying: long enough that it never does. The switch
+// answers 100 itself once the request has passed the checks and its Via
+// is fixed (b2bua answers at once). sipgo's timer, when the box is slow
+// to reach the request, copies it while fixVia writes its Via: a data
+// race seen under load. A transaction that ends stops the timer, so it
+// never fires.
+const noAutoTrying = 24 * time.Hour
+
+func init() { sipmsg.Timer_1xx = noAutoTrying }
 
 // fixVia applies RFC 3261 §18.2.1 and RFC 3581 §4 to the top Via of a
 // request that arrived from src: "received" when the sent-by host is not

@@ -21,7 +21,8 @@ import (
 )
 
 // ErrRunning is returned by Run when the Server is running or has run:
-// a Server runs once; make a new one to start again.
+// a Server serves once; make a new one to start again. (A Run that
+// failed before its listeners were up may be repeated.)
 var ErrRunning = errors.New("sip: server already running")
 
 // Request is a request that passed the checks, handed to a method handler
@@ -167,6 +168,15 @@ func (s *Server) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
+	// Until the listeners are up nothing has started, so a failure there
+	// (the port taken by another program at boot) leaves the Server as
+	// new and the supervisor's next Run tries again.
+	started := false
+	defer func() {
+		if !started {
+			s.running.Store(false)
+		}
+	}()
 	seq := s.st.Seq()
 	if err := s.reg.load(); err != nil {
 		return err
@@ -205,6 +215,7 @@ func (s *Server) Run(ctx context.Context) error {
 		ua.Close()
 		return err
 	}
+	started = true
 	s.mu.Lock()
 	s.ua, s.cl, s.ctx = ua, cl, ctx
 	s.mu.Unlock()

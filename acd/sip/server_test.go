@@ -202,3 +202,45 @@ func TestServer_OtherMethodsAuthenticateThenReachHandler(t *testing.T) {
 		t.Fatalf("SUBSCRIBE: %v, %v; want 405 listing MESSAGE", res, err)
 	}
 }
+
+func TestServer_RunAgainAfterThePortWasTaken(t *testing.T) {
+	clk := newTestClock()
+	st := openStore(t, "", clk)
+	squatter, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := squatter.LocalAddr().String()
+	s, err := New(st, Config{UDP: addr}, WithLogger(quietLogger()), WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background()); err == nil || errors.Is(err, ErrRunning) {
+		squatter.Close()
+		t.Fatalf("Run on a taken port = %v, want the listen error", err)
+	}
+	squatter.Close()
+
+	// The supervisor's next try works once the port is free.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case <-s.Ready():
+	case err := <-done:
+		cancel()
+		t.Fatalf("second Run: %v", err)
+	}
+	p := siptest.NewPhone(t, siptest.WithUser("1001", secret1001))
+	if res, err := p.Register(ctxT(t), s.Addr("udp")); err != nil || res.StatusCode != 200 {
+		t.Fatalf("Register after the retry: %v, %v", res, err)
+	}
+	p.Close()
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+	if err := s.Run(context.Background()); !errors.Is(err, ErrRunning) {
+		t.Fatalf("Run after a run that listened = %v, want ErrRunning", err)
+	}
+}

@@ -284,6 +284,11 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.close()
 		return
 	}
+	// As a desk phone does: 100 at once, so the caller stops
+	// retransmitting and may CANCEL (RFC 3261 §9.1) even while the test
+	// has not rung the phone. The box turns sipgo's own late 100 off
+	// (acd/sip), process-wide.
+	_ = c.ds.Respond(100, "Trying", nil)
 	p.track(c, req.CallID().Value())
 	c.wg.Go(func() {
 		select {
