@@ -41,6 +41,7 @@ type Appliance struct {
 	web     *webui.Server
 	sup     *supervisor
 	tel     *telephony
+	restart chan struct{} // a restart was asked for (restart.go)
 
 	services []Service
 
@@ -62,11 +63,15 @@ func New(ctx context.Context, cfg Config) (*Appliance, error) {
 	if err := prepareDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	cfg, err := applySIPSettings(cfg)
+	if err != nil {
+		return nil, err
+	}
 	logFile, err := OpenRotating(LogPath(cfg.DataDir), logMaxBytes, logKeep)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrDataDir, cfg.DataDir, err)
 	}
-	a := &Appliance{cfg: cfg, now: cfg.Now, logFile: logFile}
+	a := &Appliance{cfg: cfg, now: cfg.Now, logFile: logFile, restart: make(chan struct{}, 1)}
 	a.log = newLogger(cfg.LogLevel, cfg.Stderr, logFile)
 	if err := a.build(ctx); err != nil {
 		a.close(true)
@@ -114,6 +119,7 @@ func prepareDataDir(dir string) error {
 
 func (a *Appliance) build(ctx context.Context) error {
 	cfg := a.cfg
+	applyPendingRestore(cfg.DataDir, a.log)
 	st, err := store.Open(StorePath(cfg.DataDir), store.WithLogger(a.log), store.WithClock(a.now))
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStoreOpen, err)
@@ -141,7 +147,11 @@ func (a *Appliance) build(ctx context.Context) error {
 		return err
 	}
 	a.web, err = webui.New(webui.Config{Addr: cfg.HTTPAddr, Store: st, Status: a.Status, Logger: a.log,
-		Now: a.now, Version: cfg.Version, CTI: a.tel.parts.cti, Directory: a.tel.parts.directory, ACD: a.tel.parts.queue})
+		Now: a.now, Version: cfg.Version, CTI: a.tel.parts.cti, Directory: a.tel.parts.directory, ACD: a.tel.parts.queue,
+		Bans: a.tel.srv.Bans, LiftBan: a.tel.srv.Lift, LogFile: LogPath(cfg.DataDir), Restore: a.stageRestore,
+		Network: networkView,
+		LoadSIP: func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
+		SaveSIP: func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) }})
 	if err != nil {
 		return err
 	}
@@ -169,9 +179,10 @@ func (a *Appliance) Logger() *slog.Logger { return a.log }
 func (a *Appliance) WebAddr() string { return a.web.Addr() }
 
 // Run starts the services in order and keeps them running until ctx is
-// done, then stops them in reverse order, all within StopTimeout, and
-// closes the store. It returns an error only when a service would not
-// stop.
+// done or a restart is asked for (a restore from the web UI), then stops
+// them in reverse order, all within StopTimeout, and closes the store. It
+// returns an error when a service would not stop, and errRestart after a
+// clean stop for a restart.
 func (a *Appliance) Run(ctx context.Context) error {
 	a.mu.Lock()
 	a.startedAt = a.now()
@@ -196,8 +207,14 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.showState()
 	a.log.Info("callbox running", "version", a.cfg.Version, "data", a.cfg.DataDir, "http", a.cfg.HTTPAddr,
 		"sip", a.cfg.SIPAddr, "gpio", a.board.Chip().Label())
-	<-ctx.Done()
-	a.log.Info("callbox stopping", "reason", context.Cause(ctx))
+	restart := false
+	select {
+	case <-ctx.Done():
+		a.log.Info("callbox stopping", "reason", context.Cause(ctx))
+	case <-a.restart:
+		restart = true
+		a.log.Info("callbox restarting")
+	}
 	err := a.sup.stop(StopTimeout - stopMargin)
 	if err != nil {
 		// A stuck service may still use the store, so it stays open; the
@@ -206,6 +223,9 @@ func (a *Appliance) Run(ctx context.Context) error {
 		a.log.Error("stop", "err", err)
 	}
 	a.close(err == nil)
+	if restart && err == nil {
+		return errRestart
+	}
 	return err
 }
 
@@ -266,13 +286,18 @@ func (a *Appliance) showState() {
 	}
 }
 
-// Run builds the appliance from cfg and runs it until ctx is done.
+// Run builds the appliance from cfg and runs it until ctx is done,
+// building it again after each restart it asks for.
 func Run(ctx context.Context, cfg Config) error {
-	a, err := New(ctx, cfg)
-	if err != nil {
-		return err
+	for {
+		a, err := New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if err := a.Run(ctx); !errors.Is(err, errRestart) {
+			return err
+		}
 	}
-	return a.Run(ctx)
 }
 
 // Explain turns an error from New or a subcommand into a sentence for the

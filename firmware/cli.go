@@ -127,6 +127,8 @@ func (c *cli) run(args []string) int {
 	if err := cfg.Validate(); err != nil {
 		return c.fail(ExitUsage, err.Error())
 	}
+	cfg.SIPFromSetup = true
+	fs.Visit(func(f *flag.Flag) { cfg.SIPFromSetup = cfg.SIPFromSetup && f.Name != "sip" })
 	if err := Run(c.ctx, cfg); err != nil {
 		return c.fail(ExitError, Explain(c.lang, err))
 	}

@@ -39,6 +39,15 @@ type Config struct {
 	DataDir  string
 	HTTPAddr string
 	SIPAddr  string // UDP and TCP listen address of the SIP switch; TLS listens on the next port
+	// SIPFromSetup lets the SIP port, TLS port and domain saved by the
+	// setup wizard (sip.json) replace those of SIPAddr: set when the
+	// command line named no address.
+	SIPFromSetup bool
+	// SIPTLSPort is the TLS port (0: the SIP port plus one); SIPDomain the
+	// domain phones register to, used as the digest realm ("" keeps the
+	// switch's default).
+	SIPTLSPort int
+	SIPDomain  string
 	// RTPPorts is the media port range, "first-last".
 	RTPPorts string
 	// SIPRate is the SIP requests per second allowed per source address

@@ -54,7 +54,7 @@ type telephony struct {
 
 // sipAddrs are the SIP listen addresses from --sip: UDP and TCP on it, TLS
 // on the next port (port 0 stays 0: any free port).
-func sipAddrs(addr string) (host netip.Addr, udp, tls string, wildcard bool, err error) {
+func sipAddrs(addr string, tlsPort int) (host netip.Addr, udp, tls string, wildcard bool, err error) {
 	h, p, err := net.SplitHostPort(addr)
 	if err != nil {
 		return netip.Addr{}, "", "", false, fmt.Errorf("%w %q: %w", ErrBadAddr, addr, err)
@@ -74,8 +74,7 @@ func sipAddrs(addr string) (host netip.Addr, udp, tls string, wildcard bool, err
 		}
 		host = ips[0]
 	}
-	tlsPort := 0
-	if port != 0 {
+	if tlsPort == 0 && port != 0 {
 		tlsPort = port + 1
 	}
 	return host, netip.AddrPortFrom(host, uint16(port)).String(), netip.AddrPortFrom(host, uint16(tlsPort)).String(),
@@ -105,7 +104,7 @@ func mediaAddr(sipHost netip.Addr) netip.Addr {
 func (a *Appliance) buildTelephony() (*telephony, error) {
 	cfg := a.cfg
 	t := &telephony{acdLines: map[string]*acd.Line{}, devices: map[string]string{}}
-	host, udp, tlsAddr, wildcard, err := sipAddrs(cfg.SIPAddr)
+	host, udp, tlsAddr, wildcard, err := sipAddrs(cfg.SIPAddr, cfg.SIPTLSPort)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +123,7 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 		return fail(fmt.Errorf("RTP ports: %w", err))
 	}
 	sipCfg := acdsip.Config{UDP: udp, TCP: udp, TLS: tlsAddr, AllowWildcard: wildcard,
-		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version}
+		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version, Realm: cfg.SIPDomain}
 	if cfg.SIPRate > 0 {
 		burst := int(min(5*cfg.SIPRate, 1e9))
 		sipCfg.Guard.Rate, sipCfg.Guard.Burst = cfg.SIPRate, burst

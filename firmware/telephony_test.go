@@ -47,12 +47,12 @@ func TestSIPAddrs_TLSOnTheNextPort(t *testing.T) {
 		{":5060", "0.0.0.0:5060", "0.0.0.0:5061", true},
 		{"[::1]:5060", "[::1]:5060", "[::1]:5061", false},
 	} {
-		_, udp, tls, wildcard, err := sipAddrs(tc.in)
+		_, udp, tls, wildcard, err := sipAddrs(tc.in, 0)
 		if err != nil || udp != tc.udp || tls != tc.tls || wildcard != tc.wildcard {
 			t.Errorf("sipAddrs(%q) = %q %q %v %v", tc.in, udp, tls, wildcard, err)
 		}
 	}
-	if _, _, _, _, err := sipAddrs("127.0.0.1"); !errors.Is(err, ErrBadAddr) {
+	if _, _, _, _, err := sipAddrs("127.0.0.1", 0); !errors.Is(err, ErrBadAddr) {
 		t.Errorf("no port: %v", err)
 	}
 }
