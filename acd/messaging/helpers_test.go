@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd"
 	"callbox/acd/messaging"
 	"callbox/drivers/modem"
 	"callbox/drivers/modem/fax"
@@ -36,7 +37,26 @@ type box struct {
 	done chan struct{} // closed when Run returns
 
 	mu     sync.Mutex
-	events []messaging.Event
+	events []acd.MessageReceived
+}
+
+// evKind tells the inbound message events apart as the console does.
+type evKind string
+
+const (
+	kindSMS       evKind = "sms"       // an SMS for the agents
+	kindAutoReply evKind = "autoreply" // an SMS a rule answered
+	kindFax       evKind = "fax"
+)
+
+func kindOf(e acd.MessageReceived) evKind {
+	switch {
+	case e.Channel == acd.MessageFax:
+		return kindFax
+	case e.Rule != "":
+		return kindAutoReply
+	}
+	return kindSMS
 }
 
 func newBox(t *testing.T, cfg messaging.Config) *box {
@@ -70,10 +90,8 @@ func (b *box) start() {
 	b.t.Helper()
 	cfg := b.cfg
 	cfg.Store = b.st
-	cfg.OnEvent = func(e messaging.Event) {
-		b.mu.Lock()
-		b.events = append(b.events, e)
-		b.mu.Unlock()
+	if cfg.Bus == nil {
+		cfg.Bus = acd.NewBus()
 	}
 	if cfg.RetryDelays == nil {
 		cfg.RetryDelays = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
@@ -85,12 +103,26 @@ func (b *box) start() {
 	}
 	b.svc = svc
 	ctx, cancel := context.WithCancel(context.Background())
+	// The console's view: every inbound message event on the bus.
+	events := cfg.Bus.Subscribe(ctx, acd.WithName("test"))
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for e := range events {
+			if m, ok := e.(acd.MessageReceived); ok {
+				b.mu.Lock()
+				b.events = append(b.events, m)
+				b.mu.Unlock()
+			}
+		}
+	}()
 	b.done = make(chan struct{})
 	var runErr error
 	go func() { runErr = svc.Run(ctx); close(b.done) }()
 	b.stop = func() error {
 		cancel()
 		<-b.done
+		<-collected
 		return runErr
 	}
 	b.t.Cleanup(func() { b.stop() })
@@ -107,12 +139,12 @@ func (b *box) running() bool {
 	}
 }
 
-func (b *box) eventsOf(kind messaging.EventKind) []messaging.Event {
+func (b *box) eventsOf(kind evKind) []acd.MessageReceived {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []messaging.Event
+	var out []acd.MessageReceived
 	for _, e := range b.events {
-		if e.Kind == kind {
+		if kindOf(e) == kind {
 			out = append(out, e)
 		}
 	}

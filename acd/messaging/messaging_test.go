@@ -79,11 +79,11 @@ func TestService_AutoReplyRuleAnswersAndFilesHistory(t *testing.T) {
 	if got := sentTo(boxSim, customer)[0]; got != "We are open 9:00-18:00, Monday to Friday." {
 		t.Fatalf("reply %q", got)
 	}
-	ev := b.eventsOf(messaging.EventAutoReply)
+	ev := b.eventsOf(kindAutoReply)
 	if len(ev) != 1 || ev[0].Rule != "hours" || ev[0].CustomerID != "c1" || ev[0].Conversation != customer {
 		t.Fatalf("events %+v", ev)
 	}
-	if len(b.eventsOf(messaging.EventSMS)) != 0 {
+	if len(b.eventsOf(kindSMS)) != 0 {
 		t.Fatal("an answered message went to the agents too")
 	}
 	// Both directions are in the customer's history, whatever form the
@@ -144,9 +144,9 @@ func TestService_MultipartChineseSMSBecomesConversationForTheLineQueue(t *testin
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "conversation event", func() bool { return len(b.eventsOf(messaging.EventSMS)) == 1 })
-	ev := b.eventsOf(messaging.EventSMS)[0]
-	if ev.Queue != "sales" || ev.Agent != "" || ev.Message.Text != text || ev.Conversation != customer {
+	waitFor(t, "conversation event", func() bool { return len(b.eventsOf(kindSMS)) == 1 })
+	ev := b.eventsOf(kindSMS)[0]
+	if ev.Queue != "sales" || ev.Agent != "" || ev.Text != text || ev.Conversation != customer {
 		t.Fatalf("event %+v", ev)
 	}
 	convs, err := messaging.Conversations(b.st)
@@ -185,8 +185,8 @@ func TestService_MultipartChineseSMSBecomesConversationForTheLineQueue(t *testin
 	if err := boxSim.Deliver(sms.Deliver{From: customer, Encoding: sms.UCS2, Text: "谢谢"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "second event", func() bool { return len(b.eventsOf(messaging.EventSMS)) == 2 })
-	if ev := b.eventsOf(messaging.EventSMS)[1]; ev.Agent != "1001" {
+	waitFor(t, "second event", func() bool { return len(b.eventsOf(kindSMS)) == 2 })
+	if ev := b.eventsOf(kindSMS)[1]; ev.Agent != "1001" {
 		t.Fatalf("second message not for the holder: %+v", ev)
 	}
 	c, err := messaging.Get(b.st, customer)
@@ -275,10 +275,14 @@ func TestService_ReceivedFaxIsStoredWithPreviewAndHistory(t *testing.T) {
 	if _, err := far.svc.Send(context.Background(), boxFax, "order.tif"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "fax event", func() bool { return len(b.eventsOf(messaging.EventFax)) == 1 })
-	ev := b.eventsOf(messaging.EventFax)[0]
-	m := ev.Message
-	if ev.Queue != "backoffice" || ev.CustomerID != "acme" || m.Pages != 2 || m.Number != farFax || m.State != store.StateReceived {
+	waitFor(t, "fax event", func() bool { return len(b.eventsOf(kindFax)) == 1 })
+	ev := b.eventsOf(kindFax)[0]
+	m, err := store.Get[store.Message](b.st, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Queue != "backoffice" || ev.CustomerID != "acme" || ev.Pages != 2 || ev.From != farFax || ev.To != "fax0" ||
+		m.State != store.StateReceived {
 		t.Fatalf("event %+v", ev)
 	}
 	data, err := os.ReadFile(filepath.Join(b.dir, m.Path))
@@ -568,8 +572,8 @@ func TestService_AssignHandsNewConversationToTheAgentTheQueuePicks(t *testing.T)
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "two events", func() bool { return len(b.eventsOf(messaging.EventSMS)) == 2 })
-	for _, ev := range b.eventsOf(messaging.EventSMS) {
+	waitFor(t, "two events", func() bool { return len(b.eventsOf(kindSMS)) == 2 })
+	for _, ev := range b.eventsOf(kindSMS) {
 		if ev.Agent != "1001" || ev.Queue != "support" {
 			t.Fatalf("event %+v", ev)
 		}

@@ -21,7 +21,8 @@ import (
 func (s *Service) onSMS(ctx context.Context, m store.Message, in sms.Inbound) {
 	plan := planOf(s.st)
 	key := Key(plan, m.Number)
-	ev := Event{Kind: EventSMS, Conversation: key, Message: m, At: s.clock.Now()}
+	ev := received(m)
+	ev.Conversation = key
 	if !store.IsDialable(m.Number) {
 		// An alphanumeric sender ("BANK") cannot be answered or filed
 		// under a number; the console still shows it.
@@ -43,7 +44,7 @@ func (s *Service) onSMS(ctx context.Context, m store.Message, in sms.Inbound) {
 		} else {
 			s.log.Info("SMS answered by rule", "rule", rule.Name, "from", m.Number, "reply", reply.ID)
 		}
-		ev.Kind, ev.Rule = EventAutoReply, rule.Name
+		ev.Rule = rule.Name
 		s.emit(ev)
 		return
 	}
@@ -77,7 +78,8 @@ func (s *Service) onFax(_ context.Context, m store.Message, r fax.Received) {
 			s.log.Error("fax preview not written", "id", m.ID, "err", err)
 		}
 	}
-	ev := Event{Kind: EventFax, Queue: s.routeOf(m.Line), Message: m, At: s.clock.Now()}
+	ev := received(m)
+	ev.Queue = s.routeOf(m.Line)
 	if store.IsDialable(m.Number) {
 		plan := planOf(s.st)
 		ev.Conversation = Key(plan, m.Number)
@@ -129,9 +131,20 @@ func (s *Service) routeOf(lineID string) string {
 	return l.Route
 }
 
-func (s *Service) emit(e Event) {
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(e)
+// received is the bus event of an inbound message, before routing.
+func received(m store.Message) acd.MessageReceived {
+	ev := acd.MessageReceived{ID: m.ID, Channel: acd.MessageSMS, From: m.Number, To: m.Line, Text: m.Text}
+	if m.Channel == store.ChannelFax {
+		ev.Channel, ev.Pages = acd.MessageFax, m.Pages
+	}
+	return ev
+}
+
+// emit tells the agent console (through acd/cti) about a routed inbound
+// message. Bus.Publish never blocks, so a modem's goroutine may call it.
+func (s *Service) emit(e acd.MessageReceived) {
+	if s.cfg.Bus != nil {
+		s.cfg.Bus.Publish(e)
 	}
 }
 

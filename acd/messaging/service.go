@@ -35,7 +35,9 @@ type Config struct {
 	Store *store.Store // required
 	// DataDir holds fax images and documents; "" is DataDir(Store).
 	DataDir string
-	// Bus, when set, brings CallEnded events for missed-call SMS.
+	// Bus, when set, brings CallEnded events for missed-call SMS, and
+	// carries an acd.MessageReceived for every inbound SMS and fax once
+	// it is stored and routed (acd/cti passes it to the agent console).
 	Bus *acd.Bus
 	// Rules are the auto-reply rules, first match wins (SetRules changes
 	// them while running). Invalid rules are refused by New.
@@ -50,9 +52,6 @@ type Config struct {
 	// PowerCycle, when set, cuts and restores a modem's power (a GPIO
 	// relay): the last step of recovering a modem that stopped answering.
 	PowerCycle func(ctx context.Context, line string) error
-	// OnEvent receives inbound message events for the agent console. It
-	// runs on a modem's goroutine and must not block.
-	OnEvent func(Event)
 	// Assign, when set, picks the agent for a conversation nobody holds
 	// yet, from the live state of its queue (logged in, not paused);
 	// "" leaves it for an agent to claim. It runs on a modem's
