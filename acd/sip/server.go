@@ -123,7 +123,7 @@ func New(st *store.Store, cfg Config, opts ...Option) (*Server, error) {
 		o(s)
 	}
 	s.log = s.log.With("component", "sip")
-	s.guard = guard.New(cfg.Guard, guard.WithClock(s.now), guard.WithLogger(s.log))
+	s.guard = guard.New(cfg.Guard, guard.WithClock(s.now), guard.WithLogger(s.log), guard.WithBanHook(s.keepBan))
 	kc := s.guard.Config()
 	kc.Rate, kc.Burst = cfg.KnownRate, cfg.KnownBurst
 	s.known = guard.New(kc, guard.WithClock(s.now), guard.WithLogger(s.log))
@@ -155,6 +155,7 @@ func (s *Server) Bans() []guard.Ban { return s.guard.Bans() }
 // whether there was one.
 func (s *Server) Lift(addr netip.Addr) bool {
 	ok := s.guard.Lift(addr)
+	s.forgetBan(addr)
 	if !ok {
 		s.log.Info("sip: no ban to lift", "addr", addr)
 	}
@@ -180,6 +181,9 @@ func (s *Server) Run(ctx context.Context) error {
 	seq := s.st.Seq()
 	if err := s.reg.load(); err != nil {
 		return err
+	}
+	if err := s.loadBans(); err != nil {
+		return fmt.Errorf("sip: stored bans: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -126,6 +126,10 @@ func New(cfg Config, opts ...Option) *Guard {
 // Config returns the effective configuration.
 func (g *Guard) Config() Config { return g.cfg }
 
+// PrefixOf is what a ban of a covers: the host for IPv4, its /64 for
+// IPv6 (one subscriber's network).
+func PrefixOf(a netip.Addr) netip.Prefix { return key(a) }
+
 // key is the accounting unit of an address.
 func key(a netip.Addr) netip.Prefix {
 	a = a.Unmap()
@@ -286,6 +290,21 @@ func (g *Guard) Lift(addr netip.Addr) bool {
 		g.log.Info("sip: ban lifted", "addr", k.String())
 	}
 	return ok
+}
+
+// Restore puts back a ban kept from before a restart; one already over
+// is ignored and reported false. It does not call the ban hook: the
+// owner is reading back what it kept.
+func (g *Guard) Restore(b Ban) bool {
+	k := key(b.Prefix.Addr())
+	if !b.Prefix.IsValid() || !g.now().Before(b.Until) {
+		return false
+	}
+	b.Prefix = k
+	g.mu.Lock()
+	g.bans[k] = b
+	g.mu.Unlock()
+	return true
 }
 
 // IsScanner reports whether userAgent belongs to a known scanner.
