@@ -191,6 +191,11 @@ func judge(st *concStep) {
 	case st.Why != "":
 	case float64(st.SetupFailed) > 0.001*float64(st.Calls):
 		st.Why = fmt.Sprintf("%d calls not set up", st.SetupFailed)
+	case st.LossRatio > 0.001 && st.PacingMs > 1000:
+		// The generator sent seconds late: the machine, not the system
+		// under test, ran out (both share it), and calls held for the
+		// planned window ended under late packets.
+		st.Why = fmt.Sprintf("loss over 0.1%%, with the load generator %.1f s behind its pacing: the shared machine is saturated", st.PacingMs/1000)
 	case st.LossRatio > 0.001:
 		st.Why = "loss over 0.1%"
 	case st.MachineShare > 80:
