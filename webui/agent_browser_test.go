@@ -3,7 +3,10 @@ package webui
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,4 +158,78 @@ func TestBrowser_WallboardFollowsQueueEvents(t *testing.T) {
 	waitJS(t, ctx, "zh board", jsEq(`tr[data-agent="101"] .state-badge`, i18n.T(i18n.ZH, "agentui.state.paused")+" · "+i18n.T(i18n.ZH, "agentui.reason.lunch")))
 	waitJS(t, ctx, "zh figures", jsEq(`.qcard[data-queue="sales"] [data-f="waiting"]`, "1"))
 	shot(t, ctx, dir, "wallboard-zh")
+}
+
+// streamCutter sits in front of the server and ends the first event
+// stream when told, as a dropped connection or a proxy's timeout would;
+// it records the Last-Event-ID each stream request carried.
+type streamCutter struct {
+	mu  sync.Mutex
+	ids []string
+	cut chan struct{}
+}
+
+func (c *streamCutter) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/events" {
+			c.mu.Lock()
+			c.ids = append(c.ids, r.Header.Get("Last-Event-ID"))
+			first := len(c.ids) == 1
+			c.mu.Unlock()
+			if first {
+				// The stream ends when the test cuts it; the watcher
+				// goroutine ends with the request either way.
+				ctx, cancel := context.WithCancel(r.Context())
+				done := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					select {
+					case <-c.cut:
+						cancel()
+					case <-done:
+					}
+				})
+				defer func() { close(done); wg.Wait(); cancel() }()
+				r = r.WithContext(ctx)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (c *streamCutter) requests() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.ids...)
+}
+
+func TestBrowser_AgentConsoleReconnectsWithTheLastEventIDAndGetsTheMissedPop(t *testing.T) {
+	cf := newConsoleFixture(t)
+	put(t, cf.st, store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}})
+	cutter := &streamCutter{cut: make(chan struct{})}
+	ts := httptest.NewServer(cutter.wrap(cf.srv.Handler()))
+	// Close waits for the requests in flight: the browser's event stream
+	// ends when the browser does, so the server closes after it (cleanups
+	// run last-registered first) and cuts what is left.
+	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close() })
+	ctx := newChromium(t)
+
+	browserLogin(t, ctx, ts.URL, "li", "/agent")
+	waitJS(t, ctx, "stream live", `document.querySelector("#stream.live") !== null`)
+	step(t, ctx, "log in to 201", chromedp.Click(`#login-form button`, chromedp.NodeVisible))
+	waitJS(t, ctx, "ready", jsEq("#state", i18n.T(i18n.EN, "agentui.state.available")))
+
+	// The stream drops; while the console is away the call is offered.
+	close(cutter.cut)
+	waitJS(t, ctx, "stream lost", `document.querySelector("#stream.lost") !== null`)
+	cf.offer("call-r", "013812345678")
+	waitJS(t, ctx, "missed pop", jsEq(".popcard .caller-name", "Li Lei"))
+	waitJS(t, ctx, "stream live again", `document.querySelector("#stream.live") !== null`)
+	ids := cutter.requests()
+	if len(ids) < 2 || ids[0] != "" || ids[1] == "" {
+		t.Fatalf("Last-Event-ID of the stream requests: %q, want none and then the last seen", ids)
+	}
+	if _, err := ParseEventID(ids[1]); err != nil {
+		t.Fatalf("reconnected with %q: %v", ids[1], err)
+	}
 }
