@@ -51,7 +51,7 @@ type consoleFixture struct {
 	base string
 }
 
-func newConsoleFixture(t *testing.T) *consoleFixture {
+func newConsoleFixture(t testing.TB) *consoleFixture {
 	t.Helper()
 	f := newFixture(t)
 	// The server runs on real time (the pages show how long an agent has

@@ -204,3 +204,19 @@ func TestClockDuration_WritesMinutesAndHours(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAgentPop measures the screen pop fragment a console fetches on
+// each ring: session and role check, the hub's pop, the template.
+func BenchmarkAgentPop(b *testing.B) {
+	cf := newConsoleFixture(b)
+	put(b, cf.st, store.Customer{ID: "c1", Name: "Li Lei", Company: "Acme", Numbers: []string{"+8613812345678"}})
+	cf.offer("call-1", "013812345678")
+	br := cf.browser()
+	br.login("li", testPassword)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := br.get("/agent/pop/call-1"); r.StatusCode != http.StatusOK {
+			b.Fatalf("pop: %d", r.StatusCode)
+		}
+	}
+}
