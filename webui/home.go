@@ -3,6 +3,8 @@ package webui
 import (
 	"net/http"
 
+	"callbox/acd/ivr"
+
 	"callbox/firmware/store"
 )
 
@@ -46,9 +48,30 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		if err != nil {
 			s.log.Warn("store counts", "err", err)
 		}
+		if counts == nil {
+			counts = map[store.Kind]int{}
+		}
+		counts[store.KindFlow] = s.liveFlows()
 		for _, k := range homeKinds {
 			v.Sections = append(v.Sections, homeSection{Kind: string(k), Label: kindLabel(rc.lang, string(k)), N: counts[k], API: homeAPI[k]})
 		}
 	}
 	s.render(w, r, rc, http.StatusOK, "home", "web.home.title", v)
+}
+
+// liveFlows counts the IVR flows an installer made: the store also keeps
+// each flow's draft and earlier versions under keys of their own.
+func (s *Server) liveFlows() int {
+	flows, err := store.List[store.Flow](s.store)
+	if err != nil {
+		s.log.Warn("store flows", "err", err)
+		return 0
+	}
+	n := 0
+	for _, f := range flows {
+		if ivr.LiveID(f.Key()) {
+			n++
+		}
+	}
+	return n
 }
