@@ -240,7 +240,9 @@ func (l *Live) publish(e Event) {
 // Run serves the live side until ctx ends: the dispatcher's timers, the
 // callbacks, the store's change feed (queues edited, agents deleted while
 // calls wait), the service-level intervals and the wallboard snapshots.
-// It waits for every goroutine it or the calls started before returning.
+// It waits for every goroutine it or the calls started before returning,
+// and returns nil: the end of ctx is a normal shutdown, not a failure the
+// firmware's supervisor should report.
 func (l *Live) Run(ctx context.Context) error {
 	l.mu.Lock()
 	l.base = ctx
@@ -271,7 +273,7 @@ func (l *Live) Run(ctx context.Context) error {
 	l.mu.Unlock()
 	l.wg.Wait()
 	l.flush(context.WithoutCancel(ctx))
-	return ctx.Err()
+	return nil
 }
 
 // spawn runs f in a goroutine Run waits for; false (f not run) once Run
@@ -332,7 +334,9 @@ func (l *Live) tick(ctx context.Context) {
 		}
 		if w != nil && l.now().Sub(lastFlush) >= time.Minute {
 			lastFlush = l.now()
-			if _, err := w.Flush(ctx, l.d); err != nil {
+			// A flush cut short by shutdown is not a fault: Run's own
+			// flush at the end writes the intervals.
+			if _, err := w.Flush(ctx, l.d); err != nil && ctx.Err() == nil {
 				l.log.Warn("queue: intervals not stored yet", "pending", w.Pending(), "err", err)
 			}
 		}

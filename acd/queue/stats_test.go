@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"callbox/acd"
 	"callbox/acd/agent"
 	"callbox/acd/queue"
+	"callbox/firmware/store"
 )
 
 // statsRig is a running live side on a bus, and the bus's events.
@@ -87,5 +90,64 @@ func TestLiveStats_QuickChangesEndInTheLatestFigures(t *testing.T) {
 	})
 	if s.Offered != 1 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// warnings is a log handler that keeps the records at Warn and above.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (w *warnings) Handle(_ context.Context, r slog.Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	w.msgs = append(w.msgs, line)
+	return nil
+}
+
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnings) WithGroup(string) slog.Handler      { return w }
+
+func TestLive_NormalShutdownIsQuietAndReturnsNil(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := store.Put(st, store.Queue{Name: "sales", Strategy: store.StrategyRingAll}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &warnings{}
+	none := func(context.Context, string, acd.Party, acd.Leg) (acd.Leg, error) {
+		return nil, errors.New("no phones")
+	}
+	bus := acd.NewBus()
+	live, err := queue.NewLive(queue.WithDial(none), queue.WithStore(st), queue.WithBus(bus),
+		queue.WithLiveLogger(slog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := bus.Subscribe(t.Context())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- live.Run(ctx) }()
+	// Some work in flight: a caller waiting, its figures on the bus.
+	if _, err := live.Dispatcher().Join(queue.Call{ID: "c1", Queue: "sales"}); err != nil {
+		t.Fatal(err)
+	}
+	nextStats(t, events, "sales", func(s acd.QueueStats) bool { return s.Waiting == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after shutdown: %v, want nil", err)
+	}
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	if len(logs.msgs) != 0 {
+		t.Errorf("shutdown logged %q", logs.msgs)
 	}
 }
