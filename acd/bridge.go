@@ -25,7 +25,33 @@ type end struct {
 	held   bool // this party put the others on hold
 	parked bool // leaving: its hang-up does not end the bridge (Park)
 	gone   bool // hung up while parked
+	aud    Audience
 	stop   chan struct{}
+}
+
+// Audience is who hears a party of a bridge: everyone (the zero value,
+// Everyone) or only the named legs (Only). Supervision uses it: a
+// listening supervisor is heard by nobody, a whispering one by the agent
+// alone.
+type Audience struct {
+	only    []Leg
+	limited bool
+}
+
+// Everyone is the audience of an ordinary party: every other party hears
+// it.
+var Everyone = Audience{}
+
+// Only is the audience of the listed legs alone; Only() is nobody. A
+// listed leg that is not (or no longer) a party of the bridge hears
+// nothing of it: the audience does not follow a transfer.
+func Only(legs ...Leg) Audience {
+	return Audience{only: slices.Clone(legs), limited: true}
+}
+
+// heardBy reports whether l hears a party with this audience.
+func (a Audience) heardBy(l Leg) bool {
+	return !a.limited || slices.Contains(a.only, l)
 }
 
 // bridge is the live connection of a call's parties: two ends relayed
@@ -359,15 +385,42 @@ func (c *Call) Park(l Leg) (resume func(), err error) {
 // the call ends. When parties leave and two remain, they are relayed
 // again.
 func (c *Call) Conference(ctx context.Context, l Leg) error {
+	return c.Join(ctx, l, Everyone)
+}
+
+// Join adds l (an answered leg) to the live bridge like Conference, heard
+// only by aud; l hears every other party. With l in, the bridge mixes
+// (the two-party relay fast path needs two parties who hear each other);
+// when l leaves, the parties left are relayed again. Joining a leg that
+// is in the bridge already changes its audience. A leg Released earlier
+// may join again.
+func (c *Call) Join(ctx context.Context, l Leg, aud Audience) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return c.run(func(b *bridge) (bool, error) {
-		if b.find(l) != nil {
+		if e := b.find(l); e != nil {
+			e.aud = aud
 			return false, nil
 		}
 		c.addLeg(l)
-		b.add(&end{leg: l})
+		c.mu.Lock()
+		delete(c.released, l)
+		c.mu.Unlock()
+		b.add(&end{leg: l, aud: aud})
+		return false, nil
+	})
+}
+
+// SetAudience changes who hears l, a party of the live bridge (for a
+// supervisor going from whisper to barge, say).
+func (c *Call) SetAudience(l Leg, aud Audience) error {
+	return c.run(func(b *bridge) (bool, error) {
+		e := b.find(l)
+		if e == nil {
+			return false, ErrNotBridged
+		}
+		e.aud = aud
 		return false, nil
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"callbox/media"
+	"callbox/media/dsp"
 	"callbox/media/mix"
 )
 
@@ -14,7 +15,8 @@ import (
 //   - two parties: relayed both ways (the fast path), except around a
 //     party that put the other on hold: its peer hears music instead, and
 //     it hears nothing;
-//   - three and more: mixed, a holding party muted;
+//   - three and more: mixed, a holding party muted, a party with a
+//     limited Audience heard by its listeners alone;
 //   - a party left alone (its peer parked by a transfer) hears music.
 func (b *bridge) wire(ctx context.Context) {
 	b.unwire()
@@ -37,6 +39,9 @@ func (b *bridge) wire(ctx context.Context) {
 				// A party that holds hears nothing of the held one, also
 				// when the box holds for it (CTI) and its phone does not
 				// know.
+			case !from.aud.heardBy(to.leg):
+				// A supervisor left alone with one party, listening or
+				// whispering to someone gone: not heard.
 			default:
 				b.stops = append(b.stops, from.leg.Media().RelayTo(to.leg.Media()))
 			}
@@ -72,14 +77,24 @@ func (b *bridge) music(ctx context.Context, ep media.Endpoint) {
 
 // mix runs a conference of the parties: each one's audio is decoded into
 // its mixer input, and one pacing loop mixes every 20 ms and writes what
-// each party hears.
+// each party hears. A party heard by everyone goes through the
+// conference's sum; a party with a limited audience (a supervisor) is
+// muted there, and its voice is added to the output of its listeners
+// alone.
 func (b *bridge) mix(ctx context.Context, act []*end) {
 	conf := mix.NewConference()
 	type member struct {
-		p *mix.Party
-		w media.FrameWriter
+		e     *end
+		p     *mix.Party
+		w     media.FrameWriter
+		hears []int // the limited voices this party hears
+	}
+	type limited struct {
+		e *end
+		v *voice
 	}
 	var members []member
+	var lims []limited
 	for _, e := range act {
 		ep := e.leg.Media()
 		w := ep.Writer()
@@ -87,9 +102,28 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 			continue
 		}
 		p := conf.Join()
-		p.SetMuted(e.held)
-		members = append(members, member{p, w})
-		b.stops = append(b.stops, ep.RelayTo(partyEndpoint{p}))
+		members = append(members, member{e: e, p: p, w: w})
+		if !e.aud.limited {
+			p.SetMuted(e.held)
+			b.stops = append(b.stops, ep.RelayTo(partyEndpoint{p}))
+			continue
+		}
+		p.SetMuted(true)
+		if !e.held {
+			v := &voice{}
+			lims = append(lims, limited{e, v})
+			b.stops = append(b.stops, ep.RelayTo(v))
+		}
+	}
+	// Who hears whom is fixed here: the loop must not read the ends, which
+	// the bridge's ops change before it is rewired.
+	for i := range members {
+		m := &members[i]
+		for j, l := range lims {
+			if l.e != m.e && l.e.aud.heardBy(m.e.leg) {
+				m.hears = append(m.hears, j)
+			}
+		}
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -97,6 +131,8 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 		t := time.NewTicker(media.FrameDuration)
 		defer t.Stop()
 		var f media.Frame
+		heard := make([]media.Frame, len(lims))
+		has := make([]bool, len(lims))
 		for {
 			select {
 			case <-t.C:
@@ -104,8 +140,18 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 				return
 			}
 			conf.Mix()
+			for i, l := range lims {
+				has[i] = l.v.take(&heard[i])
+			}
 			for _, m := range members {
 				_ = m.p.ReadFrame(&f)
+				for _, i := range m.hears {
+					if has[i] {
+						for k, v := range heard[i] {
+							f[k] = dsp.Saturate(int32(f[k]) + int32(v))
+						}
+					}
+				}
 				// A party whose leg just ended fails here until the
 				// bridge drops it; the others go on.
 				_ = m.w.WriteFrame(&f)
@@ -114,6 +160,37 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 	})
 	b.stops = append(b.stops, func() { cancel(); wg.Wait() })
 }
+
+// voice keeps the latest frame of a party with a limited audience until
+// the mixing loop takes it; a party that sent nothing since is silent.
+type voice struct {
+	mu  sync.Mutex
+	f   media.Frame
+	has bool
+}
+
+func (v *voice) WriteFrame(f *media.Frame) error {
+	v.mu.Lock()
+	v.f, v.has = *f, true
+	v.mu.Unlock()
+	return nil
+}
+
+// take moves the frame into f; false when none came since the last take.
+func (v *voice) take(f *media.Frame) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.has {
+		return false
+	}
+	*f, v.has = v.f, false
+	return true
+}
+
+// voice is the endpoint a leg relays into: it only takes frames.
+func (v *voice) Reader() media.FrameReader            { return nil }
+func (v *voice) Writer() media.FrameWriter            { return v }
+func (v *voice) RelayTo(media.Endpoint) (stop func()) { return func() {} }
 
 // partyEndpoint makes a mixer party a media.Endpoint, so a leg's RelayTo
 // decodes its audio into the mixer.
