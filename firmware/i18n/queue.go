@@ -12,4 +12,8 @@ var queueMessages = map[string]entry{
 	"queue.error.bad-mode":      {"mode must be listen or barge (whisper is not available)", "模式必须是监听或强插（暂不支持耳语）"},
 	"queue.error.bad-time":      {"“%s” is not a time (use RFC 3339, e.g. 2026-11-27T09:00:00Z)", "“%s”不是有效时间（请用 RFC 3339 格式，如 2026-11-27T09:00:00Z）"},
 	"queue.error.extension":     {"enter an existing extension for the supervisor's phone", "请填写班长话机的现有分机号"},
+	// The recording policies (store.Queue.Record), as choices in a form.
+	"queue.record.all":      {"record every call", "全部录音"},
+	"queue.record.none":     {"never record", "不录音"},
+	"queue.record.ondemand": {"record on demand", "按需录音"},
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"callbox/firmware/i18n"
 )
 
 func TestQueue_RecordPolicyDefaultsToAllAndRoundTrips(t *testing.T) {
@@ -59,5 +61,13 @@ func TestQueue_UnknownRecordPolicyRefused(t *testing.T) {
 	}
 	if _, err := Get[Queue](s, "sales"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("refused record stored: %v", err)
+	}
+}
+
+func TestQueue_EveryRecordPolicyHasAFormLabel(t *testing.T) {
+	for _, p := range []RecordPolicy{RecordAll, RecordNone, RecordOnDemand} {
+		if !i18n.Has("queue.record." + string(p)) {
+			t.Errorf("no catalogue entry queue.record.%s", p)
+		}
 	}
 }
