@@ -2,7 +2,7 @@
 // ACD's events into what an agent's screen and a company's CRM need.
 //
 // A Hub follows the event bus (calls ringing, answered, ended; agent
-// state; queue joins) and is told by the queue when it offers a call to
+// state; queue joins, leaves and live figures; inbound SMS and faxes) and is told by the queue when it offers a call to
 // an agent (Hub.Offered). For each offer it assembles the screen pop: the
 // caller's number, their customer record merged from the directory's data
 // sources, their last contacts, the IVR path and digits, the queue, the
@@ -27,8 +27,11 @@
 // Every event the Hub publishes gets an increasing ID and is kept in a
 // bounded window, so an SSE or WebSocket client that reconnects with the
 // last ID it saw gets what it missed (Hub.Subscribe). Agents see their own
-// events; supervisors see all (Filter). The same events go to the
-// configured webhooks (store.Webhook), signed with HMAC-SHA256 (Sign,
+// events (an inbound message goes to the agent it is assigned to);
+// supervisors see all (Filter), including each queue's live figures
+// (queue.stats), which name no agent. The same events go to the
+// configured webhooks (store.Webhook; queue.stats only to a webhook that
+// names it), signed with HMAC-SHA256 (Sign,
 // VerifySignature), retried with exponential backoff from a bounded queue,
 // each attempt kept in a delivery log.
 //

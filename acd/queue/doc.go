@@ -37,7 +37,7 @@
 // outcome so retries and the stored record follow.
 //
 //	live, _ := queue.NewLive(queue.WithDial(b2b.Dial), queue.WithDialOut(out), queue.WithRouter(route),
-//		queue.WithStore(st), queue.WithBus(bus), queue.WithRecording(dataDir, policy))
+//		queue.WithStore(st), queue.WithBus(bus), queue.WithRecording(dataDir, queue.StorePolicy(st)))
 //	go live.Run(ctx)                       // timers, callbacks, store feed, intervals
 //	err := live.Wait(ctx, call, queue.Request{Queue: "sales", Priority: vip})
 //
@@ -52,7 +52,10 @@
 // heard by one listener only. Agent feature codes and the
 // CTI-shaped Login, Logout, Pause and Ready drive the agents; Run follows
 // the store's change feed, so a queue edited or an agent deleted while
-// calls wait applies at once without losing a call.
+// calls wait applies at once without losing a call. With a bus, every
+// change of a queue's figures (a caller joining or leaving, an agent's
+// state) goes out as an acd.QueueStats, at most once per StatsEvery per
+// queue, for the wallboard.
 //
 // # Persistence
 //
