@@ -116,6 +116,12 @@ func TestBrowser_DesignerBuildsValidatesDryRunsAndPublishesAFlowByDragAndDrop(t 
 	// Settings in the side panel.
 	step(t, ctx, "select play", chromedp.Click(chromedp.CSS(`.dz-node[data-id="play1"] .dz-type`)))
 	setField(t, ctx, "#dz-f-prompts", "welcome")
+	// A label with markup is shown as text on the canvas.
+	setField(t, ctx, "#dz-f-label", "<img src=x onerror=alert(1)>Hi")
+	if got := evalJS[string](t, ctx, `document.querySelector('.dz-node[data-id="play1"] .dz-id').textContent`); got != "<img src=x onerror=alert(1)>Hi (play1)" ||
+		nodeCount(t, ctx, "#dz-canvas img") != 0 {
+		t.Fatalf("label shown as %q", got)
+	}
 	step(t, ctx, "select menu", chromedp.Click(chromedp.CSS(`.dz-node[data-id="menu1"] .dz-type`)))
 	setField(t, ctx, "#dz-f-prompts", "main-menu")
 	setField(t, ctx, "#dz-f-keys", "1")
