@@ -170,6 +170,7 @@ type Ringer interface {
 // dial is one Dial in progress: the devices rung and who won.
 type dial struct {
 	b      *B2BUA
+	dua    *sipgo.DialogUA // sends a device's INVITE again after a 422
 	caller acd.Leg
 	ringer Ringer
 
@@ -259,7 +260,7 @@ func (b *B2BUA) Dial(ctx context.Context, ext string, caller acd.Party, callerLe
 	if err != nil {
 		return nil, err
 	}
-	d := &dial{b: b, caller: callerLeg}
+	d := &dial{b: b, dua: dua, caller: callerLeg}
 	if r, ok := callerLeg.(Ringer); ok {
 		d.ringer = r
 	}
@@ -429,13 +430,28 @@ func assertedIdentity(p acd.Party, host string) string {
 // goroutine. A device that answers after another won is sent ACK and
 // BYE; one that fails is released.
 func (d *dial) await(l *outLeg) forkResult {
-	err := l.dc.WaitAnswer(l.ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+	opts := sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
 		if res.StatusCode == 180 || res.StatusCode == 183 {
 			d.progress(l, res)
 		}
 		return nil
-	}})
+	}}
+	err := l.dc.WaitAnswer(l.ctx, opts)
 	res := l.dc.InviteResponse
+	if res != nil && res.StatusCode == 422 && l.ctx.Err() == nil {
+		// The device wants a longer session interval: once, with its
+		// Min-SE (RFC 4028 §7.4).
+		next, ok, rerr := d.b.retryTooSmall(d.dua, l, res)
+		if rerr != nil {
+			d.b.log.Info("retry after 422 failed", "leg", l.id, "err", rerr)
+		}
+		if ok {
+			_ = l.dc.Close()
+			l.dc = next
+			err = l.dc.WaitAnswer(l.ctx, opts)
+			res = l.dc.InviteResponse
+		}
+	}
 	if res != nil && res.IsSuccess() {
 		ctx, cancel := context.WithTimeout(d.b.base, d.b.cfg.ByeTimeout)
 		defer cancel()

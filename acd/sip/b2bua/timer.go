@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"callbox/acd"
@@ -330,4 +331,61 @@ func (b *B2BUA) reoffer(ctx context.Context, leg featureLeg, req *sip.Request) (
 	}
 	ack := leg.newRequest(sip.ACK)
 	return res, leg.write(ack)
+}
+
+// maxRetrySE bounds the interval a 422 can push the box to: a peer
+// asking for more than a day is not worth a second INVITE.
+const maxRetrySE = 86400
+
+// retryInterval reads a 422 Session Interval Too Small (RFC 4028 §6):
+// the Min-SE the peer wants, when a retry with it can succeed (above
+// what req offered, and sane); ok false ends the call with the 422.
+func retryInterval(req *sip.Request, res *sip.Response) (secs int, ok bool) {
+	h := res.GetHeader("Min-SE")
+	if h == nil {
+		return 0, false
+	}
+	n, err := parseDelta(h.Value())
+	if err != nil || n > maxRetrySE {
+		return 0, false
+	}
+	if o := req.GetHeader("Session-Expires"); o != nil {
+		if se, err := parseSessionExpires(o.Value()); err == nil && n <= se.Seconds {
+			return 0, false // the peer refused what it asks for
+		}
+	}
+	return n, true
+}
+
+// raiseInterval rewrites req's timer offer after a 422 (RFC 4028 §7.4):
+// Session-Expires and Min-SE both become the peer's Min-SE, the
+// refresher as first offered.
+func raiseInterval(req *sip.Request, secs int) {
+	refresher := "uas"
+	if o := req.GetHeader("Session-Expires"); o != nil {
+		if se, err := parseSessionExpires(o.Value()); err == nil && se.Refresher != "" {
+			refresher = se.Refresher
+		}
+	}
+	req.RemoveHeader("Session-Expires")
+	req.RemoveHeader("Min-SE")
+	req.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)+";refresher="+refresher))
+	req.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(secs)))
+}
+
+// retryTooSmall answers a 422 to l's INVITE with the INVITE again, its
+// interval raised to the peer's Min-SE; false when the 422 gives no
+// usable Min-SE, so the call fails with it. The caller closes the old
+// dialog session and waits on the new one.
+func (b *B2BUA) retryTooSmall(dua *sipgo.DialogUA, l *outLeg, res *sip.Response) (*sipgo.DialogClientSession, bool, error) {
+	secs, ok := retryInterval(l.dc.InviteRequest, res)
+	if !ok {
+		return nil, false, nil
+	}
+	b.log.Info("session interval too small, retrying", "leg", l.id, "min_se", secs)
+	dc, err := b.reinviteWith(dua, l, func(req *sip.Request) error {
+		raiseInterval(req, secs)
+		return nil
+	})
+	return dc, err == nil, err
 }

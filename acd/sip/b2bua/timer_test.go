@@ -262,3 +262,112 @@ func TestSessionTimer_BoxRefreshesWithReinviteWithoutUpdate(t *testing.T) {
 	}
 	<-in.Done()
 }
+
+// calleeIntervals lists the session intervals of the callee legs' timers.
+func calleeIntervals(bx *box) []time.Duration {
+	bx.b.mu.Lock()
+	defer bx.b.mu.Unlock()
+	var out []time.Duration
+	for _, st := range bx.b.timers {
+		out = append(out, st.interval)
+	}
+	return out
+}
+
+func TestSessionTimer_CalleeRefusingWith422IsCalledAgainWithItsMinSE(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	bx := startBox(t, Config{}, nil)
+	uas := sippCallee(t, bin, bx, "202", "b2bua/too-small-uas.xml")
+	out, err := bx.phone("201").Dial(ctxT(t), "202")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WaitAnswer(ctxT(t)); err != nil {
+		t.Fatalf("the call failed instead of retrying the 422: %v (status %d)", err, out.Status())
+	}
+	eventually(t, "the callee's timer armed at its Min-SE", func() bool {
+		iv := calleeIntervals(bx)
+		return len(iv) == 1 && iv[0] == time.Hour
+	})
+	// The callee echoes the audio: the media of the second INVITE runs.
+	if !hears(t, out, out, 1000) {
+		t.Error("the caller did not hear its tone echoed by the callee")
+	}
+	if err := out.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	checkSIPp(t, "callee", uas)
+	if rec := bx.lastEnded(); rec.Answer.IsZero() || rec.HangupSide != acd.SideCaller {
+		t.Errorf("record: answer %v, side %q", rec.Answer, rec.HangupSide)
+	}
+	eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+}
+
+func TestRetryInterval_OnlyARaiseIsRetried(t *testing.T) {
+	offer := func(se string) *sip.Request {
+		req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "202", Host: "127.0.0.1"})
+		if se != "" {
+			req.AppendHeader(sip.NewHeader("Session-Expires", se))
+		}
+		return req
+	}
+	tooSmall := func(minSE string) *sip.Response {
+		res := sip.NewResponseFromRequest(offer(""), 422, "Session Interval Too Small", nil)
+		if minSE != "" {
+			res.AppendHeader(sip.NewHeader("Min-SE", minSE))
+		}
+		return res
+	}
+	for _, c := range []struct {
+		offered, minSE string
+		want           int
+		ok             bool
+	}{
+		{"1800;refresher=uas", "3600", 3600, true},
+		{"1800;refresher=uas", "1800", 0, false}, // it refused what it asks for
+		{"1800;refresher=uas", "", 0, false},
+		{"1800;refresher=uas", "ten", 0, false},
+		{"1800;refresher=uas", "999999999", 0, false},
+		{"", "120", 120, true},
+	} {
+		got, ok := retryInterval(offer(c.offered), tooSmall(c.minSE))
+		if got != c.want || ok != c.ok {
+			t.Errorf("offer %q, Min-SE %q: %d %v, want %d %v", c.offered, c.minSE, got, ok, c.want, c.ok)
+		}
+	}
+	req := offer("1800;refresher=uac")
+	req.AppendHeader(sip.NewHeader("Min-SE", "90"))
+	raiseInterval(req, 3600)
+	if se, mse := req.GetHeaders("Session-Expires"), req.GetHeaders("Min-SE"); len(se) != 1 || se[0].Value() != "3600;refresher=uac" ||
+		len(mse) != 1 || mse[0].Value() != "3600" {
+		t.Errorf("raised offer: Session-Expires %v, Min-SE %v", se, mse)
+	}
+}
+
+// FuzzRetryInterval feeds a 422's Min-SE and the offer it answers: no
+// panic, and a retry only ever raises the interval, within bounds.
+func FuzzRetryInterval(f *testing.F) {
+	for _, s := range [][2]string{{"1800;refresher=uas", "3600"}, {"90", "90"}, {"", "0"}, {"x;;", "-5"}, {"1800", "4000;x=y"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, offered, minSE string) {
+		req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "202", Host: "127.0.0.1"})
+		req.AppendHeader(sip.NewHeader("Session-Expires", offered))
+		res := sip.NewResponseFromRequest(req, 422, "Session Interval Too Small", nil)
+		res.AppendHeader(sip.NewHeader("Min-SE", minSE))
+		secs, ok := retryInterval(req, res)
+		if !ok {
+			return
+		}
+		if secs <= 0 || secs > maxRetrySE {
+			t.Fatalf("retry with %d s", secs)
+		}
+		if se, err := parseSessionExpires(offered); err == nil && secs <= se.Seconds {
+			t.Fatalf("retry with %d s after offering %d", secs, se.Seconds)
+		}
+		raiseInterval(req, secs)
+		if se, err := parseSessionExpires(req.GetHeader("Session-Expires").Value()); err != nil || se.Seconds != secs {
+			t.Fatalf("raised offer unreadable: %v %v", se, err)
+		}
+	})
+}

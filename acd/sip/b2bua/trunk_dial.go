@@ -58,7 +58,11 @@ var ErrTrunkAuth = errors.New("b2bua: trunk refused the credentials")
 // DialTrunk places tc and returns the leg once the far end answers. The
 // callee's early media (183 with SDP) is relayed to callerLeg, and a
 // callerLeg that is a Ringer hears of ringing. A 401 or 407 is answered
-// with tc's credentials. Failures carry a cause (acd.CauseOf): the final
+// with tc's credentials. The INVITE offers a session timer (RFC 4028),
+// as Dial does to phones: a 422 is retried once with the carrier's
+// Min-SE, and the timer the 200 agrees to runs on the leg, so a carrier
+// that stops refreshing (or answering the box's refreshes) is hung up
+// with recovery on timer expiry. Failures carry a cause (acd.CauseOf): the final
 // response's (RFC 3398), a temporary failure for refused credentials (a
 // third challenge, or 403 to the authenticated INVITE: the trunk's
 // fault, so a failover may try another), recovery on timer
@@ -75,7 +79,7 @@ func (b *B2BUA) DialTrunk(ctx context.Context, tc TrunkCall, callerLeg acd.Leg) 
 	}
 	ringCtx, stopRing := context.WithTimeout(ctx, timeout)
 	defer stopRing()
-	d := &dial{b: b, caller: callerLeg}
+	d := &dial{b: b, dua: dua, caller: callerLeg}
 	if r, ok := callerLeg.(Ringer); ok {
 		d.ringer = r
 	}
@@ -165,6 +169,7 @@ func (b *B2BUA) trunkInvite(ctx context.Context, dua *sipgo.DialogUA, tc TrunkCa
 	if tc.Privacy {
 		req.AppendHeader(sip.NewHeader("Privacy", "id"))
 	}
+	b.offerTimer(req)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(b.contact(transport))
 	req.SetBody(offer)
@@ -194,7 +199,8 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 		}
 		return nil
 	}}
-	for auth := 0; ; auth++ {
+	retried := false
+	for auth := 0; ; {
 		err := l.dc.WaitAnswer(l.ctx, opts)
 		res := l.dc.InviteResponse
 		if err == nil && res != nil && res.IsSuccess() {
@@ -203,6 +209,20 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 		status := 0
 		if res != nil && res.StatusCode >= 300 {
 			status = res.StatusCode
+		}
+		if status == 422 && !retried && l.ctx.Err() == nil {
+			// Once: a carrier that refuses its own Min-SE is broken.
+			retried = true
+			next, ok, rerr := b.retryTooSmall(dua, l, res)
+			if ok {
+				_ = l.dc.Close()
+				l.dc = next
+				continue
+			}
+			if rerr != nil {
+				l.end(acd.CauseTemporaryFailure)
+				return status, fmt.Errorf("trunk %s: retry after 422: %w", tc.Trunk, rerr)
+			}
 		}
 		if (status == 401 || status == 407) && l.ctx.Err() == nil {
 			if auth >= maxTrunkAuth || tc.Password == "" {
@@ -216,6 +236,7 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 			}
 			_ = l.dc.Close()
 			l.dc = next
+			auth++
 			continue
 		}
 		if status == 403 && auth > 0 {
@@ -240,15 +261,23 @@ func (b *B2BUA) trunkAwait(d *dial, dua *sipgo.DialogUA, l *outLeg, tc TrunkCall
 }
 
 // reinviteAuth sends the INVITE again with credentials for the
-// challenge in res: the same dialog identifiers, CSeq one higher, a new
-// transaction (RFC 3261 §22.2).
+// challenge in res (RFC 3261 §22.2).
 func (b *B2BUA) reinviteAuth(dua *sipgo.DialogUA, l *outLeg, res *sip.Response, tc TrunkCall) (*sipgo.DialogClientSession, error) {
+	return b.reinviteWith(dua, l, func(req *sip.Request) error {
+		return acdsip.Authorize(req, res, tc.Username, tc.Password)
+	})
+}
+
+// reinviteWith sends l's initial INVITE again, changed by edit, after a
+// final refusal the box can cure (a challenge, a 422): the same dialog
+// identifiers, CSeq one higher, a new transaction.
+func (b *B2BUA) reinviteWith(dua *sipgo.DialogUA, l *outLeg, edit func(*sip.Request) error) (*sipgo.DialogClientSession, error) {
 	req := l.dc.InviteRequest.Clone()
 	req.RemoveHeader("Via")
 	if cseq := req.CSeq(); cseq != nil {
 		cseq.SeqNo++
 	}
-	if err := acdsip.Authorize(req, res, tc.Username, tc.Password); err != nil {
+	if err := edit(req); err != nil {
 		return nil, err
 	}
 	b.setLaddr(req)
@@ -268,5 +297,6 @@ func (b *B2BUA) trunkAnswered(d *dial, l *outLeg, res *sip.Response) error {
 		l.end(acd.CauseIncompatibleDestination)
 		return &acd.CauseError{Cause: acd.CauseIncompatibleDestination, Err: err}
 	}
+	b.startCalleeTimer(l, res)
 	return nil
 }
