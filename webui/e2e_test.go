@@ -192,6 +192,11 @@ func TestBrowser_SetupLoginAndStatusInBothLanguages(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 	)
 	submit(t, ctx, "log in", `form[action="/login"] button.primary`)
+	// The first login after setup opens the checklist of next steps.
+	if got := text(t, ctx, "h1"); got != i18n.T(i18n.ZH, "admin.menu.overview") {
+		t.Fatalf("first page after setup %q, want the admin checklist", got)
+	}
+	step(t, ctx, "open home", chromedp.Navigate(ts.URL+"/"))
 	if got := text(t, ctx, "h1"); got != i18n.T(i18n.ZH, "web.home.welcome", "admin") {
 		t.Fatalf("home heading %q", got)
 	}

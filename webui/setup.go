@@ -254,5 +254,6 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	s.audit(r, &reqCtx{user: &admin}, "setup", store.KindSettings, store.SettingsKey,
 		fmt.Sprintf("siteName: %q\nlang: %q\ncountry: %q\ntimeZone: %q\nsip: %q %d %d", st.SiteName, st.Lang, st.Country, st.TimeZone, sip.Domain, sip.Port, sip.TLSPort))
 	setCookie(w, r, langCookie, string(st.Lang), 365*24*3600)
-	http.Redirect(w, r, "/login?setup=done", http.StatusSeeOther)
+	// The installer logs in to the checklist of what comes after setup.
+	http.Redirect(w, r, "/login?setup=done&next=/admin", http.StatusSeeOther)
 }
