@@ -54,7 +54,7 @@ func TestBrowser_AgentConsolePopsTheCallersRecordOnRing(t *testing.T) {
 	ctx := newChromium(t)
 	dir := screenshotDir(t)
 	cf := newConsoleFixture(t)
-	put(t, cf.st, store.Customer{ID: "c1", Name: "Li Lei", Company: "<b>Acme</b> Trading", Email: "lilei@example.com",
+	cf.customer(store.Customer{ID: "c1", Name: "Li Lei", Company: "<b>Acme</b> Trading", Email: "lilei@example.com",
 		Notes: "Prefers Mandarin; ordered twice", Numbers: []string{"+8613812345678"}, VIP: true})
 	put(t, cf.st, store.Contact{ID: "k1", Number: "+8613812345678", CustomerID: "c1", Channel: store.ChannelCall,
 		Direction: store.DirectionIn, At: time.Now().Add(-48 * time.Hour), Agent: "102", Summary: "Asked about delivery"})
@@ -95,6 +95,18 @@ func TestBrowser_AgentConsolePopsTheCallersRecordOnRing(t *testing.T) {
 		}
 	}
 	waitJS(t, ctx, "wrap-up enabled", `!document.querySelector("#wrap-form button").disabled`)
+
+	// The agent walks the script: the answer is saved with the call and
+	// the next step comes up.
+	waitJS(t, ctx, "script at its start", `document.querySelector('ol.script li[data-node="q1"].current') !== null`)
+	step(t, ctx, "answer q1", chromedp.Click(`ol.script li[data-node="q1"] button[data-value="y"]`, chromedp.NodeVisible))
+	waitJS(t, ctx, "script at q2", `document.querySelector('ol.script li[data-node="q2"].current') !== null`)
+	if got := text(t, ctx, `ol.script li[data-node="q1"] .given`); got != "→ Has the number" {
+		t.Errorf("given answer shows %q", got)
+	}
+	if a, err := store.Get[store.ScriptAnswers](cf.st, "call-1"); err != nil || len(a.Answers) != 1 || a.Answers[0].Value != "y" {
+		t.Errorf("saved answers %+v, %v", a, err)
+	}
 	shot(t, ctx, dir, "agent-en-pop")
 
 	// The same in Chinese: switch, then a second call rings.
@@ -205,7 +217,7 @@ func (c *streamCutter) requests() []string {
 
 func TestBrowser_AgentConsoleReconnectsWithTheLastEventIDAndGetsTheMissedPop(t *testing.T) {
 	cf := newConsoleFixture(t)
-	put(t, cf.st, store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}})
+	cf.customer(store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}})
 	cutter := &streamCutter{cut: make(chan struct{})}
 	ts := httptest.NewServer(cutter.wrap(cf.srv.Handler()))
 	// Close waits for the requests in flight: the browser's event stream

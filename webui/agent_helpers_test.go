@@ -47,6 +47,7 @@ type consoleFixture struct {
 	bus  *acd.Bus
 	hub  *cti.Hub
 	acd  *boardACD
+	dir  *source.Live
 	ctl  *fakeControl
 	base string
 }
@@ -82,7 +83,7 @@ func newConsoleFixture(t testing.TB) *consoleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf.hub = hub
+	cf.hub, cf.dir = hub, dir
 	srv, err := New(Config{Addr: "127.0.0.1:0", Store: f.st, Version: "test", CTI: hub, Directory: dir, ACD: cf.acd})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +133,23 @@ func (f *fixture) finishSetupAt(now func() time.Time) {
 	st.PauseReasons = []string{"lunch", "training"}
 	if _, err := store.Put(f.st, st); err != nil {
 		f.t.Fatal(err)
+	}
+}
+
+// customer stores c and waits until the live directory finds it (the
+// directory follows the store on its own goroutine).
+func (cf *consoleFixture) customer(c store.Customer) {
+	cf.t.Helper()
+	put(cf.t, cf.st, c)
+	for i := 0; ; i++ {
+		res, err := cf.dir.Lookup(context.Background(), c.Numbers[0])
+		if err == nil && res.Record.Name == c.Name {
+			return
+		}
+		if i > 1000 {
+			cf.t.Fatalf("the directory does not find customer %s: %+v %v", c.ID, res, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

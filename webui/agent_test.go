@@ -101,7 +101,7 @@ func TestAgentConsole_RefusesAStateChangeWithoutTheCSRFToken(t *testing.T) {
 
 func TestAgentPop_EscapesCustomerFieldsAndIsOnlyForItsAgent(t *testing.T) {
 	cf := newConsoleFixture(t)
-	put(t, cf.st, store.Customer{ID: "c1", Name: `<script>alert("x")</script>Li Lei`, Company: `<b>ACME</b> & Co`,
+	cf.customer(store.Customer{ID: "c1", Name: `<script>alert("x")</script>Li Lei`, Company: `<b>ACME</b> & Co`,
 		Notes: `<img src=x onerror=alert(1)>`, Email: `li@example.com`, Numbers: []string{"+8613812345678"}, VIP: true})
 	put(t, cf.st, store.Script{Queue: "sales", Title: "Sales <i>script</i>", Start: "q1", Nodes: []store.ScriptNode{
 		{ID: "q1", Type: "choice", Text: "Ask for the <order> number", Choices: []store.ScriptNodeChoice{{Value: "y", Label: "Has it", Next: "q2"}, {Value: "n", Label: "Not yet", Next: "q2"}}},
@@ -209,7 +209,7 @@ func TestClockDuration_WritesMinutesAndHours(t *testing.T) {
 // each ring: session and role check, the hub's pop, the template.
 func BenchmarkAgentPop(b *testing.B) {
 	cf := newConsoleFixture(b)
-	put(b, cf.st, store.Customer{ID: "c1", Name: "Li Lei", Company: "Acme", Numbers: []string{"+8613812345678"}})
+	cf.customer(store.Customer{ID: "c1", Name: "Li Lei", Company: "Acme", Numbers: []string{"+8613812345678"}})
 	cf.offer("call-1", "013812345678")
 	br := cf.browser()
 	br.login("li", testPassword)

@@ -85,6 +85,8 @@ var agentuiMessages = map[string]entry{
 	"agentui.reason.break":       {"Break", "休息"},
 	"agentui.reason.training":    {"Training", "培训"},
 	"agentui.reason.meeting":     {"Meeting", "会议"},
+	"agentui.script.answer":      {"Answer", "回答"},
+	"agentui.script.next":        {"Next", "下一步"},
 	"agentui.script":             {"Script", "话术脚本"},
 	"agentui.error.unknown-call": {"This call is not known (it may have ended long ago).", "找不到该通话（可能早已结束）。"},
 

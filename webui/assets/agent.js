@@ -140,6 +140,52 @@
     if (!r.ok) return;
     // The fragment is rendered and escaped by the server's html/template.
     $('pop').innerHTML = await r.text();
+    script(id);
+  }
+
+  // --- the queue's agent script, walked one step at a time; every answer
+  // is saved with the call (POST /api/v1/calls/{id}/script).
+
+  function script(id) {
+    const list = document.querySelector('#pop ol.script');
+    if (!list) return;
+    const answers = [];
+    let at = list.dataset.start;
+    function show() {
+      for (const li of list.children) {
+        const done = answers.some((a) => a.node === li.dataset.node);
+        li.classList.toggle('done', done);
+        li.classList.toggle('current', !done && li.dataset.node === at);
+        li.classList.toggle('later', !done && li.dataset.node !== at);
+      }
+    }
+    async function answer(li, value, label, next) {
+      const err = document.querySelector('#pop .script-err');
+      err.textContent = '';
+      answers.push({ node: li.dataset.node, value });
+      try {
+        await send('POST', '/api/v1/calls/' + encodeURIComponent(id) + '/script', { answers });
+      } catch (e) {
+        answers.pop();
+        err.textContent = e.message;
+        return;
+      }
+      li.querySelector('.given').textContent = '→ ' + label;
+      at = next || '';
+      show();
+    }
+    list.addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-value]');
+      const li = b && b.closest('li');
+      if (li && li.dataset.node === at) answer(li, b.dataset.value, b.textContent, b.dataset.next);
+    });
+    list.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const li = ev.target.closest('li');
+      const v = ev.target.elements.value.value.trim();
+      if (li && li.dataset.node === at && v) answer(li, v, v, li.dataset.next);
+    });
+    show();
   }
 
   let audio = null;
