@@ -43,6 +43,8 @@ type box struct {
 	eng   *relay.Engine
 	ports *rtp.Ports
 	clock *fakeClock
+	// sclock drives the session timers (RFC 4028) of the box's legs.
+	sclock *sessionClock
 
 	mu      sync.Mutex
 	handler acd.Handler
@@ -88,7 +90,7 @@ func startBox(t testing.TB, cfg Config, trunks ...store.Trunk) *box {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bx := &box{t: t, st: st, srv: srv, eng: eng, ports: ports, clock: newFakeClock(), ended: make(chan acd.CallRecord, 16)}
+	bx := &box{t: t, st: st, srv: srv, eng: eng, ports: ports, clock: newFakeClock(), sclock: &sessionClock{now: time.Now()}, ended: make(chan acd.CallRecord, 16)}
 	bus := acd.NewBus()
 	bx.sw = acd.NewSwitch(func(ctx context.Context, c *acd.Call) error {
 		bx.mu.Lock()
@@ -99,7 +101,7 @@ func startBox(t testing.TB, cfg Config, trunks ...store.Trunk) *box {
 		}
 		return h(ctx, c)
 	}, acd.WithLogger(log), acd.WithBus(bus))
-	bx.b2b, err = b2bua.New(st, srv, bx.sw, ports, b2bua.WithLogger(log))
+	bx.b2b, err = b2bua.New(st, srv, bx.sw, ports, b2bua.WithLogger(log), b2bua.WithSessionClock(bx.sclock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +221,74 @@ func (c *fakeClock) fire() int {
 		w <- time.Now()
 	}
 	return len(ws)
+}
+
+// sessionClock is the session timers' clock: it moves only when the
+// test advances it, and due timers run inside Advance.
+type sessionClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*sessionTimer
+	armed  int // timers ever set: the box re-arms after each refresh
+}
+
+type sessionTimer struct {
+	c       *sessionClock
+	at      time.Time
+	f       func()
+	stopped bool
+}
+
+func (t *sessionTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+func (c *sessionClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *sessionClock) AfterFunc(d time.Duration, f func()) rtp.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &sessionTimer{c: c, at: c.now.Add(d), f: f}
+	c.timers = append(c.timers, t)
+	c.armed++
+	return t
+}
+
+func (c *sessionClock) timersArmed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.armed
+}
+
+// Advance moves the clock and runs the timers that fell due.
+func (c *sessionClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	var due []*sessionTimer
+	live := c.timers[:0]
+	for _, t := range c.timers {
+		switch {
+		case t.stopped:
+		case !t.at.After(c.now):
+			t.stopped = true
+			due = append(due, t)
+		default:
+			live = append(live, t)
+		}
+	}
+	c.timers = live
+	c.mu.Unlock()
+	for _, t := range due {
+		t.f()
+	}
 }
 
 // eventually polls cond: for effects on other goroutines, not timing.
