@@ -118,7 +118,7 @@ func TestBrowser_DesignerBuildsValidatesDryRunsAndPublishesAFlowByDragAndDrop(t 
 	setField(t, ctx, "#dz-f-prompts", "welcome")
 	// A label with markup is shown as text on the canvas.
 	setField(t, ctx, "#dz-f-label", "<img src=x onerror=alert(1)>Hi")
-	if got := evalJS[string](t, ctx, `document.querySelector('.dz-node[data-id="play1"] .dz-id').textContent`); got != "<img src=x onerror=alert(1)>Hi (play1)" ||
+	if got := evalJS[string](t, ctx, `document.querySelector('.dz-node[data-id="play1"] title').textContent.split("\n")[0]`); got != "<img src=x onerror=alert(1)>Hi (play1)" ||
 		nodeCount(t, ctx, "#dz-canvas img") != 0 {
 		t.Fatalf("label shown as %q", got)
 	}

@@ -93,6 +93,18 @@
     return out;
   }
 
+  // clip cuts s to about px pixels of 12px text (CJK characters are about
+  // twice as wide as Latin ones).
+  function clip(s, px) {
+    let w = 0, out = '';
+    for (const ch of s) {
+      w += ch.codePointAt(0) >= 0x2e80 ? 12 : 6.5;
+      if (w > px) return out + '…';
+      out += ch;
+    }
+    return out;
+  }
+
   function exitLabel(name) { return (schema.exits && schema.exits[name]) || name; }
 
   function width(n) { return Math.max(MIN_W, ports(n).length * PORT_W + 10); }
@@ -164,9 +176,10 @@
       const g = el('svg:g', { class: cls.join(' '), 'data-id': n.id, transform: `translate(${n.position.x},${n.position.y})`, tabindex: '0' });
       g.appendChild(el('svg:rect', { class: 'dz-box', width: w, height: NODE_H, rx: 6 }));
       g.appendChild(el('svg:text', { class: 'dz-type', x: 8, y: 16 }, t ? t.label : n.type));
-      g.appendChild(el('svg:text', { class: 'dz-id', x: 8, y: 31 }, n.label ? `${n.label} (${n.id})` : n.id));
+      const name = n.label ? `${n.label} (${n.id})` : n.id;
+      g.appendChild(el('svg:text', { class: 'dz-id', x: 8, y: 31 }, clip(name, w - 22)));
       if (step[n.id]) g.appendChild(el('svg:text', { class: 'dz-step', x: w - 6, y: 16, 'text-anchor': 'end' }, '#' + step[n.id].join(',')));
-      if (bad[n.id]) g.appendChild(el('svg:title', {}, bad[n.id].join('\n')));
+      g.appendChild(el('svg:title', {}, [name].concat(bad[n.id] || []).join('\n')));
       g.appendChild(el('svg:circle', { class: 'dz-in', cx: w / 2, cy: 0, r: 4 }));
       ps.forEach((name, i) => {
         const x = 5 + PORT_W * i + PORT_W / 2;
