@@ -16,9 +16,8 @@ var (
 	// ErrSupervised: the call already has a supervisor.
 	ErrSupervised = errors.New("queue: call already supervised")
 	// ErrSupervisionMode: a mode the call cannot take. Listen works on
-	// every queue call, barge on calls in the switch's bridge (not on
-	// callbacks); whisper needs the bridge to mix one party for one
-	// listener only, which it does not do.
+	// every queue call; whisper and barge need the switch's bridge, so
+	// not callbacks (their legs are relayed outside any acd.Call).
 	ErrSupervisionMode = errors.New("queue: supervision mode not available")
 )
 
@@ -27,17 +26,20 @@ func (t *talk) checkMode(m mix.Mode) error {
 	switch {
 	case m == mix.Listen:
 		return nil
-	case m == mix.Barge && t.c != nil:
+	case (m == mix.Whisper || m == mix.Barge) && t.c != nil:
 		return nil
 	}
 	return fmt.Errorf("%w: %s", ErrSupervisionMode, m)
 }
 
 // Supervise rings supervisorExt and, when the supervisor answers, joins
-// them to the call agentID is on: listening, they hear both sides and
-// nobody hears them; barging, the call's bridge mixes them in as a third
-// party. SetSupervision switches between the two. It blocks until the
-// supervisor or the call hangs up, or ctx ends.
+// them to the call agentID is on. On a call in the switch's bridge the
+// supervisor joins it as a party who hears both sides and is heard, by
+// mode, by nobody (listen), the agent alone (whisper) or both (barge);
+// the bridge mixes while they are in and relays the two sides again when
+// they leave. A callback has no bridge: its supervisor can only listen,
+// fed from the talk's tap. SetSupervision switches between the modes. It
+// blocks until the supervisor or the call hangs up, or ctx ends.
 func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mode mix.Mode) error {
 	t, err := l.talkOf(agentID)
 	if err != nil {
@@ -55,7 +57,10 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 	if ep == nil {
 		return wrapf(ErrNotOnCall, "queue: supervisor leg without media")
 	}
-	sup := &supervision{mode: mix.Listen, leg: leg, out: ep.Writer(), change: make(chan mix.Mode, 1)}
+	sup := &supervision{leg: leg, out: ep.Writer(), change: make(chan mix.Mode, 1)}
+	if t.c == nil {
+		sup.mode = mix.Listen // the only mode; setMode has nothing to do
+	}
 	t.mu.Lock()
 	switch {
 	case t.ended:
@@ -66,7 +71,9 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 		return wrapf(ErrSupervised, "queue: agent %s", agentID)
 	}
 	t.sup = sup
-	t.tap()
+	if t.c == nil {
+		t.tap()
+	}
 	t.mu.Unlock()
 	defer func() {
 		t.mu.Lock()
@@ -78,8 +85,14 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 	if err := t.setMode(ctx, sup, mode); err != nil {
 		return err
 	}
-	pace := time.NewTicker(media.FrameDuration)
-	defer pace.Stop()
+	// Only a callback's listener is paced here; the bridge feeds the
+	// others.
+	var paced <-chan time.Time
+	if t.c == nil {
+		pace := time.NewTicker(media.FrameDuration)
+		defer pace.Stop()
+		paced = pace.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -94,14 +107,14 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 			if err := t.setMode(ctx, sup, m); err != nil {
 				l.log.Warn("queue: supervision mode", "agent", agentID, "mode", m, "err", err)
 			}
-		case <-pace.C:
+		case <-paced:
 			t.listenStep(sup)
 		}
 	}
 }
 
-// setMode moves the supervisor between listening (the talk's mix) and
-// barging (a party of the call's bridge).
+// setMode puts the supervisor in the call's bridge (joining it the first
+// time) with the audience of mode m.
 func (t *talk) setMode(ctx context.Context, sup *supervision, m mix.Mode) error {
 	t.mu.Lock()
 	from := sup.mode
@@ -109,21 +122,25 @@ func (t *talk) setMode(ctx context.Context, sup *supervision, m mix.Mode) error 
 	if from == m {
 		return nil
 	}
-	switch m {
-	case mix.Barge:
-		if err := t.c.Conference(ctx, sup.leg); err != nil {
-			return err
-		}
-	case mix.Listen:
-		if err := t.c.Release(sup.leg); err != nil && !errors.Is(err, acd.ErrNotBridged) {
-			return err
-		}
+	if err := t.c.Join(ctx, sup.leg, t.audience(m)); err != nil {
+		return err
 	}
 	t.mu.Lock()
 	sup.mode = m
-	sup.cust, sup.agent = frameFIFO{}, frameFIFO{}
 	t.mu.Unlock()
 	return nil
+}
+
+// audience is who hears a supervisor in mode m: nobody while listening,
+// the agent while whispering, both while barging.
+func (t *talk) audience(m mix.Mode) acd.Audience {
+	switch m {
+	case mix.Whisper:
+		return acd.Only(t.agentLeg)
+	case mix.Barge:
+		return acd.Everyone
+	}
+	return acd.Only()
 }
 
 // SetSupervision changes the mode of the supervisor on agentID's call.
