@@ -169,6 +169,13 @@ func TestBrowser_WallboardFollowsQueueEvents(t *testing.T) {
 	submit(t, ctx, "switch to zh", `form.langs button[value="zh"]`)
 	waitJS(t, ctx, "zh board", jsEq(`tr[data-agent="101"] .state-badge`, i18n.T(i18n.ZH, "agentui.state.paused")+" · "+i18n.T(i18n.ZH, "agentui.reason.lunch")))
 	waitJS(t, ctx, "zh figures", jsEq(`.qcard[data-queue="sales"] [data-f="waiting"]`, "1"))
+
+	// The queue side's own figures arrive as queue.stats and show as they come.
+	vip.Waiting, vip.OldestWait = 3, 20*time.Second
+	cf.acd.set(servicelevel.Snapshot{Queue: "sales", Waiting: 1, OldestWait: 65 * time.Second, LoggedIn: 1, Available: 1,
+		Day: servicelevel.Interval{Queue: "sales", Offered: 10, Answered: 9, AnsweredInSL: 8, Abandoned: 1}}, vip)
+	cf.bus.Publish(acd.QueueStats{Queue: "vip", Waiting: 3, OldestWait: 20 * time.Second, LoggedIn: 1, Offered: 4, Answered: 4, ServiceLevel: 100})
+	waitJS(t, ctx, "vip stats", jsEq(`.qcard[data-queue="vip"] [data-f="waiting"]`, "3"))
 	shot(t, ctx, dir, "wallboard-zh")
 }
 

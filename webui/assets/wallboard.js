@@ -179,6 +179,18 @@
       }
       soon();
     },
+    // The queue side's own figures (sent when they change): shown as
+    // they come, with nothing to re-read.
+    'queue.stats': (e) => {
+      const q = queues.get(e.queue) || { queue: e.queue, day: {} };
+      q.day = q.day || {};
+      Object.assign(q, { waiting: e.waiting, oldestWait: e.oldestWait, loggedIn: e.loggedIn, available: e.available,
+        serviceLevel: e.serviceLevel });
+      Object.assign(q.day, { offered: e.offered, answered: e.answered, abandoned: e.abandoned });
+      queues.set(e.queue, q);
+      fetchedAt = Date.now();
+      renderQueues();
+    },
     'call.answered': soon,
     'call.ended': soon,
     'reset': () => { say(S['agentui.stream.reset']); loadQueues(); loadAgents(); },
