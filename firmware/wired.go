@@ -81,9 +81,9 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 
 	if p.queue, err = queue.NewLive(queue.WithDial(t.b2b.Dial), queue.WithStore(st), queue.WithBus(t.bus),
 		queue.WithPrompts(voice.Prompts, pacer), queue.WithLiveClock(a.now), queue.WithLiveLogger(log),
-		// The store has no per-queue policy yet: calls are recorded when
-		// an agent or a supervisor asks, into <data>/rec.
-		queue.WithRecording(a.cfg.DataDir, func(string) queue.RecordPolicy { return queue.RecordOnDemand }),
+		// Each queue's policy (store.Queue.Record; every call by default),
+		// into <data>/rec.
+		queue.WithRecording(a.cfg.DataDir, queue.StorePolicy(st)),
 		queue.WithDialOut(func(ctx context.Context, number string, caller acd.Party) (acd.Leg, error) {
 			return t.router.Reach(ctx, number, caller, nil)
 		}),

@@ -298,3 +298,23 @@ func TestAdmin_SetupAsksSIPDomainAndPortsAndShowsTheNetwork(t *testing.T) {
 		t.Fatalf("setup audit %+v", a)
 	}
 }
+
+func TestAdmin_QueueRecordingPolicyIsKeptAcrossSaves(t *testing.T) {
+	f, _, b := adminPagesBrowser(t)
+	form := url.Values{"strategy": {"ringall"}, "members": {"11"}, "record": {"none"}}
+	wantRedirect(t, b.post("/admin/queues/sales", form), "/admin/queues")
+	if q, _ := store.Get[store.Queue](f.st, "sales"); q.Record != store.RecordNone {
+		t.Fatalf("policy after save: %q, want none", q.Record)
+	}
+	// The edit page shows it chosen, so saving the page again keeps it.
+	page := b.get("/admin/queues/sales")
+	wantStatus(t, page, 200)
+	if !strings.Contains(page.Body, `<option value="none" selected>`) {
+		t.Fatal("the edit page does not show the stored policy chosen")
+	}
+	form.Set("record", "sometimes")
+	r := b.post("/admin/queues/sales", form)
+	if fieldError(r.Body, "record") == "" {
+		t.Fatalf("an unknown policy was not refused next to its field (status %d)", r.StatusCode)
+	}
+}

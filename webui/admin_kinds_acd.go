@@ -48,6 +48,7 @@ func queueKind() *adminKind {
 			{Name: "hours", Type: "select", Options: recordOptions(s, lang, func(h store.Hours) string { return h.Name })},
 			{Name: "closed", Type: "text", Hint: "admin.h.overflow"},
 			{Name: "lang", Type: "select", Options: langOptions(lang)},
+			{Name: "record", Type: "select", Options: optionsOf(lang, "queue.record.", store.RecordAll, store.RecordNone, store.RecordOnDemand)},
 		}
 	}
 	to := func(q store.Queue) url.Values {
@@ -75,7 +76,8 @@ func queueKind() *adminKind {
 			"announcePosition": {check(q.AnnouncePosition)}, "announceWait": {check(q.AnnounceWait)}, "exitKeys": {strings.Join(ex, "\n")},
 			"callbackTries": {itoa(q.CallbackTries)}, "callbackRetrySeconds": {itoa(q.CallbackRetrySeconds)}, "joinWhen": {string(q.JoinWhen)},
 			"stayWhen": {string(q.StayWhen)}, "affinitySeconds": {itoa(q.AffinitySeconds)}, "affinityHoldSeconds": {itoa(q.AffinityHoldSeconds)},
-			"skipSeconds": {itoa(q.SkipSeconds)}, "hours": {q.Hours}, "closed": {q.Closed}, "lang": {string(q.Lang)}}
+			"skipSeconds": {itoa(q.SkipSeconds)}, "hours": {q.Hours}, "closed": {q.Closed}, "lang": {string(q.Lang)},
+			"record": {string(q.RecordPolicyOrDefault())}}
 	}
 	from := func(s *Server, old, f url.Values, errs map[string]string, lang i18n.Lang) store.Queue {
 		n := func(field string) int { return atoi(f, field, errs, lang) }
@@ -85,7 +87,7 @@ func queueKind() *adminKind {
 			AnnouncePosition: f.Get("announcePosition") == "on", AnnounceWait: f.Get("announceWait") == "on", CallbackTries: n("callbackTries"),
 			CallbackRetrySeconds: n("callbackRetrySeconds"), JoinWhen: store.Presence(f.Get("joinWhen")), StayWhen: store.Presence(f.Get("stayWhen")),
 			AffinitySeconds: n("affinitySeconds"), AffinityHoldSeconds: n("affinityHoldSeconds"), SkipSeconds: n("skipSeconds"),
-			Hours: f.Get("hours"), Closed: f.Get("closed"), Lang: i18n.Lang(f.Get("lang"))}
+			Hours: f.Get("hours"), Closed: f.Get("closed"), Lang: i18n.Lang(f.Get("lang")), Record: store.RecordPolicy(f.Get("record"))}
 		for i, l := range lines(f.Get("members")) {
 			// "agent [level [penalty [weight]]]": levels and weights default
 			// to 1, the penalty to 0.

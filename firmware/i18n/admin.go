@@ -107,6 +107,7 @@ var adminMessages = map[string]entry{
 	"admin.f.affinityHoldSeconds":  {"Wait for that agent (s)", "等待原坐席（秒）"},
 	"admin.f.skipSeconds":          {"Skip an agent who missed a call for (s)", "未接坐席跳过时长（秒）"},
 	"admin.f.hours":                {"Business hours", "营业时间"},
+	"admin.f.record":               {"Recording", "录音"},
 	"admin.f.closed":               {"When closed, send to", "非营业时间转到"},
 	"admin.f.timeZone":             {"Time zone", "时区"},
 	"admin.f.weekly":               {"Weekly hours", "每周时间"},
