@@ -3,12 +3,17 @@ package acd
 import (
 	"context"
 	"errors"
+	"math"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"callbox/media"
+	"callbox/media/audiotest"
+	"callbox/media/relay"
+	"callbox/media/rtp"
 )
 
 // audioEndpoint records the frames written to it and who relays to it.
@@ -258,5 +263,186 @@ func TestCall_ReleasingTheCallerEndsTheCallCleanly(t *testing.T) {
 	case <-a.Done():
 		t.Fatal("the released caller was hung up")
 	default:
+	}
+}
+
+func TestCall_JoinHeardByOneOnlyMixesThenRelaysWhenItLeaves(t *testing.T) {
+	a, aep := audioLeg("a")
+	b, bep := audioLeg("b")
+	d, dep := audioLeg("d")
+	_, c, res := bridged(t, a, b)
+	if err := c.Join(context.Background(), d, Only(b)); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyTrue(t, "mixer writes to all", func() bool {
+		return aep.frames.Load() > 3 && bep.frames.Load() > 3 && dep.frames.Load() > 3
+	})
+	for _, ep := range []*audioEndpoint{aep, bep, dep} {
+		if ep.relayed.Load() != 1 {
+			t.Fatalf("each party feeds the mixer once, got %d", ep.relayed.Load())
+		}
+	}
+	if err := c.SetAudience(d, Everyone); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetAudience(a, Only()); err != nil {
+		t.Fatal(err)
+	}
+	d.farEnd(CauseNormalClearing)
+	// a, heard by nobody now, is not relayed to b; b still is to a.
+	eventuallyTrue(t, "back to a relay of two", func() bool {
+		return aep.relayed.Load() == 0 && bep.relayed.Load() == 1 && dep.relayed.Load() == 0
+	})
+	if err := c.SetAudience(a, Everyone); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyTrue(t, "relayed both ways", func() bool { return aep.relayed.Load() == 1 && bep.relayed.Load() == 1 })
+	if err := c.SetAudience(d, Everyone); !errors.Is(err, ErrNotBridged) {
+		t.Errorf("SetAudience of a leg gone = %v, want ErrNotBridged", err)
+	}
+	b.farEnd(CauseNormalClearing)
+	if err := recv(t, res); err != nil {
+		t.Fatalf("Bridge = %v, want nil", err)
+	}
+}
+
+// phone is the far end of a real RTP leg on loopback: it sends a tone (or
+// silence) every 20 ms and keeps what it hears.
+type phone struct {
+	leg   *fakeLeg
+	rtp   *rtp.Session
+	freq  atomic.Int64 // Hz; 0 is silence
+	heard chan media.Frame
+}
+
+// rtpPhones opens one box-side session per name, each the media of a leg,
+// with a phone session at its far end.
+func rtpPhones(t *testing.T, names ...string) []*phone {
+	t.Helper()
+	e, err := relay.NewEngine(relay.Options{Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ports, err := rtp.NewPorts(e, netip.MustParseAddr("127.0.0.1"), 43000, 43999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*phone
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); wg.Wait() })
+	for _, n := range names {
+		box, err := rtp.Open(t.Context(), ports, rtp.Config{Timeout: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		far, err := rtp.Open(t.Context(), ports, rtp.Config{Timeout: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { box.Close(); far.Close() })
+		box.SetRemote(far.LocalAddr())
+		far.SetRemote(box.LocalAddr())
+		l := newLeg(n, n, SourceExtension)
+		l.endpoint = box
+		p := &phone{leg: l, rtp: far, heard: make(chan media.Frame, 256)}
+		wg.Go(func() {
+			tick := time.NewTicker(media.FrameDuration)
+			defer tick.Stop()
+			var f media.Frame
+			for i := 0; ; i++ {
+				select {
+				case <-tick.C:
+				case <-done:
+					return
+				}
+				hz := float64(p.freq.Load())
+				for k := range f {
+					n := float64(i*media.FrameSamples + k)
+					f[k] = int16(8000 * math.Sin(2*math.Pi*hz*n/media.SampleRate))
+				}
+				_ = far.WriteFrame(&f)
+			}
+		})
+		wg.Go(func() {
+			var f media.Frame
+			for far.Reader().ReadFrame(&f) == nil {
+				select {
+				case p.heard <- f:
+				default: // nobody listening: dropped
+				}
+			}
+		})
+		out = append(out, p)
+	}
+	return out
+}
+
+// hearsTone reports whether p hears freq within a few 300 ms windows;
+// windows past the first only matter while a change takes effect.
+func (p *phone) hearsTone(t *testing.T, freq float64, windows int) bool {
+	t.Helper()
+	for range windows {
+		for len(p.heard) > 0 { // what was heard before this window
+			<-p.heard
+		}
+		fs := make([]media.Frame, 0, 15)
+		for len(fs) < cap(fs) {
+			select {
+			case f := <-p.heard:
+				fs = append(fs, f)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("phone %s hears no audio at all", p.leg.id)
+			}
+		}
+		if audiotest.HasTone(audiotest.Join(fs), freq, 0.2) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCall_WhisperIsHeardByTheAgentAloneUntilBarge(t *testing.T) {
+	ps := rtpPhones(t, "caller", "agent", "super")
+	caller, agent, super := ps[0], ps[1], ps[2]
+	_, c, res := bridged(t, caller.leg, agent.leg)
+	caller.freq.Store(400)
+	agent.freq.Store(700)
+	if !agent.hearsTone(t, 400, 10) || !caller.hearsTone(t, 700, 10) {
+		t.Fatal("caller and agent do not hear each other")
+	}
+	super.freq.Store(1500)
+	if err := c.Join(t.Context(), super.leg, Only(agent.leg)); err != nil {
+		t.Fatal(err)
+	}
+	if !agent.hearsTone(t, 1500, 10) {
+		t.Fatal("the agent does not hear the whisper")
+	}
+	if caller.hearsTone(t, 1500, 3) {
+		t.Error("the caller hears the whisper")
+	}
+	if !caller.hearsTone(t, 700, 1) || !agent.hearsTone(t, 400, 1) {
+		t.Error("caller and agent stopped hearing each other under whisper")
+	}
+	if !super.hearsTone(t, 400, 1) || !super.hearsTone(t, 700, 1) {
+		t.Error("the supervisor does not hear both")
+	}
+	if err := c.SetAudience(super.leg, Everyone); err != nil {
+		t.Fatal(err)
+	}
+	if !caller.hearsTone(t, 1500, 10) {
+		t.Error("the caller does not hear the supervisor barging")
+	}
+	if !agent.hearsTone(t, 1500, 1) {
+		t.Error("the agent does not hear the supervisor barging")
+	}
+	super.leg.farEnd(CauseNormalClearing)
+	if !agent.hearsTone(t, 400, 10) || !caller.hearsTone(t, 700, 10) {
+		t.Error("caller and agent do not hear each other after the supervisor left")
+	}
+	agent.leg.farEnd(CauseNormalClearing)
+	if err := recv(t, res); err != nil {
+		t.Fatalf("Bridge = %v, want nil", err)
 	}
 }
