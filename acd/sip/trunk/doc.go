@@ -23,7 +23,9 @@
 //     Prefix, bounds MaxChannels, and fails fast with a Retryable cause
 //     on a trunk that is down, so acd.DialInOrder fails over. The call
 //     itself is the B2BUA's (b2bua.DialTrunk): media anchored through the
-//     relay like every other leg.
+//     relay like every other leg, and session timers (RFC 4028) as on
+//     phones' calls, so a carrier that lost the call without BYE does
+//     not hold a channel.
 //
 // Status reports every trunk's state for the status page.
 //
