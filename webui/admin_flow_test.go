@@ -318,3 +318,25 @@ func TestAdmin_QueueRecordingPolicyIsKeptAcrossSaves(t *testing.T) {
 		t.Fatalf("an unknown policy was not refused next to its field (status %d)", r.StatusCode)
 	}
 }
+
+func TestAdmin_VoicemailPINIsStoredHashedAndKeptWhenLeftBlank(t *testing.T) {
+	f, _, b := adminPagesBrowser(t)
+	wantRedirect(t, b.post("/admin/extensions/new", url.Values{"number": {"203"}, "voicemail": {"on"}, "voicemailPin": {"4096"}}), "/admin/extensions?done=")
+	e, err := store.Get[store.Extension](f.st, "203")
+	if err != nil || !e.CheckVoicemailPIN("4096") || strings.Contains(e.VoicemailPIN, "4096") {
+		t.Fatalf("extension %+v (err %v): want the PIN's hash", e, err)
+	}
+	page := b.get("/admin/extensions/203")
+	wantStatus(t, page, 200)
+	if strings.Contains(page.Body, e.VoicemailPIN) {
+		t.Fatal("the edit page shows the PIN's hash")
+	}
+	wantRedirect(t, b.post("/admin/extensions/203", url.Values{"name": {"Reception"}, "voicemail": {"on"}}), "/admin/extensions")
+	if e2, _ := store.Get[store.Extension](f.st, "203"); e2.VoicemailPIN != e.VoicemailPIN {
+		t.Fatal("an edit with the PIN left blank changed it")
+	}
+	r := b.post("/admin/extensions/203", url.Values{"voicemailPin": {"1234"}})
+	if fieldError(r.Body, "voicemailPin") == "" {
+		t.Fatalf("a run of digits was accepted as a PIN (status %d)", r.StatusCode)
+	}
+}

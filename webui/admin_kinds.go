@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -117,6 +118,7 @@ func extensionKind() *adminKind {
 			{Name: "pickupGroup", Type: "text"},
 			{Name: "lang", Type: "select", Options: langOptions(lang)},
 			{Name: "voicemail", Type: "check"},
+			{Name: "voicemailPin", Type: "password", Secret: true, Hint: "admin.h.pin"},
 			{Name: "dnd", Type: "check"},
 			{Name: "allowedNets", Type: "lines", Hint: "admin.h.allowedNets"},
 		}
@@ -124,7 +126,8 @@ func extensionKind() *adminKind {
 	to := func(e store.Extension) url.Values {
 		return url.Values{"number": {e.Number}, "name": {e.Name}, "secret": {e.Secret}, "allowedNets": {strings.Join(e.AllowedNets, "\n")},
 			"voicemail": {check(e.Voicemail)}, "dnd": {check(e.DND)}, "forwardAlways": {e.ForwardAlways}, "forwardBusy": {e.ForwardBusy},
-			"forwardNoAnswer": {e.ForwardNoAnswer}, "pickupGroup": {e.PickupGroup}, "lang": {string(e.Lang)}}
+			"forwardNoAnswer": {e.ForwardNoAnswer}, "pickupGroup": {e.PickupGroup}, "lang": {string(e.Lang)},
+			"voicemailPin": {e.VoicemailPIN}} // the hash: a secret field, never shown
 	}
 	from := func(s *Server, old, f url.Values, errs map[string]string, lang i18n.Lang) store.Extension {
 		e := store.Extension{Number: f.Get("number"), Name: f.Get("name"), Secret: f.Get("secret"), AllowedNets: lines(f.Get("allowedNets")),
@@ -140,6 +143,19 @@ func extensionKind() *adminKind {
 				errs["secret"] = i18n.T(lang, "web.error.internal")
 			}
 			e.Secret = sec
+		}
+		// The PIN is typed, the store keeps its hash; left blank on an
+		// edit, the old hash stays.
+		switch pin := f.Get("voicemailPin"); {
+		case pin == "" && old != nil:
+			e.VoicemailPIN = old.Get("voicemailPin")
+		case pin != "":
+			var ve *store.ValidationError
+			if err := e.SetVoicemailPIN(pin); errors.As(err, &ve) {
+				errs["voicemailPin"] = ve.Messages(lang)["voicemailPin"]
+			} else if err != nil {
+				errs["voicemailPin"] = i18n.T(lang, "web.error.internal")
+			}
 		}
 		return e
 	}

@@ -107,6 +107,8 @@ var adminMessages = map[string]entry{
 	"admin.f.affinityHoldSeconds":  {"Wait for that agent (s)", "等待原坐席（秒）"},
 	"admin.f.skipSeconds":          {"Skip an agent who missed a call for (s)", "未接坐席跳过时长（秒）"},
 	"admin.f.hours":                {"Business hours", "营业时间"},
+	"admin.f.voicemailPin":         {"Voicemail PIN", "语音信箱密码"},
+	"admin.h.pin":                  {"4 to 12 digits for the mailbox from any phone; leave blank to keep it (without one, only the extension's own phone opens its mailbox)", "4 到 12 位数字，用于从任意电话进入信箱；留空则保持不变（未设置时只有本分机电话可进入信箱）"},
 	"admin.f.record":               {"Recording", "录音"},
 	"admin.f.closed":               {"When closed, send to", "非营业时间转到"},
 	"admin.f.timeZone":             {"Time zone", "时区"},
