@@ -70,3 +70,18 @@ func TestSIPp_TrunkCallIsHungUpWhenTheCarrierStopsRefreshing(t *testing.T) {
 	checkSIPp(t, "carrier", carrier)
 	eventually(t, "channel released", func() bool { return bx.status("carrier").Channels == 0 })
 }
+
+func TestSIPp_TrunkCallRetries422OnlyOnce(t *testing.T) {
+	bin := needPeer(t, "sipp")
+	port := freeUDP(t, carrierIP)
+	bx := startBox(t, Config{}, timerTrunk(port))
+	carrier := startSIPp(t, bin, "testdata/carrier-422-twice-uas.xml", carrierIP, port, 1, "")
+	_, err := bx.set.Dial(ctxT(t), "carrier", "013800138000", acd.Party{Number: "201"}, nil)
+	if c, ok := acd.CauseOf(err); !ok || c != acd.CauseFromSIP(422) {
+		t.Fatalf("dial: %v (cause %v), want the second 422's cause", err, c)
+	}
+	checkSIPp(t, "carrier", carrier)
+	if n := bx.status("carrier").Channels; n != 0 {
+		t.Errorf("%d channels held after the refused call", n)
+	}
+}
