@@ -6,11 +6,15 @@ var webMessages = map[string]entry{
 	"web.lang.self": {"English", "中文"},
 
 	// Navigation and layout.
-	"web.nav.label":    {"Main", "主导航"},
-	"web.nav.home":     {"Home", "首页"},
-	"web.nav.status":   {"Status", "系统状态"},
-	"web.nav.password": {"Change password", "修改密码"},
-	"web.nav.logout":   {"Log out", "退出登录"},
+	"web.nav.label":     {"Main", "主导航"},
+	"web.nav.home":      {"Home", "首页"},
+	"web.nav.agent":     {"Agent console", "坐席工作台"},
+	"web.nav.wallboard": {"Wallboard", "监控大屏"},
+	"web.nav.reports":   {"Reports", "报表"},
+	"web.nav.designer":  {"IVR designer", "IVR 流程设计"},
+	"web.nav.status":    {"Status", "系统状态"},
+	"web.nav.password":  {"Change password", "修改密码"},
+	"web.nav.logout":    {"Log out", "退出登录"},
 
 	"web.role.admin":      {"administrator", "管理员"},
 	"web.role.supervisor": {"supervisor", "主管"},
