@@ -39,8 +39,9 @@
 //     and Min-SE negotiated (the box's INVITEs ask the callee to refresh),
 //     refreshes by re-INVITE or UPDATE, the box refreshing with UPDATE (or
 //     re-INVITE for a peer without UPDATE) when it is the refresher; an
-//     unrefreshed session ends with cause 102 (timer.go). The RTP timeout
-//     stays.
+//     unrefreshed session ends with cause 102 (timer.go), on phone and
+//     trunk calls alike; a 422 is answered by one more INVITE with the
+//     peer's Min-SE. The RTP timeout stays.
 //   - NotifyMWI sends message-summary NOTIFYs (RFC 3842) to every device
 //     of an extension (mwi.go).
 //
