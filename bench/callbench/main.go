@@ -66,7 +66,14 @@ func main() {
 	peers := flag.String("peers", "bench/peers", "peer configuration directory")
 	commit := flag.String("commit", "", "commit measured")
 	limit := flag.Duration("limit", 0, "stop the whole run after this long (default 5m quick, 40m full)")
+	rerender := flag.Bool("render", false, "only rewrite the Markdown section from the \"system\" key of -json")
 	flag.Parse()
+	if *rerender {
+		if err := renderOnly(*jsonPath, *mdPath); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	m, ok := modes[*modeName]
 	if !ok || *exts < 10 || *exts > 10000 {
 		log.Fatal("callbench: -mode quick|full, -exts 10..10000")

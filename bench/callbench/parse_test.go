@@ -169,16 +169,16 @@ func FuzzCollect(f *testing.F) {
 }
 
 func TestParseMemStats_SumsHeapAndStacks(t *testing.T) {
-	text := "heap profile: 1: 2 [3: 4] @ heap/1048576\n# runtime.MemStats\n# HeapInuse = 2048000\n# StackInuse = 1024000\n"
+	text := "heap profile: 1: 2 [3: 4] @ heap/1048576\n# runtime.MemStats\n# HeapInuse = 2048000\n# Stack = 1024000 / 2048000\n"
 	if got := parseMemStats(text); got != 3000 {
 		t.Fatalf("got %d KB, want 3000", got)
 	}
 	if parseMemStats("# HeapInuse = 5\n") != -1 {
-		t.Fatal("a missing StackInuse must give -1")
+		t.Fatal("a missing Stack line must give -1")
 	}
 }
 
 func FuzzParseMemStats(f *testing.F) {
-	f.Add("# HeapInuse = 2048000\n# StackInuse = 1024000\n")
+	f.Add("# HeapInuse = 2048000\n# Stack = 1024000 / 2048000\n")
 	f.Fuzz(func(t *testing.T, s string) { parseMemStats(s) })
 }

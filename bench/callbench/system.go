@@ -149,8 +149,9 @@ func (s *system) goMemory() int {
 	return parseMemStats(string(b))
 }
 
-// parseMemStats sums "# HeapInuse = N" and "# StackInuse = N" (bytes)
-// into KB; -1 when either is missing.
+// parseMemStats sums "# HeapInuse = N" and the in-use half of
+// "# Stack = N / M" (bytes) from the heap profile's MemStats trailer into
+// KB; -1 when either is missing.
 func parseMemStats(text string) int {
 	heap, stack := -1, -1
 	for _, line := range strings.Split(text, "\n") {
@@ -158,8 +159,9 @@ func parseMemStats(text string) int {
 		if _, err := fmt.Sscanf(line, "# HeapInuse = %d", &v); err == nil {
 			heap = v
 		}
-		if _, err := fmt.Sscanf(line, "# StackInuse = %d", &v); err == nil {
-			stack = v
+		var sys int
+		if _, err := fmt.Sscanf(line, "# Stack = %d / %d", &v, &sys); err == nil {
+			stack = v // in use / obtained from the OS
 		}
 	}
 	if heap < 0 || stack < 0 {
