@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"callbox/acd"
+	"callbox/acd/agent"
 	"callbox/acd/cdr"
 	"callbox/acd/dialplan"
 	"callbox/acd/pbx"
@@ -37,7 +38,9 @@ type telephony struct {
 	// control is the CTI API's call control over the switch.
 	control *pbx.Control
 	cdr     *cdr.Writer
-	lines   *linecard.Lines
+	// agentLog keeps agent state changes for the reports.
+	agentLog *agent.Log
+	lines    *linecard.Lines
 	// acdLines are the lines as the switch sees them, by store line ID
 	// (or channel ID for a line the store does not name).
 	acdLines map[string]*acd.Line
@@ -138,6 +141,7 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	}
 	t.bus = acd.NewBus(acd.WithBusClock(a.now), acd.WithBusLogger(a.log))
 	t.cdr = cdr.New(a.store, t.bus, cdr.WithLogger(a.log))
+	t.agentLog = agent.NewLog(a.store, t.bus, a.log)
 	// The switch and the router need each other: the router is made once
 	// the B2BUA exists, and the switch reaches it through this closure.
 	var route acd.Handler = func(context.Context, *acd.Call) error { return acd.Reject(acd.CauseTemporaryFailure) }
@@ -170,7 +174,7 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	// Media first and the CDR writer before the switch takes calls; SIP
 	// before the B2BUA's background work; the lines last, once the switch
 	// can take their calls.
-	t.services = []Service{&mediaService{t.engine}, t.cdr, t.plans, t.srv, t.b2b}
+	t.services = []Service{&mediaService{t.engine}, t.cdr, t.agentLog, t.plans, t.srv, t.b2b}
 	t.services = append(t.services, extra.beforeSwitch...)
 	t.services = append(t.services, t.sw, &linesService{sw: t.sw, lines: t.lineList()})
 	t.services = append(t.services, extra.afterSwitch...)
