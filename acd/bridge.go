@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"sync"
+
+	"callbox/media"
 )
 
 // Errors of the in-call features (Replace, Release, Hold, Park,
@@ -26,6 +28,7 @@ type end struct {
 	parked bool // leaving: its hang-up does not end the bridge (Park)
 	gone   bool // hung up while parked
 	aud    Audience
+	taps   []*tap
 	stop   chan struct{}
 }
 
@@ -423,6 +426,43 @@ func (c *Call) SetAudience(l Leg, aud Audience) error {
 		e.aud = aud
 		return false, nil
 	})
+}
+
+// Tap sends the decoded audio of l, a party of the live bridge (what that
+// party says), to w, frame by frame, while l is in the bridge, until stop
+// is called; w must not block. The bridge decodes each party's audio
+// once, for its mixer and its taps alike: a recorder or a listener that
+// read the leg's media itself would compete with the mixer for the same
+// frames. After stop returns, w is not called again.
+func (c *Call) Tap(l Leg, w media.FrameWriter) (stop func(), err error) {
+	tp := &tap{w: w}
+	err = c.run(func(b *bridge) (bool, error) {
+		e := b.find(l)
+		if e == nil {
+			return false, ErrNotBridged
+		}
+		e.taps = append(e.taps, tp)
+		return false, nil
+	})
+	if err != nil {
+		return func() {}, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			tp.mu.Lock()
+			tp.off = true
+			tp.mu.Unlock()
+			// Forget it (if the bridge still runs) so the party is no
+			// longer decoded for it.
+			_ = c.run(func(b *bridge) (bool, error) {
+				for _, e := range b.ends {
+					e.taps = slices.DeleteFunc(e.taps, func(x *tap) bool { return x == tp })
+				}
+				return false, nil
+			})
+		})
+	}, nil
 }
 
 // signal wakes the switch's watch of the caller's slot; c.mu is held.

@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 //   - a party left alone (its peer parked by a transfer) hears music.
 func (b *bridge) wire(ctx context.Context) {
 	b.unwire()
+	sinks := map[*end]media.FrameWriter{}
+	defer b.feed(sinks)
 	var act []*end
 	for _, e := range b.ends {
 		if !e.parked && e.leg.Media() != nil {
@@ -28,7 +31,7 @@ func (b *bridge) wire(ctx context.Context) {
 	}
 	switch {
 	case len(act) >= 3:
-		b.mix(ctx, act)
+		b.mix(ctx, act, sinks)
 	case len(act) == 2:
 		for i, from := range act {
 			to := act[1-i]
@@ -81,7 +84,7 @@ func (b *bridge) music(ctx context.Context, ep media.Endpoint) {
 // conference's sum; a party with a limited audience (a supervisor) is
 // muted there, and its voice is added to the output of its listeners
 // alone.
-func (b *bridge) mix(ctx context.Context, act []*end) {
+func (b *bridge) mix(ctx context.Context, act []*end, sinks map[*end]media.FrameWriter) {
 	conf := mix.NewConference()
 	type member struct {
 		e     *end
@@ -105,14 +108,14 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 		members = append(members, member{e: e, p: p, w: w})
 		if !e.aud.limited {
 			p.SetMuted(e.held)
-			b.stops = append(b.stops, ep.RelayTo(partyEndpoint{p}))
+			sinks[e] = p
 			continue
 		}
 		p.SetMuted(true)
 		if !e.held {
 			v := &voice{}
 			lims = append(lims, limited{e, v})
-			b.stops = append(b.stops, ep.RelayTo(v))
+			sinks[e] = v
 		}
 	}
 	// Who hears whom is fixed here: the loop must not read the ends, which
@@ -160,6 +163,51 @@ func (b *bridge) mix(ctx context.Context, act []*end) {
 	})
 	b.stops = append(b.stops, func() { cancel(); wg.Wait() })
 }
+
+// feed decodes the audio of each party that has a sink (its mixer input)
+// or taps, once for both: a leg's decoded frames have one reader.
+func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
+	for _, e := range b.ends {
+		ep := e.leg.Media()
+		sink := sinks[e]
+		if ep == nil || (sink == nil && len(e.taps) == 0) {
+			continue
+		}
+		b.stops = append(b.stops, ep.RelayTo(&fanout{sink: sink, taps: slices.Clone(e.taps)}))
+	}
+}
+
+// tap is a reader of a party's decoded audio (Call.Tap).
+type tap struct {
+	mu  sync.Mutex
+	w   media.FrameWriter
+	off bool // stopped: w is not called again
+}
+
+// fanout hands each decoded frame of a party to its mixer input and its
+// taps.
+type fanout struct {
+	sink media.FrameWriter
+	taps []*tap
+}
+
+func (f *fanout) WriteFrame(fr *media.Frame) error {
+	if f.sink != nil {
+		_ = f.sink.WriteFrame(fr)
+	}
+	for _, t := range f.taps {
+		t.mu.Lock()
+		if !t.off {
+			_ = t.w.WriteFrame(fr)
+		}
+		t.mu.Unlock()
+	}
+	return nil // an error would stop the relay for every reader
+}
+
+func (f *fanout) Reader() media.FrameReader            { return nil }
+func (f *fanout) Writer() media.FrameWriter            { return f }
+func (f *fanout) RelayTo(media.Endpoint) (stop func()) { return func() {} }
 
 // voice keeps the latest frame of a party with a limited audience until
 // the mixing loop takes it; a party that sent nothing since is silent.

@@ -446,3 +446,72 @@ func TestCall_WhisperIsHeardByTheAgentAloneUntilBarge(t *testing.T) {
 		t.Fatalf("Bridge = %v, want nil", err)
 	}
 }
+
+// tapped collects the frames a Call.Tap hands over.
+type tapped struct {
+	mu sync.Mutex
+	fs []media.Frame
+}
+
+func (t *tapped) WriteFrame(f *media.Frame) error {
+	t.mu.Lock()
+	t.fs = append(t.fs, *f)
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *tapped) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.fs)
+}
+
+// hasTone reports whether the last 300 ms tapped hold freq.
+func (t *tapped) hasTone(freq float64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.fs) < 15 {
+		return false
+	}
+	return audiotest.HasTone(audiotest.Join(t.fs[len(t.fs)-15:]), freq, 0.5)
+}
+
+func TestCall_TapHearsAPartyWhetherRelayedOrMixed(t *testing.T) {
+	ps := rtpPhones(t, "caller", "agent", "super")
+	caller, agent, super := ps[0], ps[1], ps[2]
+	_, c, res := bridged(t, caller.leg, agent.leg)
+	caller.freq.Store(400)
+	rec := &tapped{}
+	stop, err := c.Tap(caller.leg, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventuallyTrue(t, "the tap hears the relayed caller", func() bool { return rec.hasTone(400) })
+	if !agent.hearsTone(t, 400, 10) {
+		t.Fatal("the agent does not hear the tapped caller")
+	}
+	if err := c.Join(t.Context(), super.leg, Only()); err != nil {
+		t.Fatal(err)
+	}
+	if !super.hearsTone(t, 400, 10) {
+		t.Fatal("the listening supervisor does not hear the caller")
+	}
+	caller.freq.Store(900)
+	eventuallyTrue(t, "the tap hears the mixed caller", func() bool { return rec.hasTone(900) })
+	if !agent.hearsTone(t, 900, 10) {
+		t.Error("the agent does not hear the caller while mixed and tapped")
+	}
+	stop()
+	n := rec.count()
+	if !agent.hearsTone(t, 900, 1) || rec.count() != n {
+		t.Errorf("the tap got %d frames after it was stopped", rec.count()-n)
+	}
+	if _, err := c.Tap(newLeg("x", "x", SourceExtension), rec); !errors.Is(err, ErrNotBridged) {
+		t.Errorf("Tap of a leg outside the bridge = %v, want ErrNotBridged", err)
+	}
+	agent.leg.farEnd(CauseNormalClearing)
+	super.leg.farEnd(CauseNormalClearing)
+	if err := recv(t, res); err != nil {
+		t.Fatalf("Bridge = %v, want nil", err)
+	}
+}
