@@ -23,6 +23,11 @@ type Settings struct {
 	// AutoPauseAfter pauses an agent who let this many offers in a row
 	// go unanswered (0: never).
 	AutoPauseAfter int `json:"autoPauseAfter,omitempty"`
+	// FaxDestination is where an inbound call from a line or trunk goes
+	// when the caller's fax tone (CNG) is heard in its first seconds: a
+	// number dialled as the site dials it, usually the extension of a fax
+	// modem on an FXS port or a SIP ATA. Empty: no fax detection.
+	FaxDestination string `json:"faxDestination,omitempty"`
 }
 
 // MaxPauseReasons bounds Settings.PauseReasons.
@@ -62,6 +67,7 @@ func (r Settings) Validate() error {
 	}
 	noDuplicates(&f, "pauseReasons", r.PauseReasons)
 	f.intRange("autoPauseAfter", r.AutoPauseAfter, 0, 20)
+	f.dialable("faxDestination", r.FaxDestination, false)
 	return f.result(KindSettings, SettingsKey)
 }
 
