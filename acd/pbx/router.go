@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"callbox/acd"
 	"callbox/acd/dialplan"
@@ -61,6 +62,17 @@ type Config struct {
 	SetDND func(ctx context.Context, ext string, on bool) error
 	// Agent features of the ACD.
 	AgentLogin, AgentLogout, AgentPause, AgentUnpause AgentAction
+	// FaxDestination returns, for each inbound call from a line or a
+	// trunk, where the call goes when the caller's fax tone (CNG) is
+	// heard during the fax window (store.Settings.FaxDestination); nil or
+	// "": no fax detection.
+	FaxDestination func() string
+	// Listen hears the caller beside the call's other readers, for fax
+	// detection; nil: no fax detection.
+	Listen Listener
+	// FaxWindow bounds the listening from the start of the call's
+	// handling; 0: DefaultFaxWindow.
+	FaxWindow time.Duration
 	// Store backs the default SetDND.
 	Store  *store.Store
 	Logger *slog.Logger
@@ -151,8 +163,18 @@ func (r *Router) ring(ctx context.Context, c *acd.Call, ext string) error {
 	return r.cfg.Voicemail(ctx, c, ext)
 }
 
-// inbound takes an outside call to its route's target.
+// inbound takes an outside call to its route's target, handing it to
+// fax reception instead if the caller turns out to be a fax machine
+// (fax.go).
 func (r *Router) inbound(ctx context.Context, c *acd.Call, t dialplan.Target) error {
+	if dest := r.faxDestination(c); dest != "" {
+		return r.watchFax(ctx, c, dest, func(ctx context.Context) error { return r.target(ctx, c, t) })
+	}
+	return r.target(ctx, c, t)
+}
+
+// target takes an outside call to t.
+func (r *Router) target(ctx context.Context, c *acd.Call, t dialplan.Target) error {
 	switch t.Kind {
 	case dialplan.TargetExtension:
 		return r.ring(ctx, c, t.Value)

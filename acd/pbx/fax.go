@@ -1,0 +1,135 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"callbox/acd"
+	"callbox/acd/dialplan"
+	"callbox/media"
+	"callbox/media/detect"
+)
+
+// DefaultFaxWindow is how long an inbound call is listened to for the
+// caller's fax tone when Config.FaxWindow is 0. A fax machine sends CNG
+// every 3.5 s from the moment it is answered, so two or three bursts fall
+// inside it; after it, a voice call pays nothing.
+const DefaultFaxWindow = 10 * time.Second
+
+// DispositionFax marks in the CDR a call handed to fax reception.
+const DispositionFax acd.Disposition = "fax"
+
+// ErrFaxTone is the cause of the context a call's target runs under
+// when the caller's fax tone cancels it.
+var ErrFaxTone = errors.New("pbx: fax tone heard")
+
+// Listener starts hearing a leg's decoded audio: w gets each 20 ms frame
+// the leg receives, on one goroutine, until stop is called; stop waits
+// for that goroutine, and w is not called after it returns. A Listener
+// must hear the leg beside its other readers (the relay to a bridged
+// party, the IVR's own listener), never take frames from them.
+type Listener func(leg acd.Leg, w media.FrameWriter) (stop func(), err error)
+
+// faxDestination is where the call goes if its fax tone is heard, or ""
+// when the call is not listened to: fax detection is not configured, or
+// the call does not come from the public network (a line or a trunk).
+func (r *Router) faxDestination(c *acd.Call) string {
+	if r.cfg.FaxDestination == nil || r.cfg.Listen == nil {
+		return ""
+	}
+	switch c.Caller().Caller().Source {
+	case acd.SourceLine, acd.SourceTrunk:
+		return r.cfg.FaxDestination()
+	}
+	return ""
+}
+
+// watchFax runs target, the call's normal handling, while listening to
+// the caller for CNG during the fax window. When the tone is heard, the
+// target's context is cancelled (cause ErrFaxTone), and once the target
+// has let go of the call it is connected to dest, with "fax:<dest>" in
+// its route and DispositionFax.
+func (r *Router) watchFax(ctx context.Context, c *acd.Call, dest string, target func(context.Context) error) error {
+	leg := c.Caller()
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	heard := make(chan struct{})
+	var once sync.Once
+	det := detect.NewDetector(func(t detect.Tone) {
+		if t == detect.CNG {
+			once.Do(func() {
+				close(heard)
+				cancel(ErrFaxTone)
+			})
+		}
+	})
+	stop, err := r.cfg.Listen(leg, det)
+	if err != nil {
+		// The call still goes where the dialplan sends it; only the fax
+		// hand-off is lost.
+		r.log.WarnContext(ctx, "cannot listen for fax tone", "call_id", c.ID(), "err", err)
+		return target(ctx)
+	}
+
+	window := r.cfg.FaxWindow
+	if window <= 0 {
+		window = DefaultFaxWindow
+	}
+	finished := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		t := time.NewTimer(window)
+		defer t.Stop()
+		select {
+		case <-heard:
+		case <-t.C:
+		case <-finished:
+		}
+		stop()
+	}()
+	err = target(tctx)
+	close(finished)
+	<-watched
+
+	select {
+	case <-heard:
+	default:
+		return err
+	}
+	if ctx.Err() != nil {
+		return err // the caller left, or the box is stopping
+	}
+	select {
+	case <-leg.Done():
+		return err
+	default:
+	}
+	r.log.InfoContext(ctx, "fax tone heard", "call_id", c.ID(), "destination", dest)
+	c.AddRoute("fax:" + dest)
+	c.SetDisposition(DispositionFax)
+	return r.fax(ctx, c, dest)
+}
+
+// fax connects the call to the fax destination as the site dials it: an
+// extension (a fax modem on an FXS port or a SIP ATA) is rung without
+// the voicemail fallback, an outside number goes out by the outbound
+// routes.
+func (r *Router) fax(ctx context.Context, c *acd.Call, dest string) error {
+	d := r.siteDialled("", dest)
+	switch d.Action {
+	case dialplan.ActionExtension:
+		return r.cfg.Ring(ctx, c, d.Target.Value)
+	case dialplan.ActionOutbound:
+		return r.dialOut(ctx, c, d)
+	}
+	cause := d.Cause
+	if !cause.Valid() {
+		cause = acd.CauseNoRoute
+	}
+	return &acd.CauseError{Cause: cause, Err: fmt.Errorf("pbx: fax destination %s: %s", dest, d.Rule)}
+}
