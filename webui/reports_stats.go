@@ -194,6 +194,10 @@ type statsView struct {
 	Periods []nameChoice
 	Agents  []agentRow
 	Charts  []svgChart
+	// PauseReasons are the pause reasons of the agent report's period,
+	// sorted; PauseLabels are their column heads.
+	PauseReasons []string
+	PauseLabels  []string
 }
 
 func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -287,29 +291,58 @@ type queueTable struct {
 	Total queueRow
 }
 
-// agentRow is one agent's figures from the call records.
+// agentRow is one agent's figures: calls from the call records, state
+// times from the agent state log.
 type agentRow struct {
 	ID, Name               string
 	Calls                  int
 	Talk, AvgTalk, Longest string
 	talk, longest          time.Duration
+
+	LoggedIn, Available, Ringing, OnCall, WrapUp, Paused, Occupancy string
+	// PauseBy is the paused time by each reason of the period's
+	// PauseReasons, in that order.
+	PauseBy []string
+	times   stateTimes
 }
+
+// label is the agent's name, or its ID when it has none.
+func (a agentRow) label() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
+}
+
+// The colours of the agent states in the stacked chart.
+const (
+	fillAvailable = "#7fb3d5"
+	fillRinging   = "#b9a3d9"
+	fillOnCall    = "#1e7b4a"
+	fillWrapUp    = "#1f5f8b"
+	fillPaused    = "#d9822b"
+)
 
 func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	loc := ivr.SiteZone(s.store)
-	p, errs := parsePeriod(r.URL.Query(), loc, s.now(), rc.lang)
+	now := s.now()
+	p, errs := parsePeriod(r.URL.Query(), loc, now, rc.lang)
 	v := statsView{Tab: "agents", Period: p, Errors: errs}
 	names := s.agentNames()
 	rows := map[string]*agentRow{}
+	row := func(id string) *agentRow {
+		a := rows[id]
+		if a == nil {
+			a = &agentRow{ID: id, Name: names[id]}
+			rows[id] = a
+		}
+		return a
+	}
 	err := store.ListFunc(s.store, "", func(c store.CDR) bool {
 		if c.Agent == "" || c.Answer.IsZero() || p.find(c.Start) < 0 {
 			return true
 		}
-		a := rows[c.Agent]
-		if a == nil {
-			a = &agentRow{ID: c.Agent, Name: names[c.Agent]}
-			rows[c.Agent] = a
-		}
+		a := row(c.Agent)
 		d := max(c.End.Sub(c.Answer), 0)
 		a.Calls++
 		a.talk += d
@@ -321,28 +354,100 @@ func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
 		return
 	}
+	// Today's states still open count up to now, not to midnight.
+	end := p.End
+	if now.Before(end) {
+		end = now
+	}
+	reasons := map[string]bool{}
+	if end.After(p.Start) {
+		prior, events, err := loadAgentEvents(s.store, p.Start, end, slices.Sorted(maps.Keys(names)))
+		if err != nil {
+			s.log.Error("reports: read agent state log", "err", err)
+			s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+			return
+		}
+		for id, t := range agentStateTimes(prior, events, p.Start, end) {
+			row(id).times = *t
+			for reason := range t.PauseBy {
+				reasons[reason] = true
+			}
+		}
+	}
+	v.PauseReasons = slices.Sorted(maps.Keys(reasons))
 	for _, id := range slices.Sorted(maps.Keys(rows)) {
 		a := rows[id]
-		a.Talk, a.Longest = hms(a.talk), hms(a.longest)
-		a.AvgTalk = hms(a.talk / time.Duration(a.Calls))
+		a.Talk, a.Longest, a.AvgTalk = hms(a.talk), hms(a.longest), "–"
+		if a.Calls > 0 {
+			a.AvgTalk = hms(a.talk / time.Duration(a.Calls))
+		}
+		t := a.times
+		a.LoggedIn, a.Available, a.Ringing = hms(t.LoggedIn), hms(t.Available), hms(t.Ringing)
+		a.OnCall, a.WrapUp, a.Paused = hms(t.OnCall), hms(t.WrapUp), hms(t.Paused)
+		a.Occupancy = "–"
+		if pct, ok := t.Occupancy(); ok {
+			a.Occupancy = fmt.Sprintf("%.1f%%", pct)
+		}
+		for _, reason := range v.PauseReasons {
+			a.PauseBy = append(a.PauseBy, hms(t.PauseBy[reason]))
+		}
 		v.Agents = append(v.Agents, *a)
 	}
-	labels := make([]string, len(v.Agents))
-	calls, talk := make([]float64, len(v.Agents)), make([]float64, len(v.Agents))
-	for i, a := range v.Agents {
-		labels[i] = a.ID
-		if a.Name != "" {
-			labels[i] = a.Name
+	for _, reason := range v.PauseReasons {
+		label := reason
+		if label == "" {
+			label = i18n.T(rc.lang, "reports.pause.no-reason")
 		}
-		calls[i], talk[i] = float64(a.Calls), a.talk.Minutes()
+		v.PauseLabels = append(v.PauseLabels, label)
 	}
 	if len(v.Agents) > 0 {
-		v.Charts = []svgChart{
-			barChart(i18n.T(rc.lang, "reports.chart.agent-calls"), labels, []chartSeries{
-				{Name: i18n.T(rc.lang, "reports.col.calls"), Class: "bar-a", Values: calls}}, countLabel),
-			barChart(i18n.T(rc.lang, "reports.chart.agent-talk"), labels, []chartSeries{
-				{Name: i18n.T(rc.lang, "reports.col.talk-min"), Class: "bar-c", Values: talk}}, func(f float64) string { return fmt.Sprintf("%.0f", f) }),
-		}
+		v.Charts = s.agentCharts(rc.lang, v.Agents)
 	}
 	s.renderStats(w, r, rc, "reports_agents", v)
+}
+
+// agentCharts draws the calls, talk minutes, time by state and occupancy
+// of each agent.
+func (s *Server) agentCharts(lang i18n.Lang, agents []agentRow) []svgChart {
+	n := len(agents)
+	labels := make([]string, n)
+	calls, talk, occ := make([]float64, n), make([]float64, n), make([]float64, n)
+	states := [5][]float64{}
+	for k := range states {
+		states[k] = make([]float64, n)
+	}
+	longest := time.Duration(0)
+	for _, a := range agents {
+		longest = max(longest, a.times.LoggedIn)
+	}
+	// Hours read better over a week; minutes over a short day.
+	unit, unitKey := time.Hour, "reports.unit.h"
+	if longest < 2*time.Hour {
+		unit, unitKey = time.Minute, "reports.unit.min"
+	}
+	for i, a := range agents {
+		labels[i] = a.label()
+		calls[i], talk[i] = float64(a.Calls), a.talk.Minutes()
+		occ[i], _ = a.times.Occupancy()
+		t := a.times
+		for k, d := range []time.Duration{t.Available, t.Ringing, t.OnCall, t.WrapUp, t.Paused} {
+			states[k][i] = float64(d) / float64(unit)
+		}
+	}
+	inUnit := func(f float64) string { return i18n.T(lang, unitKey, fmt.Sprintf("%.4g", f)) }
+	return []svgChart{
+		barChart(i18n.T(lang, "reports.chart.agent-calls"), labels, []chartSeries{
+			{Name: i18n.T(lang, "reports.col.calls"), Class: "bar-a", Values: calls}}, countLabel),
+		barChart(i18n.T(lang, "reports.chart.agent-talk"), labels, []chartSeries{
+			{Name: i18n.T(lang, "reports.col.talk-min"), Class: "bar-c", Values: talk}}, func(f float64) string { return fmt.Sprintf("%.0f", f) }),
+		stackedChart(i18n.T(lang, "reports.chart.agent-states"), labels, []chartSeries{
+			{Name: i18n.T(lang, "reports.col.available"), Fill: fillAvailable, Values: states[0]},
+			{Name: i18n.T(lang, "reports.col.ringing"), Fill: fillRinging, Values: states[1]},
+			{Name: i18n.T(lang, "reports.col.oncall"), Fill: fillOnCall, Values: states[2]},
+			{Name: i18n.T(lang, "reports.col.wrapup"), Fill: fillWrapUp, Values: states[3]},
+			{Name: i18n.T(lang, "reports.col.paused"), Fill: fillPaused, Values: states[4]},
+		}, inUnit),
+		barChart(i18n.T(lang, "reports.chart.agent-occupancy"), labels, []chartSeries{
+			{Name: i18n.T(lang, "reports.col.occupancy"), Class: "bar-c", Values: occ}}, func(f float64) string { return fmt.Sprintf("%.0f%%", f) }),
+	}
 }

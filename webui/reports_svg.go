@@ -13,8 +13,12 @@ import (
 
 // chartSeries is one set of bars, one value per category.
 type chartSeries struct {
-	Name   string
-	Class  string // CSS class of its bars (bar-a .. bar-d)
+	Name  string
+	Class string // CSS class of its bars (bar-a .. bar-d)
+	// Fill is a colour for a series beyond the stylesheet's four classes
+	// (a stacked chart of agent states); a presentation attribute, so the
+	// page's CSP, which forbids inline styles, allows it.
+	Fill   string
 	Values []float64
 }
 
@@ -122,4 +126,73 @@ func textWidth(s string) float64 {
 		}
 	}
 	return w
+}
+
+// stackedChart draws one bar per label with the series stacked in it,
+// bottom first (an agent's time by state), on a value axis labelled by
+// format.
+func stackedChart(title string, labels []string, series []chartSeries, format func(float64) string) svgChart {
+	esc := template.HTMLEscapeString
+	top := 0.0
+	for i := range labels {
+		sum := 0.0
+		for _, s := range series {
+			if i < len(s.Values) && s.Values[i] > 0 {
+				sum += s.Values[i]
+			}
+		}
+		top = max(top, sum)
+	}
+	stepV := niceStep(top / 5)
+	top = math.Max(stepV, math.Ceil(top/stepV)*stepV)
+	plotW, plotH := chartW-chartLeft-chartRight, chartH-chartTop-chartBottom
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH, esc(title))
+	fmt.Fprintf(&b, `<text class="title" x="%.0f" y="16">%s</text>`, chartLeft, esc(title))
+	// The legend goes on its own line under the title: five states do
+	// not fit beside it.
+	x := chartLeft
+	for _, s := range series {
+		fmt.Fprintf(&b, `<rect%s x="%.1f" y="23" width="10" height="10"></rect><text x="%.1f" y="32">%s</text>`,
+			seriesPaint(s), x, x+14, esc(s.Name))
+		x += 14 + textWidth(s.Name) + 10
+	}
+	for v := 0.0; v <= top+stepV/2; v += stepV {
+		y := chartTop + plotH - v/top*plotH
+		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"></line>`, chartLeft, y, chartW-chartRight, y)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, chartLeft-6, y+4, esc(format(v)))
+	}
+	fmt.Fprintf(&b, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"></line>`, chartLeft, chartTop+plotH, chartW-chartRight, chartTop+plotH)
+	if n := len(labels); n > 0 {
+		group := plotW / float64(n)
+		barW := math.Min(48, math.Max(1, group*0.7))
+		every := int(math.Ceil(float64(n) * 34 / plotW))
+		for i, label := range labels {
+			gx := chartLeft + group*float64(i) + (group-barW)/2
+			base := chartTop + plotH
+			for _, s := range series {
+				if i >= len(s.Values) || s.Values[i] <= 0 {
+					continue
+				}
+				h := s.Values[i] / top * plotH
+				base -= h
+				fmt.Fprintf(&b, `<rect%s x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s · %s: %s</title></rect>`,
+					seriesPaint(s), gx, base, barW, h, esc(label), esc(s.Name), esc(format(s.Values[i])))
+			}
+			if every <= 1 || i%every == 0 {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, chartLeft+group*(float64(i)+0.5), chartH-chartBottom+16, esc(shorten(label, 12)))
+			}
+		}
+	}
+	b.WriteString(`</svg>`)
+	// The markup is built above from escaped text and numbers only.
+	return svgChart{Title: title, SVG: template.HTML(b.String())}
+}
+
+// seriesPaint is the class or fill attribute of a series' shapes.
+func seriesPaint(s chartSeries) string {
+	if s.Fill != "" {
+		return ` fill="` + template.HTMLEscapeString(s.Fill) + `"`
+	}
+	return ` class="` + template.HTMLEscapeString(s.Class) + `"`
 }
