@@ -1,0 +1,148 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"callbox/acd"
+	"callbox/media"
+	"callbox/media/tone"
+)
+
+// cng is the calling fax machine's tone: 1100 Hz, 0.5 s on, 3 s off.
+func cng() media.FrameReader {
+	return tone.NewSpec(tone.Spec{Freqs: []int{1100}, Cadence: []time.Duration{500 * time.Millisecond, 3 * time.Second}})
+}
+
+// voice is a caller who is not a fax machine: a steady 440 Hz tone.
+func voice() media.FrameReader { return tone.NewSpec(tone.Spec{Freqs: []int{440}}) }
+
+// hearing is a Listener that plays frames of src to the detector, as
+// fast as it takes them, then waits to be stopped.
+type hearing struct {
+	src     media.FrameReader
+	frames  int
+	started atomic.Int32
+	stopped chan struct{} // closed by the first stop
+	once    sync.Once
+}
+
+func newHearing(src media.FrameReader, frames int) *hearing {
+	return &hearing{src: src, frames: frames, stopped: make(chan struct{})}
+}
+
+func (h *hearing) listen(_ acd.Leg, w media.FrameWriter) (func(), error) {
+	h.started.Add(1)
+	done := make(chan struct{})
+	fin := make(chan struct{})
+	go func() {
+		defer close(fin)
+		var f media.Frame
+		for range h.frames {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := h.src.ReadFrame(&f); err != nil {
+				return
+			}
+			if err := w.WriteFrame(&f); err != nil {
+				return
+			}
+		}
+		<-done
+	}()
+	return func() {
+		h.once.Do(func() { close(done); close(h.stopped) })
+		<-fin
+	}, nil
+}
+
+// ivr is a flow target that answers and plays until the context ends,
+// or, when leave is closed, until then (the flow hung up).
+type ivr struct {
+	leave <-chan struct{}
+	cause chan error // why its context ended, if it did
+}
+
+func (v *ivr) target(ctx context.Context, c *acd.Call, name string) error {
+	c.AddRoute("flow:" + name)
+	if err := c.Answer(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		v.cause <- context.Cause(ctx)
+		return context.Cause(ctx)
+	case <-v.leave:
+		return nil
+	}
+}
+
+func TestRouter_FaxToneDuringTheIVRConnectsTheCallToTheFaxExtension(t *testing.T) {
+	var rec recorder
+	v := &ivr{cause: make(chan error, 1)}
+	hear := newHearing(cng(), 400)
+	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: v.target,
+		FaxDestination: func() string { return "203" }, Listen: hear.listen})
+	cdr, _ := h.call(t, line("line2", "01066667777"), "88886666")
+	if err := <-v.cause; !errors.Is(err, ErrFaxTone) {
+		t.Fatalf("the IVR was stopped by %v, want ErrFaxTone", err)
+	}
+	wantRoute(t, cdr, "inbound:ivr", "flow:demo", "fax:203")
+	if got := rec.got(); len(got) != 1 || got[0] != "ring:203" {
+		t.Fatalf("targets %q, want the fax extension rung", got)
+	}
+	if cdr.Disposition != DispositionFax {
+		t.Fatalf("disposition %q", cdr.Disposition)
+	}
+	<-hear.stopped // listening ended with the hand-off
+}
+
+func TestRouter_VoiceCallerStaysInTheIVR(t *testing.T) {
+	var rec recorder
+	hear := newHearing(voice(), 300)
+	// The flow plays on past the fax window, which ends the listening,
+	// then hangs up.
+	v := &ivr{leave: hear.stopped, cause: make(chan error, 1)}
+	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: v.target,
+		FaxDestination: func() string { return "203" }, Listen: hear.listen, FaxWindow: 100 * time.Millisecond})
+	cdr, _ := h.call(t, line("line2", "01066667777"), "88886666")
+	wantRoute(t, cdr, "inbound:ivr", "flow:demo")
+	if got := rec.got(); len(got) != 0 || cdr.Disposition != "" {
+		t.Fatalf("targets %q, disposition %q: a voice call went to fax", got, cdr.Disposition)
+	}
+	select {
+	case err := <-v.cause:
+		t.Fatalf("the IVR was stopped: %v", err)
+	default:
+	}
+}
+
+func TestRouter_NoFaxDestinationListensToNobody(t *testing.T) {
+	var rec recorder
+	hear := newHearing(cng(), 400)
+	h := newHarness(t, Config{Ring: rec.target("ring"), Queue: rec.target("queue"),
+		FaxDestination: func() string { return "" }, Listen: hear.listen})
+	cdr, _ := h.call(t, line("line1", "01066667777"), "88886666")
+	wantRoute(t, cdr, "inbound:sales")
+	if hear.started.Load() != 0 || cdr.Disposition != "" {
+		t.Fatalf("listened %d times, disposition %q", hear.started.Load(), cdr.Disposition)
+	}
+}
+
+func TestRouter_CallsFromExtensionsAreNotListenedTo(t *testing.T) {
+	var rec recorder
+	hear := newHearing(cng(), 400)
+	h := newHarness(t, Config{Ring: rec.target("ring"),
+		FaxDestination: func() string { return "203" }, Listen: hear.listen})
+	cdr, _ := h.call(t, ext("201"), "202")
+	if hear.started.Load() != 0 || cdr.Disposition != "" {
+		t.Fatalf("listened %d times, disposition %q", hear.started.Load(), cdr.Disposition)
+	}
+}
