@@ -70,10 +70,13 @@ type ivr struct {
 	cause chan error // why its context ended, if it did
 }
 
-func (v *ivr) target(ctx context.Context, c *acd.Call, name string) error {
+func (v *ivr) target(ctx context.Context, c *acd.Call, name string, onAnswer ...func()) error {
 	c.AddRoute("flow:" + name)
 	if err := c.Answer(ctx); err != nil {
 		return err
+	}
+	for _, f := range onAnswer {
+		f()
 	}
 	select {
 	case <-ctx.Done():
@@ -88,7 +91,7 @@ func TestRouter_FaxToneDuringTheIVRConnectsTheCallToTheFaxExtension(t *testing.T
 	var rec recorder
 	v := &ivr{cause: make(chan error, 1)}
 	hear := newHearing(cng(), 400)
-	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: v.target,
+	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: func(ctx context.Context, c *acd.Call, name string) error { return v.target(ctx, c, name) },
 		FaxDestination: func() string { return "203" }, Listen: hear.listen})
 	cdr, _ := h.call(t, line("line2", "01066667777"), "88886666")
 	if err := <-v.cause; !errors.Is(err, ErrFaxTone) {
@@ -110,7 +113,7 @@ func TestRouter_VoiceCallerStaysInTheIVR(t *testing.T) {
 	// The flow plays on past the fax window, which ends the listening,
 	// then hangs up.
 	v := &ivr{leave: hear.stopped, cause: make(chan error, 1)}
-	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: v.target,
+	h := newHarness(t, Config{Ring: rec.target("ring"), Flow: func(ctx context.Context, c *acd.Call, name string) error { return v.target(ctx, c, name) },
 		FaxDestination: func() string { return "203" }, Listen: hear.listen, FaxWindow: 100 * time.Millisecond})
 	cdr, _ := h.call(t, line("line2", "01066667777"), "88886666")
 	wantRoute(t, cdr, "inbound:ivr", "flow:demo")
