@@ -182,4 +182,13 @@ func TestReports_AgentPageShowsStateTimesAndPauseReasonsEscaped(t *testing.T) {
 			t.Fatalf("%s: the page still says state history is missing", lang)
 		}
 	}
+	// Today: 1002, logged in since yesterday, counts from midnight up to
+	// now, not to the end of the day.
+	now := f.clock.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	r := b.get("/reports/agents?period=day&date=" + today.Format(dayLayout))
+	wantStatus(t, r, http.StatusOK)
+	if want := ">" + hms(now.Sub(today)) + "<"; !strings.Contains(r.Body, want) {
+		t.Fatalf("today's report lacks 1002's %s logged in so far:\n%s", want, r.Body)
+	}
 }

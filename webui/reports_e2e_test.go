@@ -36,12 +36,53 @@ func seedIntervals(t *testing.T, f *fixture) {
 	}
 }
 
+// seedShifts stores agent state changes for the week up to the fixture's
+// clock (2026-03-01 09:00 UTC): a shift a day for two agents with calls,
+// wrap-ups and pauses, and 1002 still logged in now.
+func seedShifts(t *testing.T, f *fixture) {
+	t.Helper()
+	var recs []store.Record
+	add := func(at time.Time, agent, from, to, reason string) {
+		recs = append(recs, store.AgentEvent{ID: store.NewID(at), At: at, Agent: agent, From: from, To: to, Reason: reason})
+	}
+	for d := 0; d < 7; d++ {
+		day := time.Date(2026, 2, 23+d, 0, 0, 0, 0, time.UTC)
+		for i, agent := range []string{"1001", "1002"} {
+			at := day.Add(time.Duration(8+i) * time.Hour)
+			if at.After(f.clock.Now()) {
+				continue
+			}
+			add(at, agent, stateLoggedOut, stateAvailable, "")
+			state := stateAvailable
+			for c := 0; c < 4+(d+i)%3; c++ {
+				at = at.Add(time.Duration(10+c*3) * time.Minute)
+				add(at, agent, state, stateOnCall, "")
+				at = at.Add(time.Duration(6+(c+d)%5) * time.Minute)
+				add(at, agent, stateOnCall, stateWrapUp, "")
+				at = at.Add(2 * time.Minute)
+				add(at, agent, stateWrapUp, stateAvailable, "")
+				state = stateAvailable
+			}
+			reason := []string{"lunch", "training", "<b>break</b>"}[(d+i)%3]
+			add(at.Add(20*time.Minute), agent, stateAvailable, statePaused, reason)
+			add(at.Add(65*time.Minute), agent, statePaused, stateAvailable, "")
+			if d < 6 || agent == "1001" {
+				add(at.Add(3*time.Hour), agent, stateAvailable, stateLoggedOut, "")
+			}
+		}
+	}
+	if _, err := store.PutAll(f.st, recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBrowser_ReportsShowCallsPlayARecordingAndChartQueuesInBothLanguages(t *testing.T) {
 	ctx := newChromium(t)
 	dir := screenshotDir(t)
 	f := reportsFixture(t)
 	seedCalls(t, f)
 	seedIntervals(t, f)
+	seedShifts(t, f)
 	base := runServer(t, f)
 
 	step(t, ctx, "login", chromedp.Navigate(base+"/login"),
@@ -87,7 +128,12 @@ func TestBrowser_ReportsShowCallsPlayARecordingAndChartQueuesInBothLanguages(t *
 	evalJS[bool](t, ctx, `(window.scrollTo(0, document.body.scrollHeight), true)`)
 	shot(t, ctx, dir, "reports-queues-table-en")
 	step(t, ctx, "agents", chromedp.Navigate(base+"/reports/agents?period=week&date=2026-03-01"), chromedp.WaitVisible(chromedp.CSS("table.stats")))
+	if n := evalJS[int](t, ctx, `document.querySelectorAll(".charts svg.chart").length`); n != 4 {
+		t.Fatalf("%d agent charts, want 4", n)
+	}
 	shot(t, ctx, dir, "reports-agents-en")
+	evalJS[bool](t, ctx, `(window.scrollTo(0, document.body.scrollHeight), true)`)
+	shot(t, ctx, dir, "reports-agents-table-en")
 
 	submit(t, ctx, "switch to zh", `form.langs button[value="zh"]`)
 	if got := text(t, ctx, ".tabs a.current"); got != i18n.T(i18n.ZH, "reports.tab.agents") {
