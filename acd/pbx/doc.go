@@ -24,4 +24,13 @@
 // "outbound:default", "trunk:carrier"; the targets add theirs: "ext:201",
 // "queue:sales", "flow:demo@v3"), which the CDR writer (acd/cdr) records
 // when the call ends.
+//
+// Fax on voice lines (fax.go): when a fax destination is configured
+// (store.Settings.FaxDestination), an inbound call from a line or a trunk
+// runs its target under a context that a CNG detector (media/detect),
+// hearing the caller through Config.Listen, cancels during the first
+// seconds (DefaultFaxWindow). The call is then rung through to the fax
+// destination, usually a fax modem on an FXS port or a SIP ATA, with
+// "fax:<dest>" in its route and the disposition "fax". After the window a
+// voice call is not listened to any more.
 package pbx

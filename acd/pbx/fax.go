@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -32,6 +33,31 @@ var ErrFaxTone = errors.New("pbx: fax tone heard")
 // must hear the leg beside its other readers (the relay to a bridged
 // party, the IVR's own listener), never take frames from them.
 type Listener func(leg acd.Leg, w media.FrameWriter) (stop func(), err error)
+
+// ErrCannotListen is returned by MediaListener for a leg whose media
+// cannot be heard beside its other readers.
+var ErrCannotListen = errors.New("pbx: leg media cannot be listened to")
+
+// Listenable is a media endpoint that lets more than one party hear its
+// decoded audio: each listener gets every frame, none takes frames from
+// the endpoint's relay or its other readers. stop ends the listening and
+// waits for it.
+type Listenable interface {
+	Listen(w media.FrameWriter) (stop func())
+}
+
+// MediaListener is the Listener for legs whose media endpoint is
+// Listenable; other legs are refused with ErrCannotListen, and their
+// calls go on without fax detection. (A leg's RelayTo would not do: an
+// endpoint has one decoded reader, which the IVR's listener and the
+// bridge's mixer use.)
+func MediaListener(leg acd.Leg, w media.FrameWriter) (stop func(), err error) {
+	l, ok := leg.Media().(Listenable)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T", ErrCannotListen, leg.Media())
+	}
+	return l.Listen(w), nil
+}
 
 // faxDestination is where the call goes if its fax tone is heard, or ""
 // when the call is not listened to: fax detection is not configured, or
@@ -71,7 +97,11 @@ func (r *Router) watchFax(ctx context.Context, c *acd.Call, dest string, target 
 	if err != nil {
 		// The call still goes where the dialplan sends it; only the fax
 		// hand-off is lost.
-		r.log.WarnContext(ctx, "cannot listen for fax tone", "call_id", c.ID(), "err", err)
+		lvl := slog.LevelWarn
+		if errors.Is(err, ErrCannotListen) {
+			lvl = slog.LevelDebug // the media cannot do it: not news on every call
+		}
+		r.log.Log(ctx, lvl, "cannot listen for fax tone", "call_id", c.ID(), "err", err)
 		return target(ctx)
 	}
 

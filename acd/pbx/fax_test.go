@@ -149,3 +149,59 @@ func TestRouter_CallsFromExtensionsAreNotListenedTo(t *testing.T) {
 		t.Fatalf("listened %d times, disposition %q", hear.started.Load(), cdr.Disposition)
 	}
 }
+
+// listenable is an endpoint that lets the test see who listens.
+type listenable struct {
+	sink
+	mu sync.Mutex
+	w  media.FrameWriter
+}
+
+func (l *listenable) Listen(w media.FrameWriter) func() {
+	l.mu.Lock()
+	l.w = w
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		l.w = nil
+		l.mu.Unlock()
+	}
+}
+
+// mediaLeg is a fake leg with an endpoint.
+type mediaLeg struct {
+	*fakeLeg
+	ep media.Endpoint
+}
+
+func (l mediaLeg) Media() media.Endpoint { return l.ep }
+
+func TestMediaListener_HearsListenableEndpointsAndRefusesOthers(t *testing.T) {
+	ep := &listenable{}
+	var got media.FrameWriter = media.FrameWriterFunc(func(*media.Frame) error { return nil })
+	stop, err := MediaListener(mediaLeg{newLeg("a", ext("201")), ep}, got)
+	if err != nil || ep.w == nil {
+		t.Fatalf("listening to a listenable endpoint: %v", err)
+	}
+	stop()
+	if ep.w != nil {
+		t.Fatal("stop left the listener in place")
+	}
+	if _, err := MediaListener(mediaLeg{newLeg("b", ext("201")), sink{}}, got); !errors.Is(err, ErrCannotListen) {
+		t.Fatalf("an endpoint with one reader: %v, want ErrCannotListen", err)
+	}
+	if _, err := MediaListener(newLeg("c", ext("201")), got); !errors.Is(err, ErrCannotListen) {
+		t.Fatalf("a leg without media: %v, want ErrCannotListen", err)
+	}
+}
+
+func TestRouter_CallGoesOnWhenItsMediaCannotBeListenedTo(t *testing.T) {
+	var rec recorder
+	h := newHarness(t, Config{Ring: rec.target("ring"), Queue: rec.target("queue"),
+		FaxDestination: func() string { return "203" }, Listen: MediaListener})
+	cdr, _ := h.call(t, line("line1", "01066667777"), "88886666")
+	wantRoute(t, cdr, "inbound:sales")
+	if got := rec.got(); len(got) != 1 || got[0] != "queue:sales" {
+		t.Fatalf("targets %q", got)
+	}
+}
