@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/websocket"
-
 	"callbox/acd"
 	"callbox/acd/cti"
 	"callbox/firmware/store"
@@ -67,47 +65,6 @@ func TestEvents_SSEDeliversTheOfferedPopToItsAgentAndReplaysOnReconnect(t *testi
 	}
 	if code, _ := cf.call(sup, http.MethodGet, "/api/v1/calls/nope/pop", "", nil); code != http.StatusNotFound {
 		t.Fatalf("unknown pop: %d", code)
-	}
-}
-
-func TestEvents_WebSocketDeliversTheSameEvents(t *testing.T) {
-	cf := newCTIFixture(t)
-	sup := cf.token(store.RoleSupervisor, "")
-	cfg, err := websocket.NewConfig("ws://"+cf.srv.Addr()+"/api/v1/events/ws", cf.base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Header = http.Header{"Authorization": {"Bearer " + sup}}
-	ws, err := websocket.DialConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	// The subscription is in place once the hub counts the subscriber.
-	for i := 0; cf.hub.Status().Subscribers == 0; i++ {
-		if i > 2000 {
-			t.Fatal("no subscriber")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cf.bus.Publish(acd.QueueJoined{Queue: "sales", CallID: "c9", Caller: acd.Party{Number: "+8613800000000"}, Position: 1})
-	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var m wsMessage
-	for m.Type != cti.EventQueueJoined {
-		if err := websocket.JSON.Receive(ws, &m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if m.ID == 0 || !strings.Contains(string(m.Data), `"callId":"c9"`) {
-		t.Fatalf("message %+v", m)
-	}
-
-	// A page of another site may not open the stream with the cookie.
-	bad, _ := websocket.NewConfig("ws://"+cf.srv.Addr()+"/api/v1/events/ws", "http://evil.example")
-	bad.Header = http.Header{"Authorization": {"Bearer " + sup}}
-	if ws2, err := websocket.DialConfig(bad); err == nil {
-		ws2.Close()
-		t.Fatal("cross-site WebSocket accepted")
 	}
 }
 
