@@ -38,3 +38,51 @@ func BenchmarkReports_CallSearch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReports_AgentStateMonth reads and sums a month of agent state
+// changes (40 agents, 80 changes each a day: 96,000 changes) as the agent
+// report of a month does, the lookback before the month included.
+func BenchmarkReports_AgentStateMonth(b *testing.B) {
+	f := newFixture(b)
+	start := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	states := []string{stateAvailable, stateRinging, stateOnCall, stateWrapUp}
+	var recs []store.Record
+	var agents []string
+	for a := range 40 {
+		agents = append(agents, fmt.Sprintf("%d", 1000+a))
+	}
+	for d := -2; d < 28; d++ {
+		for _, agent := range agents {
+			at := start.AddDate(0, 0, d).Add(8 * time.Hour)
+			from := stateLoggedOut
+			for i := range 80 {
+				to := states[i%len(states)]
+				if i == 79 {
+					to = stateLoggedOut
+				}
+				recs = append(recs, store.AgentEvent{ID: store.NewID(at), At: at, Agent: agent, From: from, To: to})
+				from, at = to, at.Add(6*time.Minute)
+			}
+			if len(recs) >= 1000 {
+				if _, err := store.PutAll(f.st, recs...); err != nil {
+					b.Fatal(err)
+				}
+				recs = recs[:0]
+			}
+		}
+	}
+	if _, err := store.PutAll(f.st, recs...); err != nil {
+		b.Fatal(err)
+	}
+	end := start.AddDate(0, 1, 0)
+	b.ResetTimer()
+	for b.Loop() {
+		prior, events, err := loadAgentEvents(f.st, start, end, agents)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := agentStateTimes(prior, events, start, end); len(got) != len(agents) {
+			b.Fatalf("%d agents", len(got))
+		}
+	}
+}
