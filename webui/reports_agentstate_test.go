@@ -163,7 +163,7 @@ func TestReports_AgentPageShowsStateTimesAndPauseReasonsEscaped(t *testing.T) {
 		for _, want := range []string{
 			i18n.T(lang, "reports.col.occupancy"), i18n.T(lang, "reports.pause-by-reason"),
 			i18n.T(lang, "reports.chart.agent-states"),
-			"&lt;script&gt;alert(&#39;r&#39;)&lt;/script&gt;", "lunch",
+			"&lt;script&gt;alert(&#39;r&#39;)&lt;/script&gt;", i18n.T(lang, "agentui.reason.lunch"),
 			">2:30:00<",  // 1001 logged in 00:00-02:30
 			">30:00<",    // 1001 on a call
 			">10:00<",    // wrap-up

@@ -394,16 +394,24 @@ func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		v.Agents = append(v.Agents, *a)
 	}
 	for _, reason := range v.PauseReasons {
-		label := reason
-		if label == "" {
-			label = i18n.T(rc.lang, "reports.pause.no-reason")
-		}
-		v.PauseLabels = append(v.PauseLabels, label)
+		v.PauseLabels = append(v.PauseLabels, pauseReasonLabel(rc.lang, reason))
 	}
 	if len(v.Agents) > 0 {
 		v.Charts = s.agentCharts(rc.lang, v.Agents)
 	}
 	s.renderStats(w, r, rc, "reports_agents", v)
+}
+
+// pauseReasonLabel names a pause reason: the console's reasons (lunch,
+// break, ...) in lang, any other as the agent's tool sent it.
+func pauseReasonLabel(lang i18n.Lang, reason string) string {
+	if reason == "" {
+		return i18n.T(lang, "reports.pause.no-reason")
+	}
+	if key := "agentui.reason." + reason; i18n.Has(key) {
+		return i18n.T(lang, key)
+	}
+	return reason
 }
 
 // agentCharts draws the calls, talk minutes, time by state and occupancy
