@@ -361,7 +361,7 @@ func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	}
 	reasons := map[string]bool{}
 	if end.After(p.Start) {
-		prior, events, err := loadAgentEvents(s.store, p.Start, end, slices.Sorted(maps.Keys(names)))
+		prior, events, err := loadAgentEvents(s.store, p.Start, end, s.enabledAgents())
 		if err != nil {
 			s.log.Error("reports: read agent state log", "err", err)
 			s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
@@ -400,6 +400,22 @@ func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		v.Charts = s.agentCharts(rc.lang, v.Agents)
 	}
 	s.renderStats(w, r, rc, "reports_agents", v)
+}
+
+// enabledAgents lists the IDs of the agents that may log in: the ones
+// whose state before a period the report looks back for.
+func (s *Server) enabledAgents() []string {
+	agents, err := store.List[store.Agent](s.store)
+	if err != nil {
+		s.log.Warn("reports: list agents", "err", err)
+	}
+	var out []string
+	for _, a := range agents {
+		if a.Enabled {
+			out = append(out, a.ID)
+		}
+	}
+	return out
 }
 
 // pauseReasonLabel names a pause reason: the console's reasons (lunch,
