@@ -88,9 +88,11 @@ type bridgeOp struct {
 // then hung up with the caller's cause), or the context's cause.
 //
 // While it runs, the call's features change the bridge: Replace (blind
-// and attended transfer), Release, Hold (music on hold), Park and
-// Conference (three and more parties mixed). Bridge then returns nil
-// when the last party but the caller hung up.
+// and attended transfer), Release, Hold (music on hold), Park,
+// Conference (three and more parties mixed), Join and SetAudience (a
+// party heard by some parties only: supervision) and Tap (a party's
+// decoded audio for a recorder). Bridge then returns nil when the last
+// party but the caller hung up.
 func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	c.addLeg(other)
 	c.update(func(r *CallRecord) { r.Callee = other.Caller() })

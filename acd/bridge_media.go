@@ -239,39 +239,3 @@ func (v *voice) take(f *media.Frame) bool {
 func (v *voice) Reader() media.FrameReader            { return nil }
 func (v *voice) Writer() media.FrameWriter            { return v }
 func (v *voice) RelayTo(media.Endpoint) (stop func()) { return func() {} }
-
-// partyEndpoint makes a mixer party a media.Endpoint, so a leg's RelayTo
-// decodes its audio into the mixer.
-type partyEndpoint struct{ p *mix.Party }
-
-func (e partyEndpoint) Reader() media.FrameReader { return e.p }
-func (e partyEndpoint) Writer() media.FrameWriter { return e.p }
-
-// RelayTo copies what the party hears to other, paced at one frame per
-// 20 ms, until stopped.
-func (e partyEndpoint) RelayTo(other media.Endpoint) (stop func()) {
-	w := other.Writer()
-	if w == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(media.FrameDuration)
-		defer t.Stop()
-		var f media.Frame
-		for {
-			select {
-			case <-t.C:
-			case <-done:
-				return
-			}
-			_ = e.p.ReadFrame(&f)
-			if w.WriteFrame(&f) != nil {
-				return
-			}
-		}
-	})
-	var once sync.Once
-	return func() { once.Do(func() { close(done) }); wg.Wait() }
-}
