@@ -1,9 +1,12 @@
 package webui
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -253,4 +256,37 @@ func TestEventsWS_ServerStopClosesTheStreamAndLeavesNoGoroutine(t *testing.T) {
 	if errors.Is(rctx.Err(), context.DeadlineExceeded) {
 		t.Fatal("no close frame before the deadline")
 	}
+}
+
+func TestEventsWS_DropsAClientWhoseWritesStall(t *testing.T) {
+	cf := newCTIFixture(t)
+	// No pings: only the write timeout can find this client.
+	base := wsTestServer(t, cf, wsLimits{ping: time.Hour, pongWait: time.Hour, writeWait: 100 * time.Millisecond, readLimit: 1 << 10})
+	// A client that completes the handshake, then never reads, with a
+	// small receive buffer, so the server's writes stall once the
+	// socket buffers are full.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.(*net.TCPConn).SetReadBuffer(4 << 10); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", strings.TrimPrefix(base, "http://"))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %s", resp.Status)
+	}
+	cf.waitSubscribers(1)
+	// 64 events of 64 KiB: far more than the socket buffers hold, far
+	// fewer than the hub's queue, so the hub itself never drops the client.
+	reason := strings.Repeat("x", 64<<10)
+	for range 64 {
+		cf.bus.Publish(acd.AgentStateChanged{Agent: "11", From: acd.AgentAvailable, To: acd.AgentPaused, Reason: reason})
+	}
+	cf.waitSubscribers(0)
 }
