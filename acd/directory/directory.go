@@ -127,6 +127,7 @@ type Directory struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	cache  map[string]cached
+	gen    uint64 // counts Forget and Flush calls; see toCache
 	health []Health
 }
 
@@ -178,7 +179,8 @@ func (d *Directory) Lookup(ctx context.Context, number string) (Result, error) {
 	if n == "" {
 		return Result{}, fmt.Errorf("%w: %q", ErrBadNumber, number)
 	}
-	if r, ok := d.fromCache(n); ok {
+	r, gen, ok := d.fromCache(n)
+	if ok {
 		return r, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.deadline)
@@ -229,7 +231,7 @@ func (d *Directory) Lookup(ctx context.Context, number string) (Result, error) {
 		d.log.Warn("directory source failed", "source", e.Source, "number", n, "err", e.Err)
 	}
 	if !res.Partial {
-		d.toCache(n, res)
+		d.toCache(n, res, gen)
 	}
 	return res, nil
 }
@@ -259,29 +261,38 @@ func (d *Directory) Health() []Health {
 	return append([]Health(nil), d.health...)
 }
 
-func (d *Directory) fromCache(n string) (Result, bool) {
+// fromCache returns the cached answer for n, if any, and the cache's
+// generation, which the caller passes to toCache with the fresh answer.
+func (d *Directory) fromCache(n string) (Result, uint64, bool) {
 	if d.ttl <= 0 {
-		return Result{}, false
+		return Result{}, 0, false
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c, ok := d.cache[n]
 	if !ok || !d.now().Before(c.expires) {
 		delete(d.cache, n)
-		return Result{}, false
+		return Result{}, d.gen, false
 	}
 	r := c.res
 	r.Record = r.Record.clone()
 	r.Cached = true
-	return r, true
+	return r, d.gen, true
 }
 
-func (d *Directory) toCache(n string, r Result) {
+// toCache keeps r unless the cache was invalidated (Forget, Flush) since
+// gen was read: the sources were then asked before the change was known
+// to the directory, and their answer, a "not found" above all, may be the
+// one the change made wrong. Keeping it would serve it for the whole TTL.
+func (d *Directory) toCache(n string, r Result, gen uint64) {
 	if d.ttl <= 0 {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if gen != d.gen {
+		return
+	}
 	now := d.now()
 	if len(d.cache) >= d.maxCache {
 		for k, c := range d.cache {
@@ -302,17 +313,23 @@ func (d *Directory) toCache(n string, r Result) {
 	d.cache[n] = cached{res: r, expires: now.Add(d.ttl)}
 }
 
-// Forget drops number from the cache (a customer was edited).
-func (d *Directory) Forget(number string) {
-	n := d.plan.Normalize(number)
+// Forget drops numbers from the cache (a customer having them was
+// edited). Answers of lookups already running when Forget is called are
+// not cached either, whatever their number.
+func (d *Directory) Forget(numbers ...string) {
 	d.mu.Lock()
-	delete(d.cache, n)
-	d.mu.Unlock()
+	defer d.mu.Unlock()
+	d.gen++
+	for _, number := range numbers {
+		delete(d.cache, d.plan.Normalize(number))
+	}
 }
 
-// Flush empties the cache.
+// Flush empties the cache; answers of lookups already running are not
+// cached either.
 func (d *Directory) Flush() {
 	d.mu.Lock()
+	d.gen++
 	clear(d.cache)
 	d.mu.Unlock()
 }

@@ -231,3 +231,60 @@ func TestPlan_FormatsForSourcesThatStoreOtherForms(t *testing.T) {
 		t.Fatal("format")
 	}
 }
+
+func TestDirectory_DoesNotCacheAnAnswerAskedBeforeAForget(t *testing.T) {
+	n := "+8613812345678"
+	asked, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	known := false
+	src := sourceFunc{name: "a", fn: func(ctx context.Context, _ string) (Record, error) {
+		mu.Lock()
+		k := known
+		mu.Unlock()
+		if !k {
+			close(asked)
+			<-release
+			return Record{}, ErrNotFound
+		}
+		return Record{Name: "X"}, nil
+	}}
+	d := New([]Source{src}, WithDeadline(time.Minute), WithSourceTimeout(time.Minute))
+	defer d.Close()
+	ctx := context.Background()
+	done := make(chan Result)
+	go func() {
+		r, _ := d.Lookup(ctx, n)
+		done <- r
+	}()
+	// The source read its data before the customer was added; the
+	// directory hears of the change while that lookup is still running.
+	<-asked
+	mu.Lock()
+	known = true
+	mu.Unlock()
+	d.Forget(n)
+	close(release)
+	if r := <-done; r.Found {
+		t.Fatalf("first lookup %+v", r)
+	}
+	if r, _ := d.Lookup(ctx, n); r.Cached || !r.Found || r.Record.Name != "X" {
+		t.Fatalf("the stale miss was cached: %+v", r)
+	}
+}
+
+func TestDirectory_ForgetDropsOnlyTheNumbersGiven(t *testing.T) {
+	a, b := "+8613812345678", "+8613900000000"
+	src := &fakeSource{name: "a", recs: map[string]Record{a: {Name: "X"}, b: {Name: "Y"}}}
+	d := New([]Source{src})
+	defer d.Close()
+	ctx := context.Background()
+	d.Lookup(ctx, a)
+	d.Lookup(ctx, b)
+	d.Forget(a)
+	if r, _ := d.Lookup(ctx, b); !r.Cached {
+		t.Fatalf("%s dropped: %+v", b, r)
+	}
+	if r, _ := d.Lookup(ctx, a); r.Cached {
+		t.Fatalf("%s kept: %+v", a, r)
+	}
+}
