@@ -3,6 +3,7 @@ package rtp
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sync"
 
 	"callbox/media"
@@ -21,17 +22,21 @@ func (s *Session) Reader() media.FrameReader {
 	defer s.rxMu.Unlock()
 	if s.reader == nil {
 		s.jb = jitter.New(s.cfg.JitterDepth)
-		s.reader = &frameReader{s: s}
+		s.reader = &frameReader{s: s, jb: s.jb, notify: s.notify}
 	}
 	return s.reader
 }
 
+// frameReader decodes the packets of one jitter buffer: the leg's own
+// reader's, or a listener's.
 type frameReader struct {
-	s   *Session
-	pcm [media.FrameSamples * 4]int16
-	n   int
-	law g711.Law
-	dec g711.Decoder
+	s      *Session
+	jb     *jitter.Buffer // guarded by s.rxMu
+	notify chan struct{}  // a packet entered jb
+	pcm    [media.FrameSamples * 4]int16
+	n      int
+	law    g711.Law
+	dec    g711.Decoder
 }
 
 // ReadFrame blocks until a frame is decoded, the session closes
@@ -50,7 +55,7 @@ func (r *frameReader) read(f *media.Frame, stop <-chan struct{}) error {
 		}
 		law := s.params.Load().law
 		s.rxMu.Lock()
-		payload, _, st := s.jb.Pop()
+		payload, _, st := r.jb.Pop()
 		switch st {
 		case jitter.Ready:
 			if law != r.law {
@@ -70,7 +75,7 @@ func (r *frameReader) read(f *media.Frame, stop <-chan struct{}) error {
 			continue
 		}
 		select {
-		case <-s.notify:
+		case <-r.notify:
 		case <-s.closed:
 			return media.ErrClosed
 		case <-s.timedOut:
@@ -125,6 +130,38 @@ func (s *Session) WriteFrame(f *media.Frame) error {
 	s.out.packets++
 	s.out.bytes += uint64(n)
 	return s.pair.RTP.WriteTo(s.wbuf[:n], s.peer)
+}
+
+// Listen lets one more party hear the leg: w gets its decoded audio, 20
+// ms frames as Reader gives them, from a jitter buffer of the listener's
+// own, so neither the reader (an IVR, a recorder) nor the fast-path relay
+// loses a frame to it — a fax-tone detector listens this way beside the
+// IVR. A goroutine writes to w until stop, which ends it and waits for it
+// (w is not called after stop returns), or until the leg closes. stop is
+// idempotent.
+func (s *Session) Listen(w media.FrameWriter) (stop func()) {
+	r := &frameReader{s: s, jb: jitter.New(s.cfg.JitterDepth), notify: make(chan struct{}, 1)}
+	s.rxMu.Lock()
+	s.listeners = append(s.listeners, r)
+	s.rxMu.Unlock()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var f media.Frame
+		for r.read(&f, done) == nil && w.WriteFrame(&f) == nil {
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-finished
+			s.rxMu.Lock()
+			s.listeners = slices.DeleteFunc(s.listeners, func(l *frameReader) bool { return l == r })
+			s.rxMu.Unlock()
+		})
+	}
 }
 
 // ErrSelfRelay is returned (through a no-op stop) when a leg is asked to

@@ -99,6 +99,9 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 			if s.jb != nil {
 				s.jb.Reset()
 			}
+			for _, l := range s.listeners {
+				l.jb.Reset()
+			}
 		}
 		valid++
 		s.in.packets++
@@ -108,12 +111,10 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 		} else {
 			s.recv.Update(h.seq, h.ts, arrival, len(pkt))
 			if s.jb != nil {
-				if s.jb.Push(h.seq, h.ts, pkt[h.start:h.end]) != jitter.TooBig {
-					select {
-					case s.notify <- struct{}{}:
-					default:
-					}
-				}
+				push(s.jb, s.notify, &h, pkt)
+			}
+			for _, l := range s.listeners {
+				push(l.jb, l.notify, &h, pkt)
 			}
 		}
 		if out == nil {
@@ -150,5 +151,16 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 		s.txMu.Lock()
 		s.peer = newPeer
 		s.txMu.Unlock()
+	}
+}
+
+// push puts a packet's payload into a reader's jitter buffer (it copies)
+// and wakes the reader.
+func push(jb *jitter.Buffer, notify chan struct{}, h *header, pkt []byte) {
+	if jb.Push(h.seq, h.ts, pkt[h.start:h.end]) != jitter.TooBig {
+		select {
+		case notify <- struct{}{}:
+		default:
+		}
 	}
 }

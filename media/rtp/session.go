@@ -109,8 +109,11 @@ type Session struct {
 	jb       *jitter.Buffer // nil until someone reads the leg
 	reader   *frameReader
 	notify   chan struct{} // a packet entered jb
-	dtmfRx   dtmf.Receiver
-	digits   chan byte
+	// listeners hear the leg besides its reader (Listen), each through a
+	// jitter buffer of its own.
+	listeners []*frameReader
+	dtmfRx    dtmf.Receiver
+	digits    chan byte
 
 	// Send side: the peer's loop (relaying into us), writers and the
 	// RTCP timer.
