@@ -161,7 +161,17 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	}
 	t.gateways = map[dialplan.GatewayKind]pbx.GatewayDialer{dialplan.GatewayLine: t.dialLine}
 	t.route = pbx.Config{Plan: t.plans.Current, Ring: t.b2b.RingExtension, Gateways: t.gateways,
-		Store: a.store, Logger: a.log}
+		Store: a.store, Logger: a.log,
+		// Outside calls are listened to for a fax machine's CNG tone while
+		// they go on; a fax goes to the site's fax destination, if any.
+		Listen: pbx.MediaListener,
+		FaxDestination: func() string {
+			s, err := store.GetSettings(a.store)
+			if err != nil {
+				return ""
+			}
+			return s.FaxDestination
+		}}
 	extra, err := a.wire(t)
 	if err != nil {
 		return fail(err)

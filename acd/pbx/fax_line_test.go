@@ -176,3 +176,50 @@ func TestRouter_VoiceOnAPSTNLineStaysInTheIVR(t *testing.T) {
 		t.Fatalf("targets %q, disposition %q", got, cdr.Disposition)
 	}
 }
+
+// countingWriter counts the frames an IVR stand-in hears.
+type countingWriter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingWriter) WriteFrame(*media.Frame) error {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *countingWriter) frames() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// The real listener beside an IVR that hears the caller too, as the live
+// IVR does (RelayTo on the caller's media): both get the audio.
+func TestRouter_FaxToneIsHeardWhileTheIVRListensToo(t *testing.T) {
+	var rec recorder
+	a := newAnswering(nil)
+	var ivrHeard countingWriter
+	flow := func(ctx context.Context, c *acd.Call, name string) error {
+		return a.ivr.target(ctx, c, name, func() {
+			stop := c.Caller().Media().RelayTo(sink{&ivrHeard})
+			context.AfterFunc(ctx, stop)
+			close(a.answered)
+		})
+	}
+	p := newPSTN(t, Config{Ring: rec.target("ring"), Flow: flow,
+		FaxDestination: func() string { return "203" }, Listen: MediaListener})
+	cdr := p.dial(t, cng(), a.answered)
+	if err := <-a.cause; !errors.Is(err, ErrFaxTone) {
+		t.Fatalf("the IVR was stopped by %v", err)
+	}
+	wantRoute(t, cdr, "inbound:ivr", "flow:demo", "fax:203")
+	if cdr.Disposition != DispositionFax {
+		t.Fatalf("disposition %q", cdr.Disposition)
+	}
+	if n := ivrHeard.frames(); n == 0 {
+		t.Fatal("the IVR heard nothing while the detector listened")
+	}
+}
