@@ -21,6 +21,18 @@ type Source interface {
 	Lookup(ctx context.Context, number string) (Record, error)
 }
 
+// Follower is a source that answers from its own copy of data kept
+// elsewhere and told of changes after they are made (the built-in index
+// of the store's customers). CatchUp returns once the copy holds every
+// change made before the call and the source has told the directory's
+// cache which answers those changes made wrong (Forget), or with ctx's
+// error. The directory calls it before reading its cache, so that no
+// cached answer, a "not found" above all, outlives a change the caller
+// made before looking up.
+type Follower interface {
+	CatchUp(ctx context.Context) error
+}
+
 // Result is the answer to one lookup.
 type Result struct {
 	// Number is the caller number, normalised.
@@ -179,12 +191,14 @@ func (d *Directory) Lookup(ctx context.Context, number string) (Result, error) {
 	if n == "" {
 		return Result{}, fmt.Errorf("%w: %q", ErrBadNumber, number)
 	}
-	r, gen, ok := d.fromCache(n)
-	if ok {
-		return r, nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, d.deadline)
 	defer cancel()
+	if d.caughtUp(ctx) {
+		if r, ok := d.fromCache(n); ok {
+			return r, nil
+		}
+	}
+	gen := d.generation()
 	replies := make(chan answer, len(d.sources))
 	for i, s := range d.sources {
 		d.wg.Add(1)
@@ -261,23 +275,53 @@ func (d *Directory) Health() []Health {
 	return append([]Health(nil), d.health...)
 }
 
-// fromCache returns the cached answer for n, if any, and the cache's
-// generation, which the caller passes to toCache with the fresh answer.
-func (d *Directory) fromCache(n string) (Result, uint64, bool) {
+// caughtUp lets the sources that follow other data catch up (see
+// Follower), within the source timeout; false means one did not, and the
+// cache may hold answers it has yet to invalidate.
+func (d *Directory) caughtUp(ctx context.Context) bool {
 	if d.ttl <= 0 {
-		return Result{}, 0, false
+		return false
+	}
+	for _, s := range d.sources {
+		f, ok := s.(Follower)
+		if !ok {
+			continue
+		}
+		fctx, cancel := context.WithTimeout(ctx, d.sourceTimeout)
+		err := f.CatchUp(fctx)
+		cancel()
+		if err != nil {
+			d.log.Warn("directory source behind its data; cache skipped", "source", s.Name(), "err", err)
+			return false
+		}
+	}
+	return true
+}
+
+// generation is the count of invalidations, which the caller of toCache
+// reads before asking the sources.
+func (d *Directory) generation() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gen
+}
+
+// fromCache returns the cached answer for n, if any.
+func (d *Directory) fromCache(n string) (Result, bool) {
+	if d.ttl <= 0 {
+		return Result{}, false
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c, ok := d.cache[n]
 	if !ok || !d.now().Before(c.expires) {
 		delete(d.cache, n)
-		return Result{}, d.gen, false
+		return Result{}, false
 	}
 	r := c.res
 	r.Record = r.Record.clone()
 	r.Cached = true
-	return r, d.gen, true
+	return r, true
 }
 
 // toCache keeps r unless the cache was invalidated (Forget, Flush) since

@@ -288,3 +288,20 @@ func TestDirectory_ForgetDropsOnlyTheNumbersGiven(t *testing.T) {
 		t.Fatalf("%s kept: %+v", a, r)
 	}
 }
+
+// behind is a source whose copy of its data cannot catch up.
+type behind struct{ fakeSource }
+
+func (b *behind) CatchUp(ctx context.Context) error { return context.DeadlineExceeded }
+
+func TestDirectory_SkipsTheCacheWhileAFollowerIsBehind(t *testing.T) {
+	n := "+8613812345678"
+	src := &behind{fakeSource{name: "builtin"}}
+	d := New([]Source{src})
+	defer d.Close()
+	ctx := context.Background()
+	d.Lookup(ctx, n)
+	if r, _ := d.Lookup(ctx, n); r.Cached || src.calls != 2 {
+		t.Fatalf("a cached miss served while the source was behind: %+v, %d calls", r, src.calls)
+	}
+}

@@ -16,16 +16,33 @@ import (
 // index by phone number, so Builtin keeps one in memory: built from every
 // customer when it is created and kept current from the store's change
 // feed by Run.
+//
+// While Run follows the store, a lookup first waits (within its context)
+// for the index to catch up with the store as it was when the lookup
+// began: a customer added or edited before the call came in is found as
+// stored, never missed because the index had not applied the change yet.
 type Builtin struct {
 	st       *store.Store
 	plan     directory.Plan
 	onChange func()
+	cache    Cache
 	log      *slog.Logger
 
-	mu    sync.RWMutex
-	byNum map[string][]string // normalised number -> customer IDs
-	nums  map[string][]string // customer ID -> its normalised numbers
-	seq   uint64
+	mu        sync.RWMutex
+	byNum     map[string][]string // normalised number -> customer IDs
+	nums      map[string][]string // customer ID -> its normalised numbers
+	seq       uint64              // the store change the index has applied
+	following int                 // Run calls in progress (or about to start, see follow)
+	advanced  chan struct{}       // closed when seq moves, for lookups waiting on it; nil when none waits
+}
+
+// Cache is the directory's answer cache, as Builtin invalidates it:
+// *directory.Directory implements it.
+type Cache interface {
+	// Forget drops the answers for numbers.
+	Forget(numbers ...string)
+	// Flush drops every answer.
+	Flush()
 }
 
 // BuiltinOption configures a Builtin.
@@ -38,6 +55,15 @@ func WithOnChange(fn func()) BuiltinOption {
 	return func(b *Builtin) { b.onChange = fn }
 }
 
+// WithCache names the cache of the directory Builtin answers for: when a
+// customer changes, Builtin drops the answers for the customer's numbers,
+// before and after the change (a miss for a number just added, a name
+// just edited); when it rebuilds its whole index, it flushes the cache.
+// The answers of the other sources for other numbers stay cached.
+func WithCache(c Cache) BuiltinOption {
+	return func(b *Builtin) { b.cache = c }
+}
+
 // WithBuiltinLogger sets the logger.
 func WithBuiltinLogger(l *slog.Logger) BuiltinOption { return func(b *Builtin) { b.log = l } }
 
@@ -47,7 +73,7 @@ func NewBuiltin(st *store.Store, plan directory.Plan, opts ...BuiltinOption) (*B
 	for _, o := range opts {
 		o(b)
 	}
-	if err := b.reload(); err != nil {
+	if err := b.reload(false); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -56,7 +82,10 @@ func NewBuiltin(st *store.Store, plan directory.Plan, opts ...BuiltinOption) (*B
 // Name implements directory.Source.
 func (b *Builtin) Name() string { return "builtin" }
 
-func (b *Builtin) reload() error {
+// reload rebuilds the index from every customer; with flush, it empties
+// the directory's cache before telling waiting lookups the index caught
+// up, so that none reads an answer the rebuilt index makes wrong.
+func (b *Builtin) reload(flush bool) error {
 	seq := b.st.Seq()
 	cs, err := store.List[store.Customer](b.st)
 	if err != nil {
@@ -71,9 +100,74 @@ func (b *Builtin) reload() error {
 		}
 	}
 	b.mu.Lock()
-	b.byNum, b.nums, b.seq = byNum, nums, seq
+	b.byNum, b.nums = byNum, nums
+	b.mu.Unlock()
+	if flush && b.cache != nil {
+		b.cache.Flush()
+	}
+	b.mu.Lock()
+	b.advance(seq)
 	b.mu.Unlock()
 	return nil
+}
+
+// advance records that the index has applied the store up to seq and
+// wakes the lookups waiting for it. b.mu is held.
+func (b *Builtin) advance(seq uint64) {
+	b.seq = seq
+	if b.advanced != nil {
+		close(b.advanced)
+		b.advanced = nil
+	}
+}
+
+// follow marks Run as running (or about to run), so that lookups wait for
+// the index to catch up; Live calls it before starting follow's run on
+// its own goroutine so that no lookup slips in before Run has begun.
+func (b *Builtin) follow() {
+	b.mu.Lock()
+	b.following++
+	b.mu.Unlock()
+}
+
+// unfollow undoes follow when Run ends and wakes the waiting lookups,
+// which no longer wait for an index nobody advances.
+func (b *Builtin) unfollow() {
+	b.mu.Lock()
+	b.following--
+	if b.advanced != nil {
+		close(b.advanced)
+		b.advanced = nil
+	}
+	b.mu.Unlock()
+}
+
+// CatchUp implements directory.Follower: while Run follows the store, it
+// returns once the index has applied every change made before the call
+// (and dropped the cached answers they concern, see WithCache), or with
+// ctx's error. When Run is not running, it returns at once.
+func (b *Builtin) CatchUp(ctx context.Context) error { return b.catchUp(ctx, b.st.Seq()) }
+
+// catchUp waits until the index has applied the store change seq, Run
+// stops or ctx ends (its error).
+func (b *Builtin) catchUp(ctx context.Context, seq uint64) error {
+	for {
+		b.mu.Lock()
+		if b.seq >= seq || b.following == 0 {
+			b.mu.Unlock()
+			return nil
+		}
+		if b.advanced == nil {
+			b.advanced = make(chan struct{})
+		}
+		wake := b.advanced
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return fmt.Errorf("directory: built-in index behind the store: %w", ctx.Err())
+		}
+	}
 }
 
 func (b *Builtin) normAll(numbers []string) []string {
@@ -91,6 +185,13 @@ func (b *Builtin) normAll(numbers []string) []string {
 // rebuilds the index and resubscribes; it returns nil when ctx ends or the
 // store closes, and the error when the index cannot be rebuilt.
 func (b *Builtin) Run(ctx context.Context) error {
+	b.follow()
+	return b.run(ctx)
+}
+
+// run is Run once follow has been counted; it undoes it.
+func (b *Builtin) run(ctx context.Context) error {
+	defer b.unfollow()
 	for {
 		b.mu.RLock()
 		after := b.seq
@@ -100,13 +201,13 @@ func (b *Builtin) Run(ctx context.Context) error {
 				b.apply(c.Key)
 			}
 			b.mu.Lock()
-			b.seq = c.Seq
+			b.advance(c.Seq)
 			b.mu.Unlock()
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err := b.reload(); errors.Is(err, store.ErrClosed) {
+		if err := b.reload(true); errors.Is(err, store.ErrClosed) {
 			return nil
 		} else if err != nil {
 			return err
@@ -132,13 +233,22 @@ func (b *Builtin) apply(id string) {
 		}
 	}
 	delete(b.nums, id)
+	concerned := slices.Clone(old)
 	if err == nil {
 		for _, n := range b.normAll(c.Numbers) {
 			b.byNum[n] = append(b.byNum[n], id)
 			b.nums[id] = append(b.nums[id], n)
+			if !slices.Contains(concerned, n) {
+				concerned = append(concerned, n)
+			}
 		}
 	}
 	b.mu.Unlock()
+	// Dropped after the index changed, so that a lookup caching in between
+	// is refused by the cache (see directory.Directory.Forget).
+	if b.cache != nil {
+		b.cache.Forget(concerned...)
+	}
 	if b.onChange != nil {
 		b.onChange()
 	}
@@ -153,8 +263,13 @@ func (b *Builtin) CustomerIDs(number string) []string {
 }
 
 // Lookup implements directory.Source. When several customers share the
-// number, the first one (in the store's key order) wins.
+// number, the first one (in the store's key order) wins. While Run
+// follows the store, Lookup answers from an index that has applied every
+// change made before it was called (see Builtin).
 func (b *Builtin) Lookup(ctx context.Context, number string) (directory.Record, error) {
+	if err := b.CatchUp(ctx); err != nil {
+		return directory.Record{}, err
+	}
 	ids := b.CustomerIDs(number)
 	slices.Sort(ids)
 	for _, id := range ids {

@@ -7,6 +7,8 @@
 // Live is the directory the firmware runs: it builds the sources the
 // store's DirectoryConfig names (the built-in directory alone when there
 // is none), rebuilds them when the installer edits the configuration,
-// keeps the built-in index current, and keeps the previous sources when
+// keeps the built-in index current (a lookup waits for it to catch up
+// with the store, and a customer's change drops the cached answers for
+// its numbers), and keeps the previous sources when
 // an edit cannot be built (Err says why, for the status page).
 package source

@@ -33,12 +33,8 @@ func Open(cfg store.DirectoryConfig, st *store.Store, plan directory.Plan, log *
 	for _, s := range cfg.Sources {
 		cfgs = append(cfgs, ConfigOf(s))
 	}
-	var d *directory.Directory
-	set, err := Build(cfgs, st, plan, WithOnChange(func() {
-		if d != nil {
-			d.Flush()
-		}
-	}), WithBuiltinLogger(log))
+	late := &lateCache{}
+	set, err := Build(cfgs, st, plan, WithCache(late), WithBuiltinLogger(log))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,9 +48,18 @@ func Open(cfg store.DirectoryConfig, st *store.Store, plan directory.Plan, log *
 	case cfg.CacheSeconds > 0:
 		opts = append(opts, directory.WithCache(time.Duration(cfg.CacheSeconds)*time.Second, 10000))
 	}
-	d = directory.New(set.Sources, opts...)
+	d := directory.New(set.Sources, opts...)
+	late.d = d
 	return d, set, nil
 }
+
+// lateCache is the directory's cache for a built-in source made before
+// the directory (which needs the sources). Open sets d before anyone runs
+// the built-in index, the only caller.
+type lateCache struct{ d *directory.Directory }
+
+func (c *lateCache) Forget(numbers ...string) { c.d.Forget(numbers...) }
+func (c *lateCache) Flush()                   { c.d.Flush() }
 
 // Live is the customer directory as the store configures it
 // (store.DirectoryConfig): Run rebuilds the sources when the installer
@@ -187,9 +192,12 @@ func (l *Live) swap(d *directory.Directory, set *Set, err error) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		l.stopRun, l.runDone = cancel, done
+		// Counted before the goroutine starts: a lookup from now on waits
+		// for the index to catch up with the store (see Builtin).
+		set.Builtin.follow()
 		go func() {
 			defer close(done)
-			if err := set.Builtin.Run(ctx); err != nil {
+			if err := set.Builtin.run(ctx); err != nil {
 				l.log.Error("directory: built-in index", "err", err)
 			}
 		}()
