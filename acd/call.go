@@ -40,6 +40,7 @@ type Disposition string
 const (
 	DispositionVoicemail Disposition = "voicemail"
 	DispositionAbandoned Disposition = "abandoned"
+	DispositionFax       Disposition = "fax" // handed to fax reception (CNG heard)
 )
 
 // Errors a handler sees through its context (context.Cause) or from

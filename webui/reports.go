@@ -60,7 +60,7 @@ type cdrFilter struct {
 
 // dispositions lists the call outcomes the filter offers.
 var dispositions = []store.Disposition{store.DispositionAnswered, store.DispositionNoAnswer, store.DispositionBusy,
-	store.DispositionFailed, store.DispositionAbandoned, store.DispositionVoicemail}
+	store.DispositionFailed, store.DispositionAbandoned, store.DispositionVoicemail, store.DispositionFax}
 
 const dayLayout = "2006-01-02"
 

@@ -152,6 +152,8 @@ func disposition(r acd.CallRecord) store.Disposition {
 		return store.DispositionVoicemail
 	case acd.DispositionAbandoned:
 		return store.DispositionAbandoned
+	case acd.DispositionFax:
+		return store.DispositionFax
 	}
 	queuedUnserved := r.Queue != "" && r.Agent == "" && r.HangupSide == acd.SideCaller
 	switch {

@@ -152,3 +152,17 @@ func TestWriter_SavesWithoutFieldsThatFailValidation(t *testing.T) {
 		t.Fatalf("CDR %+v", got)
 	}
 }
+
+func TestFromCall_FaxKeepsItsDisposition(t *testing.T) {
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	r := acd.CallRecord{ID: "c1", Caller: acd.Party{Number: "01066667777", Source: acd.SourceLine, Via: "line2"},
+		Dialed: "88886666", Start: at, Answer: at.Add(time.Second), End: at.Add(time.Minute),
+		Disposition: acd.DispositionFax, Route: []string{"inbound:ivr", "flow:demo", "fax:203"}}
+	c := FromCall(r)
+	if c.Disposition != store.DispositionFax {
+		t.Fatalf("disposition %q, want fax", c.Disposition)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,9 +20,6 @@ import (
 // inside it; after it, a voice call pays nothing.
 const DefaultFaxWindow = 10 * time.Second
 
-// DispositionFax marks in the CDR a call handed to fax reception.
-const DispositionFax acd.Disposition = "fax"
-
 // ErrFaxTone is the cause of the context a call's target runs under
 // when the caller's fax tone cancels it.
 var ErrFaxTone = errors.New("pbx: fax tone heard")
@@ -47,10 +44,12 @@ type Listenable interface {
 }
 
 // MediaListener is the Listener for legs whose media endpoint is
-// Listenable; other legs are refused with ErrCannotListen, and their
-// calls go on without fax detection. (A leg's RelayTo would not do: an
-// endpoint has one decoded reader, which the IVR's listener and the
-// bridge's mixer use.)
+// Listenable — RTP legs are (media/rtp Session.Listen): SIP phones and
+// trunks, and the simulated PSTN lines; a DAHDI channel is not yet, so a
+// fax on a real line card is not detected. Other legs are refused with
+// ErrCannotListen, and their calls go on without fax detection. (A leg's
+// RelayTo would not do: an endpoint has one decoded reader, which the
+// IVR's listener and the bridge's mixer use.)
 func MediaListener(leg acd.Leg, w media.FrameWriter) (stop func(), err error) {
 	l, ok := leg.Media().(Listenable)
 	if !ok {
@@ -77,7 +76,7 @@ func (r *Router) faxDestination(c *acd.Call) string {
 // the caller for CNG during the fax window. When the tone is heard, the
 // target's context is cancelled (cause ErrFaxTone), and once the target
 // has let go of the call it is connected to dest, with "fax:<dest>" in
-// its route and DispositionFax.
+// its route and acd.DispositionFax.
 func (r *Router) watchFax(ctx context.Context, c *acd.Call, dest string, target func(context.Context) error) error {
 	leg := c.Caller()
 	tctx, cancel := context.WithCancelCause(ctx)
@@ -141,7 +140,7 @@ func (r *Router) watchFax(ctx context.Context, c *acd.Call, dest string, target 
 	}
 	r.log.InfoContext(ctx, "fax tone heard", "call_id", c.ID(), "destination", dest)
 	c.AddRoute("fax:" + dest)
-	c.SetDisposition(DispositionFax)
+	c.SetDisposition(acd.DispositionFax)
 	return r.fax(ctx, c, dest)
 }
 

@@ -224,7 +224,7 @@ func TestRouter_FaxFromThePSTNIsBridgedToTheFaxPhone(t *testing.T) {
 			if got := end.Call.Route; !slices.Equal(got, want) {
 				t.Fatalf("route %q, want %q", got, want)
 			}
-			if end.Call.Disposition != pbx.DispositionFax {
+			if end.Call.Disposition != acd.DispositionFax {
 				t.Fatalf("disposition %q", end.Call.Disposition)
 			}
 			return

@@ -149,7 +149,7 @@ func TestRouter_FaxMachineOnAPSTNLineReachesTheFaxExtension(t *testing.T) {
 		t.Fatalf("the IVR was stopped by %v", err)
 	}
 	wantRoute(t, cdr, "inbound:ivr", "flow:demo", "fax:203")
-	if got := rec.got(); len(got) != 1 || got[0] != "ring:203" || cdr.Disposition != DispositionFax {
+	if got := rec.got(); len(got) != 1 || got[0] != "ring:203" || cdr.Disposition != acd.DispositionFax {
 		t.Fatalf("targets %q, disposition %q", got, cdr.Disposition)
 	}
 }
@@ -216,7 +216,7 @@ func TestRouter_FaxToneIsHeardWhileTheIVRListensToo(t *testing.T) {
 		t.Fatalf("the IVR was stopped by %v", err)
 	}
 	wantRoute(t, cdr, "inbound:ivr", "flow:demo", "fax:203")
-	if cdr.Disposition != DispositionFax {
+	if cdr.Disposition != acd.DispositionFax {
 		t.Fatalf("disposition %q", cdr.Disposition)
 	}
 	if n := ivrHeard.frames(); n == 0 {

@@ -101,7 +101,7 @@ func TestRouter_FaxToneDuringTheIVRConnectsTheCallToTheFaxExtension(t *testing.T
 	if got := rec.got(); len(got) != 1 || got[0] != "ring:203" {
 		t.Fatalf("targets %q, want the fax extension rung", got)
 	}
-	if cdr.Disposition != DispositionFax {
+	if cdr.Disposition != acd.DispositionFax {
 		t.Fatalf("disposition %q", cdr.Disposition)
 	}
 	<-hear.stopped // listening ended with the hand-off

@@ -237,6 +237,7 @@ var designerMessages = map[string]entry{
 	"reports.disp.busy":      {"busy", "忙"},
 	"reports.disp.failed":    {"failed", "失败"},
 	"reports.disp.abandoned": {"abandoned", "放弃"},
+	"reports.disp.fax":       {"fax", "传真"},
 	"reports.disp.voicemail": {"voicemail", "语音留言"},
 
 	"reports.err.date":        {"Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 输入日期。"},

@@ -120,6 +120,7 @@ const (
 	DispositionFailed    Disposition = "failed"
 	DispositionAbandoned Disposition = "abandoned" // caller hung up while queued
 	DispositionVoicemail Disposition = "voicemail"
+	DispositionFax       Disposition = "fax" // handed to fax reception
 )
 
 // HangupSide tells who ended the call.
@@ -189,7 +190,7 @@ func (c CDR) Validate() error {
 		f.add("answer", codeTimeOrder)
 	}
 	oneOf(&f, "disposition", c.Disposition, true, DispositionAnswered, DispositionNoAnswer, DispositionBusy,
-		DispositionFailed, DispositionAbandoned, DispositionVoicemail)
+		DispositionFailed, DispositionAbandoned, DispositionVoicemail, DispositionFax)
 	if c.Disposition == DispositionAnswered && c.Answer.IsZero() {
 		f.add("answer", codeRequired)
 	}
