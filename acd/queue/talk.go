@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 
 	"callbox/acd"
 	"callbox/media"
@@ -11,18 +13,22 @@ import (
 
 // talk is a queue call in progress between a customer and an agent. The
 // switch's bridge carries its audio (the relay fast path, hold, transfer,
-// conference); the talk only listens: when a recording or a listening
-// supervisor needs the audio, it reads both sides' decoded frames, which
-// the RTP sessions deliver alongside the packets they relay.
+// conference); the talk only listens: when a recording needs the audio,
+// it takes both sides' decoded frames from the bridge's taps
+// (acd.Call.Tap), which decode each leg once for the mixer and the taps
+// alike. A callback has no bridge: its talk reads the legs' decoded
+// frames itself, for the recording and a listening supervisor.
 type talk struct {
 	l                    *Live
 	c                    *acd.Call // nil for a callback
 	callID, agent, queue string
 	customer, agentLeg   acd.Leg
 	custEp, agentEp      media.Endpoint
+	done                 chan struct{} // closed by Live.end
 
 	mu      sync.Mutex
 	tapping bool
+	stops   []func() // the bridge's taps, stopped by Live.end
 	rec     *recording
 	sup     *supervision
 	ended   bool
@@ -66,15 +72,26 @@ func (q *frameFIFO) pop(f *media.Frame) bool {
 	return true
 }
 
-// tap starts reading both sides' decoded frames for the recording and
-// the supervisor, once. Called with t.mu held. The readers end at the
-// first frame after the talk ends, or when their leg's media closes;
-// Live owns them and waits for them in Run.
+// tap starts taking both sides' decoded frames for the recording and
+// the supervisor, once. Called with t.mu held, so the work is spawned:
+// Live owns it and waits for it in Run.
+//
+// A call in the switch's bridge is tapped there (tapBridge): a Session's
+// decoded stream has a single reader, and the bridge's mixer reads it as
+// soon as a supervisor joins, so the talk must not read it too. Only a
+// callback, whose legs are relayed outside any bridge, reads the legs
+// itself: there nothing else consumes their decoded frames. Those
+// readers end at the first frame after the talk ends, or when their
+// leg's media closes.
 func (t *talk) tap() {
 	if t.tapping || t.ended {
 		return
 	}
 	t.tapping = true
+	if t.c != nil {
+		t.l.spawn(t.tapBridge)
+		return
+	}
 	for _, side := range []struct {
 		r    media.FrameReader
 		cust bool
@@ -85,6 +102,70 @@ func (t *talk) tap() {
 			}
 		})
 	}
+}
+
+// tapBridge taps both sides of the call's bridge into heard; Live.end
+// stops the taps. It runs without t.mu: heard takes that lock, and the
+// bridge waits for its taps while it rewires, so holding it here could
+// deadlock. The talk is registered (begin) just before the handler
+// enters acd.Call.Bridge, so the bridge may not be up yet: Tap is then
+// retried at the frame pace until it is, or the talk ends.
+func (t *talk) tapBridge() {
+	var pace *time.Ticker
+	for _, side := range []struct {
+		leg  acd.Leg
+		cust bool
+	}{{t.customer, true}, {t.agentLeg, false}} {
+		for {
+			stop, err := t.c.Tap(side.leg, sideWriter{t: t, cust: side.cust})
+			if err == nil {
+				if !t.keepTap(stop) {
+					return
+				}
+				break
+			}
+			if !errors.Is(err, acd.ErrNotBridged) {
+				t.l.log.Error("queue: recording not tapped", "call", t.callID, "err", err)
+				return
+			}
+			if pace == nil {
+				pace = time.NewTicker(media.FrameDuration)
+				defer pace.Stop()
+			}
+			select {
+			case <-t.done:
+				return
+			case <-pace.C:
+			}
+		}
+	}
+}
+
+// keepTap hands stop to Live.end, or calls it at once when the talk has
+// ended already; false then.
+func (t *talk) keepTap(stop func()) bool {
+	t.mu.Lock()
+	if !t.ended {
+		t.stops = append(t.stops, stop)
+		t.mu.Unlock()
+		return true
+	}
+	t.mu.Unlock()
+	stop()
+	return false
+}
+
+// sideWriter is one side of a talk as a bridge tap sees it.
+type sideWriter struct {
+	t    *talk
+	cust bool
+}
+
+// WriteFrame never blocks for long (heard holds t.mu briefly) and never
+// fails: the bridge would only drop the error.
+func (w sideWriter) WriteFrame(f *media.Frame) error {
+	w.t.heard(f, w.cust)
+	return nil
 }
 
 // heard takes one frame from a side; false once the talk is over.
@@ -133,7 +214,7 @@ func (t *talk) listenStep(sup *supervision) {
 // policy applies; a supervisor may join while it lasts.
 func (l *Live) talk(ctx context.Context, c *acd.Call, agentID, queue string, agentLeg acd.Leg) error {
 	t := &talk{l: l, c: c, callID: c.ID(), agent: agentID, queue: queue, customer: c.Caller(), agentLeg: agentLeg,
-		custEp: c.Caller().Media(), agentEp: agentLeg.Media()}
+		custEp: c.Caller().Media(), agentEp: agentLeg.Media(), done: make(chan struct{})}
 	if t.custEp != nil && t.agentEp != nil {
 		l.begin(t)
 		defer l.end(t)
@@ -149,7 +230,7 @@ func (l *Live) bridgeLegs(ctx context.Context, callID, agentID, queue string, ag
 		_ = agentLeg.Hangup(acd.CauseNormalClearing)
 	}()
 	t := &talk{l: l, callID: callID, agent: agentID, queue: queue, customer: customer, agentLeg: agentLeg,
-		custEp: customer.Media(), agentEp: agentLeg.Media()}
+		custEp: customer.Media(), agentEp: agentLeg.Media(), done: make(chan struct{})}
 	if t.custEp != nil && t.agentEp != nil {
 		stopCA := t.custEp.RelayTo(t.agentEp)
 		stopAC := t.agentEp.RelayTo(t.custEp)
@@ -178,8 +259,9 @@ func (l *Live) begin(t *talk) {
 	}
 }
 
-// end forgets t and finishes its recording; a supervisor's loop sees the
-// end and hangs up.
+// end forgets t, stops its bridge taps (without t.mu: the bridge waits
+// for a tap's heard while rewiring) and finishes its recording; a
+// supervisor's loop sees the end and hangs up.
 func (l *Live) end(t *talk) {
 	l.mu.Lock()
 	if l.talks[t.agent] == t {
@@ -187,10 +269,16 @@ func (l *Live) end(t *talk) {
 	}
 	l.mu.Unlock()
 	t.mu.Lock()
+	if !t.ended {
+		close(t.done)
+	}
 	t.ended = true
-	rec := t.rec
-	t.rec = nil
+	rec, stops := t.rec, t.stops
+	t.rec, t.stops = nil, nil
 	t.mu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
 	if rec != nil {
 		rec.finish(l, t)
 	}
