@@ -9,8 +9,8 @@ import (
 )
 
 // DialogOf returns the dialog record of a leg made by the B2BUA; false
-// for legs of other kinds. An outbound leg has a complete record once
-// answered.
+// for legs of other kinds. An outbound leg has a record once answered
+// (the zero Dialog while it rings).
 func DialogOf(l acd.Leg) (Dialog, bool) {
 	switch l := l.(type) {
 	case *inLeg:

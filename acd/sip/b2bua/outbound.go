@@ -45,12 +45,25 @@ type outLeg struct {
 
 // ID, Caller, Media, Done and Answer implement acd.Leg (an outbound leg
 // is answered when Dial returns it); Dialog exports the dialog.
-func (l *outLeg) ID() string                     { return l.id }
-func (l *outLeg) Caller() acd.Party              { return l.party }
-func (l *outLeg) Media() media.Endpoint          { return l.sess }
-func (l *outLeg) Done() <-chan struct{}          { return l.done }
-func (l *outLeg) Answer(context.Context) error   { return nil }
-func (l *outLeg) Dialog() Dialog                 { return clientDialog(l.dc) }
+func (l *outLeg) ID() string                   { return l.id }
+func (l *outLeg) Caller() acd.Party            { return l.party }
+func (l *outLeg) Media() media.Endpoint        { return l.sess }
+func (l *outLeg) Done() <-chan struct{}        { return l.done }
+func (l *outLeg) Answer(context.Context) error { return nil }
+
+// Dialog exports the dialog once the device answered; before that (a
+// fork still ringing, whose client session sipgo is still writing, or
+// one that lost) it is the zero Dialog.
+func (l *outLeg) Dialog() Dialog {
+	l.mu.Lock()
+	answered := l.answered
+	l.mu.Unlock()
+	if !answered {
+		return Dialog{}
+	}
+	return clientDialog(l.dc)
+}
+
 func (l *outLeg) setNegotiated(n sdp.Negotiated) { l.mu.Lock(); l.neg = n; l.mu.Unlock() }
 
 // EndCause implements acd.CauseReporter.
