@@ -145,9 +145,10 @@ type superviseInput struct {
 	Mode      string `json:"mode"`
 }
 
-// decodeSupervise reads a supervision request: the mode is listen or
-// barge (whisper parses, and the queue side refuses it); the extension (where the supervisor's phone rings)
-// is required by POST only.
+// decodeSupervise reads a supervision request: the mode is listen,
+// whisper or barge (the queue side refuses whisper and barge on a
+// callback, which has no bridge to join); the extension (where the
+// supervisor's phone rings) is required by POST only.
 func decodeSupervise(r io.Reader) (superviseInput, mix.Mode, error) {
 	var in superviseInput
 	if err := decodeJSON(r, &in); err != nil {
@@ -157,7 +158,7 @@ func decodeSupervise(r io.Reader) (superviseInput, mix.Mode, error) {
 	return in, m, err
 }
 
-var errBadMode = errors.New("webui: supervision mode is not listen or barge")
+var errBadMode = errors.New("webui: supervision mode is not listen, whisper or barge")
 
 func parseMode(s string) (mix.Mode, error) {
 	for _, m := range []mix.Mode{mix.Listen, mix.Whisper, mix.Barge} {

@@ -93,7 +93,7 @@ func TestAPIACD_RefusesBadSupervisionAndExplains(t *testing.T) {
 	b.login("boss", testPassword)
 	r := b.json(http.MethodPost, "/api/v1/agents/101/supervise", map[string]string{"extension": "401", "mode": "shout"})
 	wantStatus(t, r, http.StatusBadRequest)
-	if !strings.Contains(r.Body, "listen or barge") {
+	if !strings.Contains(r.Body, "listen, whisper or barge") {
 		t.Errorf("bad mode answer %s", r.Body)
 	}
 	r = b.json(http.MethodPost, "/api/v1/agents/101/supervise", map[string]string{"extension": "999", "mode": "listen"})

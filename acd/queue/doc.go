@@ -42,14 +42,18 @@
 //	err := live.Wait(ctx, call, queue.Request{Queue: "sales", Priority: vip})
 //
 // The caller and the agent talk through the switch's bridge (relay fast
-// path, hold, transfer, conference). When something must listen, the
-// talk reads both sides' decoded frames beside the relay: the queue's
-// recording policy (all, none, on demand) writes them with media/record
-// and indexes the file in the store, and a listening supervisor hears
-// both mixed (media/mix) by one 20 ms pacing loop. Barging adds the
-// supervisor to the bridge as a conference party. Whisper is refused
-// (ErrSupervisionMode): the bridge's mixer cannot yet let one party be
-// heard by one listener only. Agent feature codes and the
+// path, hold, transfer, conference). A recording takes both sides'
+// decoded frames from the bridge's taps (acd.Call.Tap), relayed or mixed
+// alike, so it never competes with the mixer for a leg's audio: the
+// queue's recording policy (all, none, on demand) writes them with
+// media/record and indexes the file in the store. A supervisor joins the
+// bridge as a party heard, by mode, by nobody (listen), the agent alone
+// (whisper) or both (barge); SetSupervision switches between the modes
+// and the bridge mixes while the supervisor is in. A callback's legs are
+// relayed outside any bridge: its talk reads them itself, and its
+// supervisor can only listen, fed both sides mixed (media/mix) by one
+// 20 ms pacing loop; whisper and barge are refused there
+// (ErrSupervisionMode). Agent feature codes and the
 // CTI-shaped Login, Logout, Pause and Ready drive the agents; Run follows
 // the store's change feed, so a queue edited or an agent deleted while
 // calls wait applies at once without losing a call. With a bus, every
