@@ -46,6 +46,10 @@ var storeMessages = map[string]entry{
 	"store.err.callback_number":  {"is not a number to call back (optional +, then 3 to 20 digits)", "不是可回拨的号码（可选 +，然后 3 到 20 位数字）"},
 	"store.err.whole_seconds":    {"must be a whole second", "必须是整秒"},
 	"store.err.negative":         {"must not be negative", "不能为负数"},
+	"store.err.pattern":          {"is not a number pattern (a number, or _ then digits, X, Z, N, [1-5], . or !; at most %d characters)", "不是号码模式（一个号码，或 _ 后接数字、X、Z、N、[1-5]、. 或 !；最多 %d 个字符）"},
+	"store.err.target":           {"must be kind:value, the kind one of: %s", "必须是“类型:值”，类型为以下之一：%s"},
+	"store.err.gateway":          {"must be trunk:name or line:id", "必须是 trunk:名称 或 line:编号"},
+	"store.err.feature_code":     {"must be 1 to %d digits, * or #", "必须是 1 到 %d 位数字、* 或 #"},
 	"store.err.pause_reason":     {"may use only lower-case letters, digits and '-', at most %d characters", "只能使用小写字母、数字和“-”，最多 %d 个字符"},
 
 	// Problems found by store.Check, shown by the console's check command

@@ -37,7 +37,8 @@ const (
 func Kinds() []Kind {
 	return []Kind{KindSettings, KindUser, KindExtension, KindTrunk, KindLine, KindAgent, KindSkill, KindQueue,
 		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval,
-		KindWebhook, KindAPIToken, KindScript, KindScriptAnswers, KindDirectoryConfig, KindAudit, KindSIPBan, KindAgentEvent}
+		KindWebhook, KindAPIToken, KindScript, KindScriptAnswers, KindDirectoryConfig, KindAudit, KindSIPBan, KindAgentEvent,
+		KindInboundRoute, KindOutboundRoute}
 }
 
 // Valid reports whether k is one of Kinds.

@@ -28,6 +28,15 @@ type Settings struct {
 	// number dialled as the site dials it, usually the extension of a fax
 	// modem on an FXS port or a SIP ATA. Empty: no fax detection.
 	FaxDestination string `json:"faxDestination,omitempty"`
+	// FeatureCodes overrides the dialplan's feature codes: feature name
+	// (FeatureNames) to code; "" switches the feature off, a feature not
+	// listed keeps its default code.
+	FeatureCodes map[string]string `json:"featureCodes,omitempty"`
+	// Emergency overrides the country's emergency numbers when set.
+	Emergency []string `json:"emergency,omitempty"`
+	// EmergencyCallerID is the number presented on emergency calls (the
+	// site's main number); empty leaves the gateway's default.
+	EmergencyCallerID string `json:"emergencyCallerId,omitempty"`
 }
 
 // MaxPauseReasons bounds Settings.PauseReasons.
@@ -68,6 +77,7 @@ func (r Settings) Validate() error {
 	noDuplicates(&f, "pauseReasons", r.PauseReasons)
 	f.intRange("autoPauseAfter", r.AutoPauseAfter, 0, 20)
 	f.dialable("faxDestination", r.FaxDestination, false)
+	r.validateDialplan(&f)
 	return f.result(KindSettings, SettingsKey)
 }
 
