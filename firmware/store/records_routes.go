@@ -16,6 +16,14 @@ const (
 	KindOutboundRoute Kind = "outroutes"
 )
 
+// The message keys of the route checks (firmware/i18n/store.go).
+const (
+	codePattern     = "store.err.pattern"
+	codeTarget      = "store.err.target"
+	codeGateway     = "store.err.gateway"
+	codeFeatureCode = "store.err.feature_code"
+)
+
 // MaxRouteOrder bounds InboundRoute.Order and OutboundRoute.Order.
 const MaxRouteOrder = 9999
 

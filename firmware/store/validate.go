@@ -60,10 +60,6 @@ const (
 	codeWholeSeconds   = "store.err.whole_seconds"
 	codeNegative       = "store.err.negative"
 	codePauseReason    = "store.err.pause_reason"
-	codePattern        = "store.err.pattern"
-	codeTarget         = "store.err.target"
-	codeGateway        = "store.err.gateway"
-	codeFeatureCode    = "store.err.feature_code"
 )
 
 // fields collects field errors while a record validates itself.
