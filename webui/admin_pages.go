@@ -115,10 +115,9 @@ func (s *Server) adminRoutesPage(w http.ResponseWriter, r *http.Request, rc *req
 		s.storeFail(w, r, rc, err)
 		return
 	}
-	exts, err1 := store.List[store.Extension](s.store)
 	lines, err2 := store.List[store.Line](s.store)
 	trunks, err3 := store.List[store.Trunk](s.store)
-	for _, err := range []error{err1, err2, err3} {
+	for _, err := range []error{err2, err3} {
 		if err != nil {
 			s.storeFail(w, r, rc, err)
 			return
@@ -130,7 +129,7 @@ func (s *Server) adminRoutesPage(w http.ResponseWriter, r *http.Request, rc *req
 			v.DIDs = append(v.DIDs, didRow{Trunk: t.Name, Number: d.Number, Map: d.Map})
 		}
 	}
-	if c, err := dialplan.FromRecords(set, exts, lines, trunks); err != nil {
+	if c, err := dialplan.Load(s.store); err != nil {
 		v.Error = err.Error()
 	} else {
 		v.Outbound = c.Outbound

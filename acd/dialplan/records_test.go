@@ -17,7 +17,7 @@ func TestFromRecords_RoutesLinesAndDialsOutOverTrunksThenLines(t *testing.T) {
 			{ID: "fxo3", Type: store.LineFXO, Route: "main", Enabled: true},
 			{ID: "off", Type: store.LineFXO, Route: "202", Enabled: false},
 		},
-		[]store.Trunk{{Name: "carrier", Enabled: true}, {Name: "spare"}})
+		[]store.Trunk{{Name: "carrier", Enabled: true}, {Name: "spare"}}, Routes{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,93 @@ func TestFromRecords_RoutesLinesAndDialsOutOverTrunksThenLines(t *testing.T) {
 	if d := p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: "202"}); d.Action != ActionExtension {
 		t.Fatalf("202: %+v", d)
 	}
-	if _, err := FromRecords(store.Settings{}, nil, []store.Line{{ID: "x", Route: "fax:1", Enabled: true}}, nil); !errors.Is(err, ErrConfig) {
+	if _, err := FromRecords(store.Settings{}, nil, []store.Line{{ID: "x", Route: "fax:1", Enabled: true}}, nil, Routes{}); !errors.Is(err, ErrConfig) {
 		t.Fatalf("bad route: %v", err)
+	}
+}
+
+func TestFromRecords_StoredRoutesComeFirstInTheirOrder(t *testing.T) {
+	set := store.Settings{Country: "cn", FeatureCodes: map[string]string{"voicemail": "*98", "pickup": ""},
+		Emergency: []string{"112"}, EmergencyCallerID: "01012345678"}
+	cfg, err := FromRecords(set,
+		[]store.Extension{{Number: "201"}, {Number: "202"}},
+		[]store.Line{{ID: "fxo1", Type: store.LineFXO, Route: "201", Enabled: true}},
+		[]store.Trunk{{Name: "carrier", Enabled: true}, {Name: "backup", Enabled: true}},
+		Routes{
+			Inbound: []store.InboundRoute{
+				{Name: "vip", Order: 2, Caller: "_138.", Target: "ext:202"},
+				{Name: "sales-did", Order: 1, DID: "80001234", Target: "queue:sales"},
+			},
+			Outbound: []store.OutboundRoute{
+				{Name: "local", Order: 2, Pattern: "_0XX.", Gateways: []string{"line:fxo1"}},
+				{Name: "national", Order: 1, Pattern: "_9ZX.", Strip: 1, Prepend: "17909", CallerID: "01012345678",
+					Gateways: []string{"trunk:carrier", "trunk:backup"}},
+				{Name: "did-block", Order: 3, Pattern: "_8XXXX", CallerPrepend: "8610", Gateways: []string{"trunk:carrier"}},
+			},
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(caller, dialed string) Decision {
+		return p.Decide(Facts{Source: acd.SourceLine, Via: "fxo1", Caller: caller, Dialed: dialed})
+	}
+	// The DID route to a queue wins over the line's own route, and over
+	// the caller route ordered after it.
+	if d := in("13800138000", "80001234"); d.Target != (Target{TargetQueue, "sales"}) || d.Rule != "inbound:sales-did" {
+		t.Fatalf("DID route: %+v", d)
+	}
+	if d := in("13800138000", "80009999"); d.Target != (Target{TargetExtension, "202"}) {
+		t.Fatalf("caller route: %+v", d)
+	}
+	if d := in("01087654321", "80009999"); d.Target != (Target{TargetExtension, "201"}) || d.Rule != "inbound:line-fxo1" {
+		t.Fatalf("line route: %+v", d)
+	}
+
+	out := p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: "913800138000"})
+	want := []Gateway{{GatewayTrunk, "carrier"}, {GatewayTrunk, "backup"}}
+	if out.Action != ActionOutbound || out.Rule != "outbound:national" || out.Number != "1790913800138000" ||
+		out.CallerID != "01012345678" || len(out.Gateways) != 2 || out.Gateways[0] != want[0] || out.Gateways[1] != want[1] {
+		t.Fatalf("national: %+v", out)
+	}
+	if d := p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: "81234"}); d.CallerID != "8610201" {
+		t.Fatalf("caller prepend: %+v", d)
+	}
+	// Stored outbound routes replace the default one.
+	if d := p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: "12345"}); d.Action != ActionReject {
+		t.Fatalf("a number no stored route takes went out: %+v", d)
+	}
+
+	feature := func(dialed string) Decision {
+		return p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: dialed})
+	}
+	if d := feature("*98"); d.Action != ActionFeature || d.Feature != FeatureVoicemail {
+		t.Fatalf("changed voicemail code: %+v", d)
+	}
+	if d := feature("*8"); d.Action == ActionFeature {
+		t.Fatalf("switched-off pickup still works: %+v", d)
+	}
+	if d := feature("*78"); d.Action != ActionFeature || d.Feature != FeatureDNDOn {
+		t.Fatalf("default dnd code: %+v", d)
+	}
+	if d := feature("112"); d.Action != ActionEmergency || d.CallerID != "01012345678" {
+		t.Fatalf("emergency: %+v", d)
+	}
+	if d := feature("110"); d.Action == ActionEmergency {
+		t.Fatalf("the stored emergency list did not replace the country's: %+v", d)
+	}
+}
+
+func TestFromRecords_RefusesAStoredRouteItCannotRead(t *testing.T) {
+	for _, r := range []Routes{
+		{Inbound: []store.InboundRoute{{Name: "x", Target: "fax:1"}}},
+		{Outbound: []store.OutboundRoute{{Name: "x", Pattern: "_9.", Gateways: []string{"sip:a"}}}},
+	} {
+		if _, err := FromRecords(store.Settings{}, nil, nil, nil, r); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: got %v, want ErrConfig", r, err)
+		}
 	}
 }

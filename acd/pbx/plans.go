@@ -14,11 +14,12 @@ import (
 
 // Plans keeps the dialplan compiled from the store's records current:
 // Run follows the store's change feed and recompiles whenever settings,
-// extensions, lines, trunks or queues change. Calls already routed keep
+// extensions, lines, trunks, queues or the stored routes change. Calls already routed keep
 // the plan they were routed by; the next call sees the new one.
 //
-// The plan is dialplan.FromRecords (each line's route, outbound over
-// trunks then lines) followed by routes by dialled number for calls from
+// The plan is dialplan.FromRecords (the stored inbound routes, each
+// line's route, the stored outbound routes or else outbound over trunks
+// then lines) followed by routes by dialled number for calls from
 // trunks and lines without a route of their own: a DID (after the
 // trunk's DID mapping) that is an extension rings it, a queue's number
 // joins that queue, and a line's own number takes that line's route, so
@@ -81,7 +82,8 @@ func (p *Plans) Run(ctx context.Context) error {
 	p.refresh()
 	for ch := range changes {
 		switch ch.Kind {
-		case store.KindSettings, store.KindExtension, store.KindLine, store.KindTrunk, store.KindQueue:
+		case store.KindSettings, store.KindExtension, store.KindLine, store.KindTrunk, store.KindQueue,
+			store.KindInboundRoute, store.KindOutboundRoute:
 			p.refresh()
 		}
 	}
@@ -115,7 +117,11 @@ func (p *Plans) rebuild() error {
 	if err != nil {
 		return fmt.Errorf("pbx: queues: %w", err)
 	}
-	cfg, err := dialplan.FromRecords(set, exts, lines, trunks)
+	routes, err := dialplan.ListRoutes(p.st)
+	if err != nil {
+		return fmt.Errorf("pbx: %w", err)
+	}
+	cfg, err := dialplan.FromRecords(set, exts, lines, trunks, routes)
 	if err != nil {
 		return err
 	}
