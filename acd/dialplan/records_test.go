@@ -141,3 +141,30 @@ func TestFromRecords_RefusesAStoredRouteItCannotRead(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFromRecords_StoreValidRoutesAreRead feeds routes as an installer
+// may type them: whatever the store accepts, FromRecords reads, and
+// Compile either compiles or returns an error, never panics.
+func FuzzFromRecords_StoreValidRoutesAreRead(f *testing.F) {
+	f.Add("80001234", "_138.", "queue:sales", "_9ZX.", 1, "17909", "trunk:carrier")
+	f.Add("_8000[1-3]X", "", "ext:+201", "_0!", 0, "", "line:fxo1")
+	f.Add("_[", "_X", "flow:main", "_9.", 3, "#", "trunk:a")
+	f.Fuzz(func(t *testing.T, did, caller, target, pattern string, strip int, prepend, gateway string) {
+		in := store.InboundRoute{Name: "in", DID: did, Caller: caller, Target: target}
+		out := store.OutboundRoute{Name: "out", Pattern: pattern, Strip: strip, Prepend: prepend, Gateways: []string{gateway}}
+		if in.Validate() != nil || out.Validate() != nil {
+			return
+		}
+		cfg, err := FromRecords(store.Settings{Country: "cn"}, nil, nil, nil,
+			Routes{Inbound: []store.InboundRoute{in}, Outbound: []store.OutboundRoute{out}})
+		if err != nil {
+			t.Fatalf("store-valid routes %+v %+v: %v", in, out, err)
+		}
+		if p, err := Compile(cfg); err == nil {
+			p.Decide(Facts{Source: acd.SourceLine, Via: "fxo1", Caller: "13800138000", Dialed: "80001234"})
+			p.Decide(Facts{Source: acd.SourceExtension, Via: "201", Dialed: "913800138000"})
+		} else if !errors.Is(err, ErrConfig) {
+			t.Fatalf("compile error not ErrConfig: %v", err)
+		}
+	})
+}
