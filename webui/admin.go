@@ -87,6 +87,8 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/trunks", "web.kind.trunks"},
 	{"/admin/lines", "web.kind.lines"},
 	{"/admin/routes", "admin.menu.routes"},
+	{"/admin/inroutes", "web.kind.inroutes"},
+	{"/admin/outroutes", "web.kind.outroutes"},
 	{"/admin/skills", "web.kind.skills"},
 	{"/admin/agents", "web.kind.agents"},
 	{"/admin/queues", "web.kind.queues"},

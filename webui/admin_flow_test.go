@@ -340,3 +340,27 @@ func TestAdmin_VoicemailPINIsStoredHashedAndKeptWhenLeftBlank(t *testing.T) {
 		t.Fatalf("a run of digits was accepted as a PIN (status %d)", r.StatusCode)
 	}
 }
+
+func TestAdmin_RoutesAreEditedAsRecordsWithFieldMessages(t *testing.T) {
+	f, _, b := adminPagesBrowser(t)
+	wantRedirect(t, b.post("/admin/inroutes/new", url.Values{"name": {"hotline"}, "order": {"10"}, "did": {"4008001234"},
+		"target": {"queue:sales"}}), "/admin/inroutes")
+	in, err := store.Get[store.InboundRoute](f.st, "hotline")
+	if err != nil || in.DID != "4008001234" || in.Target != "queue:sales" || in.Order != 10 {
+		t.Fatalf("inbound route %+v, %v", in, err)
+	}
+	r := b.post("/admin/inroutes/new", url.Values{"name": {"bad"}, "target": {"somewhere"}})
+	if fieldError(r.Body, "target") == "" {
+		t.Fatalf("a target without a kind was not refused next to its field (status %d)", r.StatusCode)
+	}
+	wantRedirect(t, b.post("/admin/outroutes/new", url.Values{"name": {"national"}, "pattern": {"_90."}, "strip": {"1"},
+		"callerId": {"01088886666"}, "gateways": {"trunk:carrier\nline:fxo1"}}), "/admin/outroutes")
+	out, err := store.Get[store.OutboundRoute](f.st, "national")
+	if err != nil || out.Strip != 1 || len(out.Gateways) != 2 || out.Gateways[1] != "line:fxo1" {
+		t.Fatalf("outbound route %+v, %v", out, err)
+	}
+	r = b.post("/admin/outroutes/new", url.Values{"name": {"worse"}, "pattern": {"_9."}, "gateways": {"carrier"}})
+	if fieldError(r.Body, "gateways") == "" {
+		t.Fatalf("a gateway without its kind was not refused next to its field (status %d)", r.StatusCode)
+	}
+}

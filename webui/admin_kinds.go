@@ -16,7 +16,8 @@ import (
 var adminKinds = map[string]*adminKind{}
 
 func init() {
-	for _, k := range []*adminKind{extensionKind(), trunkKind(), lineKind(), skillKind(), agentKind(), queueKind(), hoursKind(), userKind()} {
+	for _, k := range []*adminKind{extensionKind(), trunkKind(), lineKind(), skillKind(), agentKind(), queueKind(), hoursKind(), userKind(),
+		inboundRouteKind(), outboundRouteKind()} {
 		adminKinds[k.slug] = k
 	}
 }

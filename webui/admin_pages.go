@@ -129,13 +129,23 @@ func (s *Server) adminRoutesPage(w http.ResponseWriter, r *http.Request, rc *req
 			v.DIDs = append(v.DIDs, didRow{Trunk: t.Name, Number: d.Number, Map: d.Map})
 		}
 	}
+	codes := dialplan.DefaultFeatureCodes()
 	if c, err := dialplan.Load(s.store); err != nil {
 		v.Error = err.Error()
 	} else {
 		v.Outbound = c.Outbound
+		// The codes in force: the stored ones over the defaults, "" off.
+		for f, code := range c.Features {
+			codes[f] = code
+		}
+		if len(c.Emergency) > 0 {
+			v.Emergency = c.Emergency
+		}
 	}
-	codes := dialplan.DefaultFeatureCodes()
 	for f, code := range codes {
+		if code == "" {
+			continue
+		}
 		v.Features = append(v.Features, featureRow{Code: code, Feature: i18n.T(rc.lang, "admin.feature."+string(f))})
 	}
 	slices.SortFunc(v.Features, func(a, b featureRow) int { return strings.Compare(a.Code, b.Code) })

@@ -25,7 +25,8 @@ var adminPaths = []string{
 	"/admin/lines/fxo1", "/admin/routes", "/admin/skills", "/admin/skills/new", "/admin/skills/billing", "/admin/agents",
 	"/admin/agents/new", "/admin/agents/11", "/admin/queues", "/admin/queues/new", "/admin/queues/sales", "/admin/hours",
 	"/admin/hours/new", "/admin/hours/office", "/admin/users", "/admin/users/new", "/admin/users/admin", "/admin/security",
-	"/admin/backup", "/admin/logs", "/admin/audit",
+	"/admin/backup", "/admin/logs", "/admin/audit", "/admin/inroutes", "/admin/inroutes/new", "/admin/outroutes",
+	"/admin/outroutes/new",
 }
 
 // adminPosts are every state-changing admin endpoint, with a form that

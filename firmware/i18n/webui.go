@@ -133,6 +133,8 @@ var webMessages = map[string]entry{
 	"web.kind.skills":        {"Skills", "技能"},
 	"web.kind.queues":        {"Queues", "队列"},
 	"web.kind.flows":         {"IVR flows", "IVR 流程"},
+	"web.kind.inroutes":      {"Inbound routes", "呼入路由"},
+	"web.kind.outroutes":     {"Outbound routes", "呼出路由"},
 	"web.kind.hours":         {"Business hours", "营业时间"},
 	"web.kind.customers":     {"Customers", "客户"},
 	"web.kind.contacts":      {"Contact history", "联系记录"},
