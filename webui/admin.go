@@ -94,6 +94,7 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/queues", "web.kind.queues"},
 	{"/admin/hours", "web.kind.hours"},
 	{"/admin/users", "web.kind.users"},
+	{"/admin/site", "web.kind.settings"},
 	{"/admin/security", "admin.menu.security"},
 	{"/admin/backup", "admin.menu.backup"},
 	{"/admin/logs", "admin.menu.logs"},

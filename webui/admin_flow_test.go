@@ -364,3 +364,28 @@ func TestAdmin_RoutesAreEditedAsRecordsWithFieldMessages(t *testing.T) {
 		t.Fatalf("a gateway without its kind was not refused next to its field (status %d)", r.StatusCode)
 	}
 }
+
+func TestAdmin_SiteSettingsKeepWhatTheFormDoesNotShow(t *testing.T) {
+	f, _, b := adminPagesBrowser(t)
+	wantStatus(t, b.get("/admin/site"), 200)
+	page := b.get("/admin/site/site")
+	wantStatus(t, page, 200)
+	before, _ := store.GetSettings(f.st)
+	form := url.Values{"siteName": {"Hotline"}, "lang": {"zh"}, "country": {"cn"}, "timeZone": {"Asia/Shanghai"},
+		"faxDestination": {"209"}, "featureCodes": {"voicemail *97\npickup"}, "emergency": {"110\n119\n120"}}
+	wantRedirect(t, b.post("/admin/site/site", form), "/admin/site")
+	st, err := store.GetSettings(f.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SiteName != "Hotline" || st.FaxDestination != "209" || st.FeatureCodes["voicemail"] != "*97" ||
+		st.FeatureCodes["pickup"] != "" || len(st.Emergency) != 3 || st.SetupDone != before.SetupDone || !st.SetupDone {
+		t.Fatalf("settings after save: %+v", st)
+	}
+	form.Set("country", "atlantis")
+	form.Set("featureCodes", "voicemail *97 extra")
+	r := b.post("/admin/site/site", form)
+	if fieldError(r.Body, "country") == "" || fieldError(r.Body, "featureCodes") == "" {
+		t.Fatalf("bad country and feature line not refused next to their fields (status %d)", r.StatusCode)
+	}
+}

@@ -17,7 +17,7 @@ var adminKinds = map[string]*adminKind{}
 
 func init() {
 	for _, k := range []*adminKind{extensionKind(), trunkKind(), lineKind(), skillKind(), agentKind(), queueKind(), hoursKind(), userKind(),
-		inboundRouteKind(), outboundRouteKind()} {
+		inboundRouteKind(), outboundRouteKind(), siteKind()} {
 		adminKinds[k.slug] = k
 	}
 }
