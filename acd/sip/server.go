@@ -62,6 +62,9 @@ type Server struct {
 
 	running atomic.Bool
 	ready   chan struct{}
+	// cert is the TLS listener's certificate; InstallCertificate swaps it
+	// for new handshakes.
+	cert atomic.Pointer[tls.Certificate]
 
 	mu    sync.Mutex
 	addrs map[string]netip.AddrPort
@@ -327,7 +330,9 @@ func (s *Server) listen() ([]listener, error) {
 		if err != nil {
 			return fail(err)
 		}
-		conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.cert.Store(&cert)
+		conf := &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }}
 		l, err := tls.Listen("tcp", s.cfg.TLS, conf)
 		if err != nil {
 			return fail(fmt.Errorf("sip: tls %s: %w", s.cfg.TLS, err))

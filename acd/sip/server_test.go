@@ -244,3 +244,45 @@ func TestServer_RunAgainAfterThePortWasTaken(t *testing.T) {
 		t.Fatalf("Run after a run that listened = %v, want ErrRunning", err)
 	}
 }
+
+func TestServer_InstalledCertificateServesAtOnceAndAfterRestart(t *testing.T) {
+	clk := newTestClock()
+	st := openStore(t, "", clk)
+	dir := t.TempDir()
+	cfg := Config{TLS: "127.0.0.1:0", DataDir: dir}
+	srv := startServer(t, st, clk, cfg)
+	dial := func(s running) []byte {
+		conn, err := tls.Dial("tcp", s.Addr("tls").String(), &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].Raw
+	}
+	generated := dial(srv)
+
+	c, k, err := selfSigned("pbx.example.cn", clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, err := selfSigned("other.example.cn", clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][2][]byte{"garbage": {[]byte("not pem"), k}, "key of another": {c, otherKey}} {
+		if err := srv.InstallCertificate(bad[0], bad[1]); !errors.Is(err, ErrCertificate) {
+			t.Errorf("%s: %v, want ErrCertificate", name, err)
+		}
+	}
+	if err := srv.InstallCertificate(c, k); err != nil {
+		t.Fatal(err)
+	}
+	installed := dial(srv)
+	if bytes.Equal(installed, generated) {
+		t.Fatal("the installed certificate is not served")
+	}
+	srv.stop()
+	if again := peerCert(t, startServer(t, st, clk, cfg)); !bytes.Equal(again, installed) {
+		t.Fatal("the installed certificate was not kept across a restart")
+	}
+}

@@ -126,3 +126,43 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// ErrCertificate is returned by InstallCertificate for PEM that is not a
+// usable certificate and key.
+var ErrCertificate = errors.New("sip: not a usable TLS certificate and key")
+
+// InstallCertificate replaces the TLS certificate with an installer's
+// (PEM: the certificate, then its chain; the private key). The pair must
+// match and the certificate be valid now. It is written over the files in
+// DataDir (the key first), so it is the one loaded at every start, and
+// taken at once for new TLS connections; connections already up keep
+// theirs. A box configured with certificate files (Config.TLSCertFile)
+// refuses: those files are the installer's to change.
+func (s *Server) InstallCertificate(certPEM, keyPEM []byte) error {
+	if s.cfg.TLSCertFile != "" {
+		return fmt.Errorf("%w: the certificate comes from %s", ErrCertificate, s.cfg.TLSCertFile)
+	}
+	if s.cfg.DataDir == "" {
+		return fmt.Errorf("%w: no data directory", ErrCertificate)
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCertificate, err)
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCertificate, err)
+	}
+	if now := s.now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return fmt.Errorf("%w: valid only from %s to %s", ErrCertificate, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
+	}
+	if err := writeFileAtomic(filepath.Join(s.cfg.DataDir, keyFile), keyPEM, 0o600); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(s.cfg.DataDir, certFile), certPEM, 0o644); err != nil {
+		return err
+	}
+	s.cert.Store(&c)
+	s.log.Info("sip: TLS certificate installed", "subject", leaf.Subject.String(), "until", leaf.NotAfter)
+	return nil
+}
