@@ -149,9 +149,10 @@ func (a *Appliance) build(ctx context.Context) error {
 	a.web, err = webui.New(webui.Config{Addr: cfg.HTTPAddr, Store: st, Status: a.Status, Logger: a.log,
 		Now: a.now, Version: cfg.Version, CTI: a.tel.parts.cti, Directory: a.tel.parts.directory, ACD: a.tel.parts.queue,
 		Bans: a.tel.srv.Bans, LiftBan: a.tel.srv.Lift, LogFile: LogPath(cfg.DataDir), Restore: a.stageRestore,
-		Network: networkView,
-		LoadSIP: func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
-		SaveSIP: func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) }})
+		Network:     networkView,
+		LoadSIP:     func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
+		SaveSIP:     func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) },
+		InstallCert: a.tel.srv.InstallCertificate})
 	if err != nil {
 		return err
 	}

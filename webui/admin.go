@@ -121,6 +121,9 @@ func (s *Server) adminRoutes(handle func(string, access, handlerFunc), admins []
 	handle("GET /admin/security", p, s.adminSecurity)
 	handle("POST /admin/security/lift", p, s.adminLiftBan)
 	handle("POST /admin/security/nets", p, s.adminSaveNets)
+	certUpload := p
+	certUpload.bodyLimit = maxCertBytes
+	handle("POST /admin/security/certificate", certUpload, s.adminInstallCert)
 	handle("GET /admin/backup", p, s.adminBackup)
 	handle("GET /admin/backup/download", p, s.adminBackupDownload)
 	upload := p

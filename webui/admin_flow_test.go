@@ -389,3 +389,41 @@ func TestAdmin_SiteSettingsKeepWhatTheFormDoesNotShow(t *testing.T) {
 		t.Fatalf("bad country and feature line not refused next to their fields (status %d)", r.StatusCode)
 	}
 }
+
+func TestAdmin_TLSCertificateUploadIsCheckedAndAudited(t *testing.T) {
+	f, fw, b := adminPagesBrowser(t)
+	b.get("/admin/security") // the page's CSRF token
+	upload := func(cert, key string) reply {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf", b.csrf)
+		for name, data := range map[string]string{"cert": cert, "key": key} {
+			if data == "" {
+				continue
+			}
+			w, _ := mw.CreateFormFile(name, name+".pem")
+			_, _ = w.Write([]byte(data))
+		}
+		_ = mw.Close()
+		return b.do(http.MethodPost, "/admin/security/certificate", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	}
+	r := upload("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", "")
+	wantStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, msg(i18n.EN, "admin.security.cert_missing")) {
+		t.Fatal("a missing key is not explained")
+	}
+	r = upload("hello", "world")
+	wantStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, msg(i18n.EN, "admin.security.cert_bad")) || fw.cert != nil {
+		t.Fatal("a refused pair is not explained, or reached the firmware")
+	}
+	cert := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	wantRedirect(t, upload(cert, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"), "/admin/security")
+	if string(fw.cert) != cert {
+		t.Fatal("the certificate did not reach the firmware")
+	}
+	audits, _ := store.AuditTail(f.st, 1)
+	if len(audits) != 1 || audits[0].Action != "install-certificate" {
+		t.Fatalf("audit %+v", audits)
+	}
+}

@@ -154,6 +154,7 @@ func (s *Server) adminRoutesPage(w http.ResponseWriter, r *http.Request, rc *req
 
 // securityView is the SIP security page.
 type securityView struct {
+	CertOn bool // the TLS certificate can be replaced
 	BansOn bool
 	Bans   []banRow
 	Exts   []store.Extension
@@ -172,7 +173,7 @@ func (s *Server) adminSecurity(w http.ResponseWriter, r *http.Request, rc *reqCt
 }
 
 func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, rc *reqCtx, code int, ap adminPage, errs, nets map[string]string) {
-	v := securityView{BansOn: s.cfg.Bans != nil, Errors: errs, Nets: nets}
+	v := securityView{BansOn: s.cfg.Bans != nil, CertOn: s.cfg.InstallCert != nil, Errors: errs, Nets: nets}
 	loc := time.UTC
 	if set, err := store.GetSettings(s.store); err == nil {
 		loc = set.Location()

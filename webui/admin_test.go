@@ -1,7 +1,9 @@
 package webui
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -41,6 +43,10 @@ var adminPosts = map[string]url.Values{
 	"/admin/security/lift":          {"addr": {"198.51.100.7"}},
 	"/admin/security/nets":          {"number": {"201"}, "allowedNets": {"10.0.0.0/8"}},
 	"/admin/backup/restore":         {},
+	"/admin/security/certificate":   {},
+	"/admin/inroutes/new":           {"name": {"r1"}, "target": {"queue:sales"}},
+	"/admin/outroutes/new":          {"name": {"o1"}, "pattern": {"_9."}, "gateways": {"trunk:carrier"}},
+	"/admin/site/site":              {"siteName": {"x"}, "lang": {"en"}, "country": {"cn"}},
 	"/admin/queues/sales/delete":    {},
 	"/admin/agents/new":             {"id": {"12"}, "name": {"x"}},
 	"/admin/hours/office":           {"weekly": {"mon 09:00-18:00"}},
@@ -100,7 +106,8 @@ func newAdminFixture(t testing.TB) (*fixture, *fakeFirmware) {
 		t.Fatal(err)
 	}
 	srv, err := New(Config{Addr: "127.0.0.1:0", Store: f.st, Now: f.clock.Now, Version: "v1.2.3-test", Status: f.currentStatus,
-		Bans: fw.Bans, LiftBan: fw.Lift, LogFile: fw.logFile, Restore: fw.Restore, Network: fw.Network, LoadSIP: fw.LoadSIP, SaveSIP: fw.SaveSIP})
+		Bans: fw.Bans, LiftBan: fw.Lift, LogFile: fw.logFile, Restore: fw.Restore, Network: fw.Network, LoadSIP: fw.LoadSIP, SaveSIP: fw.SaveSIP,
+		InstallCert: fw.InstallCert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +128,7 @@ type fakeFirmware struct {
 	logFile  string
 	restored []byte
 	sip      SIPSettings
+	cert     []byte // the last certificate installed
 }
 
 func (fw *fakeFirmware) Bans() []guard.Ban { return fw.bans }
@@ -141,6 +149,13 @@ func (fw *fakeFirmware) Restore(_ context.Context, path string) error {
 }
 func (fw *fakeFirmware) Network() []NetInterface {
 	return []NetInterface{{Name: "eth0", Addrs: []string{"192.168.1.10/24"}, Gateway: "192.168.1.1", DNS: []string{"192.168.1.1"}}}
+}
+func (fw *fakeFirmware) InstallCert(c, k []byte) error {
+	if !bytes.Contains(c, []byte("BEGIN CERTIFICATE")) || !bytes.Contains(k, []byte("PRIVATE KEY")) {
+		return errors.New("not a certificate and key")
+	}
+	fw.cert = c
+	return nil
 }
 func (fw *fakeFirmware) LoadSIP() (SIPSettings, error) { return fw.sip, nil }
 func (fw *fakeFirmware) SaveSIP(s SIPSettings) error   { fw.sip = s; return nil }

@@ -50,6 +50,9 @@ type Config struct {
 	Network func() []NetInterface
 	LoadSIP func() (SIPSettings, error)
 	SaveSIP func(SIPSettings) error
+	// InstallCert replaces the SIP TLS certificate with an uploaded one
+	// (PEM certificate and key); nil hides the form.
+	InstallCert func(certPEM, keyPEM []byte) error
 }
 
 // Errors returned by New and Run.
