@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"callbox/firmware/store"
 )
@@ -25,14 +27,22 @@ type HistoryIndex struct {
 	byNum map[string][]string // normalised number -> contact IDs
 	numOf map[string]string   // contact ID -> its normalised number
 	seq   uint64
+	moved chan struct{} // closed and replaced when seq advances
+
+	following atomic.Bool // Run follows the feed
 }
+
+// historyCatchUp bounds how long Recent waits for the index to apply the
+// store changes made before it was asked (a call that just ended must be
+// in the next pop of its caller); a lagging index is read as it is.
+const historyCatchUp = 250 * time.Millisecond
 
 // NewHistoryIndex indexes every contact of st by number.
 func NewHistoryIndex(st *store.Store, plan Plan, log *slog.Logger) (*HistoryIndex, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	x := &HistoryIndex{st: st, plan: plan, log: log}
+	x := &HistoryIndex{st: st, plan: plan, log: log, moved: make(chan struct{})}
 	if err := x.reload(); err != nil {
 		return nil, err
 	}
@@ -53,14 +63,49 @@ func (x *HistoryIndex) reload() error {
 		return fmt.Errorf("directory: index contacts: %w", err)
 	}
 	x.mu.Lock()
-	x.byNum, x.numOf, x.seq = byNum, numOf, seq
+	x.byNum, x.numOf = byNum, numOf
+	x.advance(seq)
 	x.mu.Unlock()
 	return nil
+}
+
+// advance records that the index holds every change up to seq; x.mu is
+// held.
+func (x *HistoryIndex) advance(seq uint64) {
+	x.seq = seq
+	close(x.moved)
+	x.moved = make(chan struct{})
+}
+
+// catchUp waits, at most historyCatchUp, until the index has applied
+// every store change made before the call, while Run follows the feed.
+func (x *HistoryIndex) catchUp() {
+	if !x.following.Load() {
+		return
+	}
+	target := x.st.Seq()
+	timer := time.NewTimer(historyCatchUp)
+	defer timer.Stop()
+	for {
+		x.mu.RLock()
+		seq, moved := x.seq, x.moved
+		x.mu.RUnlock()
+		if seq >= target {
+			return
+		}
+		select {
+		case <-moved:
+		case <-timer.C:
+			return
+		}
+	}
 }
 
 // Run follows the store until ctx ends or the store closes (nil), keeping
 // the index current; it rebuilds the index when it fell behind the feed.
 func (x *HistoryIndex) Run(ctx context.Context) error {
+	x.following.Store(true)
+	defer x.following.Store(false)
 	for {
 		x.mu.RLock()
 		after := x.seq
@@ -70,7 +115,7 @@ func (x *HistoryIndex) Run(ctx context.Context) error {
 				x.apply(c.Key)
 			}
 			x.mu.Lock()
-			x.seq = c.Seq
+			x.advance(c.Seq)
 			x.mu.Unlock()
 		}
 		if ctx.Err() != nil {
@@ -108,12 +153,16 @@ func (x *HistoryIndex) apply(id string) {
 }
 
 // Recent lists the contacts with number, most recent first, at most limit
-// (all when limit <= 0), as History does.
+// (all when limit <= 0), as History does. While Run follows the store it
+// first lets the index apply the changes made before the call (briefly,
+// see historyCatchUp), so a call that just ended is in its caller's next
+// pop.
 func (x *HistoryIndex) Recent(number string, limit int) ([]store.Contact, error) {
 	n := x.plan.Normalize(number)
 	if n == "" {
 		return nil, nil
 	}
+	x.catchUp()
 	x.mu.RLock()
 	ids := slices.Clone(x.byNum[n])
 	x.mu.RUnlock()

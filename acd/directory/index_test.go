@@ -68,3 +68,47 @@ func TestHistoryIndex_FollowsTheStoreAndOrdersByTime(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestHistoryIndex_AContactJustWrittenIsInTheNextRead(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	x, err := directory.NewHistoryIndex(st, directory.PlanCN, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- x.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	// Run must be following before the writes for the catch-up to apply;
+	// one read through it settles that.
+	for i := 0; ; i++ {
+		if _, err := store.Put(st, store.Contact{ID: "warm", Number: "+8613700000000", Channel: store.ChannelCall,
+			Direction: store.DirectionIn, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := x.Recent("+8613700000000", 0); len(got) == 1 {
+			break
+		}
+		if i > 100 {
+			t.Fatal("the index never followed the store")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		id := "c" + string(rune('A'+i%26)) + string(rune('a'+i/26))
+		if _, err := store.Put(st, store.Contact{ID: id, Number: "+8613812345678", Channel: store.ChannelCall,
+			Direction: store.DirectionIn, At: at.Add(time.Duration(i) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		// No waiting: a caller who rings again sees the call that just ended.
+		got, err := x.Recent("+8613812345678", 1)
+		if err != nil || len(got) != 1 || got[0].ID != id {
+			t.Fatalf("write %d: %+v, %v", i, got, err)
+		}
+	}
+}
