@@ -44,9 +44,9 @@ type Listenable interface {
 }
 
 // MediaListener is the Listener for legs whose media endpoint is
-// Listenable — RTP legs are (media/rtp Session.Listen): SIP phones and
-// trunks, and the simulated PSTN lines; a DAHDI channel is not yet, so a
-// fax on a real line card is not detected. Other legs are refused with
+// Listenable — RTP legs (media/rtp Session.Listen: SIP phones and trunks,
+// the simulated PSTN lines) and DAHDI line-card channels
+// (drivers/linecard DAHDI.Listen) are. Other legs are refused with
 // ErrCannotListen, and their calls go on without fax detection. (A leg's
 // RelayTo would not do: an endpoint has one decoded reader, which the
 // IVR's listener and the bridge's mixer use.)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -54,6 +55,11 @@ type DAHDI struct {
 	dialed  chan struct{} // closed on DIALCOMPLETE while dialling
 	wbuf    [chunk]byte
 	writeMu sync.Mutex
+
+	// listeners hear the line besides its reader (Listen), each through
+	// a queue of its own.
+	lmu       sync.Mutex
+	listeners []chan media.Frame
 }
 
 type lineState uint8
@@ -172,19 +178,66 @@ func (d *DAHDI) callerID(samples []int16) {
 	}
 }
 
-// push queues a frame, dropping the oldest when nobody keeps up: late
-// audio is worse than lost audio.
+// push queues a frame for the reader and every listener, dropping the
+// oldest where nobody keeps up: late audio is worse than lost audio.
 func (d *DAHDI) push(f media.Frame) {
+	pushNewest(d.frames, f)
+	d.lmu.Lock()
+	for _, l := range d.listeners {
+		pushNewest(l, f)
+	}
+	d.lmu.Unlock()
+}
+
+func pushNewest(q chan media.Frame, f media.Frame) {
 	for {
 		select {
-		case d.frames <- f:
+		case q <- f:
 			return
 		default:
 		}
 		select {
-		case <-d.frames:
+		case <-q:
 		default:
 		}
+	}
+}
+
+// Listen lets one more party hear the line (a fax-tone detector beside
+// the IVR): w gets every frame read from the line, from a queue of its
+// own, so the reader loses none. A goroutine writes to w until stop
+// (which waits for it) or until the channel closes. stop is idempotent.
+func (d *DAHDI) Listen(w media.FrameWriter) (stop func()) {
+	q := make(chan media.Frame, cap(d.frames))
+	d.lmu.Lock()
+	d.listeners = append(d.listeners, q)
+	d.lmu.Unlock()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case f := <-q:
+				if w.WriteFrame(&f) != nil {
+					return
+				}
+			case <-done:
+				return
+			case <-d.closed:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-finished
+			d.lmu.Lock()
+			d.listeners = slices.DeleteFunc(d.listeners, func(l chan media.Frame) bool { return l == q })
+			d.lmu.Unlock()
+		})
 	}
 }
 

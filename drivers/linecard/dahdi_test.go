@@ -315,3 +315,51 @@ func TestOpenDAHDI_SpecifyFailsOnANonDAHDIFile(t *testing.T) {
 		t.Fatalf("directory without a channel node: %v", err)
 	}
 }
+
+// frameSink collects what a listener hears.
+type frameSink struct{ frames chan media.Frame }
+
+func (s frameSink) WriteFrame(f *media.Frame) error { s.frames <- *f; return nil }
+
+func TestDAHDI_ListenerHearsEveryFrameBesideTheReader(t *testing.T) {
+	d, dev := openFake(t, g711.Alaw)
+	sink := frameSink{frames: make(chan media.Frame, 16)}
+	stop := d.Listen(sink)
+	raw := make([]byte, chunk)
+	for i := range 3 {
+		for j := range raw {
+			raw[j] = byte(i*50 + j%7)
+		}
+		dev.audio(raw)
+		var read, heard media.Frame
+		if err := d.Media().Reader().ReadFrame(&read); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case heard = <-sink.frames:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("frame %d: the listener heard nothing", i)
+		}
+		if read != heard {
+			t.Fatalf("frame %d: the listener heard another frame than the reader", i)
+		}
+	}
+	stop()
+	stop() // idempotent
+	dev.audio(raw)
+	var f media.Frame
+	if err := d.Media().Reader().ReadFrame(&f); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sink.frames:
+		t.Fatal("a stopped listener still hears the line")
+	default:
+	}
+	d.lmu.Lock()
+	n := len(d.listeners)
+	d.lmu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d listeners left after stop", n)
+	}
+}
