@@ -29,8 +29,11 @@ type GatewayDialer func(ctx context.Context, name, number string, caller acd.Par
 // followed the feature code (an agent number, a pause reason), maybe "".
 type AgentAction func(ctx context.Context, ext, arg string) error
 
-// Config is what the router reaches. Plan and Ring are required; every
-// other target left nil is refused with "service not implemented".
+// Config is what the router reaches. Plan and Ring are required. The
+// firmware fills every other field; a router built without one (a unit
+// test, a box without that service) refuses calls for it with Q.850
+// cause 79, acd.CauseServiceNotImplemented, so the caller hears a clear
+// failure rather than silence.
 type Config struct {
 	// Plan returns the dialplan in force (Plans.Current).
 	Plan func() *dialplan.Plan

@@ -47,7 +47,7 @@ func (e Extension) CheckVoicemailPIN(pin string) bool {
 }
 
 func weakPIN(pin, number string) bool {
-	if len(pin) < MinPINLen || len(pin) > MaxPINLen || !allDigits(pin) || pin == number {
+	if len(pin) < MinPINLen || len(pin) > MaxPINLen || !isDigits(pin) || pin == number {
 		return true
 	}
 	if strings.Count(pin, pin[:1]) == len(pin) {
@@ -60,13 +60,4 @@ func weakPIN(pin, number string) bool {
 		down = down && (d == -1 || d == 9)
 	}
 	return up || down
-}
-
-func allDigits(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
