@@ -83,20 +83,26 @@ func applyPendingRestore(dataDir string, log *slog.Logger) {
 	log.Warn("restore applied")
 }
 
-// copyFileSynced copies src to dst through a temporary file in dst's
-// directory that is synced and renamed, so dst is whole or absent.
+// copyFileSynced copies src to dst whole (see writeFileSynced).
 func copyFileSynced(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	return writeFileSynced(dst, in)
+}
+
+// writeFileSynced writes r to dst through a temporary file in dst's
+// directory that is synced and renamed, so dst is whole or absent: a
+// power cut leaves the old file or the new one.
+func writeFileSynced(dst string, r io.Reader) error {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".staging-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
+	if _, err := io.Copy(tmp, r); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -1,6 +1,7 @@
 package firmware
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,19 +52,7 @@ func saveSIPSettings(dataDir string, s webui.SIPSettings) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dataDir, ".sip-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dataDir, sipSettingsFile))
+	return writeFileSynced(filepath.Join(dataDir, sipSettingsFile), bytes.NewReader(append(b, '\n')))
 }
 
 func checkSIPSettings(s webui.SIPSettings) error {
