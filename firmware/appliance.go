@@ -42,6 +42,10 @@ type Appliance struct {
 	sup     *supervisor
 	tel     *telephony
 	restart chan struct{} // a restart was asked for (restart.go)
+	// debug is the loopback profiler (--debug), nil when off; debugAddr
+	// holds its address once listening.
+	debug     *debugServer
+	debugAddr atomicString
 
 	services []Service
 
@@ -170,11 +174,19 @@ func (a *Appliance) build(ctx context.Context) error {
 	}
 	a.services = append(a.services, a.tel.services...)
 	a.services = append(a.services, a.web)
+	if cfg.DebugAddr != "" {
+		a.debug = &debugServer{addr: cfg.DebugAddr, log: a.log, now: a.now, bound: a.debugAddr.Store}
+		a.services = append(a.services, a.debug)
+	}
 	return nil
 }
 
 // Logger returns the appliance's logger.
 func (a *Appliance) Logger() *slog.Logger { return a.log }
+
+// DebugAddr is the address the debug listener listens on, once it does
+// ("" when --debug is off or it has not started yet).
+func (a *Appliance) DebugAddr() string { return a.debugAddr.Load() }
 
 // WebAddr is the address the web UI listens on, once it does.
 func (a *Appliance) WebAddr() string { return a.web.Addr() }

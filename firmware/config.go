@@ -62,7 +62,10 @@ type Config struct {
 	Demo        bool
 	LogLevel    slog.Level
 	ConsoleTTY  string // optional serial device for the technician console
-	Version     string
+	// DebugAddr, when set, serves Go's profiler and runtime figures on a
+	// loopback address (--debug); "" serves nothing.
+	DebugAddr string
+	Version   string
 
 	// Stdout is where the one-time admin password is printed; Stderr
 	// receives the text log. Nil discards.
@@ -105,6 +108,9 @@ func (c Config) Validate() error {
 	}
 	if c.SimBasePort < 0 || c.SimBasePort > 65535-16 {
 		return fmt.Errorf("--sim-base-port: %w %d", ErrBadAddr, c.SimBasePort)
+	}
+	if err := ValidateDebugAddr(c.DebugAddr); err != nil {
+		return fmt.Errorf("--debug: %w", err)
 	}
 	if c.SimPeer != "" {
 		if _, err := netip.ParseAddrPort(c.SimPeer); err != nil {

@@ -35,6 +35,7 @@ Run "callbox COMMAND -h" for the flags of a command.
 	"cli.flag.sim_peer":       {"where calls out on simulated lines are sent, ip:port (empty refuses them)", "模拟线路外呼的目标地址，IP:端口（为空则拒绝外呼）"},
 	"cli.flag.demo":           {"seed a demo configuration into an empty store", "在空数据库中写入演示配置"},
 	"cli.flag.log_level":      {"log level: debug, info, warn or error", "日志级别：debug、info、warn 或 error"},
+	"cli.flag.debug":          {"loopback address for the profiler and runtime figures, e.g. 127.0.0.1:6060 (off when empty)", "性能分析和运行时数据的回环地址，例如 127.0.0.1:6060（为空则关闭）"},
 	"cli.flag.console_tty":    {"serial device for the technician console, e.g. /dev/ttyS0", "技术员控制台使用的串口设备，例如 /dev/ttyS0"},
 	"cli.flag.out":            {"file to write the backup to", "备份写入的文件"},
 	"cli.flag.in":             {"backup file to restore", "要恢复的备份文件"},
