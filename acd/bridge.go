@@ -69,6 +69,9 @@ type bridge struct {
 	bg    sync.WaitGroup
 
 	stops []func() // the media plumbing of the current wiring
+	// running: the loop has started and closed the call's live channel;
+	// guarded by c.mu.
+	running bool
 }
 
 // bridgeOp is a change the loop applies: fn's error goes back to the
@@ -114,6 +117,9 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	defer func() {
 		c.mu.Lock()
 		c.br, c.brIDs, c.brLegs = nil, nil, nil
+		if c.live != nil && b.running {
+			c.live = nil
+		}
 		if c.parkedCaller {
 			c.parkedCaller = false
 			c.signal()
@@ -131,6 +137,13 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 		return err
 	}
 	b.wire(ctx)
+	c.mu.Lock()
+	b.running = true
+	if c.live == nil {
+		c.live = make(chan struct{})
+	}
+	close(c.live)
+	c.mu.Unlock()
 	for {
 		select {
 		case op := <-b.ops:
@@ -428,6 +441,23 @@ func (c *Call) SetAudience(l Leg, aud Audience) error {
 		e.aud = aud
 		return false, nil
 	})
+}
+
+// Bridged returns a channel closed once the call's bridge is live: the
+// caller is answered, the parties are wired and the features (Tap, Join,
+// Hold, ...) are taken at once. While a bridge runs the channel is
+// closed; otherwise it is the channel of the call's next bridge, which
+// stays open if there never is one, so a waiter also selects on its own
+// end (the call's context, its talk's end). A handler that registers
+// work for a bridge before entering Bridge (a recording tap) waits on it
+// instead of polling for ErrNotBridged.
+func (c *Call) Bridged() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live == nil {
+		c.live = make(chan struct{})
+	}
+	return c.live
 }
 
 // Tap sends the decoded audio of l, a party of the live bridge (what that

@@ -110,6 +110,9 @@ type Call struct {
 	// hang-up does not end the call.
 	parkedCaller bool
 	changed      chan struct{} // closed and replaced when the caller's slot changes
+	// live is closed once the current bridge is wired (see Bridged); a
+	// bridge's end sets it back to nil, so the next Bridged is open.
+	live chan struct{}
 }
 
 // ID is the call's unique ID.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"callbox/acd"
 	"callbox/media"
@@ -108,35 +107,30 @@ func (t *talk) tap() {
 // stops the taps. It runs without t.mu: heard takes that lock, and the
 // bridge waits for its taps while it rewires, so holding it here could
 // deadlock. The talk is registered (begin) just before the handler
-// enters acd.Call.Bridge, so the bridge may not be up yet: Tap is then
-// retried at the frame pace until it is, or the talk ends.
+// enters acd.Call.Bridge, so it waits for the bridge to be live
+// (acd.Call.Bridged) or the talk to end. A bridge that ended before the
+// taps went in (ErrNotBridged) leaves nothing to record.
 func (t *talk) tapBridge() {
-	var pace *time.Ticker
+	select {
+	case <-t.c.Bridged():
+	case <-t.done:
+		return
+	}
 	for _, side := range []struct {
 		leg  acd.Leg
 		cust bool
 	}{{t.customer, true}, {t.agentLeg, false}} {
-		for {
-			stop, err := t.c.Tap(side.leg, sideWriter{t: t, cust: side.cust})
-			if err == nil {
-				if !t.keepTap(stop) {
-					return
-				}
-				break
-			}
-			if !errors.Is(err, acd.ErrNotBridged) {
-				t.l.log.Error("queue: recording not tapped", "call", t.callID, "err", err)
-				return
-			}
-			if pace == nil {
-				pace = time.NewTicker(media.FrameDuration)
-				defer pace.Stop()
-			}
-			select {
-			case <-t.done:
-				return
-			case <-pace.C:
-			}
+		stop, err := t.c.Tap(side.leg, sideWriter{t: t, cust: side.cust})
+		if errors.Is(err, acd.ErrNotBridged) {
+			t.l.log.Debug("queue: bridge ended before the recording tap", "call", t.callID)
+			return
+		}
+		if err != nil {
+			t.l.log.Error("queue: recording not tapped", "call", t.callID, "err", err)
+			return
+		}
+		if !t.keepTap(stop) {
+			return
 		}
 	}
 }
