@@ -75,9 +75,9 @@ type Followup struct {
 	Number string `json:"number"`
 	// CustomerID links the task to a directory customer, when known;
 	// Name is who to ask for, as the creator wrote it.
-	CustomerID string `json:"customerId,omitempty"`
-	Name       string `json:"name,omitempty"`
-	Reason     string `json:"reason"`
+	CustomerID string    `json:"customerId,omitempty"`
+	Name       string    `json:"name,omitempty"`
+	Reason     string    `json:"reason"`
 	Due        time.Time `json:"due"`
 	// Priority orders tasks due at the same time: higher first.
 	Priority  int            `json:"priority,omitempty"`
