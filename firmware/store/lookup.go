@@ -94,7 +94,10 @@ func NewID(t time.Time) string {
 	var r [4]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		// crypto/rand does not fail on Linux; the time alone still sorts.
-		return t.UTC().Format("20060102T150405.000000Z")
+		return t.UTC().Format(idLayout)
 	}
-	return t.UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(r[:])
+	return t.UTC().Format(idLayout) + "-" + hex.EncodeToString(r[:])
 }
+
+// idLayout is the time part of NewID: fixed width, so keys sort by time.
+const idLayout = "20060102T150405.000000Z"
