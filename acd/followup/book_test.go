@@ -65,8 +65,8 @@ func (d *dialer) dial(_ context.Context, ext, number string) (string, error) {
 
 func TestOrder_DueTasksByPriorityThenLongestOverdueThenFutureBySoonest(t *testing.T) {
 	fs := []store.Followup{
-		{ID: "a", Due: t0.Add(2 * time.Hour), Priority: 9}, // future, later
-		{ID: "b", Due: t0.Add(-time.Hour), Priority: 1},    // due, low
+		{ID: "a", Due: t0.Add(2 * time.Hour), Priority: 9},  // future, later
+		{ID: "b", Due: t0.Add(-time.Hour), Priority: 1},     // due, low
 		{ID: "c", Due: t0.Add(-3 * time.Hour), Priority: 1}, // due, low, longer overdue
 		{ID: "d", Due: t0.Add(time.Hour), Priority: 0},      // future, sooner
 		{ID: "e", Due: t0, Priority: 5},                     // due exactly now, high
