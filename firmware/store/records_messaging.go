@@ -181,6 +181,13 @@ type Conversation struct {
 	// is closed while no inbound message came after it.
 	ClosedAt time.Time `json:"closedAt,omitzero"`
 	ClosedBy string    `json:"closedBy,omitempty"`
+	// ReopenedAt is when someone reopened it by hand (a reply, a claim);
+	// an inbound message reopens it by itself.
+	ReopenedAt time.Time `json:"reopenedAt,omitzero"`
+	// Agent holds a thread claimed after it was closed and before its
+	// next message: the messages' history entries, which normally carry
+	// the holder, all predate the close.
+	Agent string `json:"agent,omitempty"`
 	// Queue, when set, is where an auto-reply rule sent the thread.
 	Queue string `json:"queue,omitempty"`
 	// Tags are added by auto-reply rules.
@@ -204,6 +211,9 @@ func (c Conversation) Validate() error {
 	}
 	if c.Queue != "" {
 		f.name("queue", c.Queue)
+	}
+	if c.Agent != "" {
+		f.digits("agent", c.Agent, false, 2, 8)
 	}
 	if len(c.Tags) > MaxTags {
 		f.add("tags", codeRange, 0, MaxTags)
