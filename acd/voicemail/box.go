@@ -159,7 +159,7 @@ func sweep(box string) error {
 		switch {
 		case strings.HasPrefix(name, tmpPrefix):
 			orphan = true
-		case name == greetingName:
+		case isGreetingFile(name):
 		case strings.HasSuffix(name, ".wav"):
 			orphan = !names[strings.TrimSuffix(name, ".wav")+".json"]
 		case strings.HasSuffix(name, ".json"):

@@ -21,6 +21,7 @@ type Deposit struct {
 	from    string
 	path    string
 	done    bool
+	busy    bool // the owner is busy: the busy greeting (WithBusy)
 	// CallID, when set before Commit, is kept with the message.
 	CallID string
 }
@@ -253,50 +254,15 @@ func (s *Store) Expire() (int, error) {
 	return total, nil
 }
 
-// Greeting returns the path of a mailbox's recorded greeting, if it has
-// one.
+// Greeting returns the path of a mailbox's unavailable greeting, if it
+// has one.
 func (s *Store) Greeting(mailbox string) (string, bool) {
-	dir, err := s.box(mailbox)
-	if err != nil {
-		return "", false
-	}
-	p := filepath.Join(dir, greetingName)
-	_, err = os.Stat(p)
-	return p, err == nil
+	return s.GreetingFile(mailbox, GreetingUnavailable)
 }
 
-// SetGreeting stores a mailbox's greeting from a WAV recording or upload,
-// checked to be playable and replaced atomically.
+// SetGreeting stores a mailbox's unavailable greeting from a WAV
+// recording or upload (see PutGreeting).
 func (s *Store) SetGreeting(mailbox string, r io.Reader) error {
-	dir, err := s.box(mailbox)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("voicemail: %w", err)
-	}
-	data, err := io.ReadAll(io.LimitReader(r, s.limits.MaxBytes+1))
-	if err != nil {
-		return fmt.Errorf("voicemail: greeting: %w", err)
-	}
-	if int64(len(data)) > s.limits.MaxBytes {
-		return fmt.Errorf("%w: greeting larger than %d bytes", ErrFull, s.limits.MaxBytes)
-	}
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*.wav")
-	if err != nil {
-		return fmt.Errorf("voicemail: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		_, err = duration(tmp)
-	}
-	tmp.Close()
-	if err != nil {
-		return fmt.Errorf("voicemail: greeting: %w", err)
-	}
-	if err := writeFile(filepath.Join(dir, greetingName), data); err != nil {
-		return fmt.Errorf("voicemail: %w", err)
-	}
-	return nil
+	_, err := s.PutGreeting(mailbox, GreetingUnavailable, r)
+	return err
 }

@@ -48,6 +48,29 @@ func keys(lang string, ks ...string) []ivr.Prompt {
 // LeaveOption adds to what Leave keeps with a message.
 type LeaveOption func(*Deposit)
 
+// WithBusy says the owner is busy (on another call), so a busy greeting,
+// when the mailbox has one, is played instead of the unavailable one.
+func WithBusy(busy bool) LeaveOption { return func(d *Deposit) { d.busy = busy } }
+
+// greetingFor is what a caller hears before the instructions: the
+// owner's busy greeting when busy and recorded, else their unavailable
+// greeting, else their recorded name inside the standard greeting, else
+// the standard greeting.
+func greetingFor(st *Store, mailbox, lang string, busy bool) []ivr.Prompt {
+	if busy {
+		if p, ok := st.GreetingFile(mailbox, GreetingBusy); ok {
+			return []ivr.Prompt{{File: p}}
+		}
+	}
+	if p, ok := st.GreetingFile(mailbox, GreetingUnavailable); ok {
+		return []ivr.Prompt{{File: p}}
+	}
+	if p, ok := st.GreetingFile(mailbox, GreetingName); ok {
+		return append([]ivr.Prompt{{File: p}}, keys(lang, "vm-unavailable")...)
+	}
+	return keys(lang, "vm-unavailable")
+}
+
 // WithCallID keeps the call's ID with the message (for the recording
 // index and the call record).
 func WithCallID(id string) LeaveOption { return func(d *Deposit) { d.CallID = id } }
@@ -67,10 +90,7 @@ func Leave(ctx context.Context, ph Phone, st *Store, mailbox, from, lang string,
 	for _, o := range opts {
 		o(dep)
 	}
-	greeting := keys(lang, "vm-unavailable")
-	if p, ok := st.Greeting(mailbox); ok {
-		greeting = []ivr.Prompt{{File: p}}
-	}
+	greeting := greetingFor(st, mailbox, lang, dep.busy)
 	if err := ph.Play(ctx, append(greeting, keys(lang, "vm-leave-message")...), true); err != nil {
 		return Message{}, errors.Join(err, dep.Abort())
 	}

@@ -17,6 +17,14 @@ import (
 	"callbox/firmware/store"
 )
 
+// ReasonKey is the call data key that says why a call reaches voicemail;
+// ReasonBusy there (set by whoever rang the owner and heard busy) picks
+// the mailbox's busy greeting.
+const (
+	ReasonKey  = "voicemail.reason"
+	ReasonBusy = "busy"
+)
+
 // ErrNoMailbox: the owner's menu was asked for without a mailbox, from a
 // phone that is not an extension.
 var ErrNoMailbox = errors.New("voicemail: no mailbox for this caller")
@@ -148,7 +156,8 @@ func (s *Service) deposit(ctx context.Context, c *acd.Call, mailbox, lang string
 	c.AddRoute("voicemail:" + mailbox)
 	live := ivr.NewLive(c, s.cfg.Voice, ivr.Actions{})
 	defer live.Close()
-	m, err := Leave(ctx, live, s.st, mailbox, c.Caller().Caller().Number, lang, WithCallID(c.ID()))
+	reason, _ := c.Get(ReasonKey)
+	m, err := Leave(ctx, live, s.st, mailbox, c.Caller().Caller().Number, lang, WithCallID(c.ID()), WithBusy(reason == ReasonBusy))
 	if err != nil {
 		if errors.Is(err, ErrEmpty) {
 			// The caller hung up at the tone: nothing to keep, nothing
