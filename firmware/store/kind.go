@@ -38,7 +38,8 @@ func Kinds() []Kind {
 	return []Kind{KindSettings, KindUser, KindExtension, KindTrunk, KindLine, KindAgent, KindSkill, KindQueue,
 		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval,
 		KindWebhook, KindAPIToken, KindScript, KindScriptAnswers, KindDirectoryConfig, KindAudit, KindSIPBan, KindAgentEvent,
-		KindInboundRoute, KindOutboundRoute}
+		KindInboundRoute, KindOutboundRoute,
+		KindWrapUp, KindCustomPrompt}
 }
 
 // Valid reports whether k is one of Kinds.

@@ -41,7 +41,7 @@ func validRecords() []Record {
 		validCallback(),
 		QueueInterval{Queue: "sales", Start: t0, Offered: 10, Answered: 7, AnsweredInSL: 6, Abandoned: 2, AbandonedShort: 1, Callbacks: 1,
 			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
-	}, append(append(validCTIRecords(), validAuditRecords()...), append(append(validSIPBanRecords(), validAgentEventRecords()...), validRouteRecords()...)...)...)
+	}, append(append(validCTIRecords(), validAuditRecords()...), append(append(validSIPBanRecords(), validAgentEventRecords()...), append(validRouteRecords(), validWrapUpRecords()...)...)...)...)
 }
 
 func validCallback() Callback {
