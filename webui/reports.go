@@ -146,7 +146,8 @@ func (f cdrFilter) query() string {
 // how many matched in all.
 func (s *Server) findCDRs(f cdrFilter, limit int) ([]store.CDR, int, error) {
 	var out []store.CDR
-	err := store.ListFunc(s.store, "", func(c store.CDR) bool {
+	from, to := cdrKeyRange(f.from, f.to)
+	err := store.RangeFunc(s.store, from, to, false, func(c store.CDR) bool {
 		if f.match(c) {
 			out = append(out, c)
 		}
@@ -166,6 +167,17 @@ func (s *Server) findCDRs(f cdrFilter, limit int) ([]store.CDR, int, error) {
 		out = out[:limit]
 	}
 	return out, n, nil
+}
+
+// cdrKeySlack widens a key range of call records: a record's key is its
+// call ID, a store.NewID of when the switch took the call, which is at
+// most moments before the record's Start.
+const cdrKeySlack = time.Minute
+
+// cdrKeyRange is the key range that holds the call records started in
+// [from, to); callers still check Start, since the range is a little wider.
+func cdrKeyRange(from, to time.Time) (string, string) {
+	return store.TimeKey(from.Add(-cdrKeySlack)), store.TimeKey(to.Add(cdrKeySlack))
 }
 
 // agentNames maps agent IDs to names for the reports.

@@ -18,7 +18,7 @@ func BenchmarkReports_CallSearch(b *testing.B) {
 	var recs []store.Record
 	for i := range 20000 {
 		at := start.Add(time.Duration(i) * 2 * time.Minute)
-		recs = append(recs, store.CDR{ID: fmt.Sprintf("c%06d", i), Caller: fmt.Sprintf("138%08d", i), Callee: "4008001234",
+		recs = append(recs, store.CDR{ID: store.NewID(at), Caller: fmt.Sprintf("138%08d", i), Callee: "4008001234",
 			Direction: store.DirectionIn, Queue: "sales", Agent: []string{"1001", "1002"}[i%2], Start: at,
 			Answer: at.Add(10 * time.Second), End: at.Add(time.Minute), Disposition: store.DispositionAnswered})
 		if len(recs) == 1000 {

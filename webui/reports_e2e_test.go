@@ -94,14 +94,14 @@ func TestBrowser_ReportsShowCallsPlayARecordingAndChartQueuesInBothLanguages(t *
 		t.Fatalf("%d call rows, want 3", n)
 	}
 	// Stored markup shows as text.
-	if got := evalJS[string](t, ctx, `document.querySelector('tr[data-id="c1"] small').textContent`); got != "<script>alert('x')</script>" {
+	if got := evalJS[string](t, ctx, `document.querySelector('tr[data-id="`+idC1+`"] small').textContent`); got != "<script>alert('x')</script>" {
 		t.Fatalf("caller name cell %q", got)
 	}
 	// The recording loads and plays in the page.
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	dur, err := chromedp.Run(sctx, chromedp.Evaluate[float64](`new Promise((ok, fail) => {
-		const a = document.querySelector('tr[data-id="c1"] audio');
+		const a = document.querySelector('tr[data-id="`+idC1+`"] audio');
 		a.addEventListener("loadedmetadata", () => ok(a.duration), {once: true});
 		a.addEventListener("error", () => fail(new Error("media error " + (a.error && a.error.code))), {once: true});
 		a.preload = "auto"; a.load();
@@ -110,7 +110,7 @@ func TestBrowser_ReportsShowCallsPlayARecordingAndChartQueuesInBothLanguages(t *
 		t.Fatalf("recording duration %v, err %v", dur, err)
 	}
 	step(t, ctx, "click play", chromedp.Click(chromedp.CSS("h1")))
-	playing, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.querySelector('tr[data-id="c1"] audio').play().then(() => true)`, chromedp.EvalAwaitPromise))
+	playing, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.querySelector('tr[data-id="`+idC1+`"] audio').play().then(() => true)`, chromedp.EvalAwaitPromise))
 	if err != nil || !playing {
 		t.Fatalf("play: %v", err)
 	}

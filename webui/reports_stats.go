@@ -338,7 +338,8 @@ func (s *Server) reportAgents(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		}
 		return a
 	}
-	err := store.ListFunc(s.store, "", func(c store.CDR) bool {
+	from, to := cdrKeyRange(p.Start, p.End)
+	err := store.RangeFunc(s.store, from, to, false, func(c store.CDR) bool {
 		if c.Agent == "" || c.Answer.IsZero() || p.find(c.Start) < 0 {
 			return true
 		}

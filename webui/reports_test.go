@@ -60,6 +60,15 @@ func testWAV(t *testing.T, path string) {
 	}
 }
 
+// The seeded calls' IDs: like the switch's call IDs, each a store.NewID of
+// the call's start, so the reports find them by date range.
+const (
+	idC1 = "20260301T080000.000000Z-c1"
+	idC2 = "20260301T080100.000000Z-c2"
+	idC3 = "20260227T080000.000000Z-c3"
+	idC4 = "20260130T080000.000000Z-c4"
+)
+
 // seedCalls stores call records around the fixture's clock (2026-03-01
 // 09:00 UTC) and one recording file in the data directory.
 func seedCalls(t *testing.T, f *fixture) {
@@ -67,17 +76,17 @@ func seedCalls(t *testing.T, f *fixture) {
 	at := f.clock.Now().Add(-time.Hour)
 	testWAV(t, filepath.Join(filepath.Dir(f.st.Path()), "rec", "2026", "c1.wav"))
 	recs := []store.Record{
-		store.Recording{ID: "r1", Path: "rec/2026/c1.wav", SHA256: strings.Repeat("a", 64), Duration: time.Second, CallID: "c1", CreatedAt: at},
-		store.Recording{ID: "evil", Path: "rec/2026/c1.sh", SHA256: strings.Repeat("b", 64), Duration: time.Second, CallID: "c2", CreatedAt: at},
-		store.CDR{ID: "c1", Caller: "13800138000", CallerName: "<script>alert('x')</script>", Callee: "4008001234", Direction: store.DirectionIn,
+		store.Recording{ID: "r1", Path: "rec/2026/c1.wav", SHA256: strings.Repeat("a", 64), Duration: time.Second, CallID: idC1, CreatedAt: at},
+		store.Recording{ID: "evil", Path: "rec/2026/c1.sh", SHA256: strings.Repeat("b", 64), Duration: time.Second, CallID: idC2, CreatedAt: at},
+		store.CDR{ID: idC1, Caller: "13800138000", CallerName: "<script>alert('x')</script>", Callee: "4008001234", Direction: store.DirectionIn,
 			Queue: "sales", Agent: "1001", Start: at, Answer: at.Add(12 * time.Second), End: at.Add(3*time.Minute + 12*time.Second),
 			Disposition: store.DispositionAnswered, Recording: "r1"},
-		store.CDR{ID: "c2", Caller: "=HYPERLINK(\"http://x\")", CallerName: "@SUM(A1)", Callee: "+4008001234", Direction: store.DirectionIn,
+		store.CDR{ID: idC2, Caller: "=HYPERLINK(\"http://x\")", CallerName: "@SUM(A1)", Callee: "+4008001234", Direction: store.DirectionIn,
 			Queue: "sales", Start: at.Add(time.Minute), End: at.Add(2 * time.Minute), Disposition: store.DispositionAbandoned},
-		store.CDR{ID: "c3", Caller: "13900139000", CallerName: "-1+1", Callee: "201", Direction: store.DirectionIn,
+		store.CDR{ID: idC3, Caller: "13900139000", CallerName: "-1+1", Callee: "201", Direction: store.DirectionIn,
 			Agent: "1002", Start: at.Add(-48 * time.Hour), Answer: at.Add(-48*time.Hour + 5*time.Second), End: at.Add(-47 * time.Hour),
 			Disposition: store.DispositionAnswered},
-		store.CDR{ID: "c4", Caller: "13700137000", Callee: "201", Direction: store.DirectionIn,
+		store.CDR{ID: idC4, Caller: "13700137000", Callee: "201", Direction: store.DirectionIn,
 			Start: at.Add(-30 * 24 * time.Hour), End: at.Add(-30*24*time.Hour + time.Minute), Disposition: store.DispositionNoAnswer},
 	}
 	if _, err := store.PutAll(f.st, recs...); err != nil {
@@ -176,7 +185,7 @@ func TestReports_CSVExportHasEveryMatchAndDefusesFormulas(t *testing.T) {
 	if len(rows) != 4 {
 		t.Fatalf("got %d rows, want header + 3:\n%s", len(rows), r.Body)
 	}
-	if rows[0][0] != "id" || rows[1][0] != "c2" || rows[2][0] != "c1" || rows[3][0] != "c3" {
+	if rows[0][0] != "id" || rows[1][0] != idC2 || rows[2][0] != idC1 || rows[3][0] != idC3 {
 		t.Fatalf("rows out of order: %q", rows)
 	}
 	c2 := rows[1]
@@ -258,7 +267,7 @@ func TestReports_RecordingPlaysAndDownloadsWithAuditEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(audit) != 2 || audit[0].Action != "recording-download" || audit[1].Action != "recording-play" ||
-		audit[0].User != "boss" || audit[0].Name != "r1" || audit[0].Of != store.KindRecording || audit[0].Detail != "call c1" {
+		audit[0].User != "boss" || audit[0].Name != "r1" || audit[0].Of != store.KindRecording || audit[0].Detail != "call "+idC1 {
 		t.Fatalf("audit log: %+v", audit)
 	}
 	// A file that is not a WAV recording, an unknown id: not found.
