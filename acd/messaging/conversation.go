@@ -44,11 +44,22 @@ type Conversation struct {
 	Queue string `json:"queue,omitempty"`
 	// Agent holds the conversation ("" while nobody has claimed it).
 	Agent string `json:"agent,omitempty"`
-	// Waiting counts inbound messages since the last outbound one.
+	// Waiting counts inbound messages since the last outbound one (and
+	// since the conversation was last closed).
 	Waiting  int           `json:"waiting"`
 	Messages int           `json:"messages"`
 	Last     store.Message `json:"last"`
 	Updated  time.Time     `json:"updated"`
+	// Closed is true from a Close until the next inbound message (or a
+	// reply, claim or Reopen); ClosedAt and ClosedBy say who closed it
+	// last, also once it has reopened.
+	Closed   bool      `json:"closed"`
+	ClosedAt time.Time `json:"closedAt,omitzero"`
+	ClosedBy string    `json:"closedBy,omitempty"`
+	// Tags were added by auto-reply rules.
+	Tags []string `json:"tags,omitempty"`
+
+	thread store.Conversation // the stored state
 }
 
 // Conversations lists every SMS thread, the most recently active first.
@@ -65,10 +76,14 @@ func Conversations(st *store.Store) ([]Conversation, error) {
 	if err != nil {
 		return nil, err
 	}
+	states, err := threadStates(st)
+	if err != nil {
+		return nil, err
+	}
 	byKey := make(map[string]*Conversation, len(threads))
 	for k, msgs := range threads {
 		sortMessages(msgs)
-		byKey[k] = summarize(k, msgs)
+		byKey[k] = summarize(k, msgs, states[k])
 	}
 	if err := fillIn(st, plan, byKey); err != nil {
 		return nil, err
@@ -86,18 +101,27 @@ func Conversations(st *store.Store) ([]Conversation, error) {
 	return out, nil
 }
 
-// summarize makes the conversation of a thread sorted oldest first.
-func summarize(key string, msgs []store.Message) *Conversation {
-	c := &Conversation{Key: key}
+// summarize makes the conversation of a thread sorted oldest first, with
+// its stored state th.
+func summarize(key string, msgs []store.Message, th store.Conversation) *Conversation {
+	c := &Conversation{Key: key, ClosedAt: th.ClosedAt, ClosedBy: th.ClosedBy, Tags: th.Tags, thread: th}
+	var lastIn time.Time
 	for _, m := range msgs {
 		c.Messages++
 		c.Updated, c.Last, c.Number = arrival(m), m, m.Number
 		if m.Direction == store.DirectionIn {
-			c.Waiting++
+			if arrival(m).After(th.ClosedAt) {
+				c.Waiting++
+			}
 			c.Line = m.Line
+			lastIn = arrival(m)
 		} else {
 			c.Waiting = 0
 		}
+	}
+	c.Closed = isClosed(th, lastIn)
+	if c.Closed {
+		c.Waiting = 0
 	}
 	return c
 }
@@ -113,6 +137,9 @@ func fillIn(st *store.Store, plan directory.Plan, convs map[string]*Conversation
 	}
 	for _, c := range convs {
 		c.Queue = routes[c.Line]
+		if c.thread.Queue != "" {
+			c.Queue = c.thread.Queue // an auto-reply rule sent it there
+		}
 	}
 	// Customers are matched once for all conversations.
 	return store.ListFunc(st, "", func(cu store.Customer) bool {
@@ -131,7 +158,11 @@ func Get(st *store.Store, key string) (Conversation, error) {
 	if err != nil {
 		return Conversation{}, err
 	}
-	c := summarize(key, msgs)
+	th, err := threadState(st, key)
+	if err != nil {
+		return Conversation{}, err
+	}
+	c := summarize(key, msgs, th)
 	if err := fillIn(st, planOf(st), map[string]*Conversation{key: c}); err != nil {
 		return Conversation{}, err
 	}
@@ -179,16 +210,19 @@ func sortMessages(msgs []store.Message) {
 }
 
 // assignments fills in the agent of each conversation: the agent of its
-// newest SMS history entry that names one.
+// newest SMS history entry that names one, among those after the
+// conversation was last closed; failing that, the agent who claimed it
+// after the close (kept in its stored state). A closed conversation has
+// no agent.
 func assignments(st *store.Store, plan directory.Plan, convs map[string]*Conversation) error {
 	newest := map[string]time.Time{}
-	return store.ListFunc(st, "", func(ct store.Contact) bool {
+	err := store.ListFunc(st, "", func(ct store.Contact) bool {
 		if ct.Channel != store.ChannelSMS || ct.Agent == "" {
 			return true
 		}
 		k := Key(plan, ct.Number)
 		c := convs[k]
-		if c == nil {
+		if c == nil || !ct.At.After(c.thread.ClosedAt) {
 			return true
 		}
 		if t, seen := newest[k]; !seen || ct.At.After(t) {
@@ -196,13 +230,26 @@ func assignments(st *store.Store, plan directory.Plan, convs map[string]*Convers
 		}
 		return true
 	})
+	for _, c := range convs {
+		if c.Agent == "" {
+			c.Agent = c.thread.Agent
+		}
+		if c.Closed {
+			c.Agent = ""
+		}
+	}
+	return err
 }
 
 // agentOf returns who holds the conversation with number.
 func agentOf(st *store.Store, plan directory.Plan, number string) (string, error) {
 	k := Key(plan, number)
-	c := &Conversation{Key: k}
-	err := assignments(st, plan, map[string]*Conversation{k: c})
+	th, err := threadState(st, k)
+	if err != nil {
+		return "", err
+	}
+	c := &Conversation{Key: k, thread: th}
+	err = assignments(st, plan, map[string]*Conversation{k: c})
 	return c.Agent, err
 }
 
@@ -228,18 +275,30 @@ func Claim(st *store.Store, key, agent string, steal bool) error {
 		}
 		return err
 	}
+	c, err := Get(st, key)
+	if err != nil {
+		return err
+	}
+	if c.Agent != "" && c.Agent != agent && !steal {
+		return &TakenError{Agent: c.Agent}
+	}
+	now := time.Now()
+	if c.Closed {
+		// Claiming a closed conversation takes it up again.
+		if err := reopen(st, key, now); err != nil {
+			return err
+		}
+	}
+	if !c.Updated.After(c.thread.ClosedAt) && !c.thread.ClosedAt.IsZero() {
+		// Every message predates the last close, so no history entry
+		// can carry the assignment: the stored state does.
+		return updateThread(st, key, func(th *store.Conversation) { th.Agent, th.UpdatedAt = agent, now })
+	}
 	msgs, err := ConversationMessages(st, key)
 	if err != nil {
 		return err
 	}
 	plan := planOf(st)
-	holder, err := agentOf(st, plan, msgs[0].Number)
-	if err != nil {
-		return err
-	}
-	if holder != "" && holder != agent && !steal {
-		return &TakenError{Agent: holder}
-	}
 	// The newest message's entry carries the assignment: it is the one
 	// assignments reads first.
 	last := msgs[len(msgs)-1]
@@ -270,5 +329,17 @@ func Reply(st *store.Store, key, agent, text string) (store.Message, error) {
 			return store.Message{}, err
 		}
 	}
-	return queueSMS(st, time.Now(), c.Line, c.Number, text, agent)
+	now := time.Now()
+	if c.Closed {
+		// Writing to a closed conversation takes it up again.
+		if err := reopen(st, key, now); err != nil {
+			return store.Message{}, err
+		}
+	}
+	if !now.After(c.thread.ClosedAt) {
+		// The reply comes after the close, even on a coarse clock: its
+		// history entry must carry the new assignment.
+		now = c.thread.ClosedAt.Add(time.Nanosecond)
+	}
+	return queueSMS(st, now, c.Line, c.Number, text, agent)
 }

@@ -17,13 +17,19 @@
 // each to a modem of the right kind and wakes its outbox, which retries
 // and records a final state (sent, delivered, failed).
 //
-// Inbound SMS go through the auto-reply rules (first match wins; the reply
-// goes out on the line the message came in on) or, when no rule matches,
-// into a conversation: all messages with the same far-end number (its
-// normalised form is the conversation key). The queue of a conversation is
-// the Route of the line it came in on; its agent is whoever claimed it
-// (Claim), kept in the Agent field of the contact history entries, so the
-// assignment needs no record of its own. Every SMS and fax, in and out,
+// Inbound SMS go through the auto-reply rules (Evaluate): the installer's
+// stored rules (store.AutoReply, read for every message so an edit applies
+// to the next one; by Order, then Name), then Config.Rules. The first
+// that matches decides: its reply, in the sender's language, goes out on
+// the line the message came in on; its queue and tag are kept on the
+// conversation (store.Conversation). A message a rule answered without
+// naming a queue stops there; any other goes into a conversation: all
+// messages with the same far-end number (its normalised form is the
+// conversation key). The queue of a conversation is the one a rule sent
+// it to, else the Route of the line it came in on; its agent is whoever
+// claimed it (Claim), kept in the Agent field of the contact history
+// entries. Close ends a conversation's piece of work (thread.go): the
+// next inbound message reopens the same conversation, unassigned. Every SMS and fax, in and out,
 // gets a store.Contact with the same ID as its message: the customer's
 // contact history by number (acd/directory.History).
 //

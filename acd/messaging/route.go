@@ -34,21 +34,42 @@ func (s *Service) onSMS(ctx context.Context, m store.Message, in sms.Inbound) {
 	if _, err := store.Put(s.st, contact); err != nil {
 		s.log.Error("SMS history entry not written", "id", m.ID, "err", err)
 	}
+	// The stored rules are read for every message, so an installer's edit
+	// applies to the next one.
 	s.mu.Lock()
-	rule, ok := match(s.rules, key, m.Text)
+	extra := s.rules
 	s.mu.Unlock()
-	if ok {
-		reply, err := queueSMS(s.st, s.clock.Now(), m.Line, m.Number, rule.Reply, "")
-		if err != nil {
-			s.log.Error("auto-reply not queued", "rule", rule.Name, "to", m.Number, "err", err)
-		} else {
-			s.log.Info("SMS answered by rule", "rule", rule.Name, "from", m.Number, "reply", reply.ID)
+	d, err := Evaluate(s.st, extra, Sample{From: m.Number, Line: m.Line, Text: m.Text, At: arrival(m)})
+	if err != nil {
+		s.log.Error("auto-reply rules not read", "id", m.ID, "err", err)
+	}
+	if len(d.Skipped) > 0 {
+		s.log.Warn("auto-reply rules skipped", "rules", d.Skipped)
+	}
+	if d.Matched() {
+		ev.Rule = d.Rule
+		if err := applyRule(s.st, key, d, s.clock.Now()); err != nil {
+			s.log.Error("auto-reply rule's queue or tag not kept", "rule", d.Rule, "err", err)
 		}
-		ev.Rule = rule.Name
+	}
+	if d.Reply != "" {
+		reply, err := queueSMS(s.st, s.clock.Now(), m.Line, m.Number, d.Reply, "")
+		if err != nil {
+			s.log.Error("auto-reply not queued", "rule", d.Rule, "to", m.Number, "err", err)
+		} else {
+			s.log.Info("SMS answered by rule", "rule", d.Rule, "from", m.Number, "reply", reply.ID)
+		}
+	}
+	if d.Answered() {
 		s.emit(ev)
 		return
 	}
 	ev.Queue = s.routeOf(m.Line)
+	if d.Queue != "" {
+		ev.Queue = d.Queue
+	} else if th, err := threadState(s.st, key); err == nil && th.Queue != "" {
+		ev.Queue = th.Queue // an earlier rule sent the conversation there
+	}
 	agent, err := agentOf(s.st, plan, m.Number)
 	if err != nil {
 		s.log.Error("reading conversation assignment", "err", err)
