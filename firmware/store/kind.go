@@ -39,6 +39,8 @@ func Kinds() []Kind {
 		KindFlow, KindHours, KindCustomer, KindContact, KindCDR, KindRecording, KindRegistration, KindMessage, KindCallback, KindQueueInterval,
 		KindWebhook, KindAPIToken, KindScript, KindScriptAnswers, KindDirectoryConfig, KindAudit, KindSIPBan, KindAgentEvent,
 		KindInboundRoute, KindOutboundRoute,
+		KindAutoReply, KindConversation,
+		KindFollowup, KindFollowupPolicy,
 		KindWrapUp, KindCustomPrompt}
 }
 

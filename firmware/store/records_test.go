@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 func validRecords() []Record {
 	u := User{Name: "admin", Role: RoleAdmin, Lang: i18n.ZH, CreatedAt: t0}
 	u.PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$gYRrD7nM4mqbsSjS7YpjxQpW1oGZ6dIZ/yI0Tm2c4fM"
-	return append([]Record{
+	return slices.Concat([]Record{
 		Settings{SiteName: "Shop", Lang: i18n.ZH, Country: "cn", TimeZone: "Asia/Shanghai", PauseReasons: []string{"lunch", "training"}, AutoPauseAfter: 3},
 		u,
 		goodExtension("201"),
@@ -41,7 +42,8 @@ func validRecords() []Record {
 		validCallback(),
 		QueueInterval{Queue: "sales", Start: t0, Offered: 10, Answered: 7, AnsweredInSL: 6, Abandoned: 2, AbandonedShort: 1, Callbacks: 1,
 			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
-	}, append(append(validCTIRecords(), validAuditRecords()...), append(append(validSIPBanRecords(), validAgentEventRecords()...), append(validRouteRecords(), validWrapUpRecords()...)...)...)...)
+	}, validCTIRecords(), validAuditRecords(), validSIPBanRecords(), validAgentEventRecords(), validRouteRecords(),
+		validMessagingRecords(), validFollowupRecords(), validWrapUpRecords())
 }
 
 func validCallback() Callback {
