@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -165,6 +166,9 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	// The pacer and the flows before the switch takes calls; the queue,
 	// CTI and messaging once calls can reach them.
 	w.beforeSwitch = []Service{p.trunks, &pacerService{pacer}, p.ivr, p.voicemail}
+	// The installer's prompts (store records, so backups carry them) are
+	// mirrored into the library's override directory before calls play.
+	w.beforeSwitch = append(w.beforeSwitch, &promptFiles{st: st, lib: voice.Prompts, log: log})
 	w.afterSwitch = []Service{p.queue, &midnight{now: a.now, zone: func() *time.Location { return ivr.SiteZone(st) },
 		reset: p.queue.Dispatcher().ResetCounters}, p.directory, p.cti, p.messaging}
 	return w, nil
@@ -198,6 +202,19 @@ func (s *pacerService) Run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// promptFiles keeps the prompt library's override directory equal to the
+// custom prompts in the store (prompt.Follow).
+type promptFiles struct {
+	st  *store.Store
+	lib *prompt.Library
+	log *slog.Logger
+}
+
+func (s *promptFiles) Name() string { return "prompt-files" }
+func (s *promptFiles) Run(ctx context.Context) error {
+	return prompt.Follow(ctx, s.st, s.lib, s.log)
 }
 
 // ctiControl is the CTI API's call control: the router's (pbx.Control,
