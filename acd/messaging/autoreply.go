@@ -99,7 +99,7 @@ func (r rule) matches(from, key, line, text string, at time.Time, isOpen clock) 
 		if !ok {
 			return false, fmt.Errorf("%w: no schedule %q", ErrBadRule, r.Hours)
 		}
-		if open == r.Closed {
+		if open == r.WhenClosed {
 			return false, nil
 		}
 	}

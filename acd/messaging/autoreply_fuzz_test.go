@@ -16,7 +16,7 @@ func FuzzAutoReply(f *testing.F) {
 	f.Add([]byte(`{"name":"hours","enabled":true,"keyword":"hours","replyEn":"9-18"}`), "+8613922220002", "gsm0", "Hours?")
 	f.Add([]byte(`{"name":"re","enabled":true,"regexp":"(?i)pri[cs]e|价格","sender":"_+86.","replyZh":"见价目表"}`), "13922220002", "", "价格")
 	f.Add([]byte(`{"name":"big","regexp":"(a{1000}){1000}","replyEn":"x"}`), "1", "", "aaaa")
-	f.Add([]byte(`{"name":"q","queue":"care","tag":"x","line":"gsm1","hours":"office","closed":true}`), "", "gsm1", "")
+	f.Add([]byte(`{"name":"q","queue":"care","tag":"x","line":"gsm1","hours":"office","whenClosed":true}`), "", "gsm1", "")
 	f.Add([]byte(`{"name":`), "\xff", "\x00", "\xff\xfe")
 	f.Fuzz(func(t *testing.T, data []byte, from, line, text string) {
 		var ar store.AutoReply

@@ -43,7 +43,7 @@ func TestEvaluate_StoredRulesInOrderThenConfigRules(t *testing.T) {
 		store.Hours{Name: "office", Weekly: []store.WeeklyRange{{Day: time.Monday, Start: "09:00", End: "18:00"}}},
 		store.AutoReply{Name: "b-price", Order: 2, Enabled: true, Regexp: `(?i)price|价格`, ReplyEN: "See our price list.", ReplyZH: "请查看价目表。"},
 		store.AutoReply{Name: "a-complaint", Order: 2, Enabled: true, Keyword: "complaint", Queue: "care", Tag: "complaint"},
-		store.AutoReply{Name: "closed", Order: 1, Enabled: true, Hours: "office", Closed: true, ReplyEN: "We are closed.", ReplyZH: "我们已下班。"},
+		store.AutoReply{Name: "closed", Order: 1, Enabled: true, Hours: "office", WhenClosed: true, ReplyEN: "We are closed.", ReplyZH: "我们已下班。"},
 		store.AutoReply{Name: "off", Order: 0, Enabled: false, Keyword: "price", ReplyEN: "disabled rule"},
 		store.AutoReply{Name: "gsm1-only", Order: 3, Enabled: true, Line: "gsm1", Sender: "_+86139.", ReplyEN: "line one"},
 	)

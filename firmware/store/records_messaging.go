@@ -25,11 +25,10 @@ const (
 
 // The message keys of the messaging checks (firmware/i18n/msg3.go).
 const (
-	codeRegexp      = "store.err.regexp"
-	codeKeyword     = "store.err.keyword"
-	codeMatchAll    = "store.err.match_all"
-	codeNoAction    = "store.err.no_action"
-	codeReplyNeeded = "store.err.reply_needed"
+	codeRegexp   = "store.err.regexp"
+	codeKeyword  = "store.err.keyword"
+	codeMatchAll = "store.err.match_all"
+	codeNoAction = "store.err.no_action"
 )
 
 // Limits of an auto-reply rule.
@@ -67,10 +66,10 @@ type AutoReply struct {
 	// Line limits the rule to messages that came in on one line (ID).
 	Line string `json:"line,omitempty"`
 	// Hours names a schedule (KindHours): the rule matches while it is
-	// open, or while it is closed when Closed is set (the usual
+	// open, or while it is closed when WhenClosed is set (the usual
 	// "we are closed" answer).
-	Hours  string `json:"hours,omitempty"`
-	Closed bool   `json:"closed,omitempty"`
+	Hours      string `json:"hours,omitempty"`
+	WhenClosed bool   `json:"whenClosed,omitempty"`
 
 	// ReplyEN and ReplyZH are the answer in each language; the sender gets
 	// the one in their language (their customer record's, else the
@@ -115,7 +114,7 @@ func (r AutoReply) Validate() error {
 	if r.Hours != "" {
 		f.name("hours", r.Hours)
 	}
-	if r.Closed && r.Hours == "" {
+	if r.WhenClosed && r.Hours == "" {
 		f.add("hours", codeRequired)
 	}
 	f.para("replyEn", r.ReplyEN, false, MaxSMSText)
@@ -134,9 +133,6 @@ func (r AutoReply) Validate() error {
 		// A reply to every message from everyone at any time would leave
 		// the agents nothing; such a rule must at least route to a queue.
 		f.add("keyword", codeMatchAll)
-	}
-	if r.Closed && !reply && r.Queue == "" && r.Tag == "" {
-		f.add("replyEn", codeReplyNeeded)
 	}
 	return f.result(KindAutoReply, r.Name)
 }

@@ -12,7 +12,7 @@ import (
 // table of every kind in records_test.go.
 func validMessagingRecords() []Record {
 	return []Record{
-		AutoReply{Name: "closed", Order: 5, Enabled: true, Regexp: `(?i)\bopen\b`, Sender: "_+86.", Line: "gsm0", Hours: "office", Closed: true,
+		AutoReply{Name: "closed", Order: 5, Enabled: true, Regexp: `(?i)\bopen\b`, Sender: "_+86.", Line: "gsm0", Hours: "office", WhenClosed: true,
 			ReplyEN: "We are closed.", ReplyZH: "我们已下班。", Tag: "after-hours"},
 		Conversation{Thread: "+8613800138000", ClosedAt: t0, ClosedBy: "lina", Queue: "sales", Tags: []string{"after-hours"}, UpdatedAt: t0},
 	}
@@ -29,7 +29,7 @@ func TestAutoReply_FieldsAreNamedWithTheirCode(t *testing.T) {
 		{AutoReply{Name: "x", Keyword: "two words", ReplyEN: "hi"}, map[string]string{"keyword": codeKeyword}},
 		{AutoReply{Name: "x", ReplyEN: "hi"}, map[string]string{"keyword": codeMatchAll}},
 		{AutoReply{Name: "x", Keyword: "hours"}, map[string]string{"replyEn": codeNoAction}},
-		{AutoReply{Name: "x", Closed: true, ReplyEN: "hi"}, map[string]string{"hours": codeRequired, "keyword": codeMatchAll}},
+		{AutoReply{Name: "x", WhenClosed: true, ReplyEN: "hi"}, map[string]string{"hours": codeRequired, "keyword": codeMatchAll}},
 		{AutoReply{Name: "x", Sender: "_13a", ReplyEN: "hi"}, map[string]string{"sender": codePattern}},
 		{AutoReply{Name: "bad name", Order: MaxRuleOrder + 1, Keyword: "k", ReplyZH: "a\x00", Queue: "no queue", Tag: "a b"},
 			map[string]string{"name": codeName, "order": codeRange, "replyZh": codeUnknown, "queue": codeName, "tag": codeName}},
