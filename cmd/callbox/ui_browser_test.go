@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Helpers of the browser tests against the binary (ui_e2e_test.go,
+// ui_tour_test.go): Debian's headless chromium driven with chromedp, one
+// browser per test and one browser context (its own cookies) per person.
+
+// uiPassword passes the store's strength rule.
+const uiPassword = "Correct-Horse-7"
+
+// needChromium returns chromium's path, skipping without it unless
+// CALLBOX_REQUIRE_E2E=1.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
+		t.Fatal("chromium is required (CALLBOX_REQUIRE_E2E=1)")
+	}
+	t.Skip("chromium not installed")
+	return ""
+}
+
+// browser is one headless chromium; its tabs are separate people.
+type browser struct {
+	ctx context.Context // the first tab, which owns the browser process
+}
+
+// newBrowser starts chromium with a fresh profile; the test's cleanup
+// stops it.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := needChromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 768),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first action starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browser{ctx: ctx}
+}
+
+// person opens a tab in a browser context of its own, so that its
+// session cookie is not shared with the other tabs.
+func (b *browser) person(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	return ctx
+}
+
+// act runs browser actions with a bound on their time; a failure leaves
+// a screenshot and the page's text in the log.
+func act(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		failPage(t, ctx, what, err)
+	}
+}
+
+// navigate clicks sel and waits for the page it loads.
+func navigate(t *testing.T, ctx context.Context, what, sel string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+		failPage(t, ctx, what, err)
+	}
+}
+
+// failPage ends the test with what the page shows.
+func failPage(t *testing.T, ctx context.Context, what string, err error) {
+	t.Helper()
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	page, _ := chromedp.Run(qctx, chromedp.Evaluate[string](`location.href + "\n" +
+		[...document.querySelectorAll("h1, .error, .notice, [role=alert]")].map(e => e.textContent.trim()).join("\n") + "\n" +
+		[...document.querySelectorAll("body > *")].filter(e => e.tagName !== "SELECT").map(e => e.innerText).join("\n").slice(0, 1200)`))
+	if dir := os.Getenv("CALLBOX_SCREENSHOTS"); dir != "" {
+		if png, serr := chromedp.Run(qctx, chromedp.CaptureScreenshot()); serr == nil {
+			_ = os.WriteFile(filepath.Join(dir, "failed-"+fileSafe(what)+".png"), png, 0o644)
+		}
+	}
+	t.Fatalf("%s: %v\npage:\n%s", what, err, page)
+}
+
+// js evaluates expr in the page.
+func js[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		failPage(t, ctx, "evaluate "+expr, err)
+	}
+	return v
+}
+
+// jsAwait evaluates expr, a promise, and returns what it resolves to.
+func jsAwait[T any](t *testing.T, ctx context.Context, what, expr string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		failPage(t, ctx, what, err)
+	}
+	return v
+}
+
+// until waits (at most 15 s) for the JavaScript expression to be true.
+func until(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		failPage(t, ctx, "waiting for "+what+" ("+expr+")", err)
+	}
+}
+
+// quote is s as a JavaScript string literal.
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// textIs is an expression: the trimmed text of the first element sel
+// matches equals want.
+func textIs(sel, want string) string {
+	return `((document.querySelector(` + quote(sel) + `) || {}).textContent || "").trim() === ` + quote(want)
+}
+
+// count is how many elements sel matches.
+func count(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	return js[int](t, ctx, `document.querySelectorAll(`+quote(sel)+`).length`)
+}
+
+// fill sets the form fields by element ID: text by typing, selects and
+// checkboxes by value ("on"/"off" for a checkbox).
+func fill(t *testing.T, ctx context.Context, fields ...string) {
+	t.Helper()
+	for i := 0; i+1 < len(fields); i += 2 {
+		id, v := fields[i], fields[i+1]
+		ok := js[bool](t, ctx, fmt.Sprintf(`(() => { const e = document.getElementById(%s); if (!e) return false;
+			if (e.type === "checkbox") e.checked = %s === "on";
+			else e.value = %s;
+			e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`,
+			quote(id), quote(v), quote(v)))
+		if !ok {
+			failPage(t, ctx, "fill "+id, fmt.Errorf("no field #%s", id))
+		}
+	}
+}
+
+// point is a spot in the viewport (CSS pixels).
+type point struct{ X, Y float64 }
+
+// centre returns the middle of the element sel matches.
+func centre(t *testing.T, ctx context.Context, sel string) point {
+	t.Helper()
+	p := js[*point](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%s); if (!e) return null;
+		e.scrollIntoView({block: "nearest"}); const r = e.getBoundingClientRect(); return {X: r.x + r.width / 2, Y: r.y + r.height / 2}; })()`, quote(sel)))
+	if p == nil {
+		failPage(t, ctx, "find "+sel, fmt.Errorf("no element"))
+	}
+	return *p
+}
+
+// drag drags the mouse from one point to another in small moves.
+func drag(t *testing.T, ctx context.Context, what string, from, to point) {
+	t.Helper()
+	act(t, ctx, what, chromedp.DragAndDropXY(from.X, from.Y, to.X, to.Y, 8))
+}
+
+// logIn logs name in through the login page and waits for path.
+func logIn(t *testing.T, ctx context.Context, base, name, path string) {
+	t.Helper()
+	act(t, ctx, "open login", chromedp.Navigate(base+"/login?next="+path), chromedp.WaitVisible(chromedp.ID("name")))
+	fill(t, ctx, "name", name, "password", uiPassword)
+	navigate(t, ctx, "log in "+name, `form[action="/login"] button.primary`)
+	until(t, ctx, name+" at "+path, `location.pathname === `+quote(path))
+}
+
+// shooter writes full-page screenshots to a folder.
+type shooter struct {
+	dir string
+}
+
+// newShooter writes to $CALLBOX_SCREENSHOTS, else to a temporary folder.
+func newShooter(t *testing.T) shooter {
+	t.Helper()
+	dir := os.Getenv("CALLBOX_SCREENSHOTS")
+	if dir == "" {
+		return shooter{dir: t.TempDir()}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return shooter{dir: dir}
+}
+
+// shot writes the whole page (beyond the window) as name.png.
+func (s shooter) shot(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("screenshot %s is not a PNG", name)
+	}
+	p := filepath.Join(s.dir, fileSafe(name)+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fileSafe turns a page path into a file name: "/admin/queues" becomes
+// "admin-queues", "/" becomes "home".
+func fileSafe(s string) string {
+	s = strings.Trim(s, "/")
+	if s == "" {
+		return "home"
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+// itoa is strconv.Itoa, short for building SIPp arguments.
+func itoa(n int) string { return strconv.Itoa(n) }
