@@ -27,6 +27,7 @@ var consoleuiMessages = map[string]entry{
 	"followup.source.import": {"Import", "导入"},
 
 	"followup.err.past":      {"must be in the future", "必须是将来的时间"},
+	"followup.err.type":      {"must not be a JSON %s", "不能是 JSON %s"},
 	"followup.err.time":      {"not a date and time (for example 2026-12-01T14:30:00+08:00)", "不是有效的日期时间（例如 2026-12-01T14:30:00+08:00）"},
 	"followup.err.not-found": {"No such follow-up task.", "没有该跟进任务。"},
 	"followup.err.not-yours": {"This follow-up task is another agent's.", "该跟进任务属于其他坐席。"},
