@@ -227,4 +227,3 @@ func FuzzFollowupDecoders(f *testing.F) {
 		_, _, _ = decodePolicy(strings.NewReader(in))
 	})
 }
-
