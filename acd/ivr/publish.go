@@ -77,6 +77,24 @@ func StoreChecks(st *store.Store, lib *prompt.Library) Checks {
 	}
 }
 
+// FaxLine reports whether the store has an enabled modem line, the only
+// way the box sends faxes (acd/messaging queues them to its serial
+// modems; there is no software fax modem). Without one a fax node could
+// only fail, so validation refuses it (Checks.NoFax) and the designer
+// leaves it out (Palette).
+func FaxLine(st *store.Store) bool {
+	lines, err := store.List[store.Line](st)
+	if err != nil {
+		return false
+	}
+	for _, l := range lines {
+		if l.Type == store.LineGSM && l.Enabled {
+			return true
+		}
+	}
+	return false
+}
+
 // StoreHours looks business hours up in the store for branch-hours nodes
 // (WithHours), compiled in site's zone unless the record names its own. A
 // nil site means the box's zone as the settings say at each lookup, so a

@@ -55,9 +55,10 @@ func (s *Service) Runner(v *Voice, a Actions, http Doer) *Runner {
 }
 
 // Checks are the lookups for validating flows on this box: the store's
-// names, the prompts v can play, and fax nodes only when a sends faxes.
+// names, the prompts v can play, and fax nodes only when a sends faxes
+// and a modem line is configured to send them (FaxLine).
 func (s *Service) Checks(v *Voice, a Actions) Checks {
 	chk := StoreChecks(s.st, v.Prompts)
-	chk.NoFax = a.SendFax == nil
+	chk.NoFax = a.SendFax == nil || !FaxLine(s.st)
 	return chk
 }
