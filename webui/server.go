@@ -85,6 +85,8 @@ type Server struct {
 	dummy     store.User // checked when a login names no user, so timing does not tell
 
 	tokenLimit rateLimiter // API token request rate (api_cti_auth.go)
+	tokenUses  tokenUseLog // when each API token was last accepted (admin_tokens.go)
+	hookTests  hookTestLog // the webhook test deliveries (admin_webhooks.go)
 }
 
 // New checks cfg and builds the server; it does not listen yet.
@@ -232,6 +234,8 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	// Customer data sources, API tokens and webhooks (admin_sources.go).
+	s.adminDataRoutes(handle, admins)
 	// The IVR designer and the reports (designer*.go, reports*.go).
 	s.designerRoutes(handle, admins)
 	s.reportRoutes(handle, watchers)
@@ -239,7 +243,7 @@ func (s *Server) routes() http.Handler {
 	s.agentRoutes(handle)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
-	return s.accessLog(mux)
+	return s.accessLog(s.noteTokenUse(mux))
 }
 
 // statusRecorder remembers the status code a handler wrote.

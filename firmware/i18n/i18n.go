@@ -49,6 +49,7 @@ func catalogues() []map[string]entry {
 		sipMessages, modemMessages, ivrMessages, directoryMessages, queueMessages, ctiMessages, adminMessages, designerMessages, agentuiMessages,
 		webadmin1Messages,
 		msg3Messages,
+		webadmin2Messages,
 	}
 }
 
