@@ -246,12 +246,23 @@ func newShooter(t *testing.T) shooter {
 	return shooter{dir: dir}
 }
 
-// shot writes the whole page (beyond the window) as name.png.
+// shot writes the whole page as name.png. The window is stretched to
+// the page's height for the picture, so that a sticky bar (the forms'
+// buttons) sits where it does at the end of the page rather than across
+// the middle of a stitched image; then it is put back.
 func (s shooter) shot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	size := js[[]int64](t, ctx, `[window.innerWidth, window.innerHeight, document.documentElement.scrollHeight]`)
+	w, h, full := size[0], size[1], size[2]
+	if full > h {
+		if err := chromedp.Do(sctx, chromedp.EmulateViewport(w, full)); err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		defer func() { _ = chromedp.Do(ctx, chromedp.EmulateViewport(w, h)) }()
+	}
+	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}

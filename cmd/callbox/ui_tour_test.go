@@ -126,7 +126,9 @@ func uiTour(t *testing.T, br *browser, site uiSite, shots shooter) {
 				}
 				if strings.HasPrefix(path, "/wallboard") {
 					act(t, ctx, "tablet", chromedp.EmulateViewport(1024, 768))
-					openPage(t, ctx, site.base, path)
+					if p := openPage(t, ctx, site.base, path); p.overflow > 0 {
+						t.Logf("LAYOUT %s (%s) on a 1024x768 tablet: %d px wider than the screen", path, lang, p.overflow)
+					}
 					shots.shot(t, ctx, lang+"-wallboard-tablet")
 					act(t, ctx, "desktop", chromedp.EmulateViewport(1366, 768))
 				}
