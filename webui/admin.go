@@ -93,6 +93,7 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/agents", "web.kind.agents"},
 	{"/admin/queues", "web.kind.queues"},
 	{"/admin/hours", "web.kind.hours"},
+	{"/admin/autoreplies", "web.kind.autoreplies"},
 	{"/admin/prompts", "admin.menu.prompts"},
 	{"/admin/voicemail", "admin.menu.vm"},
 	{"/admin/wrapups", "web.kind.wrapups"},

@@ -17,7 +17,8 @@ var adminKinds = map[string]*adminKind{}
 
 func init() {
 	for _, k := range []*adminKind{extensionKind(), trunkKind(), lineKind(), skillKind(), agentKind(), queueKind(), hoursKind(), userKind(),
-		inboundRouteKind(), outboundRouteKind(), siteKind()} {
+		inboundRouteKind(), outboundRouteKind(), siteKind(),
+		wrapUpKind(), autoReplyKind()} {
 		adminKinds[k.slug] = k
 	}
 }

@@ -32,12 +32,17 @@ func (s *Server) messageRoutes(handle func(string, access, handlerFunc), allRole
 	handle("GET /api/v1/conversations/{key}", api(allRoles...), s.apiGetConversation)
 	handle("POST /api/v1/conversations/{key}/claim", api(allRoles...), s.apiClaimConversation)
 	handle("POST /api/v1/conversations/{key}/reply", api(allRoles...), s.apiReplyConversation)
+	handle("POST /api/v1/conversations/{key}/close", api(allRoles...), s.apiCloseConversation)
+	handle("POST /api/v1/conversations/{key}/reopen", api(allRoles...), s.apiReopenConversation)
 	handle("GET /api/v1/fax/documents", api(allRoles...), s.apiListFaxDocuments)
 	handle("POST /api/v1/fax/documents", upload, s.apiUploadFaxDocument)
 	handle("GET /api/v1/fax/documents/{name}/preview", api(allRoles...), s.apiFaxDocumentPreview)
 	handle("DELETE /api/v1/fax/documents/{name}", api(admins...), s.apiDeleteFaxDocument)
 	handle("POST /api/v1/fax", api(allRoles...), s.apiSendFax)
 	handle("GET /api/v1/fax/inbox", api(allRoles...), s.apiFaxInbox)
+	// The pages on the same records: sending faxes, the fax inbox and the
+	// SMS auto-reply rules (messages*.go).
+	s.messagePageRoutes(handle, allRoles, admins)
 }
 
 // messageError answers an error of the messaging package.
@@ -56,6 +61,8 @@ func (s *Server) messageError(w http.ResponseWriter, rc *reqCtx, err error) {
 		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "messaging.err.unknown_agent"))
 	case errors.As(err, &taken):
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "messaging.err.taken", taken.Agent))
+	case errors.Is(err, messaging.ErrNotHolder):
+		apiError(w, http.StatusForbidden, i18n.T(rc.lang, "messaging.err.not_holder"))
 	default:
 		s.answerWrite(w, rc, err, http.StatusOK, nil)
 	}
@@ -189,11 +196,18 @@ func (s *Server) apiListConversations(w http.ResponseWriter, r *http.Request, rc
 		s.answerWrite(w, rc, err, 0, nil)
 		return
 	}
-	// ?queue= and ?agent= narrow the list to what a console shows.
+	// ?queue=, ?agent= and ?state=open|closed narrow the list to what a
+	// console shows.
 	q := r.URL.Query()
+	state := q.Get("state")
+	if state != "" && state != "open" && state != "closed" {
+		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", "state"))
+		return
+	}
 	out := make([]messaging.Conversation, 0, len(convs))
 	for _, c := range convs {
-		if (q.Get("queue") == "" || c.Queue == q.Get("queue")) && (q.Get("agent") == "" || c.Agent == q.Get("agent")) {
+		if (q.Get("queue") == "" || c.Queue == q.Get("queue")) && (q.Get("agent") == "" || c.Agent == q.Get("agent")) &&
+			(state == "" || c.Closed == (state == "closed")) {
 			out = append(out, c)
 		}
 	}
@@ -375,4 +389,53 @@ func (s *Server) apiSendFax(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return
 	}
 	writeJSON(w, http.StatusAccepted, m)
+}
+
+// apiCloseConversation closes a conversation: the agent who holds it, or
+// a supervisor or admin (any conversation). The body may be empty.
+func (s *Server) apiCloseConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	agent, force, ok := s.conversationActor(w, rc)
+	if !ok {
+		return
+	}
+	c, err := messaging.Close(s.store, r.PathValue("key"), agent, rc.user.Name, force, s.now())
+	if err != nil {
+		s.messageError(w, rc, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// apiReopenConversation reopens a closed conversation: whoever closed it,
+// or a supervisor or admin.
+func (s *Server) apiReopenConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	_, force, ok := s.conversationActor(w, rc)
+	if !ok {
+		return
+	}
+	c, err := messaging.Reopen(s.store, r.PathValue("key"), rc.user.Name, force, s.now())
+	if err != nil {
+		s.messageError(w, rc, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// conversationActor is who acts on a conversation: an agent as the agent
+// they are (an agent user without one is refused), supervisors and admins
+// with force.
+func (s *Server) conversationActor(w http.ResponseWriter, rc *reqCtx) (agent string, force, ok bool) {
+	if rc.user.Role != store.RoleAgent {
+		return "", true, true
+	}
+	self, err := s.userAgent(rc)
+	if err != nil {
+		s.answerWrite(w, rc, err, 0, nil)
+		return "", false, false
+	}
+	if self == "" {
+		apiError(w, http.StatusForbidden, i18n.T(rc.lang, "messaging.err.not_agent"))
+		return "", false, false
+	}
+	return self, false, true
 }

@@ -46,6 +46,12 @@ func QueueFax(ctx context.Context, st *store.Store, dataDir, number, document st
 	return queueFax(ctx, st, dataDir, time.Now(), number, document, "")
 }
 
+// QueueFaxBy is QueueFax for a fax an agent sends: their agent ID goes into
+// the contact history entry.
+func QueueFaxBy(ctx context.Context, st *store.Store, dataDir, number, document, agent string) (store.Message, error) {
+	return queueFax(ctx, st, dataDir, time.Now(), number, document, agent)
+}
+
 func queueFax(ctx context.Context, st *store.Store, dataDir string, now time.Time, number, document, agent string) (store.Message, error) {
 	if err := checkName(document); err != nil {
 		return store.Message{}, err
