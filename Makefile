@@ -6,7 +6,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOBUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: build run test lint cross bench bench-quick bench-media fuzz-long clean
+.PHONY: build run test lint cross bench bench-quick bench-media bench-soak fuzz-long clean
 
 build:
 	$(GOBUILD) -o bin/callbox ./cmd/callbox
@@ -37,9 +37,16 @@ cross:
 # peers (scripts/bench-packages.txt); `make test` runs none of it.
 bench:
 	bash scripts/bench.sh full
+	bash bench/run.sh callcenter full
 
 bench-quick:
 	bash scripts/bench.sh quick
+
+# Scenario 6 (soak): half the scenario-2 capacity with call churn for
+# $(SOAK); RSS, goroutines and fds sampled every 30 s.
+SOAK ?= 1h
+bench-soak:
+	bash bench/run.sh soak $(SOAK)
 
 # Media benchmarks of issue 4 (media/ Go benchmarks, relay against the bare floor).
 bench-media:

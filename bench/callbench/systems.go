@@ -31,9 +31,16 @@ const (
 // stand-in bench/pbxsut (kind "pbxsut") on a freshly seeded data
 // directory.
 func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*system, error) {
+	return startCallboxWith(ctx, b, work, kind, exts, nil, nil)
+}
+
+// startCallboxWith is startCallbox with more seed and (for the binary)
+// run arguments.
+func startCallboxWith(ctx context.Context, b builds, work, kind string, exts int, seedArgs, runArgs []string) (*system, error) {
 	data := filepath.Join(work, "data-"+kind)
 	os.RemoveAll(data)
-	if out, err := exec.CommandContext(ctx, b.seed, "-data", data, "-n", fmt.Sprint(exts)).CombinedOutput(); err != nil {
+	seed := append([]string{"-data", data, "-n", fmt.Sprint(exts)}, seedArgs...)
+	if out, err := exec.CommandContext(ctx, b.seed, seed...).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("seed: %v: %s", err, out)
 	}
 	sipAddr := fmt.Sprintf("127.0.0.1:%d", sutSIP)
@@ -43,7 +50,7 @@ func startCallbox(ctx context.Context, b builds, work, kind string, exts int) (*
 	var err error
 	switch kind {
 	case "callbox":
-		args := []string{"run", "--data", data, "--sip", sipAddr, "--http", httpAddr, "--rtp-ports", rtpRange}
+		args := append([]string{"run", "--data", data, "--sip", sipAddr, "--http", httpAddr, "--rtp-ports", rtpRange}, runArgs...)
 		help, _ := exec.CommandContext(ctx, b.callbox, "run", "--help").CombinedOutput()
 		if strings.Contains(string(help), "-sip-rate") {
 			args = append(args, "--sip-rate", "100000")

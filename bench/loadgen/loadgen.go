@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"callbox/bench/rtpmark"
 	"callbox/media/g711"
 	"callbox/media/quality"
 
@@ -49,6 +50,11 @@ type Config struct {
 	// OnStart and OnEnd bracket the measured window (after priming,
 	// before the final drain), for sampling the relay's CPU.
 	OnStart, OnEnd func()
+	// Marked tags each payload with its stream and sequence number
+	// (bench/rtpmark) and tells streams apart by that tag instead of the
+	// SSRC: for a system that continues a leg's outgoing stream under its
+	// own SSRC after playing music or a prompt on it (a queue call).
+	Marked bool
 }
 
 // Result is what came back.
@@ -81,6 +87,7 @@ const (
 )
 
 type stream struct {
+	id     uint32 // the SSRC, and the mark's stream number
 	sock   int
 	to     *net.UDPAddr
 	buf    [pktLen]byte
@@ -150,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if s%2 == 1 {
 			to = c.B
 		}
-		st := &stream{sock: s % cfg.Sockets, to: net.UDPAddrFromAddrPort(to)}
+		st := &stream{id: uint32(s + 1), sock: s % cfg.Sockets, to: net.UDPAddrFromAddrPort(to)}
 		st.buf[0] = 0x80
 		binary.BigEndian.PutUint32(st.buf[8:], uint32(s+1))
 		st.recv.Reset(uint32(s + 1))
@@ -167,10 +174,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			foreign[i] = receive(pc, streams, start, cfg.Late, stops[i])
+			foreign[i] = receive(pc, streams, start, cfg.Late, cfg.Marked, stops[i])
 		}()
 	}
-	out := newSender(pcs)
+	out := newSender(pcs, cfg.Marked)
 
 	// Priming: one packet per stream so that a latching relay learns
 	// every peer; not counted.
@@ -252,12 +259,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 // sender batches one round of packets per socket, reusing its messages.
 type sender struct {
-	pcs  []*ipv4.PacketConn
-	msgs [][]ipv4.Message
+	pcs    []*ipv4.PacketConn
+	msgs   [][]ipv4.Message
+	marked bool
 }
 
-func newSender(pcs []*ipv4.PacketConn) *sender {
-	return &sender{pcs: pcs, msgs: make([][]ipv4.Message, len(pcs))}
+func newSender(pcs []*ipv4.PacketConn, marked bool) *sender {
+	return &sender{pcs: pcs, msgs: make([][]ipv4.Message, len(pcs)), marked: marked}
 }
 
 // round sends packet k of every stream in group.
@@ -273,6 +281,9 @@ func (s *sender) round(group []*stream, k uint16, payload []byte) error {
 		binary.BigEndian.PutUint16(st.buf[2:], k)
 		binary.BigEndian.PutUint32(st.buf[4:], uint32(k)*160)
 		copy(st.buf[12:], payload)
+		if s.marked {
+			rtpmark.Put(st.buf[12:], st.id, k)
+		}
 		s.msgs[st.sock] = append(s.msgs[st.sock], ipv4.Message{Buffers: [][]byte{st.buf[:]}, Addr: st.to})
 		if k >= firstSeq {
 			st.sent++
@@ -292,7 +303,7 @@ func (s *sender) round(group []*stream, k uint16, payload []byte) error {
 
 // receive reads until the stop time arrives and passes, and returns the
 // number of foreign datagrams.
-func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, stopAt <-chan time.Time) uint64 {
+func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, marked bool, stopAt <-chan time.Time) uint64 {
 	msgs := make([]ipv4.Message, batchSize)
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
@@ -326,16 +337,28 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 				continue
 			}
 			ssrc := binary.BigEndian.Uint32(b[8:12])
+			seq := binary.BigEndian.Uint16(b[2:4])
+			ts := binary.BigEndian.Uint32(b[4:8])
+			if marked {
+				p, err := rtpmark.Payload(b)
+				if err == nil {
+					ssrc, seq, err = rtpmark.Parse(p)
+				}
+				if err != nil {
+					foreign++
+					continue
+				}
+				ts = uint32(seq) * 160
+			}
 			if ssrc == 0 || int(ssrc) > len(streams) {
 				foreign++
 				continue
 			}
 			st := streams[ssrc-1]
-			seq := binary.BigEndian.Uint16(b[2:4])
 			st.mu.Lock()
 			if st.active && seq >= firstSeq {
 				st.got++
-				st.recv.Update(seq, binary.BigEndian.Uint32(b[4:8]), arrival, len(b))
+				st.recv.Update(seq, ts, arrival, len(b))
 				d := now.UnixNano() - st.sentAt[seq%64]
 				if d > int64(late) {
 					st.late++

@@ -12,6 +12,17 @@ import (
 // forwards to where its partner leg last heard from) and checks that
 // what was sent is what came back.
 func TestRun_CountsEveryPacketThroughARelay(t *testing.T) {
+	testRelay(t, false, false)
+}
+
+// TestRun_MarkedCountsPacketsWhoseHeaderTheRelayRewrote: a relay that
+// sends every packet under its own SSRC and sequence (as the box does on
+// a leg that heard music first) still has each packet counted once.
+func TestRun_MarkedCountsPacketsWhoseHeaderTheRelayRewrote(t *testing.T) {
+	testRelay(t, true, true)
+}
+
+func testRelay(t *testing.T, marked, rewrite bool) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	var calls []Call
 	var conns []*net.UDPConn
@@ -36,6 +47,10 @@ func TestRun_CountsEveryPacketThroughARelay(t *testing.T) {
 				to, ok := peers[out]
 				mu.Unlock()
 				if ok {
+					if rewrite && n >= 12 {
+						copy(buf[2:4], []byte{0x77, 0x77})
+						copy(buf[8:12], []byte{9, 9, 9, 9})
+					}
 					out.WriteToUDPAddrPort(buf[:n], to)
 				}
 			}
@@ -50,7 +65,7 @@ func TestRun_CountsEveryPacketThroughARelay(t *testing.T) {
 		}
 		wg.Wait()
 	}()
-	res, err := Run(t.Context(), Config{Calls: calls, Local: lo, Duration: 400 * time.Millisecond})
+	res, err := Run(t.Context(), Config{Calls: calls, Local: lo, Duration: 400 * time.Millisecond, Marked: marked})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Markers of the generated sections of BENCHMARKS.md besides the system
+// suite's.
+const (
+	ccBegin   = "<!-- callcenter-bench:begin -->"
+	ccEnd     = "<!-- callcenter-bench:end -->"
+	soakBegin = "<!-- soak-bench:begin -->"
+	soakEnd   = "<!-- soak-bench:end -->"
+)
+
+func (r *ccRun) clean() bool {
+	if r.Error != "" {
+		return false
+	}
+	for _, s := range r.Recorded {
+		if !s.Pass {
+			return false
+		}
+	}
+	for _, s := range r.Mixed {
+		if !s.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// writeSection replaces the section between the markers that open and
+// close section (its first and last lines) in the Markdown file, or
+// appends it.
+func writeSection(path string, section []byte) error {
+	nl := bytes.IndexByte(section, '\n')
+	if nl < 0 {
+		return errors.New("writeSection: no marker line")
+	}
+	begin := section[:nl]
+	end := bytes.Replace(begin, []byte(":begin"), []byte(":end"), 1)
+	old, _ := os.ReadFile(path)
+	var out []byte
+	if i, j := bytes.Index(old, begin), bytes.Index(old, end); i >= 0 && j > i {
+		out = append(append(append([]byte{}, old[:i]...), bytes.TrimRight(section, "\n")...), old[j+len(end):]...)
+	} else {
+		out = append(append(bytes.TrimRight(old, "\n"), "\n\n"...), section...)
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+func passWord(pass bool, why string) string {
+	if pass {
+		return "pass"
+	}
+	return "fail: " + why
+}
+
+func renderCallCenter(r *ccRun) []byte {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("%s\n", ccBegin)
+	w("### Latest run of `scripts/bench.sh callcenter %s` (generated; do not edit by hand)\n\n", r.Mode)
+	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; %d agents logged in with `*45`. Shared machine: read the ratios.\n\n",
+		r.Date, r.Commit, r.Nproc, r.CPU, r.LoadAvgBefore, r.LoadAvgAfter, r.Agents, r.Lines, r.LoggedIn)
+	if r.Error != "" {
+		w("**The run failed**: %s\n\n", r.Error)
+	}
+	best2, best3 := highestPass(r.Concurrent), 0
+	for _, s := range r.Recorded {
+		if s.Pass && s.Calls > best3 {
+			best3 = s.Calls
+		}
+	}
+	best4 := 0
+	for _, s := range r.Mixed {
+		if s.Pass && s.Callers > best4 {
+			best4 = s.Callers
+		}
+	}
+	w("| figure | value | target |\n|---|---|---|\n")
+	w("| highest passing step, scenario 2 (relayed, not recorded; this run) | %d calls | |\n", best2)
+	w("| highest passing step, scenario 3 (every call recorded) | %d calls | |\n", best3)
+	if best2 > 0 {
+		w("| recorded / not recorded | %.2f | ≥ 0.6 |\n", float64(best3)/float64(best2))
+	}
+	for _, s := range r.Recorded {
+		if s.Pass && s.Calls == best3 {
+			w("| disk written per recorded call-minute (at %d calls) | %.0f KB | |\n", s.Calls, s.BytesPerCallMinute/1024)
+		}
+	}
+	w("| highest passing step, scenario 4 (trunk and lines, IVR, DTMF, recorded queue, %.0f s talk) | %d callers | |\n\n", r.TalkSeconds, best4)
+
+	w("#### Scenario 2 in this run: concurrent relayed calls, not recorded (%.0f s of media per step)\n\n", r.LoadSeconds)
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | result |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Concurrent {
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
+			s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, passWord(s.Pass, s.Why))
+	}
+	w("\n#### Scenario 3: the same with every call recorded (carrier → queue DID → logged-in SIPp agent; %.0f s of media per step)\n\n", r.LoadSeconds)
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | recordings (expected length) | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Recorded {
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %d (%d) | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
+			100*s.LateRatio, s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, s.Recordings.Files,
+			s.Recordings.ExpectedOK, float64(s.Recordings.Bytes)/1e6, s.BytesPerCallMinute/1024, s.LoadAvg, passWord(s.Pass, s.Why))
+	}
+	w("\n#### Scenario 4: mixed call-center load (IVR menu by RFC 4733 DTMF, recorded queue, SIPp agents talk %.0f s)\n\n", r.TalkSeconds)
+	w("| callers (trunk + line) | reached an agent | failed | INVITE→agent p50 / p95 / p99 | lost / late (trunk calls) | ms CPU per call | %% of the machine | peak RSS MB | goroutines | fds | recordings (expected length) | MB written | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Mixed {
+		g := "–"
+		if s.Goroutines >= 0 {
+			g = fmt.Sprint(s.Goroutines)
+		}
+		w("| %d (%d + %d) | %d | %d | %.0f / %.0f / %.0f ms | %.4f%% / %.4f%% | %.1f | %.0f | %d | %s | %d | %d (%d) | %.1f | %s | %s |\n",
+			s.Callers, s.TrunkCalls, s.LineCalls, s.Answered, s.Failed, s.P50ms, s.P95ms, s.P99ms, 100*s.LossRatio, 100*s.LateRatio,
+			s.MsCPUPerCall, s.MachineShare, s.Peak.RSSKB/1024, g, s.Peak.FDs, s.Recordings.Files, s.Recordings.ExpectedOK,
+			float64(s.Recordings.Bytes)/1e6, s.LoadAvg, passWord(s.Pass, s.Why))
+	}
+	w("\n%s\n", ccEnd)
+	return b.Bytes()
+}
