@@ -32,6 +32,12 @@ const (
 	CallEnd = "ivr.end"
 	// CallVarPrefix + name holds a flow variable (lookups, set-var).
 	CallVarPrefix = "ivr.var."
+	// CallPlayed is how many prompts the caller has heard so far (a
+	// decimal count, updated after each step).
+	CallPlayed = "ivr.played"
+	// CallFailPrefix + node id holds why that node took a failure exit
+	// (a lookup with no answer, a queue that refused), for the agent.
+	CallFailPrefix = "ivr.fail."
 )
 
 // Runner runs published flows on live calls: the router calls Run with
@@ -89,6 +95,10 @@ func (r *Runner) Run(ctx context.Context, c *acd.Call, id string) error {
 		OnStep: func(st Step) {
 			path = append(path, st.Node)
 			c.Set(CallPath, strings.Join(path, ">"))
+			c.Set(CallPlayed, strconv.Itoa(live.Played()))
+			if st.Detail != "" && st.Exit != "" && st.Exit != "ok" && st.Exit != "next" {
+				c.Set(CallFailPrefix+st.Node, st.Exit+": "+st.Detail)
+			}
 			if st.Digits != "" {
 				digits = append(digits, st.Node+"="+st.Digits)
 				c.Set(CallDigitsPrefix+st.Node, st.Digits)
