@@ -28,6 +28,11 @@ func (s *Server) agentRoutes(handle func(string, access, handlerFunc)) {
 	handle("GET /agent", page(desk...), s.agentPage)
 	handle("GET /agent/pop/{id}", page(desk...), s.agentPop)
 	handle("GET /agent/callbacks", page(desk...), s.agentCallbacks)
+	// Follow-up tasks and SMS conversations (agent_work.go).
+	handle("GET /agent/followups", page(desk...), s.agentFollowups)
+	handle("GET /agent/followups/{id}", page(desk...), s.agentFollowup)
+	handle("GET /agent/messages", page(desk...), s.agentConversations)
+	handle("GET /agent/messages/{key}", page(desk...), s.agentThread)
 	handle("GET /wallboard", page(board...), s.wallboardPage)
 }
 
@@ -41,6 +46,14 @@ type agentView struct {
 	// Strings are the catalogue texts the script needs, as JSON.
 	Strings map[string]string
 	Assets  pageAssets
+	// WrapUps are the wrap-up codes offered (not disabled), in code order.
+	WrapUps []wrapUpOption
+}
+
+// wrapUpOption is a wrap-up code as the console offers it.
+type wrapUpOption struct {
+	Code, Label            string
+	FollowUp, NoteRequired bool
 }
 
 // pageAssets are a console page's own stylesheet and script, with
@@ -74,6 +87,11 @@ var agentScriptKeys = []string{
 	"agentui.done", "agentui.failed", "agentui.wrap.saved", "agentui.call.none", "agentui.dial.placed",
 	"agentui.hold", "agentui.resume",
 	"agentui.reason.lunch", "agentui.reason.break", "agentui.reason.training", "agentui.reason.meeting",
+	"consoleui.fu.saved", "consoleui.fu.dialing", "consoleui.fu.cancelled", "consoleui.fu.created",
+	"consoleui.wrap.fu-need", "consoleui.wrap.note-need", "consoleui.msg.closed", "consoleui.msg.claimed",
+	"consoleui.msg.sent", "consoleui.msg.new",
+	"followup.outcome.reached", "followup.outcome.noanswer", "followup.outcome.busy", "followup.outcome.wrongnumber",
+	"followup.outcome.reschedule",
 }
 
 // scriptStrings returns keys in lang, for a page's script.
@@ -119,6 +137,15 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	v.PauseReasons = st.PauseReasons
+	err = store.ListFunc(s.store, "", func(w store.WrapUp) bool {
+		if !w.Disabled {
+			v.WrapUps = append(v.WrapUps, wrapUpOption{Code: w.Code, Label: w.Label(rc.lang), FollowUp: w.FollowUp, NoteRequired: w.NoteRequired})
+		}
+		return true
+	})
+	if err != nil {
+		s.log.Error("list wrap-up codes", "err", err)
+	}
 	s.render(w, r, rc, http.StatusOK, "agent", "agentui.title", v)
 }
 
@@ -153,6 +180,9 @@ type popView struct {
 	// DataKeys are the IVR variables' names in order.
 	DataKeys []string
 	Waited   string
+	// NoCall: the pop of a customer outside a call (a follow-up task):
+	// no wait, no IVR path, no script.
+	NoCall bool
 }
 
 // scriptSteps walks a script from its start along every branch, each step

@@ -241,6 +241,7 @@
   const handlers = {
     'call.offered': (p) => {
       if (!mine(p)) return;
+      showTab('call');
       ringing = true;
       setCall(p.callId);
       setWrap(p.callId);
@@ -268,7 +269,13 @@
       if (e.to !== 'ringing') document.title = document.title.replace(/^☎ /, '');
       loadAgent();
     },
-    'reset': () => { say(S['agentui.stream.reset']); loadAgent(); loadCallbacks(); },
+    'message.received': (m) => {
+      if (m.channel && m.channel !== 'sms') return;
+      loadConversations();
+      if (m.conversation && m.conversation === convOpen) openThread(convOpen);
+      else if (m.agent === agentID) say(S['consoleui.msg.new'].replace('%s', m.from || ''));
+    },
+    'reset': () => { say(S['agentui.stream.reset']); loadAgent(); loadCallbacks(); loadFollowups(); loadConversations(); },
   };
 
   function connect() {
@@ -327,16 +334,47 @@
     const op = ev.submitter && ev.submitter.value === 'conference' ? 'conference' : 'transfer';
     act('POST', callPath(op), { target: $('xfer-target').value.trim() });
   });
+  // A wrap-up code may ask for a note or a follow-up (the installer's
+  // wrap-up codes, offered in a datalist).
+  function codeOption() {
+    const v = $('wrap-code').value.trim();
+    for (const o of document.querySelectorAll('#wrap-codes option')) if (o.value === v) return o;
+    return null;
+  }
+  function showFollowupFields() { $('wrap-fu-fields').hidden = !$('wrap-fu').checked; }
+  on('wrap-code', 'change', () => {
+    const o = codeOption();
+    if (o && o.dataset.fu) { $('wrap-fu').checked = true; showFollowupFields(); }
+  });
+  on('wrap-fu', 'change', showFollowupFields);
   on('wrap-form', 'submit', async (ev) => {
     ev.preventDefault();
     const err = $('wrap-err');
     err.textContent = '';
+    const o = codeOption();
+    const notes = $('wrap-notes').value;
+    if (o && o.dataset.note && !notes.trim()) { err.textContent = S['consoleui.wrap.note-need']; return; }
+    const fu = $('wrap-fu').checked;
+    const due = $('wrap-fu-due').value, reason = $('wrap-fu-reason').value.trim();
+    if (fu && (!due || !reason)) { err.textContent = S['consoleui.wrap.fu-need']; return; }
+    // The pop of the call says who to call back.
+    const card = document.querySelector('#pop .popcard');
+    const number = card ? card.dataset.number || '' : '';
     try {
       await send('POST', '/api/v1/calls/' + encodeURIComponent(wrapCall) + '/wrapup',
-        { code: $('wrap-code').value.trim(), notes: $('wrap-notes').value });
-      say(S['agentui.wrap.saved']);
-      $('wrap-code').value = '';
-      $('wrap-notes').value = '';
+        { code: $('wrap-code').value.trim(), notes });
+      if (fu) {
+        await send('POST', '/api/v1/followups', {
+          number, due, reason, source: 'wrapup', callId: wrapCall, name: card ? card.dataset.name || '' : '',
+        });
+        say(S['consoleui.fu.created'].replace('%s', number));
+        loadFollowups();
+      } else {
+        say(S['agentui.wrap.saved']);
+      }
+      for (const id of ['wrap-code', 'wrap-notes', 'wrap-fu-due', 'wrap-fu-reason']) $(id).value = '';
+      $('wrap-fu').checked = false;
+      showFollowupFields();
       setWrap('');
     } catch (e) {
       err.textContent = e.message;
@@ -352,13 +390,207 @@
   });
   document.addEventListener('click', unlockAlerts, { once: true });
 
+  // --- tabs: the call, the follow-ups, the messages
+
+  const tabNames = ['call', 'fu', 'msg'];
+  function showTab(name) {
+    for (const t of tabNames) {
+      const b = $('tab-' + t), p = $('panel-' + t);
+      if (!b || !p) continue;
+      const on = t === name;
+      b.setAttribute('aria-selected', on ? 'true' : 'false');
+      b.tabIndex = on ? 0 : -1;
+      p.hidden = !on;
+    }
+    if (name === 'fu') loadFollowups();
+    if (name === 'msg') loadConversations();
+  }
+  const tabBar = document.querySelector('.tabs');
+  if (tabBar) {
+    tabBar.addEventListener('click', (ev) => {
+      const b = ev.target.closest('[role="tab"]');
+      if (b) showTab(b.id.slice(4));
+    });
+    tabBar.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+      const at = tabNames.findIndex((t) => $('tab-' + t).getAttribute('aria-selected') === 'true');
+      const next = tabNames[(at + (ev.key === 'ArrowRight' ? 1 : tabNames.length - 1)) % tabNames.length];
+      showTab(next);
+      $('tab-' + next).focus();
+    });
+  }
+
+  // showError shows an API error answer in a panel's error line.
+  function showError(box, e) { if (box) box.textContent = e.message; }
+
+  // --- follow-ups (preview dialling: open the task, read the customer's
+  // record and history, call, record the outcome)
+
+  let fuOpen = '';
+
+  async function loadFollowups() {
+    const r = await fetch('/agent/followups', { credentials: 'same-origin' });
+    if (!r.ok) return;
+    $('fu-list').innerHTML = await r.text();
+    const head = document.querySelector('#fu-list .fu-head');
+    $('fu-count').textContent = head && head.dataset.count !== '0' ? head.dataset.count : '';
+    for (const b of document.querySelectorAll('#fu-list [data-fu]')) b.classList.toggle('open', b.dataset.fu === fuOpen);
+  }
+
+  async function openFollowup(id) {
+    const r = await fetch('/agent/followups/' + encodeURIComponent(id), { credentials: 'same-origin' });
+    if (!r.ok) return;
+    fuOpen = id;
+    $('fu-detail').innerHTML = await r.text();
+    dueField();
+    for (const b of document.querySelectorAll('#fu-list [data-fu]')) b.classList.toggle('open', b.dataset.fu === fuOpen);
+  }
+
+  // The reschedule time is asked for only when the outcome is reschedule.
+  function dueField() {
+    const f = document.querySelector('#fu-detail form[data-fu-outcome]');
+    if (!f) return;
+    const re = f.elements.outcome.value === 'reschedule';
+    f.querySelector('.fu-due').hidden = !re;
+    f.elements.due.required = re;
+  }
+
+  const fuPath = (a) => '/api/v1/followups/' + encodeURIComponent(fuOpen) + '/' + a;
+
+  on('fu-list', 'click', (ev) => {
+    const next = ev.target.closest('[data-fu-next]');
+    if (next) {
+      const head = document.querySelector('#fu-list .fu-head');
+      if (head && head.dataset.next) openFollowup(head.dataset.next);
+      return;
+    }
+    const b = ev.target.closest('button[data-fu]');
+    if (b) openFollowup(b.dataset.fu);
+  });
+  on('fu-detail', 'change', (ev) => { if (ev.target.name === 'outcome') dueField(); });
+  on('fu-detail', 'click', async (ev) => {
+    if (ev.target.closest('[data-fu-call]')) {
+      unlockAlerts();
+      const num = document.querySelector('#fu-detail .caller-num');
+      try {
+        await send('POST', fuPath('call'));
+        say(S['consoleui.fu.dialing'].replace('%s', num ? num.textContent.trim() : ''));
+      } catch (e) {
+        say(S['agentui.failed'].replace('%s', e.message), true);
+      }
+      openFollowup(fuOpen);
+      loadFollowups();
+    } else if (ev.target.closest('[data-fu-cancel]')) {
+      if (await act('POST', fuPath('cancel'), undefined, S['consoleui.fu.cancelled'])) {
+        fuOpen = '';
+        $('fu-detail').innerHTML = '';
+        loadFollowups();
+      }
+    }
+  });
+  on('fu-detail', 'submit', async (ev) => {
+    const f = ev.target.closest('form[data-fu-outcome]');
+    if (!f) return;
+    ev.preventDefault();
+    const err = f.querySelector('.error');
+    err.textContent = '';
+    const outcome = f.elements.outcome.value;
+    const body = { outcome, note: f.elements.note.value.trim() };
+    if (outcome === 'reschedule') body.due = f.elements.due.value;
+    try {
+      await send('POST', fuPath('outcome'), body);
+    } catch (e) {
+      showError(err, e);
+      return;
+    }
+    say(S['consoleui.fu.saved'].replace('%s', S['followup.outcome.' + outcome] || outcome));
+    openFollowup(fuOpen);
+    loadFollowups();
+  });
+
+  // --- SMS conversations
+
+  let convOpen = '';
+
+  async function loadConversations() {
+    const r = await fetch('/agent/messages', { credentials: 'same-origin' });
+    if (!r.ok) return;
+    $('msg-list').innerHTML = await r.text();
+    const waiting = document.querySelectorAll('#msg-list .conv.waiting').length;
+    $('msg-count').textContent = waiting ? String(waiting) : '';
+    for (const b of document.querySelectorAll('#msg-list [data-conv]')) b.classList.toggle('open', b.dataset.conv === convOpen);
+  }
+
+  async function openThread(key) {
+    const r = await fetch('/agent/messages/' + encodeURIComponent(key), { credentials: 'same-origin' });
+    if (!r.ok) return;
+    convOpen = key;
+    $('msg-thread').innerHTML = await r.text();
+    const list = document.querySelector('#msg-thread .bubbles');
+    if (list) list.scrollTop = list.scrollHeight;
+    for (const b of document.querySelectorAll('#msg-list [data-conv]')) b.classList.toggle('open', b.dataset.conv === convOpen);
+  }
+
+  const convPath = (a) => '/api/v1/conversations/' + encodeURIComponent(convOpen) + '/' + a;
+
+  on('msg-list', 'click', (ev) => {
+    const b = ev.target.closest('button[data-conv]');
+    if (b) openThread(b.dataset.conv);
+  });
+  on('msg-thread', 'click', async (ev) => {
+    const err = document.querySelector('#msg-thread .thread > .error');
+    if (err) err.textContent = '';
+    try {
+      if (ev.target.closest('[data-conv-claim]')) {
+        await send('POST', convPath('claim'));
+        say(S['consoleui.msg.claimed']);
+        openThread(convOpen);
+      } else if (ev.target.closest('[data-conv-close]')) {
+        await send('POST', convPath('close'));
+        say(S['consoleui.msg.closed']);
+        convOpen = '';
+        $('msg-thread').innerHTML = '';
+      } else {
+        return;
+      }
+    } catch (e) {
+      showError(err, e);
+      return;
+    }
+    loadConversations();
+  });
+  on('msg-thread', 'submit', async (ev) => {
+    const f = ev.target.closest('form[data-conv-reply]');
+    if (!f) return;
+    ev.preventDefault();
+    const err = document.querySelector('#msg-thread .thread > .error');
+    err.textContent = '';
+    const text = f.elements.text.value;
+    if (!text.trim()) return;
+    try {
+      await send('POST', convPath('reply'), { text });
+    } catch (e) {
+      showError(err, e);
+      return;
+    }
+    say(S['consoleui.msg.sent']);
+    openThread(convOpen);
+    loadConversations();
+  });
+
   setState('unknown');
   setCall('');
   setWrap('');
   loadAgent();
   loadCallbacks();
+  loadFollowups();
+  loadConversations();
   connect();
   setInterval(tick, 1000);
   setInterval(loadCallbacks, 30000);
+  // Tasks come due and unclaimed messages of the queues arrive without
+  // an event for this agent: the lists are re-read now and then.
+  setInterval(loadFollowups, 30000);
+  setInterval(loadConversations, 20000);
   setInterval(loadAgent, 30000);
 })();
