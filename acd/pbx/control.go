@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"callbox/acd"
 )
@@ -23,6 +24,10 @@ type Control struct {
 	sw     *acd.Switch
 	router *Router
 	dial   func(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)
+
+	mu       sync.Mutex
+	consults map[string]*consult // by call ID
+	wg       sync.WaitGroup      // consultation watchers (Close waits)
 }
 
 // NewControl makes call control over sw; dial rings an extension
@@ -57,23 +62,22 @@ func (c *Control) call(id string) (*acd.Call, error) {
 	return call, nil
 }
 
-// peer is the party connected to the caller: the last leg that joined
-// and is still up.
-func peer(call *acd.Call) (acd.Leg, error) {
-	legs := call.Legs()
+// agentLeg is the party the box acts for (the agent's phone): of a
+// two-party call, the party connected to the caller when it is a phone
+// (a queue call, an extension called), else the caller when it is a
+// phone (click-to-dial, an extension dialling out), else the connected
+// party.
+func agentLeg(call *acd.Call) (acd.Leg, error) {
 	caller := call.Caller()
-	for i := len(legs) - 1; i >= 0; i-- {
-		l := legs[i]
-		if l == caller {
-			continue
-		}
-		select {
-		case <-l.Done():
-		default:
-			return l, nil
-		}
+	peers := call.Peers(caller)
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoPeer, call.ID())
 	}
-	return nil, fmt.Errorf("%w: %s", ErrNoPeer, call.ID())
+	p := peers[len(peers)-1]
+	if len(peers) == 1 && p.Caller().Source != acd.SourceExtension && caller.Caller().Source == acd.SourceExtension {
+		return caller, nil
+	}
+	return p, nil
 }
 
 // Hangup ends the call: the caller's leg is hung up and the switch
@@ -86,30 +90,37 @@ func (c *Control) Hangup(_ context.Context, id string) error {
 	return call.Caller().Hangup(acd.CauseNormalClearing)
 }
 
-// Hold puts the caller on hold (they hear the switch's music instead of
-// the connected party) or takes them off it.
+// Hold puts the customer on hold for the agent (see agentLeg): they hear
+// the switch's music instead of the agent, and the agent hears nothing;
+// on false it takes them off it.
 func (c *Control) Hold(_ context.Context, id string, on bool) error {
 	call, err := c.call(id)
 	if err != nil {
 		return err
 	}
-	p, err := peer(call)
+	if err := c.consulting(id); err != nil {
+		return err
+	}
+	p, err := agentLeg(call)
 	if err != nil {
 		return err
 	}
 	return call.Hold(p, on)
 }
 
-// Transfer sends the caller to target (an extension or a number): the
-// connected party leaves, the caller hears music while target rings,
-// and target takes its place once it answers. When target cannot be
-// reached the caller stays with the party they had.
+// Transfer sends the customer to target (an extension or a number): the
+// agent's leg (see agentLeg) leaves, the customer hears music while
+// target rings, and target takes the agent's place once it answers. When
+// target cannot be reached the customer stays with the agent.
 func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	call, err := c.call(id)
 	if err != nil {
 		return err
 	}
-	p, err := peer(call)
+	if err := c.consulting(id); err != nil {
+		return err
+	}
+	p, err := agentLeg(call)
 	if err != nil {
 		return err
 	}
@@ -117,7 +128,15 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	if err != nil {
 		return err
 	}
-	leg, err := c.router.Reach(ctx, target, call.Caller().Caller(), call.Caller())
+	// The target sees who is handed on: the agent's other party.
+	party := call.Caller()
+	if party == p {
+		if ps := call.Peers(p); len(ps) > 0 {
+			party = ps[0]
+		}
+	}
+	// No early media: the party hears the bridge's music meanwhile.
+	leg, err := c.router.Reach(ctx, target, party.Caller(), nil)
 	if err != nil {
 		resume()
 		return err
