@@ -234,6 +234,8 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	// Prompts, voicemail boxes and wrap-up codes (admin_prompts*.go, admin_voicemail*.go).
+	s.promptRoutes(handle, admins)
 	// Customer data sources, API tokens and webhooks (admin_sources.go).
 	s.adminDataRoutes(handle, admins)
 	// The IVR designer and the reports (designer*.go, reports*.go).

@@ -78,6 +78,7 @@ var webadmin1Messages = map[string]entry{
 	"prompts.err.file_large":   {"The file is larger than %d MB.", "文件超过 %d MB。"},
 	"prompts.err.not_wav":      {"This is not a WAV file. Save the recording as WAV (PCM 16-bit, 8 or 16 kHz, mono).", "这不是 WAV 文件。请将录音保存为 WAV（PCM 16 位，8 或 16 kHz，单声道）。"},
 	"prompts.err.format":       {"%s is not accepted: use PCM 16-bit at 8 or 16 kHz mono, or G.711 μ-law/A-law 8 kHz mono.", "不接受 %s：请使用 PCM 16 位 8 或 16 kHz 单声道，或 G.711 μ律/A律 8 kHz 单声道。"},
+	"prompts.err.format_other": {"This kind of WAV is not accepted: use PCM 16-bit at 8 or 16 kHz mono, or G.711 μ-law/A-law 8 kHz mono.", "不接受此种 WAV：请使用 PCM 16 位 8 或 16 kHz 单声道，或 G.711 μ律/A律 8 kHz 单声道。"},
 	"prompts.err.broken":       {"The file is damaged: its audio cannot be read to the end.", "文件已损坏：无法完整读取音频。"},
 	"prompts.err.too_long":     {"The recording is longer than %d seconds.", "录音超过 %d 秒。"},
 	"prompts.err.too_short":    {"The recording is shorter than %.1f seconds.", "录音短于 %.1f 秒。"},
