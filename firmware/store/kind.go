@@ -41,7 +41,8 @@ func Kinds() []Kind {
 		KindInboundRoute, KindOutboundRoute,
 		KindAutoReply, KindConversation,
 		KindFollowup, KindFollowupPolicy,
-		KindWrapUp, KindCustomPrompt}
+		KindWrapUp, KindCustomPrompt,
+		KindScheduledCallback}
 }
 
 // Valid reports whether k is one of Kinds.
