@@ -50,15 +50,27 @@ func freeUDPPort(t *testing.T) int {
 // SIPp's play_pcap_audio.
 func dtmfPcap(t *testing.T, digits string) string {
 	t.Helper()
+	return dtmfPcapPaced(t, 0, digits)
+}
+
+// dtmfPcapPaced is dtmfPcap for several groups of keys with gap of
+// silence between them, as a caller who waits for the next prompt.
+func dtmfPcapPaced(t *testing.T, gap time.Duration, groups ...string) string {
+	t.Helper()
 	var audio []int16
 	audio = append(audio, make([]int16, media.SampleRate/2)...)
-	g, err := dtmf.NewGenerator(digits, 120*time.Millisecond, 120*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f media.Frame
-	for g.ReadFrame(&f) == nil {
-		audio = append(audio, f[:]...)
+	for i, digits := range groups {
+		if i > 0 {
+			audio = append(audio, make([]int16, int(gap*media.SampleRate/time.Second))...)
+		}
+		g, err := dtmf.NewGenerator(digits, 120*time.Millisecond, 120*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f media.Frame
+		for g.ReadFrame(&f) == nil {
+			audio = append(audio, f[:]...)
+		}
 	}
 	audio = append(audio, make([]int16, media.SampleRate/2)...)
 
@@ -130,6 +142,7 @@ func TestRunner_SIPpCallerWithInBandDTMFReachesTheOperator(t *testing.T) {
 		"-mp", fmt.Sprint(freeUDPPort(t)&^1), "-m", "1", "-l", "1",
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-s", "800", "-key", "caller", "201", "-au", "201", "-ap", phoneSecret)
+	cmd.Dir = t.TempDir() // SIPp's logs stay out of the repository
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
