@@ -51,3 +51,47 @@ type Agents interface {
 	Pause(ctx context.Context, agent, reason string) error
 	Ready(ctx context.Context, agent string) error
 }
+
+// Errors of the optional call-control features. The firmware maps the
+// implementations' errors to them, so the API can say what happened.
+var (
+	// ErrNotSupported: the wired control cannot do this.
+	ErrNotSupported = errors.New("cti: not supported by the call control")
+	// ErrNotRinging: no call rings the phone to answer.
+	ErrNotRinging = errors.New("cti: nothing rings the phone")
+	// ErrPhoneRefused: the phone refused the remote answer (its SIP
+	// status is in the message).
+	ErrPhoneRefused = errors.New("cti: the phone refused")
+	// ErrPhoneSilent: the phone did not answer the request in time.
+	ErrPhoneSilent = errors.New("cti: the phone did not respond")
+	// ErrConsulting: the call has a consultation going.
+	ErrConsulting = errors.New("cti: a consultation is in progress")
+	// ErrNoConsult: the call has no (answered) consultation.
+	ErrNoConsult = errors.New("cti: no consultation in progress")
+)
+
+// Consulter is a Control that also does consultative transfers: the
+// customer is held while the agent's phone talks to a target, then the
+// two are joined (CompleteConsult) or the agent goes back
+// (CancelConsult).
+type Consulter interface {
+	// Consult holds the customer and connects the agent's phone to
+	// target; it blocks while target rings and returns nil once it
+	// answered.
+	Consult(ctx context.Context, callID, target string) error
+	// CompleteConsult joins the customer and the target and releases
+	// the agent.
+	CompleteConsult(ctx context.Context, callID string) error
+	// CancelConsult drops the target (or stops its ringing) and gives
+	// the agent back to the customer.
+	CancelConsult(ctx context.Context, callID string) error
+}
+
+// Answerer is a Control that can answer a call ringing a phone from the
+// box (SIP NOTIFY with Event: talk; best effort, the phone decides).
+type Answerer interface {
+	// Answer makes the phone of extension ext answer the ringing for
+	// call callID: ErrNotRinging, ErrPhoneRefused or ErrPhoneSilent
+	// when it does not.
+	Answer(ctx context.Context, callID, ext string) error
+}

@@ -34,8 +34,16 @@ type Config struct {
 	Plan    directory.Plan
 	Control Control // nil: call control answers ErrNoControl
 	Agents  Agents  // nil: agent control answers ErrNoAgents
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Callbacks books scheduled callbacks into the queues; nil:
+	// ScheduleCallback answers ErrNoCallbacks.
+	Callbacks Booker
+	// Dialable says whether the site's dialplan dials a number (for
+	// callbacks); nil accepts any well-formed number.
+	Dialable func(number string) bool
+	// HasQueue says whether a queue exists; nil reads the store.
+	HasQueue func(name string) bool
+	Now      func() time.Time
+	Logger   *slog.Logger
 
 	PopTimeout     time.Duration // longest an offer waits for the lookup (1.5 s)
 	NameTimeout    time.Duration // longest CallerName waits (300 ms)
@@ -131,6 +139,9 @@ type Hub struct {
 	byNumber map[string]*lookup
 	ended    []string // IDs of ended calls still kept, oldest first
 	stopped  bool
+
+	cbMu   sync.Mutex    // scheduled callbacks' state changes
+	cbWake chan struct{} // a callback was scheduled: look again
 }
 
 // New checks cfg and makes a Hub; Run starts it.
@@ -170,7 +181,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg.WebhookRetries = 5
 	}
 	h := &Hub{cfg: cfg, log: cfg.Logger, now: cfg.Now, st: cfg.Store,
-		calls: map[string]*call{}, byNumber: map[string]*lookup{}}
+		calls: map[string]*call{}, byNumber: map[string]*lookup{}, cbWake: make(chan struct{}, 1)}
 	hist, err := directory.NewHistoryIndex(cfg.Store, cfg.Plan, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -205,6 +216,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	for range h.cfg.WebhookWorkers {
 		workers.Go(func() { h.hooks.work(ctx) })
 	}
+	workers.Go(func() { h.runScheduler(ctx) })
 	workers.Go(func() {
 		if err := h.hist.Run(ctx); err != nil {
 			h.log.Error("cti: contact index stopped", "err", err)
@@ -364,6 +376,7 @@ func (h *Hub) Offered(ctx context.Context, o OfferInfo) Pop {
 		p.Queue = rec.Queue
 	}
 	h.addStoreData(&p)
+	h.callbackNotes(&p)
 	done := wait(ctx, lk, h.cfg.PopTimeout)
 	h.fillCustomer(&p, lk, done)
 	h.keepPop(o.CallID, p)
