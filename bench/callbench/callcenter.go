@@ -76,7 +76,7 @@ func loadavg() string {
 // runCallCenter starts the binary seeded with the call-center records,
 // registers the phones and the agents, logs the agents in, and runs
 // scenarios 2, 3 and 4.
-func runCallCenter(ctx context.Context, b builds, modeName, work, commit string, exts int) *ccRun {
+func runCallCenter(ctx context.Context, b builds, modeName, work, results, commit string, exts int) *ccRun {
 	m := ccModes[modeName]
 	nproc, model := machine()
 	run := &ccRun{Date: time.Now().UTC().Format(time.RFC3339), Commit: commit, Mode: modeName, Nproc: nproc, CPU: model,
@@ -111,7 +111,7 @@ func runCallCenter(ctx context.Context, b builds, modeName, work, commit string,
 	uas.stop()
 	data := filepath.Join(work, "data-callbox")
 	run.Recorded = runRecorded(ctx, s, m, work, data, nproc)
-	run.Mixed = runMixed(ctx, s, m, work, data, nproc)
+	run.Mixed = runMixed(ctx, s, m, work, data, results, nproc)
 	return run
 }
 

@@ -78,7 +78,7 @@ func main() {
 		return
 	}
 	if *suite == "callcenter" || *suite == "soak" {
-		os.Exit(runSuite(*suite, *modeName, *callboxBin, *jsonPath, *mdPath, *scenarios, *commit, *limit, *soakFor, *soakCalls, *exts))
+		os.Exit(runSuite(*suite, *modeName, *callboxBin, *jsonPath, *mdPath, *scenarios, *results, *commit, *limit, *soakFor, *soakCalls, *exts))
 	}
 	m, ok := modes[*modeName]
 	if !ok || *exts < 10 || *exts > 10000 {

@@ -50,13 +50,13 @@ type mixedStep struct {
 }
 
 // runMixed steps the concurrent callers of scenario 4 until a step fails.
-func runMixed(ctx context.Context, s *system, m ccMode, work, data string, nproc int) []mixedStep {
+func runMixed(ctx context.Context, s *system, m ccMode, work, data, results string, nproc int) []mixedStep {
 	var steps []mixedStep
 	for si, n := range m.mixed {
 		if ctx.Err() != nil {
 			break
 		}
-		st := runMixedStep(ctx, s, m, work, data, nproc, si, n)
+		st := runMixedStep(ctx, s, m, work, data, results, nproc, si, n)
 		log.Printf("mixed %4d callers (%d trunk, %d line): answered %d, failed %d, INVITE->agent p50 %.0f p95 %.0f p99 %.0f ms, loss %.4f%%, late %.4f%%, %.1f ms CPU/call, %.0f%% of the machine, RSS %d MB, fds %d, %d recordings (%d of expected length, %.1f MB), load %s %s",
 			n, st.TrunkCalls, st.LineCalls, st.Answered, st.Failed, st.P50ms, st.P95ms, st.P99ms, 100*st.LossRatio, 100*st.LateRatio,
 			st.MsCPUPerCall, st.MachineShare, st.Peak.RSSKB/1024, st.Peak.FDs, st.Recordings.Files, st.Recordings.ExpectedOK,
@@ -70,7 +70,7 @@ func runMixed(ctx context.Context, s *system, m ccMode, work, data string, nproc
 	return steps
 }
 
-func runMixedStep(ctx context.Context, s *system, m ccMode, work, data string, nproc, si, n int) mixedStep {
+func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results string, nproc, si, n int) mixedStep {
 	st := mixedStep{Callers: n, LoadAvg: loadavg()}
 	st.LineCalls = min(m.lines, n/4)
 	st.TrunkCalls = n - st.LineCalls
@@ -146,6 +146,18 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data string, n
 	} else {
 		lineDone <- done{}
 	}
+	// A CPU profile of the box while every caller is on (after the
+	// ramp and the IVR), when it serves pprof.
+	prof := make(chan struct{})
+	go func() {
+		defer close(prof)
+		select {
+		case <-time.After(ramp + 3*time.Second):
+			s.profile(ctx, min(m.talk-5*time.Second, 20*time.Second), filepath.Join(results, fmt.Sprintf("sys-callbox-mixed%d.pprof", n)))
+		case <-ctx.Done():
+		}
+	}()
+	defer func() { <-prof }()
 	trunkLog := newLogTail(filepath.Join(dir, "trunk", "cc-caller_*_logs.log"))
 	lineLog := newLogTail(filepath.Join(dir, "lines", "cc-caller_*_logs.log"))
 
@@ -166,17 +178,17 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data string, n
 	}
 	local := map[bool]netip.Addr{false: netip.MustParseAddr(callcenter.CarrierAddr), true: netip.MustParseAddr("127.0.0.1")}
 	var peak usage
-	var results []done
+	var finished []done
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.Now().Add(limit + 10*time.Second)
 	samples := 0
-	for len(results) < 2 && time.Now().Before(deadline) && ctx.Err() == nil {
+	for len(finished) < 2 && time.Now().Before(deadline) && ctx.Err() == nil {
 		select {
 		case d := <-trunkDone:
-			results = append(results, d)
+			finished = append(finished, d)
 		case d := <-lineDone:
-			results = append(results, d)
+			finished = append(finished, d)
 		case <-tick.C:
 		}
 		now := time.Now()
@@ -227,7 +239,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data string, n
 	}
 	c1, _ := s.cpu()
 	wall := time.Since(t0)
-	for _, d := range results {
+	for _, d := range finished {
 		st.SIPpFailed += d.res.Failed
 		if d.err != nil && st.Why == "" {
 			st.Why = "sipp: " + d.err.Error()

@@ -184,9 +184,9 @@ loop:
 		r.LossRatio = float64(r.Lost) / float64(r.Expected)
 	}
 	r.PacingMs = float64(drv.Behind()) / 1e6
-	r.RSS = trendOf(r.Samples, func(s soakSample) float64 { return float64(s.RSSKB) })
-	r.FDs = trendOf(r.Samples, func(s soakSample) float64 { return float64(s.FDs) })
-	r.Gor = trendOf(r.Samples, func(s soakSample) float64 { return float64(s.Goroutines) })
+	r.RSS = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.RSSKB) })
+	r.FDs = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.FDs) })
+	r.Gor = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.Goroutines) })
 	switch {
 	case ctx.Err() != nil:
 		r.Why = "stopped early: " + ctx.Err().Error()
@@ -204,12 +204,13 @@ loop:
 	return r
 }
 
-// trendOf reads a series from the samples after the first hold period
-// (the calls ramp up until then): first, last, max, slope per hour.
-func trendOf(samples []soakSample, v func(soakSample) float64) trend {
+// trendOf reads a series from the samples of the steady part: after the
+// first hold period (the calls ramp up until then) and until calls stop
+// coming (dur): first, last, max, slope per hour.
+func trendOf(samples []soakSample, dur time.Duration, v func(soakSample) float64) trend {
 	var xs, ys []float64
 	for _, s := range samples {
-		if s.Seconds >= soakHold.Seconds() {
+		if s.Seconds >= soakHold.Seconds() && s.Seconds <= dur.Seconds()+1 {
 			xs, ys = append(xs, s.Seconds), append(ys, v(s))
 		}
 	}
@@ -279,8 +280,13 @@ func renderSoak(r *soakRun) []byte {
 			w("| %s | not served by the binary |\n", x.name)
 			continue
 		}
-		w("| %s first / last / max (after the first %.0f s) | %.1f / %.1f / %.1f %s, slope %+.1f %s per hour |\n", x.name,
+		w("| %s first / last / max (from %.0f s until calls stop coming) | %.1f / %.1f / %.1f %s, slope %+.1f %s per hour |\n", x.name,
 			soakHold.Seconds(), x.t.First/x.div, x.t.Last/x.div, x.t.Max/x.div, x.unit, x.t.PerHour/x.div, x.unit)
+	}
+	if n := len(r.Samples); n >= 2 {
+		a, z := r.Samples[0], r.Samples[n-1]
+		w("| before the first call → after the last one ended | RSS %d → %d MB, fds %d → %d, threads %d → %d, goroutines %d → %d |\n",
+			a.RSSKB/1024, z.RSSKB/1024, a.FDs, z.FDs, a.Threads, z.Threads, a.Goroutines, z.Goroutines)
 	}
 	w("| result | %s |\n\n", passWord(r.Pass, r.Why))
 	w("Samples every 30 s:\n\n| s | RSS MB | fds | threads | goroutines | load avg |\n|---|---|---|---|---|---|\n")

@@ -15,7 +15,7 @@ import (
 // (scenario 6) on the callbox binary and writes their own key of the
 // results file and their own section of BENCHMARKS.md. It returns the
 // exit code.
-func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, commit string, limit, soakFor time.Duration, soakCalls, exts int) int {
+func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, results, commit string, limit, soakFor time.Duration, soakCalls, exts int) int {
 	if _, ok := ccModes[modeName]; !ok && suite == "callcenter" {
 		log.Printf("callbench: -mode quick|full")
 		return 2
@@ -35,6 +35,11 @@ func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, commit s
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	scenarioDir, _ = filepath.Abs(scenarios)
+	results, _ = filepath.Abs(results)
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		log.Print(err)
+		return 1
+	}
 	work, err := os.MkdirTemp("", "callbench-"+suite)
 	if err != nil {
 		log.Print(err)
@@ -52,7 +57,7 @@ func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, commit s
 	clean := false
 	switch suite {
 	case "callcenter":
-		run := runCallCenter(ctx, b, modeName, work, commit, exts)
+		run := runCallCenter(ctx, b, modeName, work, results, commit, exts)
 		key, result, section = "callcenter", run, renderCallCenter(run)
 		clean = run.clean()
 	case "soak":

@@ -29,6 +29,7 @@ type system struct {
 	// the box, Kamailio's process tree and rtpengine for the peer.
 	signal, media procTree
 	http          string // status and pprof, "" if none
+	debug         string // the binary's --debug listener (pprof, /debug/stats), "" if none
 	pprof         bool
 	procs         []*child
 	setupRate     int // calls/s while a concurrent step is set up, when not the mode's
@@ -61,10 +62,22 @@ func (s *system) usage() usage {
 // field of /status, or the total of /debug/pprof/goroutine. -1 when it
 // serves neither.
 func (s *system) goroutines() int {
+	c := http.Client{Timeout: 3 * time.Second}
+	if s.debug != "" {
+		if r, err := c.Get("http://" + s.debug + "/debug/stats"); err == nil {
+			var v struct {
+				Goroutines *int `json:"goroutines"`
+			}
+			err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&v)
+			r.Body.Close()
+			if err == nil && v.Goroutines != nil {
+				return *v.Goroutines
+			}
+		}
+	}
 	if s.http == "" {
 		return -1
 	}
-	c := http.Client{Timeout: 3 * time.Second}
 	if r, err := c.Get("http://" + s.http + "/status"); err == nil {
 		var v struct {
 			Goroutines *int `json:"goroutines"`
@@ -75,7 +88,7 @@ func (s *system) goroutines() int {
 			return *v.Goroutines
 		}
 	}
-	if r, err := c.Get("http://" + s.http + "/debug/pprof/goroutine?debug=1"); err == nil {
+	if r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/goroutine?debug=1"); err == nil {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
 		r.Body.Close()
 		var n int
@@ -92,7 +105,7 @@ func (s *system) profile(ctx context.Context, d time.Duration, path string) {
 		return
 	}
 	c := http.Client{Timeout: d + 10*time.Second}
-	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.http, int(d.Seconds())), nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprofAddr(), int(d.Seconds())), nil)
 	r, err := c.Do(req)
 	if err != nil {
 		log.Printf("profile %s: %v", path, err)
@@ -116,7 +129,7 @@ func (s *system) heapProfile(path string) {
 		return
 	}
 	c := http.Client{Timeout: 20 * time.Second}
-	r, err := c.Get("http://" + s.http + "/debug/pprof/heap?gc=1")
+	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/heap?gc=1")
 	if err != nil {
 		return
 	}
@@ -137,7 +150,7 @@ func (s *system) goMemory() int {
 		return -1
 	}
 	c := http.Client{Timeout: 20 * time.Second}
-	r, err := c.Get("http://" + s.http + "/debug/pprof/heap?gc=1&debug=1")
+	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/heap?gc=1&debug=1")
 	if err != nil {
 		return -1
 	}
@@ -170,12 +183,21 @@ func parseMemStats(text string) int {
 	return (heap + stack) / 1024
 }
 
+// pprofAddr is where the system serves /debug/pprof: the binary's debug
+// listener, or its HTTP address (bench/pbxsut).
+func (s *system) pprofAddr() string {
+	if s.debug != "" {
+		return s.debug
+	}
+	return s.http
+}
+
 func (s *system) hasPprof() bool {
-	if s.http == "" {
+	if s.pprofAddr() == "" {
 		return false
 	}
 	c := http.Client{Timeout: 3 * time.Second}
-	r, err := c.Get("http://" + s.http + "/debug/pprof/")
+	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/")
 	if err != nil {
 		return false
 	}

@@ -20,6 +20,7 @@ const (
 
 	sutSIP   = 25060
 	sutHTTP  = 25080
+	sutDebug = 25079 // the binary's --debug listener
 	uasPort  = 25081 // the phones of every extension (answer.xml)
 	uacPort  = 25082 // the callers (call.xml)
 	ngPort   = 25223 // rtpengine's control port
@@ -52,6 +53,11 @@ func startCallboxWith(ctx context.Context, b builds, work, kind string, exts int
 	case "callbox":
 		args := append([]string{"run", "--data", data, "--sip", sipAddr, "--http", httpAddr, "--rtp-ports", rtpRange}, runArgs...)
 		help, _ := exec.CommandContext(ctx, b.callbox, "run", "--help").CombinedOutput()
+		if strings.Contains(string(help), "-debug") {
+			// The binary's own profiler and runtime figures, on loopback.
+			s.debug = fmt.Sprintf("127.0.0.1:%d", sutDebug)
+			args = append(args, "--debug", s.debug)
+		}
 		if strings.Contains(string(help), "-sip-rate") {
 			args = append(args, "--sip-rate", "100000")
 		} else {
