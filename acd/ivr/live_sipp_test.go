@@ -74,6 +74,23 @@ func dtmfPcapPaced(t *testing.T, gap time.Duration, groups ...string) string {
 	}
 	audio = append(audio, make([]int16, media.SampleRate/2)...)
 
+	var pkts [][]byte
+	for i := 0; (i+1)*media.FrameSamples <= len(audio); i++ {
+		rtp := make([]byte, 12+media.FrameSamples)
+		rtp[0], rtp[1] = 0x80, 8
+		binary.BigEndian.PutUint16(rtp[2:], uint16(i))
+		binary.BigEndian.PutUint32(rtp[4:], uint32(i*media.FrameSamples))
+		binary.BigEndian.PutUint32(rtp[8:], 0x1badcafe)
+		g711.EncodeAlaw(rtp[12:], audio[i*media.FrameSamples:(i+1)*media.FrameSamples])
+		pkts = append(pkts, rtp)
+	}
+	return rtpPcap(t, pkts)
+}
+
+// rtpPcap writes RTP packets, one every 20 ms, as a pcap of UDP over
+// IPv4 over Ethernet, the form SIPp's play_pcap_audio reads.
+func rtpPcap(t *testing.T, pkts [][]byte) string {
+	t.Helper()
 	var b bytes.Buffer
 	le := binary.LittleEndian
 	hdr := make([]byte, 24)
@@ -83,13 +100,7 @@ func dtmfPcapPaced(t *testing.T, gap time.Duration, groups ...string) string {
 	le.PutUint32(hdr[16:], 65535)
 	le.PutUint32(hdr[20:], 1) // Ethernet
 	b.Write(hdr)
-	for i := 0; (i+1)*media.FrameSamples <= len(audio); i++ {
-		rtp := make([]byte, 12+media.FrameSamples)
-		rtp[0], rtp[1] = 0x80, 8
-		binary.BigEndian.PutUint16(rtp[2:], uint16(i))
-		binary.BigEndian.PutUint32(rtp[4:], uint32(i*media.FrameSamples))
-		binary.BigEndian.PutUint32(rtp[8:], 0x1badcafe)
-		g711.EncodeAlaw(rtp[12:], audio[i*media.FrameSamples:(i+1)*media.FrameSamples])
+	for i, rtp := range pkts {
 		udp := make([]byte, 8)
 		binary.BigEndian.PutUint16(udp[0:], 6000)
 		binary.BigEndian.PutUint16(udp[2:], 6002)
@@ -111,7 +122,7 @@ func dtmfPcapPaced(t *testing.T, gap time.Duration, groups ...string) string {
 		b.Write(rec)
 		b.Write(pkt)
 	}
-	path := filepath.Join(t.TempDir(), "dtmf.pcap")
+	path := filepath.Join(t.TempDir(), "rtp.pcap")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
