@@ -45,7 +45,7 @@ var consoleuiMessages = map[string]entry{
 	"consoleui.fu.pick":        {"Open a task from the list, or press Next.", "从列表中打开一个任务，或点击“下一个”。"},
 	"consoleui.fu.next":        {"Next", "下一个"},
 	"consoleui.fu.priority":    {"Priority", "优先级"},
-	"consoleui.fu.attempts":    {"%d attempts", "已尝试 %d 次"},
+	"consoleui.fu.attempts":    {"Attempts: %d", "已尝试 %d 次"},
 	"consoleui.fu.due":         {"Due", "到期"},
 	"consoleui.fu.last":        {"Last:", "上次："},
 	"consoleui.fu.call":        {"Call", "呼叫"},
