@@ -243,6 +243,8 @@ func (s *Server) routes() http.Handler {
 	s.reportRoutes(handle, watchers)
 	// The agent console and the supervisor's wallboard (agent*.go, wallboard*.go).
 	s.agentRoutes(handle)
+	// Follow-up tasks of the agents (api_followups.go).
+	s.followupRoutes(handle, allRoles, watchers)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(s.noteTokenUse(mux))

@@ -47,6 +47,7 @@ func catalogues() []map[string]entry {
 	return []map[string]entry{
 		commonMessages, storeMessages, webMessages, consoleMessages, firmwareMessages,
 		sipMessages, modemMessages, ivrMessages, directoryMessages, queueMessages, ctiMessages, adminMessages, designerMessages, agentuiMessages,
+		consoleuiMessages,
 		webadmin1Messages,
 		msg3Messages,
 		webadmin2Messages,
