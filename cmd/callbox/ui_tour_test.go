@@ -15,21 +15,36 @@ import (
 // each person and language. The screenshots mode photographs each page;
 // the escaping test looks for stored markup turned into elements.
 
-// tourLinks are where a person can go from the header, the admin menu
-// and the tabs of those pages, as paths with their queries, in the order
-// first found. With deep, each of those pages adds up to four pages
-// below it that it links to (a "new" form, the first record, a bulk
-// form), so that forms are seen too.
-func tourLinks(t *testing.T, ctx context.Context, base string, deep bool) []string {
+// tourPage is one page of the tour as a person saw it.
+type tourPage struct {
+	path string
+	// overflow is how many CSS pixels the page is wider than the
+	// window (0: no horizontal scrolling).
+	overflow int
+	// rawKeys are catalogue keys shown as is (a missing message).
+	rawKeys []string
+}
+
+// tour opens every page a person can reach from the header, from the
+// admin menu and from the tabs of those pages, in the order first found,
+// and calls visit on each while it is open. With deep, each menu page
+// adds up to four pages below it that it links to (a "new" form, the
+// first record, a bulk form), so that forms are seen too. It returns the
+// paths visited.
+func tour(t *testing.T, ctx context.Context, base string, deep bool, visit func(tourPage)) []string {
 	t.Helper()
-	var out []string
+	type stop struct {
+		path string
+		menu bool // found in a menu: its own menus and children are followed
+	}
+	var queue []stop
 	seen := map[string]bool{"/logout": true}
-	collect := func(sel, under string, most int) []string {
+	collect := func(sel, under string, most int, menu bool) {
 		hrefs := js[[]string](t, ctx, `[...document.querySelectorAll(`+quote(sel)+`)].map(a => a.href)`)
-		var found []string
+		found := 0
 		for _, h := range hrefs {
 			u, err := url.Parse(h)
-			if err != nil || "http://"+u.Host != base || len(found) == most {
+			if err != nil || "http://"+u.Host != base || found == most {
 				continue
 			}
 			p := u.Path
@@ -43,56 +58,54 @@ func tourLinks(t *testing.T, ctx context.Context, base string, deep bool) []stri
 			}
 			if !seen[p] {
 				seen[p] = true
-				out = append(out, p)
-				found = append(found, p)
+				queue = append(queue, stop{path: p, menu: menu})
+				found++
 			}
 		}
-		return found
 	}
 	act(t, ctx, "home", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS("header.top")))
-	collect(`a.brand`, "", -1)
-	top := collect(`header.top nav a[href]`, "", -1)
-	for _, p := range top {
-		act(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("header.top")))
+	collect(`a.brand, header.top nav a[href]`, "", -1, true)
+	var out []string
+	for i := 0; i < len(queue); i++ {
+		s := queue[i]
+		visit(openPage(t, ctx, base, s.path))
+		out = append(out, s.path)
+		if !s.menu {
+			continue
+		}
 		// The admin menu, and tabs within a section (reports).
-		top = append(top, collect(`nav.side a[href], .tabs a[href]`, "", -1)...)
-	}
-	if deep {
-		for _, p := range slices.Clone(out) {
-			if p == "/" {
-				continue
-			}
-			act(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("header.top")))
-			collect(`main a[href]`, strings.SplitN(p, "?", 2)[0], 4)
+		collect(`nav.side a[href], .tabs a[href]`, "", -1, true)
+		if deep && s.path != "/" {
+			collect(`main a[href]`, strings.SplitN(s.path, "?", 2)[0], 4, false)
 		}
 	}
 	return out
 }
 
-// tourPage is one page of the tour as a person saw it.
-type tourPage struct {
-	path string
-	// overflow is how many CSS pixels the page is wider than the
-	// window (0: no horizontal scrolling).
-	overflow int
-	// rawKeys are catalogue keys shown as is (a missing message).
-	rawKeys []string
-}
-
 // openPage loads path and waits for it to settle (scripts run, the
-// event stream connects).
+// event stream connects, the designer draws).
 func openPage(t *testing.T, ctx context.Context, base, path string) tourPage {
 	t.Helper()
 	act(t, ctx, "open "+path, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("body")))
-	until(t, ctx, path+" settled", `document.readyState === "complete" && (document.querySelector("#stream") === null || document.querySelector("#stream.live") !== null)`)
-	p := tourPage{path: path}
-	p.overflow = js[int](t, ctx, `Math.max(0, document.documentElement.scrollWidth - window.innerWidth)`)
-	p.rawKeys = js[[]string](t, ctx, `[...new Set(document.body.innerText.match(/\b(admin|web|agentui|designer|reports|store|ivr|queue|wallboard|msg|cti|dir|sms|fax)\.[a-z_]+(\.[a-zA-Z_-]+)+\b/g) || [])]`)
-	return p
+	until(t, ctx, path+" settled", `document.readyState === "complete" &&
+		(document.querySelector("#stream") === null || document.querySelector("#stream.live") !== null) &&
+		(document.querySelector("#designer") === null || document.querySelector('#designer[data-ready="1"]') !== null)`)
+	var seen struct {
+		Overflow int
+		RawKeys  []string
+	}
+	seen = js[struct {
+		Overflow int
+		RawKeys  []string
+	}](t, ctx, `({Overflow: Math.max(0, document.documentElement.scrollWidth - window.innerWidth),
+		RawKeys: [...new Set(document.body.innerText.match(/\b(admin|web|agentui|designer|reports|store|ivr|queue|wallboard|msg|cti|dir|sms|fax)\.[a-z_]+(\.[a-zA-Z_-]+)+\b/g) || [])]})`)
+	return tourPage{path: path, overflow: seen.Overflow, rawKeys: seen.RawKeys}
 }
 
 // uiTour is the screenshots mode: it visits each page in each language
-// and writes <lang>-<path>.png.
+// as the admin (and the agent's own pages as the agent) and writes
+// <lang>-<path>.png, plus the wallboard on a 1024x768 tablet. Layout
+// overflow and catalogue keys shown as is are logged for people to fix.
 func uiTour(t *testing.T, br *browser, site uiSite, shots shooter) {
 	t.Helper()
 	people := []struct {
@@ -107,33 +120,31 @@ func uiTour(t *testing.T, br *browser, site uiSite, shots shooter) {
 		for _, lang := range []string{"en", "zh"} {
 			act(t, ctx, "home", chromedp.Navigate(site.base+"/"), chromedp.WaitVisible(chromedp.CSS("form.langs")))
 			navigate(t, ctx, "switch to "+lang, `form.langs button[value="`+lang+`"]`)
-			links := tourLinks(t, ctx, site.base, true)
-			for _, path := range links {
-				if who.only != nil && !slices.Contains(who.only, path) {
-					continue
+			visited := tour(t, ctx, site.base, who.only == nil, func(p tourPage) {
+				if who.only != nil && !slices.Contains(who.only, p.path) {
+					return
 				}
-				p := openPage(t, ctx, site.base, path)
-				name := lang + "-" + fileSafe(path)
-				if path == "/" {
+				name := lang + "-" + fileSafe(p.path)
+				if p.path == "/" {
 					name += "-" + who.name
 				}
 				shots.shot(t, ctx, name)
 				if p.overflow > 0 {
-					t.Logf("LAYOUT %s (%s): %d px wider than 1366", path, lang, p.overflow)
+					t.Logf("LAYOUT %s (%s): %d px wider than 1366", p.path, lang, p.overflow)
 				}
 				for _, k := range p.rawKeys {
-					t.Logf("TRANSLATION %s (%s): key %q shown as is", path, lang, k)
+					t.Logf("TRANSLATION %s (%s): key %q shown as is", p.path, lang, k)
 				}
-				if strings.HasPrefix(path, "/wallboard") {
+				if strings.HasPrefix(p.path, "/wallboard") {
 					act(t, ctx, "tablet", chromedp.EmulateViewport(1024, 768))
-					if p := openPage(t, ctx, site.base, path); p.overflow > 0 {
-						t.Logf("LAYOUT %s (%s) on a 1024x768 tablet: %d px wider than the screen", path, lang, p.overflow)
+					if tp := openPage(t, ctx, site.base, p.path); tp.overflow > 0 {
+						t.Logf("LAYOUT %s (%s) on a 1024x768 tablet: %d px wider than the screen", p.path, lang, tp.overflow)
 					}
 					shots.shot(t, ctx, lang+"-wallboard-tablet")
 					act(t, ctx, "desktop", chromedp.EmulateViewport(1366, 768))
 				}
-			}
-			t.Logf("%s in %s: %d pages: %s", who.name, lang, len(links), strings.Join(links, " "))
+			})
+			t.Logf("%s in %s: %d pages: %s", who.name, lang, len(visited), strings.Join(visited, " "))
 		}
 	}
 }
