@@ -90,11 +90,7 @@ func openPage(t *testing.T, ctx context.Context, base, path string) tourPage {
 	until(t, ctx, path+" settled", `document.readyState === "complete" &&
 		(document.querySelector("#stream") === null || document.querySelector("#stream.live") !== null) &&
 		(document.querySelector("#designer") === null || document.querySelector('#designer[data-ready="1"]') !== null)`)
-	var seen struct {
-		Overflow int
-		RawKeys  []string
-	}
-	seen = js[struct {
+	seen := js[struct {
 		Overflow int
 		RawKeys  []string
 	}](t, ctx, `({Overflow: Math.max(0, document.documentElement.scrollWidth - window.innerWidth),
