@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"callbox/firmware/console"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
-	"callbox/media/prompt"
 	"callbox/webui"
 )
 
@@ -158,11 +156,7 @@ func (a *Appliance) build(ctx context.Context) error {
 		Network:     networkView,
 		LoadSIP:     func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
 		SaveSIP:     func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) },
-		InstallCert: a.tel.srv.InstallCertificate,
-		// Voicemail boxes and the flow checks' prompt lookup (shipped,
-		// uploaded, or stored and not yet mirrored to the directory).
-		Voicemail:    a.tel.parts.voicemail.Store(),
-		PromptExists: prompt.Exists(st, prompt.NewLibrary(filepath.Join(cfg.DataDir, "prompts")))})
+		InstallCert: a.tel.srv.InstallCertificate})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,6 @@ func catalogues() []map[string]entry {
 		webadmin1Messages,
 		msg3Messages,
 		webadmin2Messages,
-		acdivrMessages,
 	}
 }
 

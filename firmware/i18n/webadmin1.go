@@ -10,6 +10,7 @@ var webadmin1Messages = map[string]entry{
 
 	// Kinds and menu entries.
 	"web.kind.prompts":   {"Prompts", "语音提示"},
+	"web.kind.voicemail": {"Voicemail", "语音信箱"},
 	"web.kind.wrapups":   {"Wrap-up codes", "话后小结代码"},
 	"admin.menu.prompts": {"Prompts", "语音提示"},
 	"admin.menu.vm":      {"Voicemail boxes", "语音信箱"},
@@ -125,6 +126,7 @@ var webadmin1Messages = map[string]entry{
 	"vmbox.pin_new":          {"New PIN", "新密码"},
 	"vmbox.pin_save":         {"Set the PIN", "设置密码"},
 	"vmbox.pin_queue":        {"Queue mailboxes have no PIN of their own.", "队列信箱没有单独的密码。"},
+	"vmbox.file_hint":        {"WAV: PCM 8 or 16-bit at any rate, or G.711 μ-law/A-law; stereo is mixed down. At least half a second, at most %d seconds and %d MB.", "WAV 格式：任意采样率的 PCM 8 或 16 位，或 G.711 μ律/A律；立体声将混为单声道。至少半秒，最长 %d 秒、%d MB。"},
 	"vmbox.err.pin":          {"The PIN must be 4 to 12 digits.", "密码必须是 4 到 12 位数字。"},
 	"vmbox.err.too_long":     {"The greeting is longer than %d seconds.", "问候语超过 %d 秒。"},
 	"vmbox.err.audio":        {"The box cannot play this file: upload a WAV (PCM 8/16-bit or G.711).", "设备无法播放此文件：请上传 WAV（PCM 8/16 位或 G.711）。"},
