@@ -160,3 +160,39 @@ func TestShipped_IsTheBuiltInFileWhateverReplacesIt(t *testing.T) {
 		t.Errorf("bad key: %v", err)
 	}
 }
+
+func TestFollow_ARestoredBackupBringsItsPromptsToTheOverrideDirectory(t *testing.T) {
+	old := openStore(t)
+	if _, err := store.Put(old, storedTone(t, i18n.EN, "price-list", 700)); err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if _, err := old.Backup(&backup); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "restored.db")
+	if err := store.Restore(path, &backup); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// The box that restores had a prompt of its own, not in the backup.
+	dir := t.TempDir()
+	lib := NewLibrary(dir)
+	if err := lib.Install("zh", "local-only", bytes.NewReader(toneWAV(t, 8000, 500))); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Follow(ctx, st, lib, nil) }()
+	eventually(t, "the backup's prompt is playable and the local one gone", func() bool {
+		return exists(filepath.Join(dir, "en", "price-list.wav")) && !lib.Has("zh", "local-only")
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
