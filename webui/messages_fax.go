@@ -83,6 +83,7 @@ func (s *Server) renderFax(w http.ResponseWriter, r *http.Request, rc *reqCtx, c
 		s.storeFail(w, r, rc, err)
 		return
 	}
+	allowConnect(w)
 	s.render(w, r, rc, code, "messages_fax", "msg3.fax.title", v)
 }
 
@@ -226,7 +227,7 @@ func (s *Server) faxNumberProblem(lang i18n.Lang, number string) string {
 	}
 	d := plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Dialed: number})
 	switch {
-	case d.Action == dialplan.ActionEmergency:
+	case d.Action == dialplan.ActionEmergency, strings.HasPrefix(d.Rule, "emergency"):
 		return i18n.T(lang, "msg3.fax.err.emergency")
 	case d.Action == dialplan.ActionExtension, d.Action == dialplan.ActionFeature:
 		return i18n.T(lang, "msg3.fax.err.internal")

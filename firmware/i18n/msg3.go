@@ -93,7 +93,7 @@ var msg3Messages = map[string]entry{
 	"msg3.state.queued":    {"queued", "排队中"},
 	"msg3.state.sending":   {"sending", "发送中"},
 	"msg3.state.sent":      {"sent", "已发送"},
-	"msg3.state.delivered": {"delivered", "已送达"},
+	"msg3.state.delivered": {"sent, confirmed by the far machine", "已发送，对方已确认"},
 	"msg3.state.failed":    {"failed", "失败"},
 
 	"msg3.inbox.title":   {"Received faxes", "收到的传真"},
