@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -86,7 +87,16 @@ func tour(t *testing.T, ctx context.Context, base string, deep bool, visit func(
 // event stream connects, the designer draws).
 func openPage(t *testing.T, ctx context.Context, base, path string) tourPage {
 	t.Helper()
-	act(t, ctx, "open "+path, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("body")))
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	res, err := chromedp.Run(sctx, chromedp.NavigateResponse(base+path))
+	cancel()
+	if err != nil {
+		failPage(t, ctx, "open "+path, err)
+	}
+	// A menu that leads to an error page is broken.
+	if res != nil && res.Status >= 400 {
+		t.Errorf("%s answers HTTP %d", path, res.Status)
+	}
 	until(t, ctx, path+" settled", `document.readyState === "complete" &&
 		(document.querySelector("#stream") === null || document.querySelector("#stream.live") !== null) &&
 		(document.querySelector("#designer") === null || document.querySelector('#designer[data-ready="1"]') !== null)`)
