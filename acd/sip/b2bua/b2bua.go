@@ -138,6 +138,8 @@ type B2BUA struct {
 	timers  map[*outLeg]*sessionTimer
 	// transferring: legs whose REFER is being carried out
 	transferring map[acd.Leg]bool
+	// dials: the Dials ringing phones now, for remote answer (answer.go)
+	dials map[*dial]bool
 }
 
 // dialogLeg is a leg that serves requests inside its dialog.

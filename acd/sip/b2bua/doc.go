@@ -42,6 +42,9 @@
 //     unrefreshed session ends with cause 102 (timer.go), on phone and
 //     trunk calls alike; a 422 is answered by one more INVITE with the
 //     peer's Min-SE. The RTP timeout stays.
+//   - Remote answer: AnswerRinging asks a ringing desk phone to answer
+//     with a NOTIFY "Event: talk" in the early dialog (outside it when
+//     the phone does not know it), best effort (answer.go).
 //   - NotifyMWI sends message-summary NOTIFYs (RFC 3842) to every device
 //     of an extension (mwi.go).
 //

@@ -39,8 +39,11 @@ type outLeg struct {
 	// remoteCSeq is the callee's last CSeq: its numbering is its own,
 	// unrelated to the box's INVITE.
 	remoteCSeq uint32
-	done       chan struct{}
-	once       sync.Once
+	// provisional is the device's last 180/183: its To tag and Contact
+	// make the early dialog a remote answer is sent in.
+	provisional *sip.Response
+	done        chan struct{}
+	once        sync.Once
 }
 
 // ID, Caller, Media, Done and Answer implement acd.Leg (an outbound leg
@@ -184,8 +187,10 @@ type Ringer interface {
 type dial struct {
 	b      *B2BUA
 	dua    *sipgo.DialogUA // sends a device's INVITE again after a 422
+	ext    string
 	caller acd.Leg
 	ringer Ringer
+	forks  []*outLeg // set before the forks' goroutines start
 
 	mu        sync.Mutex
 	claimed   bool
@@ -210,6 +215,9 @@ func (d *dial) claim(l *outLeg) bool {
 // progress passes a callee's 180 or 183 on to the caller, and relays the
 // first early media.
 func (d *dial) progress(l *outLeg, res *sip.Response) {
+	l.mu.Lock()
+	l.provisional = res
+	l.mu.Unlock()
 	early := res.StatusCode == 183 && len(res.Body()) > 0
 	if early {
 		if err := l.acceptSDP(res.Body()); err != nil {
@@ -273,7 +281,7 @@ func (b *B2BUA) Dial(ctx context.Context, ext string, caller acd.Party, callerLe
 	if err != nil {
 		return nil, err
 	}
-	d := &dial{b: b, dua: dua, caller: callerLeg}
+	d := &dial{b: b, dua: dua, ext: ext, caller: callerLeg}
 	if r, ok := callerLeg.(Ringer); ok {
 		d.ringer = r
 	}
@@ -288,9 +296,14 @@ func (b *B2BUA) Dial(ctx context.Context, ext string, caller acd.Party, callerLe
 			b.log.Info("invite failed", "ext", ext, "contact", bind.Contact, "err", err)
 			continue
 		}
+		d.forks = append(d.forks, l)
+	}
+	for _, l := range d.forks {
 		started++
 		b.wg.Go(func() { results <- d.await(l) })
 	}
+	b.trackDial(d, true)
+	defer b.trackDial(d, false)
 	if started == 0 {
 		return nil, &acd.CauseError{Cause: acd.CauseDestinationOutOfOrder, Err: errors.New("no device could be called")}
 	}

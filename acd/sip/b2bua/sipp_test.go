@@ -64,8 +64,13 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 	if remote != "" {
 		all = append(all, remote)
 	}
+	sf, err := filepath.Abs(scenarioPath(scenario))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	all = append(all,
-		"-sf", scenarioPath(scenario),
+		"-sf", sf,
 		"-i", "127.0.0.1", "-p", fmt.Sprint(port),
 		"-mp", fmt.Sprint(freeUDP(t)&^1),
 		"-cp", fmt.Sprint(freeUDP(t)),
@@ -74,6 +79,7 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
 	r := &sippRun{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1)}
+	r.cmd.Dir = t.TempDir() // SIPp's logs land there, not in the repository
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
 	if err := r.cmd.Start(); err != nil {
 		cancel()
