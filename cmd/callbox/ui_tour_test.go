@@ -28,11 +28,11 @@ type tourPage struct {
 
 // tour opens every page a person can reach from the header, from the
 // admin menu and from the tabs of those pages, in the order first found,
-// and calls visit on each while it is open. With deep, each menu page
-// adds up to four pages below it that it links to (a "new" form, the
-// first record, a bulk form), so that forms are seen too. It returns the
-// paths visited.
-func tour(t *testing.T, ctx context.Context, base string, deep bool, visit func(tourPage)) []string {
+// and calls visit on each while it is open. Each menu page adds up to
+// deep pages below it that it links to (a "new" form, the first record,
+// a bulk form), so that forms are seen too. It returns the paths
+// visited.
+func tour(t *testing.T, ctx context.Context, base string, deep int, visit func(tourPage)) []string {
 	t.Helper()
 	type stop struct {
 		path string
@@ -76,8 +76,8 @@ func tour(t *testing.T, ctx context.Context, base string, deep bool, visit func(
 		}
 		// The admin menu, and tabs within a section (reports).
 		collect(`nav.side a[href], .tabs a[href]`, "", -1, true)
-		if deep && s.path != "/" {
-			collect(`main a[href]`, strings.SplitN(s.path, "?", 2)[0], 4, false)
+		if deep > 0 && s.path != "/" {
+			collect(`main a[href]`, strings.SplitN(s.path, "?", 2)[0], deep, false)
 		}
 	}
 	return out
@@ -126,7 +126,11 @@ func uiTour(t *testing.T, br *browser, site uiSite, shots shooter) {
 		for _, lang := range []string{"en", "zh"} {
 			act(t, ctx, "home", chromedp.Navigate(site.base+"/"), chromedp.WaitVisible(chromedp.CSS("form.langs")))
 			navigate(t, ctx, "switch to "+lang, `form.langs button[value="`+lang+`"]`)
-			visited := tour(t, ctx, site.base, who.only == nil, func(p tourPage) {
+			deep := 0
+			if who.only == nil {
+				deep = 4
+			}
+			visited := tour(t, ctx, site.base, deep, func(p tourPage) {
 				if who.only != nil && !slices.Contains(who.only, p.path) {
 					return
 				}
