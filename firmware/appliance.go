@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"callbox/firmware/console"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/media/prompt"
 	"callbox/webui"
 )
 
@@ -156,7 +158,11 @@ func (a *Appliance) build(ctx context.Context) error {
 		Network:     networkView,
 		LoadSIP:     func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
 		SaveSIP:     func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) },
-		InstallCert: a.tel.srv.InstallCertificate})
+		InstallCert: a.tel.srv.InstallCertificate,
+		// Voicemail boxes and the flow checks' prompt lookup (shipped,
+		// uploaded, or stored and not yet mirrored to the directory).
+		Voicemail:    a.tel.parts.voicemail.Store(),
+		PromptExists: prompt.Exists(st, prompt.NewLibrary(filepath.Join(cfg.DataDir, "prompts")))})
 	if err != nil {
 		return err
 	}

@@ -38,12 +38,29 @@ func (s *Server) flowRoutes(handle func(string, access, handlerFunc), admins []s
 
 func (s *Server) flowShelf() *ivr.Shelf { return ivr.NewShelf(s.store, s.now) }
 
-// flowChecks are the lookups validation uses: the shipped prompts, the
-// store's queues, hours, mailboxes and flows. The web server has no fax
-// sender of its own to ask; whether fax nodes run is the switch's
-// business (a fax node without a sender takes its failure exit).
+// flowChecks are the lookups validation uses: the prompts (shipped or
+// uploaded: Config.PromptExists, else the shipped set and the store's
+// custom prompts), the store's queues, hours, mailboxes and flows, and
+// whether a fax node can send (Config.FaxSender, else a modem line in the
+// store).
 func (s *Server) flowChecks() ivr.Checks {
-	return ivr.StoreChecks(s.store, prompt.NewLibrary(""))
+	lib := prompt.NewLibrary("")
+	chk := ivr.StoreChecks(s.store, lib)
+	chk.Prompt = prompt.Exists(s.store, lib)
+	if s.cfg.PromptExists != nil {
+		chk.Prompt = s.cfg.PromptExists
+	}
+	chk.NoFax = !s.faxSender()
+	return chk
+}
+
+// faxSender reports whether the box can send faxes, so fax nodes are
+// offered and publishable.
+func (s *Server) faxSender() bool {
+	if s.cfg.FaxSender != nil {
+		return s.cfg.FaxSender()
+	}
+	return ivr.FaxLine(s.store)
 }
 
 // problemJSON is a validation problem with its message.
@@ -271,5 +288,7 @@ func (s *Server) publishedFlow(id string) (*ivr.Flow, bool) {
 
 // apiFlowNodes is the designer's palette.
 func (s *Server) apiFlowNodes(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	writeJSON(w, http.StatusOK, ivr.NodeTypes())
+	// The designer offers only nodes that can run here: no fax node
+	// without a fax sender.
+	writeJSON(w, http.StatusOK, ivr.Palette(s.faxSender()))
 }

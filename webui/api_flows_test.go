@@ -2,6 +2,7 @@ package webui
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,103 @@ func TestFlowAPI_DryRunJudgesBusinessHoursAtTheGivenTime(t *testing.T) {
 		if p := res.Path(); len(p) != 3 || p[2] != want {
 			t.Errorf("at %s: path %v, want %s", at, p, want)
 		}
+	}
+}
+
+// flowCustomPrompt plays a prompt the installer uploads, in both
+// languages; flowFax sends a fax.
+const flowCustomPrompt = `{"format": 1, "name": "Promo", "languages": ["en", "zh"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "promo"}},
+ {"id": "promo", "type": "play", "settings": {"prompts": [{"key": "spring-sale"}]}, "exits": {"next": "bye"}},
+ {"id": "bye", "type": "hangup"}
+]}`
+
+const flowFax = `{"format": 1, "name": "Fax back", "languages": ["en"], "nodes": [
+ {"id": "start", "type": "start", "exits": {"next": "f"}},
+ {"id": "f", "type": "fax", "settings": {"document": "price-list"}, "exits": {"failed": "bye"}},
+ {"id": "bye", "type": "hangup"}
+]}`
+
+func problemCodes(ps []problemJSON) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Node+":"+p.Code)
+	}
+	return out
+}
+
+func TestFlowAPI_UploadedPromptsCountAsExisting(t *testing.T) {
+	f, b := adminBrowser(t)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/promo", strings.NewReader(flowCustomPrompt)), http.StatusOK)
+	probs := decode[problemsJSON](t, b.raw(http.MethodPost, "/api/v1/flows/promo/validate", nil))
+	if got := problemCodes(probs.Problems); len(got) != 2 || got[0] != "promo:ivr.problem.unknown-prompt" {
+		t.Fatalf("before the upload: problems %q, want the prompt missing in en and zh", got)
+	}
+	audio := vmGreetingWAV(t, 8000, time.Second)
+	if _, err := store.Put(f.st, store.CustomPrompt{Lang: "en", Name: "spring-sale", Audio: audio, Source: store.PromptUpload, Millis: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	probs = decode[problemsJSON](t, b.raw(http.MethodPost, "/api/v1/flows/promo/validate", nil))
+	if got := problemCodes(probs.Problems); len(got) != 1 || !strings.Contains(probs.Problems[0].Message, "zh") {
+		t.Fatalf("with the English upload: problems %+v, want only the Chinese one missing", probs.Problems)
+	}
+	if _, err := store.Put(f.st, store.CustomPrompt{Lang: "zh", Name: "spring-sale", Audio: audio, Source: store.PromptUpload, Millis: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, b.raw(http.MethodPost, "/api/v1/flows/promo/publish", nil), http.StatusOK)
+}
+
+func TestFlowAPI_PromptHookDecidesWhenWired(t *testing.T) {
+	f, _ := adminBrowser(t)
+	var asked []string
+	srv, err := New(Config{Addr: "127.0.0.1:0", Store: f.st, Now: f.clock.Now, PromptExists: func(lang, key string) bool {
+		asked = append(asked, lang+"/"+key)
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = srv
+	b := f.browser()
+	b.login("admin", testPassword)
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/promo", strings.NewReader(flowCustomPrompt)), http.StatusOK)
+	probs := decode[problemsJSON](t, b.raw(http.MethodPost, "/api/v1/flows/promo/validate", nil))
+	if len(probs.Problems) != 0 || !slices.Contains(asked, "zh/spring-sale") {
+		t.Fatalf("problems %+v, hook asked %q", probs.Problems, asked)
+	}
+}
+
+func TestFlowAPI_FaxNodeNeedsAModemLine(t *testing.T) {
+	f, b := adminBrowser(t)
+	offered := func() bool {
+		for _, nt := range decode[[]ivr.NodeType](t, b.get("/api/v1/flow-nodes")) {
+			if nt.Name == "fax" {
+				return true
+			}
+		}
+		return false
+	}
+	if offered() {
+		t.Error("fax node offered with no modem line")
+	}
+	wantStatus(t, b.raw(http.MethodPut, "/api/v1/flows/faxback", strings.NewReader(flowFax)), http.StatusOK)
+	r := b.raw(http.MethodPost, "/api/v1/flows/faxback/publish", nil)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if got := problemCodes(decode[problemsJSON](t, r).Problems); len(got) != 1 || got[0] != "f:ivr.problem.fax-unavailable" {
+		t.Fatalf("problems %q, want the fax node refused", got)
+	}
+	// A disabled modem sends nothing either.
+	line := store.Line{ID: "fax0", Name: "Fax modem", Type: store.LineGSM, Device: "/dev/ttyUSB1", Enabled: false}
+	if _, err := store.Put(f.st, line); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, b.raw(http.MethodPost, "/api/v1/flows/faxback/publish", nil), http.StatusUnprocessableEntity)
+	line.Enabled = true
+	if _, err := store.Put(f.st, line); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, b.raw(http.MethodPost, "/api/v1/flows/faxback/publish", nil), http.StatusOK)
+	if !offered() {
+		t.Error("fax node not offered with a modem line")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"callbox/acd/cti"
 	"callbox/acd/directory/source"
 	"callbox/acd/sip/guard"
+	"callbox/acd/voicemail"
 	"callbox/firmware/store"
 )
 
@@ -53,6 +54,18 @@ type Config struct {
 	// InstallCert replaces the SIP TLS certificate with an uploaded one
 	// (PEM certificate and key); nil hides the form.
 	InstallCert func(certPEM, keyPEM []byte) error
+
+	// Voicemail is the mailboxes (api_voicemail.go); nil answers those
+	// endpoints with 503.
+	Voicemail *voicemail.Store
+	// PromptExists tells flow validation whether a prompt exists in a
+	// language, shipped or uploaded; nil checks the shipped set and the
+	// store's custom prompts.
+	PromptExists func(lang, key string) bool
+	// FaxSender tells flow validation whether the box can send faxes
+	// (a fax modem line); nil looks for an enabled modem line in the
+	// store.
+	FaxSender func() bool
 }
 
 // Errors returned by New and Run.
@@ -231,6 +244,7 @@ func (s *Server) routes() http.Handler {
 	s.ctiRoutes(handle, allRoles, watchers, admins)
 	s.messageRoutes(handle, allRoles, watchers, admins)
 	s.flowRoutes(handle, admins)
+	s.voicemailRoutes(handle, allRoles, watchers, admins)
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)

@@ -51,6 +51,7 @@ func catalogues() []map[string]entry {
 		webadmin1Messages,
 		msg3Messages,
 		webadmin2Messages,
+		acdivrMessages,
 	}
 }
 
