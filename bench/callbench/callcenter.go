@@ -117,7 +117,9 @@ func runCallCenter(ctx context.Context, b builds, modeName, work, results, commi
 
 // agentsIn registers the agents' extensions from agentPort, where their
 // phones answer, and logs each agent in with the feature code from its
-// extension. It returns how many log-ins the box answered.
+// extension. It returns how many log-ins the box answered (a lower bound
+// of the agents logged in: a log-in that timed out may still have been
+// carried out).
 func agentsIn(ctx context.Context, s *system, work string, n int) (int, error) {
 	dir := filepath.Join(work, "agents")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -148,14 +150,25 @@ func agentsIn(ctx context.Context, s *system, work string, n int) (int, error) {
 	if res.Successful < n {
 		log.Printf("agents: %d of %d registered", res.Successful, n)
 	}
-	res, err = runSIPp(ctx, filepath.Join(dir, "login"), 3*time.Minute, []string{s.sip, "-sf", scenario("cc-login.xml"),
-		"-inf", loginCSV, "-s", "*45", "-i", "127.0.0.1", "-p", fmt.Sprint(loginPort), "-cp", fmt.Sprint(loginPort + 2000),
-		"-mi", "127.0.0.1", "-mp", fmt.Sprint(agentMedia + 4), "-m", fmt.Sprint(n), "-r", "50", "-l", "200",
-		"-recv_timeout", "15000", "-trace_err"})
-	if err != nil {
-		return 0, fmt.Errorf("agents: log-in: %w", err)
+	// Log-ins are answered after a store write each; on a busy machine
+	// some time out after the box did log the agent in, so a second pass
+	// retries them all: an agent already in is refused (counted apart).
+	loggedIn := 0
+	for pass := 1; pass <= 2; pass++ {
+		res, err = runSIPp(ctx, filepath.Join(dir, fmt.Sprintf("login%d", pass)), 3*time.Minute, []string{s.sip,
+			"-sf", scenario("cc-login.xml"), "-inf", loginCSV, "-s", "*45", "-i", "127.0.0.1", "-p", fmt.Sprint(loginPort),
+			"-cp", fmt.Sprint(loginPort + 2000), "-mi", "127.0.0.1", "-mp", fmt.Sprint(agentMedia + 4), "-m", fmt.Sprint(n),
+			"-r", "25", "-l", "200", "-recv_timeout", "30000", "-trace_err"})
+		if err != nil {
+			return loggedIn, fmt.Errorf("agents: log-in: %w", err)
+		}
+		loggedIn += res.Successful
+		log.Printf("agents: log-in pass %d: %d answered, %d refused or timed out", pass, res.Successful, res.Failed)
+		if res.Failed == 0 || loggedIn >= n {
+			break
+		}
 	}
-	return res.Successful, nil
+	return loggedIn, nil
 }
 
 // agentPhones starts the agents' phones, each call talked for talk.
@@ -211,6 +224,7 @@ type recCheck struct {
 	Files      int     `json:"files"`
 	Bytes      int64   `json:"bytes"`
 	Seconds    float64 `json:"seconds"`
+	MinSeconds float64 `json:"min_seconds"`     // the shortest recording
 	ExpectedOK int     `json:"expected_length"` // within the tolerance of the talk time
 	Short      int     `json:"short"`
 	Unreadable int     `json:"unreadable"`
@@ -231,6 +245,9 @@ func checkRecordings(files []string, want, tol time.Duration) recCheck {
 			r.Bytes += st.Size()
 		}
 		r.Seconds += w.Duration.Seconds()
+		if r.Files == 1 || w.Duration.Seconds() < r.MinSeconds {
+			r.MinSeconds = w.Duration.Seconds()
+		}
 		if d := w.Duration - want; d >= -tol && d <= tol {
 			r.ExpectedOK++
 		} else if w.Duration < want {

@@ -53,6 +53,14 @@ func writeSection(path string, section []byte) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
+// count shows a figure the system may not serve (-1) as a dash.
+func count(n int) string {
+	if n < 0 {
+		return "–"
+	}
+	return fmt.Sprint(n)
+}
+
 func passWord(pass bool, why string) string {
 	if pass {
 		return "pass"
@@ -65,7 +73,7 @@ func renderCallCenter(r *ccRun) []byte {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("%s\n", ccBegin)
 	w("### Latest run of `scripts/bench.sh callcenter %s` (generated; do not edit by hand)\n\n", r.Mode)
-	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; %d agents logged in with `*45`. Shared machine: read the ratios.\n\n",
+	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; at least %d agents logged in with `*45` (log-ins the box answered). Shared machine: read the ratios.\n\n",
 		r.Date, r.Commit, r.Nproc, r.CPU, r.LoadAvgBefore, r.LoadAvgAfter, r.Agents, r.Lines, r.LoggedIn)
 	if r.Error != "" {
 		w("**The run failed**: %s\n\n", r.Error)
@@ -96,29 +104,31 @@ func renderCallCenter(r *ccRun) []byte {
 	w("| highest passing step, scenario 4 (trunk and lines, IVR, DTMF, recorded queue, %.0f s talk) | %d callers | |\n\n", r.TalkSeconds, best4)
 
 	w("#### Scenario 2 in this run: concurrent relayed calls, not recorded (%.0f s of media per step)\n\n", r.LoadSeconds)
-	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | result |\n|---|---|---|---|---|---|---|---|---|\n")
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | goroutines | generator behind | result |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Concurrent {
-		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
-			s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, passWord(s.Pass, s.Why))
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s | %.1f s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
+			s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.PacingMs/1000, passWord(s.Pass, s.Why))
 	}
 	w("\n#### Scenario 3: the same with every call recorded (carrier → queue DID → logged-in SIPp agent; %.0f s of media per step)\n\n", r.LoadSeconds)
-	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | recordings (expected length) | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | goroutines | recordings (within 1.5 s of the window) | shortest / mean s | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Recorded {
-		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %d (%d) | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
-			100*s.LateRatio, s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, s.Recordings.Files,
-			s.Recordings.ExpectedOK, float64(s.Recordings.Bytes)/1e6, s.BytesPerCallMinute/1024, s.LoadAvg, passWord(s.Pass, s.Why))
+		mean := 0.0
+		if s.Recordings.Files > 0 {
+			mean = s.Recordings.Seconds / float64(s.Recordings.Files)
+		}
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s | %d (%d) | %.1f / %.1f | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
+			100*s.LateRatio, s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.Recordings.Files,
+			s.Recordings.ExpectedOK, s.Recordings.MinSeconds, mean, float64(s.Recordings.Bytes)/1e6, s.BytesPerCallMinute/1024,
+			s.LoadAvg, passWord(s.Pass, s.Why))
 	}
 	w("\n#### Scenario 4: mixed call-center load (IVR menu by RFC 4733 DTMF, recorded queue, SIPp agents talk %.0f s)\n\n", r.TalkSeconds)
-	w("| callers (trunk + line) | reached an agent | failed | INVITE→agent p50 / p95 / p99 | lost / late (trunk calls) | ms CPU per call | %% of the machine | peak RSS MB | goroutines | fds | recordings (expected length) | MB written | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| callers (trunk + line) | reached an agent | failed | INVITE→agent p50 / p95 / p99 | lost / late (trunk calls) | ms CPU per call | %% of the machine | peak RSS MB | goroutines | fds | recordings (within 2 s of the talk) | shortest s | MB written | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Mixed {
-		g := "–"
-		if s.Goroutines >= 0 {
-			g = fmt.Sprint(s.Goroutines)
-		}
-		w("| %d (%d + %d) | %d | %d | %.0f / %.0f / %.0f ms | %.4f%% / %.4f%% | %.1f | %.0f | %d | %s | %d | %d (%d) | %.1f | %s | %s |\n",
+		g := count(s.Goroutines)
+		w("| %d (%d + %d) | %d | %d | %.0f / %.0f / %.0f ms | %.4f%% / %.4f%% | %.1f | %.0f | %d | %s | %d | %d (%d) | %.1f | %.1f | %s | %s |\n",
 			s.Callers, s.TrunkCalls, s.LineCalls, s.Answered, s.Failed, s.P50ms, s.P95ms, s.P99ms, 100*s.LossRatio, 100*s.LateRatio,
-			s.MsCPUPerCall, s.MachineShare, s.Peak.RSSKB/1024, g, s.Peak.FDs, s.Recordings.Files, s.Recordings.ExpectedOK,
-			float64(s.Recordings.Bytes)/1e6, s.LoadAvg, passWord(s.Pass, s.Why))
+			s.MsCPUPerCall, s.MachineShare, s.Peak.RSSKB/1024, g, s.MaxFDs, s.Recordings.Files, s.Recordings.ExpectedOK,
+			s.Recordings.MinSeconds, float64(s.Recordings.Bytes)/1e6, s.LoadAvg, passWord(s.Pass, s.Why))
 	}
 	w("\n%s\n", ccEnd)
 	return b.Bytes()
