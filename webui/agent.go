@@ -48,6 +48,8 @@ type agentView struct {
 	Assets  pageAssets
 	// WrapUps are the wrap-up codes offered (not disabled), in code order.
 	WrapUps []wrapUpOption
+	// Watcher: a supervisor or admin (the follow-up import is theirs).
+	Watcher bool
 }
 
 // wrapUpOption is a wrap-up code as the console offers it.
@@ -89,7 +91,7 @@ var agentScriptKeys = []string{
 	"agentui.reason.lunch", "agentui.reason.break", "agentui.reason.training", "agentui.reason.meeting",
 	"consoleui.fu.saved", "consoleui.fu.dialing", "consoleui.fu.cancelled", "consoleui.fu.created",
 	"consoleui.wrap.fu-need", "consoleui.wrap.note-need", "consoleui.msg.closed", "consoleui.msg.claimed",
-	"consoleui.msg.sent", "consoleui.msg.new",
+	"consoleui.msg.sent", "consoleui.msg.new", "consoleui.imp.ready", "consoleui.imp.bad", "consoleui.imp.done",
 	"followup.outcome.reached", "followup.outcome.noanswer", "followup.outcome.busy", "followup.outcome.wrongnumber",
 	"followup.outcome.reschedule",
 }
@@ -116,7 +118,7 @@ func allowConnect(w http.ResponseWriter) {
 func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	allowConnect(w)
 	v := agentView{CTI: s.cfg.CTI != nil, ACD: s.cfg.ACD != nil, Strings: scriptStrings(rc.lang, agentScriptKeys),
-		Assets: agentAssets}
+		Assets: agentAssets, Watcher: isWatcher(rc.user)}
 	id, err := s.agentOf(rc.user.Name)
 	if err != nil {
 		s.log.Error("find agent of user", "user", rc.user.Name, "err", err)

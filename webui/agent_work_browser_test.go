@@ -2,6 +2,8 @@ package webui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,5 +193,55 @@ func TestBrowser_AgentClaimsRepliesToAndClosesAnSMSConversation(t *testing.T) {
 	waitJS(t, ctx, "gone from the list", `document.querySelector('#msg-list [data-conv="`+key+`"]') === null`)
 	if c, err := messaging.Get(cf.st, key); err != nil || !c.Closed {
 		t.Fatalf("conversation after close %+v %v", c, err)
+	}
+}
+
+func TestBrowser_SupervisorChecksAndImportsAFollowUpFile(t *testing.T) {
+	ctx := newChromium(t)
+	cf := newConsoleFixture(t)
+	cf.customer(store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}})
+	files := t.TempDir()
+	bad := filepath.Join(files, "bad.csv")
+	good := filepath.Join(files, "good.csv")
+	rows := "agent,number,reason,due,priority\n101,13812345678,Renewal offer,2026-12-01 14:30,5\n102,13900000000,Survey,2026-12-02,\n"
+	if err := os.WriteFile(bad, []byte(rows+"999,n/a,,soon,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	browserLogin(t, ctx, cf.base, "boss", "/agent")
+	step(t, ctx, "open the follow-ups", chromedp.Click(`#tab-fu`, chromedp.NodeVisible))
+	step(t, ctx, "open the import", chromedp.Click(`.fu-import summary`, chromedp.NodeVisible))
+	step(t, ctx, "check a bad file",
+		chromedp.SetUploadFiles(`#fu-file`, []string{bad}),
+		chromedp.Click(`#fu-check`, chromedp.NodeVisible),
+	)
+	waitJS(t, ctx, "problems listed", jsEq("#fu-import-result", i18n.T(i18n.EN, "consoleui.imp.bad"))+
+		` && document.querySelectorAll("#fu-import-problems li").length === 4`)
+	if got := text(t, ctx, "#fu-import-problems li"); !strings.HasPrefix(got, "line 4, ") {
+		t.Errorf("first problem %q", got)
+	}
+	waitJS(t, ctx, "import stays off", `document.querySelector("#fu-import").disabled`)
+	if fs, _ := store.List[store.Followup](cf.st); len(fs) != 0 {
+		t.Fatalf("checking a file wrote %d tasks", len(fs))
+	}
+
+	step(t, ctx, "check the good file",
+		chromedp.SetUploadFiles(`#fu-file`, []string{good}),
+		chromedp.Click(`#fu-check`, chromedp.NodeVisible),
+	)
+	waitJS(t, ctx, "ready", jsEq("#fu-import-result", strings.Replace(i18n.T(i18n.EN, "consoleui.imp.ready"), "%d", "2", 1)))
+	step(t, ctx, "import", chromedp.Click(`#fu-import`, chromedp.NodeVisible))
+	waitJS(t, ctx, "imported", jsEq("#fu-import-result", strings.Replace(i18n.T(i18n.EN, "consoleui.imp.done"), "%d", "2", 1)))
+	fs, err := store.List[store.Followup](cf.st)
+	if err != nil || len(fs) != 2 {
+		t.Fatalf("imported %+v %v", fs, err)
+	}
+	for _, f := range fs {
+		if f.Source != store.FollowupFromImport || f.CreatedBy != "boss" || (f.Agent == "101" && f.CustomerID != "c1") {
+			t.Errorf("imported task %+v", f)
+		}
 	}
 }

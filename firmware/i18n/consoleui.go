@@ -63,6 +63,15 @@ var consoleuiMessages = map[string]entry{
 	"consoleui.wrap.fu-need":   {"Give the date and the reason of the follow-up.", "请填写跟进的时间和原因。"},
 	"consoleui.wrap.note-need": {"This wrap-up code needs a note.", "该小结代码必须填写备注。"},
 
+	"consoleui.imp.title":   {"Import follow-ups (CSV)", "导入跟进任务（CSV）"},
+	"consoleui.imp.help":    {"Columns: agent, number, reason, due (2026-12-01 14:30, site time), and optionally priority (0-9), name, customer. A file with any bad row imports nothing.", "列：agent（坐席）、number（号码）、reason（原因）、due（到期时间，如 2026-12-01 14:30，站点时间），可选 priority（0-9）、name、customer。任何一行有错，整个文件都不会导入。"},
+	"consoleui.imp.file":    {"CSV file", "CSV 文件"},
+	"consoleui.imp.preview": {"Check file", "检查文件"},
+	"consoleui.imp.commit":  {"Import", "导入"},
+	"consoleui.imp.ready":   {"%d rows can be imported.", "共 %d 行可以导入。"},
+	"consoleui.imp.bad":     {"The file has problems; nothing will be imported until they are fixed.", "文件有错误，修正前不会导入任何内容。"},
+	"consoleui.imp.done":    {"%d follow-ups imported.", "已导入 %d 个跟进任务。"},
+
 	"consoleui.msg":                 {"Messages", "短信"},
 	"consoleui.msg.mine":            {"My conversations", "我的会话"},
 	"consoleui.msg.unclaimed":       {"Waiting to be claimed", "待认领"},

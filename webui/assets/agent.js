@@ -508,6 +508,42 @@
     loadFollowups();
   });
 
+  // --- follow-up import (supervisors): check the file, then import it
+  // whole; the server refuses a file with any bad row.
+
+  async function importFile(commit) {
+    const f = $('fu-file').files[0];
+    if (!f) return;
+    const out = $('fu-import-result'), probs = $('fu-import-problems');
+    out.textContent = '';
+    probs.replaceChildren();
+    $('fu-import').disabled = true;
+    const r = await fetch('/api/v1/followups/import' + (commit ? '?commit=1' : ''), {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': csrf }, body: await f.text(),
+    });
+    let a = {};
+    try { a = await r.json(); } catch (e) { /* not JSON */ }
+    if (!a.preview) { out.textContent = S['agentui.failed'].replace('%s', a.error || String(r.status)); return; }
+    for (const m of a.messages || []) {
+      const li = document.createElement('li');
+      li.textContent = m;
+      probs.append(li);
+    }
+    if (!a.ok) { out.textContent = S['consoleui.imp.bad']; return; }
+    if (commit) {
+      out.textContent = S['consoleui.imp.done'].replace('%d', a.imported);
+      $('fu-file').value = '';
+      loadFollowups();
+    } else {
+      out.textContent = S['consoleui.imp.ready'].replace('%d', a.preview.rows.length);
+      $('fu-import').disabled = false;
+    }
+  }
+  on('fu-check', 'click', () => importFile(false));
+  on('fu-import', 'click', () => importFile(true));
+  on('fu-file', 'change', () => { $('fu-import').disabled = true; });
+
   // --- SMS conversations
 
   let convOpen = '';
