@@ -230,8 +230,10 @@ func uiPlayRecording(t *testing.T, ctx context.Context, site uiSite) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	row := js[string](t, ctx, `document.querySelector("table.calls tbody tr").innerText`)
-	if !strings.Contains(row, uiCallerID) {
-		t.Errorf("the call's row %q does not show the caller", row)
+	for _, want := range []string{uiCallerID, "sales", "Anna"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the call's row %q does not show %q", row, want)
+		}
 	}
 	dur := jsAwait[float64](t, ctx, "load the recording", `new Promise((ok, fail) => {
 		const a = document.querySelector("table.calls tbody tr audio");
