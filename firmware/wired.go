@@ -18,6 +18,7 @@ import (
 	"callbox/acd/messaging"
 	"callbox/acd/pbx"
 	"callbox/acd/queue"
+	"callbox/acd/sip/b2bua"
 	"callbox/acd/sip/trunk"
 	"callbox/acd/voicemail"
 	"callbox/drivers/modem/modemsim"
@@ -106,7 +107,8 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	}
 	p.directory = source.NewLive(st, directory.PlanFor(settings.Country), log)
 	if p.cti, err = cti.New(cti.Config{Store: st, Bus: t.bus, Lookup: p.directory,
-		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Control: ctiControl{t}, Now: a.now, Logger: log}); err != nil {
+		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Control: ctiControl{t}, Now: a.now, Logger: log,
+		Callbacks: ctiCallbacks{p.queue}, Dialable: func(n string) bool { return pbx.Dialable(t.plans.Current(), n) }}); err != nil {
 		return w, fmt.Errorf("cti: %w", err)
 	}
 
@@ -223,8 +225,19 @@ func (s *promptFiles) Run(ctx context.Context) error {
 type ctiControl struct{ t *telephony }
 
 func ctiErr(err error) error {
-	if errors.Is(err, pbx.ErrUnknownCall) {
+	switch {
+	case errors.Is(err, pbx.ErrUnknownCall):
 		return fmt.Errorf("%w: %w", cti.ErrUnknownCall, err)
+	case errors.Is(err, pbx.ErrConsulting):
+		return fmt.Errorf("%w: %w", cti.ErrConsulting, err)
+	case errors.Is(err, pbx.ErrNoConsult):
+		return fmt.Errorf("%w: %w", cti.ErrNoConsult, err)
+	case errors.Is(err, b2bua.ErrNotRinging):
+		return fmt.Errorf("%w: %w", cti.ErrNotRinging, err)
+	case errors.Is(err, b2bua.ErrAnswerRefused):
+		return fmt.Errorf("%w: %w", cti.ErrPhoneRefused, err)
+	case errors.Is(err, b2bua.ErrNoAnswerResponse):
+		return fmt.Errorf("%w: %w", cti.ErrPhoneSilent, err)
 	}
 	return err
 }
@@ -248,6 +261,48 @@ func (c ctiControl) Transfer(ctx context.Context, id, target string) error {
 
 func (c ctiControl) Conference(ctx context.Context, id, target string) error {
 	return ctiErr(c.t.control.Conference(ctx, id, target))
+}
+
+// Consult, CompleteConsult and CancelConsult make ctiControl a
+// cti.Consulter (pbx.Control's consultative transfer).
+func (c ctiControl) Consult(ctx context.Context, id, target string) error {
+	return ctiErr(c.t.control.Consult(ctx, id, target))
+}
+
+func (c ctiControl) CompleteConsult(ctx context.Context, id string) error {
+	return ctiErr(c.t.control.CompleteConsult(ctx, id))
+}
+
+func (c ctiControl) CancelConsult(ctx context.Context, id string) error {
+	return ctiErr(c.t.control.CancelConsult(ctx, id))
+}
+
+// Answer makes ctiControl a cti.Answerer: the B2BUA's remote answer of
+// ext's phone ringing for the call (the one dialled for the call's
+// caller, else any: the queue rings agents without naming the caller).
+func (c ctiControl) Answer(ctx context.Context, id, ext string) error {
+	call, ok := c.t.sw.Call(id)
+	if !ok {
+		return fmt.Errorf("%w: %s", cti.ErrUnknownCall, id)
+	}
+	err := c.t.b2b.AnswerRinging(ctx, ext, call.Caller())
+	if errors.Is(err, b2bua.ErrNotRinging) {
+		err = c.t.b2b.AnswerRinging(ctx, ext, nil)
+	}
+	return ctiErr(err)
+}
+
+// ctiCallbacks books the CTI's scheduled callbacks in the queues, as
+// ACD callbacks (stored, dialled and retried by the queue).
+type ctiCallbacks struct{ l *queue.Live }
+
+func (q ctiCallbacks) BookCallback(ctx context.Context, b cti.Booking) error {
+	_, err := q.l.Dispatcher().BookCallback(ctx, queue.Call{ID: b.ID, Queue: b.Queue, Caller: b.Number, CallerName: b.Name}, b.Number)
+	return err
+}
+
+func (q ctiCallbacks) CancelCallback(ctx context.Context, id string) error {
+	return q.l.Dispatcher().CancelCallback(ctx, id)
 }
 
 // midnight resets the agents' daily counters (calls taken, talk time) at

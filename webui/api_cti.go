@@ -48,6 +48,7 @@ func (s *Server) ctiRoutes(handle func(string, access, handlerFunc), allRoles, w
 	handle("POST /api/v1/tokens", api(admins...), s.apiCreateToken)
 	handle("DELETE /api/v1/tokens/{id}", api(admins...), s.apiDeleteToken)
 
+	s.ctiControlRoutes(handle, allRoles)
 	s.directoryRoutes(handle, allRoles, watchers, admins)
 }
 
@@ -245,6 +246,11 @@ func readJSON[T any](w http.ResponseWriter, r *http.Request, rc *reqCtx, dec fun
 	}
 	v, codes, err := dec(r.Body)
 	if err != nil {
+		// A value of the wrong type or an unknown field is named.
+		if f, ok := jsonFieldError(err); ok {
+			fieldCodes(w, rc.lang, []store.FieldError{f})
+			return zero, false
+		}
 		badBody(w, rc.lang, err)
 		return zero, false
 	}

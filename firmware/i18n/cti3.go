@@ -6,6 +6,8 @@ var cti3Messages = map[string]entry{
 	"cti3.err.not-dialable": {"“%s” cannot be dialled by this site's dialplan", "本站拨号计划无法拨打“%s”"},
 	"cti3.err.no-queue":     {"there is no queue “%s”", "没有名为“%s”的队列"},
 	"cti3.err.past":         {"the time is in the past", "时间已经过去"},
+	"cti3.err.json-type":    {"must be a JSON %s", "须为 JSON %s"},
+	"cti3.err.json-unknown": {"is not a field of this request", "不是此请求的字段"},
 	"cti3.err.time":         {"give a time like 2026-11-27T15:00:00+08:00", "请填写类似 2026-11-27T15:00:00+08:00 的时间"},
 
 	"cti3.error.not-supported":    {"this box's call control cannot do that", "本设备的通话控制不支持该操作"},
