@@ -51,6 +51,7 @@ func (c *Control) Originate(ctx context.Context, ext, number string) (string, er
 		_ = leg.Hangup(acd.CauseSwitchingCongestion)
 		return "", err
 	}
+	call.Set(agentKey, ext)
 	return call.ID(), nil
 }
 
@@ -62,8 +63,12 @@ func (c *Control) call(id string) (*acd.Call, error) {
 	return call, nil
 }
 
-// agentLeg is the party the box acts for (the agent's phone): of a
-// two-party call, the party connected to the caller when it is a phone
+// agentKey is the call variable naming the extension a click-to-dial
+// came from.
+const agentKey = "cti.agent"
+
+// agentLeg is the party the box acts for (the agent's phone): the
+// extension that placed a click-to-dial; else, of a two-party call, the party connected to the caller when it is a phone
 // (a queue call, an extension called), else the caller when it is a
 // phone (click-to-dial, an extension dialling out), else the connected
 // party.
@@ -72,6 +77,15 @@ func agentLeg(call *acd.Call) (acd.Leg, error) {
 	peers := call.Peers(caller)
 	if len(peers) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoPeer, call.ID())
+	}
+	if ext, ok := call.Get(agentKey); ok {
+		// Click-to-dial: the extension that asked is the agent, also
+		// when it called another extension.
+		for _, l := range append([]acd.Leg{caller}, peers...) {
+			if p := l.Caller(); p.Source == acd.SourceExtension && (p.Number == ext || p.Via == ext) {
+				return l, nil
+			}
+		}
 	}
 	p := peers[len(peers)-1]
 	if len(peers) == 1 && p.Caller().Source != acd.SourceExtension && caller.Caller().Source == acd.SourceExtension {
