@@ -250,6 +250,7 @@ func (s *Server) routes() http.Handler {
 	s.adminRoutes(handle, admins)
 	// Prompts, voicemail boxes and wrap-up codes (admin_prompts*.go, admin_voicemail*.go).
 	s.promptRoutes(handle, admins)
+	s.voicemailPageRoutes(handle, admins)
 	// Customer data sources, API tokens and webhooks (admin_sources.go).
 	s.adminDataRoutes(handle, admins)
 	// The IVR designer and the reports (designer*.go, reports*.go).
