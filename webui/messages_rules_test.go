@@ -158,3 +158,26 @@ func TestRulesPage_AgentsAndSupervisorsAreRefused(t *testing.T) {
 		wantStatus(t, b.post("/admin/autoreplies/x/move", url.Values{"dir": {"up"}}), http.StatusForbidden)
 	}
 }
+
+func TestMessagePages_RenderInBothLanguagesWithStoredHTMLEscaped(t *testing.T) {
+	f, b := rulesAdmin(t)
+	if _, err := store.Put(f.st, store.AutoReply{Name: "x", Enabled: true, Keyword: "hi", ReplyEN: "<script>alert(1)</script>", ReplyZH: "<b>您好</b>"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range i18n.Langs {
+		if _, err := store.Update(f.st, "admin", func(u *store.User) error { u.Lang = lang; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/admin/autoreplies", "/admin/autoreplies/new", "/admin/autoreplies/x", "/admin/autoreplies?text=hi&from=%2B8613922220002",
+			"/fax", "/fax/inbox", "/fax/outbox"} {
+			r := b.get(p)
+			wantStatus(t, r, http.StatusOK)
+			if strings.Contains(r.Body, "<script>alert") || strings.Contains(r.Body, "<b>您好") {
+				t.Errorf("%s (%s): stored HTML not escaped", p, lang)
+			}
+			if lang == i18n.ZH && !strings.Contains(r.Body, "传真") && !strings.Contains(r.Body, "规则") && !strings.Contains(r.Body, "自动回复") {
+				t.Errorf("%s: not in Chinese", p)
+			}
+		}
+	}
+}
