@@ -251,3 +251,33 @@ func TestService_RuleRoutesConversationToItsQueueAndTagsIt(t *testing.T) {
 		t.Fatalf("follow-up event %+v", ev)
 	}
 }
+
+func TestService_AutoAnsweredMessageLeavesAClosedConversationClosed(t *testing.T) {
+	_, boxSim, _ := gsmNet(t)
+	b := newBox(t, messaging.Config{})
+	b.addLine("gsm0", boxSim, "sales")
+	putAll(t, b.st, store.AutoReply{Name: "hours", Enabled: true, Keyword: "hours", ReplyEN: "Open 9-18."})
+	b.start()
+	b.lineUp("gsm0", true, false)
+	if err := boxSim.Deliver(sms.Deliver{From: customer, Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "conversation", func() bool { return len(b.eventsOf(kindSMS)) == 1 })
+	if _, err := messaging.Close(b.st, customer, "", "boss", true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := boxSim.Deliver(sms.Deliver{From: customer, Text: "hours?"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "auto-reply", func() bool { return len(b.eventsOf(kindAutoReply)) == 1 })
+	if c, err := messaging.Get(b.st, customer); err != nil || !c.Closed {
+		t.Fatalf("an answered question reopened it: %+v, %v", c, err)
+	}
+	if err := boxSim.Deliver(sms.Deliver{From: customer, Text: "one more thing"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "second conversation event", func() bool { return len(b.eventsOf(kindSMS)) == 2 })
+	if c, err := messaging.Get(b.st, customer); err != nil || c.Closed || c.Waiting != 1 {
+		t.Fatalf("a question for the agents left it closed: %+v, %v", c, err)
+	}
+}

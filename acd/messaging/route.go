@@ -61,6 +61,9 @@ func (s *Service) onSMS(ctx context.Context, m store.Message, in sms.Inbound) {
 		}
 	}
 	if d.Answered() {
+		if err := keepClosed(s.st, key, m); err != nil {
+			s.log.Error("closed conversation not kept closed", "conversation", key, "err", err)
+		}
 		s.emit(ev)
 		return
 	}

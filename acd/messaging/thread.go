@@ -19,7 +19,8 @@ var ErrNotHolder = errors.New("messaging: conversation held by someone else")
 // conversation is all messages with one number, for good), so the next
 // inbound message reopens the same conversation as new work: unassigned,
 // routed to its queue again as if it were new. Texts the box sends on its
-// own (notifications) do not reopen it; an agent's reply or claim does.
+// own (notifications) do not reopen it, nor does an inbound message an
+// auto-reply rule answers by itself; an agent's reply or claim does.
 // The state is a store.Conversation record; the messages and their history
 // entries are never rewritten.
 
@@ -142,5 +143,33 @@ func applyRule(st *store.Store, key string, d Decision, at time.Time) error {
 			th.Tags = append(th.Tags, d.Tag)
 		}
 		th.UpdatedAt = at
+	})
+}
+
+// keepClosed keeps a closed conversation closed over an inbound message an
+// auto-reply rule answered on its own: there is nothing for an agent to
+// do. A conversation that other messages reopened stays open.
+func keepClosed(st *store.Store, key string, m store.Message) error {
+	th, err := threadState(st, key)
+	if err != nil || th.ClosedAt.IsZero() || !th.ReopenedAt.Before(th.ClosedAt) {
+		return err
+	}
+	msgs, err := ConversationMessages(st, key)
+	if err != nil {
+		return err
+	}
+	for _, o := range msgs {
+		if o.Direction == store.DirectionIn && o.ID != m.ID && arrival(o).After(th.ClosedAt) {
+			return nil // reopened by another message
+		}
+	}
+	at := arrival(m)
+	if !at.After(th.ClosedAt) {
+		return nil
+	}
+	return updateThread(st, key, func(c *store.Conversation) {
+		if c.ClosedAt.Equal(th.ClosedAt) {
+			c.ClosedAt, c.UpdatedAt = at, at
+		}
 	})
 }
