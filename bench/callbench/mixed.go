@@ -45,9 +45,14 @@ type mixedStep struct {
 	MaxFDs       int      `json:"max_fds"`
 	Goroutines   int      `json:"goroutines"` // at the highest RSS
 	Recordings   recCheck `json:"recordings"`
-	LoadAvg      string   `json:"loadavg"`
-	Pass         bool     `json:"pass"`
-	Why          string   `json:"why,omitempty"`
+	// ExpectedRecSeconds is how long both sides of a call sent audio
+	// (median): from when the agent's stream started (the harness reads
+	// the agent's answer from SIPp's log, a fraction of a second late) to
+	// just before the agent hangs up. The box records the audio it relays.
+	ExpectedRecSeconds float64 `json:"expected_recording_seconds"`
+	LoadAvg            string  `json:"loadavg"`
+	Pass               bool    `json:"pass"`
+	Why                string  `json:"why,omitempty"`
 }
 
 // runMixed steps the concurrent callers of scenario 4 until a step fails.
@@ -166,6 +171,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 		a, b     ccLeg
 		up, ans  bool
 		out, in  *rtpdrive.Stream // caller's stream, agent's stream
+		both     time.Duration    // how long both streams sent
 		lineCall bool
 	}
 	calls := map[string]*call{}
@@ -180,7 +186,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 	local := map[bool]netip.Addr{false: netip.MustParseAddr(callcenter.CarrierAddr), true: netip.MustParseAddr("127.0.0.1")}
 	var peak usage
 	var finished []done
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.Now().Add(limit + 10*time.Second)
 	samples := 0
@@ -223,6 +229,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 			}
 			c.b, c.ans = leg, true
 			end := leg.At.Add(m.talk - 300*time.Millisecond)
+			c.both = end.Sub(now)
 			c.in, err = drv.Add(netip.MustParseAddr("127.0.0.1"), leg.Media, end, 0, 0)
 			if err != nil {
 				log.Printf("mixed: %v", err)
@@ -231,7 +238,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 				c.out.StopAt(end)
 			}
 		}
-		if samples++; samples%5 == 0 {
+		if samples++; samples%10 == 0 {
 			u := s.usage()
 			st.MaxFDs = max(st.MaxFDs, u.FDs)
 			if u.RSSKB > peak.RSSKB {
@@ -253,7 +260,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 	st.MsCPUPerCall = 1000 * st.CPUSeconds / float64(n)
 	st.MachineShare = 100 * st.CPUSeconds / wall.Seconds() / float64(nproc)
 	st.PacingMs = float64(drv.Behind()) / 1e6
-	var lat []float64
+	var lat, both []float64
 	var got uint64
 	for _, k := range append(append([]string(nil), trunkKeys...), lineKeys...) {
 		c := calls[k]
@@ -262,6 +269,7 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 		}
 		st.Answered++
 		lat = append(lat, float64(c.b.At.Sub(c.a.At))/1e6)
+		both = append(both, c.both.Seconds())
 		if c.lineCall || c.in == nil || c.out == nil {
 			continue // a line's audio is decoded and re-encoded: no marks to count
 		}
@@ -283,7 +291,9 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 	}
 	agents.stop()
 	time.Sleep(2 * time.Second) // the last recordings are closed and indexed
-	st.Recordings = checkRecordings(recordings(data, t0), m.talk, 2*time.Second)
+	sort.Float64s(both)
+	st.ExpectedRecSeconds = percentile(both, 50)
+	st.Recordings = checkRecordings(recordings(data, t0), time.Duration(st.ExpectedRecSeconds*float64(time.Second)), 2*time.Second)
 	switch {
 	case st.Why != "":
 	case float64(st.Failed) > 0.001*float64(n):
