@@ -201,7 +201,7 @@ func healthOf(lang i18n.Lang, health map[string]directory.Health, key string, lo
 	}
 	out.LastErrorAt, out.LastSuccessAt = stamp(h.LastErrorAt), stamp(h.LastSuccessAt)
 	if h.Lookups > 0 {
-		out.Latency = h.LastLatency.Round(time.Millisecond).String()
+		out.Latency = shortDuration(h.LastLatency)
 	}
 	switch {
 	case h.Lookups == 0:
@@ -212,6 +212,20 @@ func healthOf(lang i18n.Lang, health map[string]directory.Health, key string, lo
 		out.Class, out.State = "ok", i18n.T(lang, "wa2.src.ok")
 	}
 	return out
+}
+
+// shortDuration writes a latency as people read it: microseconds below
+// a millisecond, else to the millisecond.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "" // not measured (a clock that did not move)
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < 10*time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 // siteLocation is the site's time zone, for the times pages show.

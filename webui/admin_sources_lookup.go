@@ -64,10 +64,11 @@ func (t *trace) set(rec directory.Record, err error, took time.Duration) {
 	t.done, t.rec, t.err, t.took = true, rec, err, took
 }
 
-func (t *trace) get() (done bool, rec directory.Record, err error, took time.Duration) {
+// snapshot is a copy of what the source answered so far.
+func (t *trace) snapshot() trace {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.done, t.rec, t.err, t.took
+	return trace{done: t.done, rec: t.rec, err: t.err, took: t.took}
 }
 
 // traced is a source that records its answer.
@@ -153,7 +154,7 @@ func (s *Server) testLookup(ctx context.Context, lang i18n.Lang, v *lookupView) 
 		v.Error = i18n.T(lang, "store.err.number")
 		return nil
 	}
-	v.Done, v.Found, v.Partial, v.Took = true, res.Found, res.Partial, took.Round(time.Millisecond).String()
+	v.Done, v.Found, v.Partial, v.Took = true, res.Found, res.Partial, shortDuration(took)
 	v.Number = res.Number
 	v.Record = recordRows(lang, res.Record)
 	failed := map[string]directory.SourceError{}
@@ -168,10 +169,11 @@ func (s *Server) testLookup(ctx context.Context, lang i18n.Lang, v *lookupView) 
 
 // trySummary says what one source did.
 func trySummary(lang i18n.Lang, name string, t *trace, failed map[string]directory.SourceError) sourceTry {
-	done, rec, err, took := t.get()
+	got := t.snapshot()
+	done, rec, err, took := got.done, got.rec, got.err, got.took
 	out := sourceTry{Name: name}
 	if done {
-		out.Took = took.Round(time.Millisecond).String()
+		out.Took = shortDuration(took)
 	}
 	switch {
 	case !done:

@@ -35,8 +35,10 @@ func newDataFixture(t *testing.T) *dataFixture {
 	df := &dataFixture{fixture: f}
 	log := slog.New(slog.DiscardHandler)
 	df.live = source.NewLive(f.st, directory.PlanCN, log)
+	// The hub signs webhooks with the fixture's clock, as the web server
+	// signs the test event, so receivers check both against one clock.
 	hub, err := cti.New(cti.Config{Store: f.st, Bus: acd.NewBus(), Lookup: df.live, WebhookBackoff: time.Millisecond,
-		WebhookRetries: 2, Logger: log})
+		WebhookRetries: 2, Logger: log, Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,10 +161,13 @@ func (s *Server) deliveries(lang i18n.Lang, id string) []deliveryRow {
 			byEvent[key] = row
 			out = append(out, row)
 		}
-		row.Attempts = max(row.Attempts, d.Attempt, 1)
-		if !d.At.Before(row.at) {
-			// The latest attempt tells the state.
+		if d.Attempt >= row.Attempts {
+			// The latest attempt tells the state (attempts are numbered;
+			// their times may be equal on a coarse clock).
 			row.at, row.At, row.Latency, row.Error = d.At, d.At.In(loc).Format("01-02 15:04:05"), d.Latency, d.Error
+			if lat, err := time.ParseDuration(d.Latency); err == nil {
+				row.Latency = shortDuration(lat)
+			}
 			row.Status = ""
 			if d.Status != 0 {
 				row.Status = strconv.Itoa(d.Status)
@@ -178,6 +181,7 @@ func (s *Server) deliveries(lang i18n.Lang, id string) []deliveryRow {
 				row.Result, row.Class = i18n.T(lang, "wa2.hook.retrying"), ""
 			}
 		}
+		row.Attempts = max(row.Attempts, d.Attempt, 1)
 	}
 	slices.SortStableFunc(out, func(a, b *deliveryRow) int { return b.at.Compare(a.at) })
 	rows := make([]deliveryRow, len(out))
@@ -363,13 +367,21 @@ func (s *Server) adminWebhookTest(w http.ResponseWriter, r *http.Request, rc *re
 	ap := adminPage{}
 	switch {
 	case d.OK:
-		ap.Notice = i18n.T(rc.lang, "wa2.hook.test_ok", d.Status, d.Latency)
+		ap.Notice = i18n.T(rc.lang, "wa2.hook.test_ok", d.Status, latencyText(d.Latency))
 	case d.Status != 0:
-		ap.Error = i18n.T(rc.lang, "wa2.hook.test_status", d.Status, d.Latency)
+		ap.Error = i18n.T(rc.lang, "wa2.hook.test_status", d.Status, latencyText(d.Latency))
 	default:
 		ap.Error = i18n.T(rc.lang, "wa2.hook.test_err", d.Error)
 	}
 	s.renderHook(w, r, rc, http.StatusOK, s.hookForm(rc.lang, h.ID, h, nil), ap)
+}
+
+// latencyText shortens a delivery's latency as the hub writes it.
+func latencyText(s string) string {
+	if d, err := time.ParseDuration(s); err == nil {
+		return shortDuration(d)
+	}
+	return s
 }
 
 // sendTestEvent delivers one event of type "test" as the hub delivers
@@ -399,7 +411,7 @@ func (s *Server) sendTestEvent(ctx context.Context, lang i18n.Lang, h store.Webh
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	start := time.Now() // shown only
 	res, err := client.Do(req)
-	d.Latency = time.Since(start).Round(time.Millisecond).String()
+	d.Latency = time.Since(start).String()
 	if err != nil {
 		d.Error = err.Error()
 		return d

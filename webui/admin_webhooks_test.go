@@ -120,9 +120,9 @@ func TestAdminWebhooks_GeneratedSecretIsShownOnceAndTheTestEventIsSignedWithIt(t
 func TestAdminWebhooks_DeliveryLogShowsTheHubsAttemptsAndAFailedTestSaysWhy(t *testing.T) {
 	df := newDataFixture(t)
 	b := df.admin()
-	ok := newReceiver(t, http.StatusOK, time.Now)
+	ok := newReceiver(t, http.StatusOK, df.clock.Now)
 	ok.secret = "ok-secret-0123456789"
-	down := newReceiver(t, http.StatusServiceUnavailable, time.Now)
+	down := newReceiver(t, http.StatusServiceUnavailable, df.clock.Now)
 	down.secret = "down-secret-0123456789"
 	put(t, df.st, store.Webhook{ID: "good", URL: ok.URL, Secret: ok.secret, Enabled: true})
 	put(t, df.st, store.Webhook{ID: "flaky", URL: down.URL, Secret: down.secret, Enabled: true, Events: []string{cti.EventCallOffered}})
