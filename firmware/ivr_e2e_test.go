@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -298,7 +302,14 @@ func TestAppliance_AfterHoursPSTNCallerLeavesAMessageThatLightsTheLampOfARegiste
 	}
 	// Open three days from now only: closed whenever the test runs.
 	openDay := time.Now().UTC().Add(72 * time.Hour).Weekday()
-	if _, err := store.PutAll(st,
+	owner := store.User{Name: "anna", Role: store.RoleAgent}
+	if err := owner.SetPassword(ownerPassword); err != nil {
+		t.Fatal(err)
+	}
+	settings := store.DefaultSettings()
+	settings.SetupDone = true
+	if _, err := store.PutAll(st, settings, owner,
+		store.Agent{ID: "802", Name: "Anna", User: "anna", Extension: "201", Enabled: true},
 		store.Extension{Number: "201", Name: "Desk 201", Secret: secret, Voicemail: true},
 		store.Hours{Name: "office", TimeZone: "UTC", Weekly: []store.WeeklyRange{{Day: openDay, Start: "09:00", End: "17:00"}}},
 		store.Flow{ID: "afterhours", Name: "After hours", Version: 1, Published: true, Doc: json.RawMessage(afterHoursFlow)},
@@ -353,14 +364,23 @@ func TestAppliance_AfterHoursPSTNCallerLeavesAMessageThatLightsTheLampOfARegiste
 		t.Fatalf("first NOTIFY %q, want Messages-Waiting: yes with 1/0", got[0])
 	}
 
-	// The owner listens (the message is saved), then deletes it; the
-	// lamp goes out at the first and the counts follow.
-	if err := vm.Save("201", m.ID); err != nil {
-		t.Fatal(err)
+	// The owner, an agent at 201, listens on the web (the message is
+	// saved), then deletes it; the lamp goes out at the first and the
+	// counts follow.
+	web := ivrWebLogin(t, "http://"+a.WebAddr(), "anna", ownerPassword)
+	if boxes := web.boxes(t); len(boxes) != 1 || boxes[0].Mailbox != "201" || boxes[0].New != 1 {
+		t.Fatalf("the owner's boxes %+v, want 201 with one new message", boxes)
+	}
+	msgPath := "/api/v1/voicemail/boxes/201/messages/" + m.ID
+	if code, body := web.do(t, "GET", msgPath+"/audio"); code != 200 || !strings.HasPrefix(body, "RIFF") {
+		t.Fatalf("listening: %d", code)
+	}
+	if code, body := web.do(t, "POST", msgPath+"/save"); code != 204 {
+		t.Fatalf("save: %d %s", code, body)
 	}
 	settle(t, "the NOTIFY after listening", func() bool { return len(summaries(desk.messages())) >= 2 })
-	if err := vm.Delete("201", m.ID); err != nil {
-		t.Fatal(err)
+	if code, body := web.do(t, "DELETE", msgPath); code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
 	}
 	settle(t, "the NOTIFY after deleting", func() bool { return len(summaries(desk.messages())) >= 3 })
 	if got := summaries(desk.messages()); strings.Join(got, ", ") != "yes 1/0, no 0/1, no 0/0" {
@@ -390,6 +410,83 @@ func TestAppliance_AfterHoursPSTNCallerLeavesAMessageThatLightsTheLampOfARegiste
 	if !found {
 		t.Errorf("no CDR of the line call: %+v", cdrs)
 	}
+}
+
+const ownerPassword = "Mailbox-Owner-2026"
+
+// ivrWeb is a logged-in client of the appliance's web API.
+type ivrWeb struct {
+	base   string
+	client *http.Client
+	csrf   string
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// ivrWebLogin logs in through the login form and fetches the session's
+// CSRF token for the API.
+func ivrWebLogin(t *testing.T, base, name, password string) *ivrWeb {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &ivrWeb{base: base, client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	_, page := w.do(t, "GET", "/login")
+	m := csrfInput.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the login page:\n%s", page)
+	}
+	res, err := w.client.PostForm(base+"/login", url.Values{"csrf": {m[1]}, "name": {name}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d", name, res.StatusCode)
+	}
+	code, body := w.do(t, "GET", "/api/v1/session")
+	var sess struct {
+		CSRFToken string `json:"csrfToken"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &sess) != nil || sess.CSRFToken == "" {
+		t.Fatalf("session: %d %s", code, body)
+	}
+	w.csrf = sess.CSRFToken
+	return w
+}
+
+// do sends a request without a body and returns the status and body.
+func (w *ivrWeb) do(t *testing.T, method, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, w.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.csrf != "" {
+		req.Header.Set("X-CSRF-Token", w.csrf)
+	}
+	res, err := w.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
+func (w *ivrWeb) boxes(t *testing.T) []voicemail.BoxInfo {
+	t.Helper()
+	code, body := w.do(t, "GET", "/api/v1/voicemail/boxes")
+	var out []voicemail.BoxInfo
+	if code != 200 || json.Unmarshal([]byte(body), &out) != nil {
+		t.Fatalf("boxes: %d %s", code, body)
+	}
+	return out
 }
 
 func ivrReadWAV(t *testing.T, path string) []int16 {
