@@ -107,7 +107,8 @@ func (s *Server) mayActOnCall(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	}
 	p, err := h.Pop(r.Context(), callID)
 	rec, known := h.Call(callID)
-	if (err == nil && p.Agent == me) || (known && rec.Agent == me) {
+	offered, _, _ := h.OfferedTo(callID)
+	if (err == nil && p.Agent == me) || (known && rec.Agent == me) || offered == me {
 		return true
 	}
 	apiError(w, http.StatusForbidden, i18n.T(rc.lang, "cti.error.not-your-call"))

@@ -64,9 +64,7 @@ func (s *Server) apiAnswer(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		ext = "" // an agent answers their own phone only
 	}
 	if ext == "" {
-		if p, err := h.Pop(r.Context(), id); err == nil {
-			ext = p.Extension
-		}
+		_, ext, _ = h.OfferedTo(id)
 	}
 	if ext == "" && !isWatcher(rc.user) {
 		if me, err := s.agentOf(rc.user.Name); err == nil && me != "" {

@@ -116,6 +116,9 @@ type call struct {
 	pop   *Pop
 	ended bool
 	wrap  string // wrap-up saved before the call ended
+	// offer is the latest offer to an agent, known at once (the pop
+	// follows when its lookup answers).
+	offer *OfferInfo
 }
 
 // Hub assembles screen pops and publishes the CTI's events. Its methods
@@ -401,6 +404,12 @@ func (h *Hub) Offer(o OfferInfo) {
 	if h.stopped {
 		return
 	}
+	c := h.calls[o.CallID]
+	if c == nil {
+		c = &call{rec: acd.CallRecord{ID: o.CallID, Caller: o.Caller, Queue: o.Queue}}
+		h.calls[o.CallID] = c
+	}
+	c.offer = &o
 	h.wg.Go(func() { h.Offered(h.base, o) })
 }
 
@@ -483,6 +492,18 @@ func (h *Hub) Pop(ctx context.Context, callID string) (Pop, error) {
 		return Pop{}, fmt.Errorf("%w: %q", ErrUnknownCall, callID)
 	}
 	return *c.pop, nil
+}
+
+// OfferedTo returns the agent and extension a call was last offered to,
+// from the moment the queue rings them (before the pop is ready).
+func (h *Hub) OfferedTo(callID string) (agent, ext string, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.calls[callID]
+	if c == nil || c.offer == nil {
+		return "", "", false
+	}
+	return c.offer.Agent, c.offer.Extension, true
 }
 
 // Call returns the hub's record of an active or recently ended call.
