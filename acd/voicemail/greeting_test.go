@@ -276,3 +276,16 @@ func FuzzDecodeGreeting(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeGreeting converts a one-minute 16 kHz stereo upload, the
+// work a greeting upload costs the box.
+func BenchmarkDecodeGreeting(b *testing.B) {
+	upload := pcmWAV(b, 440, 16000, 2, time.Minute)
+	b.SetBytes(int64(len(upload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := DecodeGreeting(bytes.NewReader(upload)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
