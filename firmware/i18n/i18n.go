@@ -52,6 +52,7 @@ func catalogues() []map[string]entry {
 		msg3Messages,
 		webadmin2Messages,
 		acdivrMessages,
+		cti3Messages,
 	}
 }
 
