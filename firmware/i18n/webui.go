@@ -11,6 +11,7 @@ var webMessages = map[string]entry{
 	"web.nav.agent":     {"Agent console", "坐席工作台"},
 	"web.nav.wallboard": {"Wallboard", "监控大屏"},
 	"web.nav.reports":   {"Reports", "报表"},
+	"web.nav.fax":       {"Fax", "传真"},
 	"web.nav.designer":  {"IVR designer", "IVR 流程设计"},
 	"web.nav.status":    {"Status", "系统状态"},
 	"web.nav.password":  {"Change password", "修改密码"},
