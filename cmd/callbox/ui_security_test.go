@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
 
@@ -80,6 +84,9 @@ func xssSeed(t *testing.T, data string) (secret string) {
 		store.AgentEvent{ID: store.NewID(now.Add(-30 * time.Minute)), At: now.Add(-30 * time.Minute), Agent: "802", From: "available", To: "paused",
 			Reason: "break " + xssPayload},
 		store.Script{Queue: "sales", Title: "Script " + xssPayload, Start: "q1", Nodes: []store.ScriptNode{{ID: "q1", Type: "text", Text: "Say " + xssPayload}}},
+		store.Followup{ID: store.NewID(now), Agent: "802", Number: "+8613800138000", CustomerID: "c1", Name: "Ask for " + xssPayload,
+			Reason: "Call back " + xssPayload, Due: now.Add(-time.Minute), Source: store.FollowupFromAPI, State: store.FollowupOpen,
+			Note: "Note " + xssPayload, CreatedAt: now, UpdatedAt: now},
 		store.WrapUp{Code: "sale", LabelEN: "Sale " + xssPayload, LabelZH: "成交 " + xssPayload},
 		store.Audit{ID: now.UTC().Format("20060102T150405.000000Z") + "-000000000000", At: now, User: "admin", Action: "update",
 			Of: store.KindSkill, Name: "billing", Detail: "description: " + xssPayload},
@@ -133,43 +140,61 @@ func TestUI_StoredMarkupNeverBecomesAnElementOnAnyPage(t *testing.T) {
 	needBinary(t)
 	needChromium(t)
 	data := shortDir(t)
-	xssSeed(t, data)
+	secret := xssSeed(t, data)
 	b := startBox(t, data)
 	base := "http://" + b.web
 	br := newBrowser(t)
 	// Escaping is the templates' and the scripts', the same in both
 	// languages: the tour runs in English only, to stay short.
 	pages, shown := 0, []string(nil)
+	check := func(ctx context.Context, d *dialogs, who, path string) {
+		t.Helper()
+		seen := js[struct {
+			Bad   []string
+			Shown bool
+		}](t, ctx, `({Bad: [...document.querySelectorAll('img[src="x"], [onerror]')].map(e => e.outerHTML.slice(0, 120)),
+			Shown: (document.querySelector("main") || document.body).innerText.includes(`+quote(xssPayload)+`)})`)
+		for _, e := range seen.Bad {
+			t.Errorf("%s (%s): stored markup became an element: %s", path, who, e)
+		}
+		for _, m := range d.take() {
+			t.Errorf("%s (%s): a dialog opened: %q", path, who, m)
+		}
+		if seen.Shown {
+			shown = append(shown, path)
+		}
+		pages++
+	}
+	var agent context.Context
+	var agentDialogs *dialogs
 	for _, who := range []string{"admin", "boss", "anna"} {
 		ctx := br.person(t)
-		var d dialogs
+		d := &dialogs{}
 		d.watch(t, ctx)
 		logIn(t, ctx, base, who, "/")
-		// The admin's pages include two below each list (forms, the
-		// provisioning sheet); the others see only menu pages.
-		deep := 0
-		if who == "admin" {
-			deep = 2
-		}
-		visited := tour(t, ctx, base, deep, func(p tourPage) {
-			seen := js[struct {
-				Bad   []string
-				Shown bool
-			}](t, ctx, `({Bad: [...document.querySelectorAll('img[src="x"], [onerror]')].map(e => e.outerHTML.slice(0, 120)),
-				Shown: (document.querySelector("main") || document.body).innerText.includes(`+quote(xssPayload)+`)})`)
-			for _, e := range seen.Bad {
-				t.Errorf("%s (%s): stored markup became an element: %s", p.path, who, e)
-			}
-			for _, m := range d.take() {
-				t.Errorf("%s (%s): a dialog opened: %q", p.path, who, m)
-			}
-			if seen.Shown {
-				shown = append(shown, p.path)
-			}
-			pages++
-		})
+		// Two pages below each menu page (forms, the provisioning
+		// sheet, the console's parts).
+		visited := tour(t, ctx, base, 2, func(p tourPage) { check(ctx, d, who, p.path) })
 		t.Logf("%s: %s", who, strings.Join(visited, " "))
+		if who == "anna" {
+			agent, agentDialogs = ctx, d
+		}
 	}
+	// The console's parts its script fetches and inserts: the SMS
+	// threads, the follow-up and callback lists.
+	openPage(t, agent, base, "/agent/messages")
+	check(agent, agentDialogs, "anna", "/agent/messages")
+	for _, key := range js[[]string](t, agent, `[...new Set([...document.querySelectorAll("[data-conv]")].map(e => e.dataset.conv))]`) {
+		p := "/agent/messages/" + url.PathEscape(key)
+		openPage(t, agent, base, p)
+		check(agent, agentDialogs, "anna", p)
+	}
+	for _, p := range []string{"/agent/followups", "/agent/callbacks"} {
+		openPage(t, agent, base, p)
+		check(agent, agentDialogs, "anna", p)
+	}
+	uiMarkupPop(t, agent, b, secret)
+	check(agent, agentDialogs, "anna", "/agent (pop)")
 	// The payload must have been on the pages, as text, to prove anything
 	// (not only in the header's site name).
 	if len(shown) < 15 {
@@ -177,6 +202,39 @@ func TestUI_StoredMarkupNeverBecomesAnElementOnAnyPage(t *testing.T) {
 	}
 	t.Logf("%d page views checked, %d showing the markup as text: %s", pages, len(shown), strings.Join(shown, " "))
 	loginGuesserIsSlowed(t, base)
+}
+
+// uiMarkupPop rings the agent's console with a call from the customer
+// whose fields carry the payload, so that the pop (drawn by the
+// console's script) shows them, and waits for it.
+func uiMarkupPop(t *testing.T, ctx context.Context, b *box, secret string) {
+	t.Helper()
+	sippBin, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
+			t.Fatalf("sipp is required (CALLBOX_REQUIRE_E2E=1): %v", err)
+		}
+		t.Log("sipp not installed: the pop is not checked")
+		return
+	}
+	act(t, ctx, "console", chromedp.Navigate("http://"+b.web+"/agent"))
+	until(t, ctx, "console live", `document.querySelector("#stream.live") !== null`)
+	act(t, ctx, "log in to the desk", chromedp.Click(`#login-form button`, chromedp.NodeVisible))
+	until(t, ctx, "ready", textIs("#state", i18n.T(i18n.EN, "agentui.state.available")))
+	media, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer media.Close()
+	port := freeUDP(t)
+	runSIPp(t, sippBin, "register.xml", port, b.sip, "-s", "201", "-au", "201", "-ap", secret).check(t, "register the desk")
+	desk := runSIPp(t, sippBin, "answer-uas.xml", port, "", "-s", "201", "-key", "mport", itoa(media.LocalAddr().(*net.UDPAddr).Port))
+	waitListening(t, port)
+	caller := runSIPp(t, sippBin, "pstn-call.xml", freeUDP(t), "127.0.0.1:"+itoa(b.simBase),
+		"-s", "80081", "-key", "callerid", "13800138000", "-key", "callername", "Caller")
+	until(t, ctx, "the pop", `((document.querySelector(".popcard .caller-name") || {}).textContent || "").includes(`+quote(xssPayload)+`)`)
+	caller.check(t, "the caller")
+	desk.check(t, "the desk")
 }
 
 // loginGuesserIsSlowed tries wrong passwords against the running box
