@@ -14,7 +14,9 @@ func FuzzCTIDecoders(f *testing.F) {
 		`{"name":"crm","role":"supervisor","days":30}`, `{"id":"w","url":"http://127.0.0.1/h","secret":"0123456789abcdef","enabled":true}`,
 		`{"queue":"sales","answers":[{"node":"q1","value":"tv"}]}`, `{"number":"138","config":{"sources":[{"type":"http"}]}}`,
 		`{"sources":[{"type":"builtin"}],"deadlineMs":-1}`, `{"queue":"q","title":"t","start":"a","nodes":[{"id":"a","type":"end","text":"x"}]}`,
-		`{"id":"c1","name":"n","numbers":["1"]}`, `{"days":1e999}`, `{"code":"sale","notes":"ok"}`, `[]`, `{} {}`, ``,
+		`{"id":"c1","name":"n","numbers":["1"]}`, `{"days":1e999}`, `{"code":"sale","notes":"ok"}`, `{"extension":"201"}`,
+		`{"number":"203","queue":"sales","when":"2026-11-27T15:00:00+08:00","customerId":"c1","name":"Li","notes":"x"}`,
+		`{"number":5}`, `{"colour":"red"}`, `[]`, `{} {}`, ``,
 	} {
 		f.Add([]byte(s))
 	}
@@ -31,6 +33,16 @@ func FuzzCTIDecoders(f *testing.F) {
 		_, _, _ = decodeScript(rd())
 		_, _, _ = decodeCustomer(rd())
 		_, _, _ = decodeWrapUp(rd())
+		_, _, _ = decodeAnswer(rd())
+		_, _, _ = decodeSchedule(rd())
+		for _, dec := range []func() error{
+			func() error { _, _, err := decodeSchedule(rd()); return err },
+			func() error { _, _, err := decodeTarget(rd()); return err },
+		} {
+			if err := dec(); err != nil {
+				_, _ = jsonFieldError(err)
+			}
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -220,6 +221,23 @@ func (c *fakeControl) Transfer(_ context.Context, id, to string) error {
 }
 func (c *fakeControl) Conference(_ context.Context, id, to string) error {
 	return c.add("conference " + id + " " + to)
+}
+
+// Answer makes fakeControl a cti.Answerer whose phones answer by
+// extension: 301 refuses, 302 is silent, 303 is not ringing.
+func (c *fakeControl) Answer(_ context.Context, id, ext string) error {
+	if err := c.add("answer " + id + " " + ext); err != nil {
+		return err
+	}
+	switch ext {
+	case "301":
+		return fmt.Errorf("%w: 489 Bad Event", cti.ErrPhoneRefused)
+	case "302":
+		return fmt.Errorf("%w: i/o timeout", cti.ErrPhoneSilent)
+	case "303":
+		return cti.ErrNotRinging
+	}
+	return nil
 }
 
 // fakeAgents records agent actions.
