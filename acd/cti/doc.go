@@ -37,7 +37,16 @@
 //
 // Call control and agent state are reached through two small interfaces
 // the firmware wires (Control, Agents), so the API does not depend on the
-// B2BUA's or the queue's internals. API tokens (NewToken, CheckToken) let a
+// B2BUA's or the queue's internals. A Control may also be a Consulter
+// (consultative transfer: hold the customer, talk to a target, then join
+// them or go back) and an Answerer (answer a ringing desk phone from the
+// box, best effort); the API says so (501) when it is not.
+//
+// Callbacks scheduled through the API (ScheduleCallback) are checked
+// against the site's dialplan and queues, kept in the store
+// (store.ScheduledCallback) and handed to their queue when due through a
+// Booker (the queue's own BookCallback), which then stores, dials and
+// retries them like any callback; their notes join the callback's pop. API tokens (NewToken, CheckToken) let a
 // CRM use the API without a browser session; agent scripts (CheckAnswers)
 // guide the agent through a queue's questions.
 package cti

@@ -25,6 +25,14 @@
 // "queue:sales", "flow:demo@v3"), which the CDR writer (acd/cdr) records
 // when the call ends.
 //
+// Call control for the CTI API (control.go, consult.go): click-to-dial,
+// hang-up, hold, blind transfer, conference and consultative transfer on
+// the switch's calls, acting for the agent's phone (the extension that
+// placed a click-to-dial, else the phone connected to the caller). A
+// consultation parks the agent's leg in the customer's call (the
+// customer hears music) and relays it to the target outside the bridge
+// until it is completed (Call.Replace) or cancelled.
+//
 // Fax on voice lines (fax.go): when a fax destination is configured
 // (store.Settings.FaxDestination), an inbound call from a line or a trunk
 // runs its target under a context that a CNG detector (media/detect),
