@@ -92,6 +92,7 @@ var agentScriptKeys = []string{
 	"consoleui.fu.saved", "consoleui.fu.dialing", "consoleui.fu.cancelled", "consoleui.fu.created",
 	"consoleui.wrap.fu-need", "consoleui.wrap.note-need", "consoleui.msg.closed", "consoleui.msg.claimed",
 	"consoleui.msg.sent", "consoleui.msg.new", "consoleui.imp.ready", "consoleui.imp.bad", "consoleui.imp.done",
+	"consoleui.pol.saved", "consoleui.pol.bad",
 	"followup.outcome.reached", "followup.outcome.noanswer", "followup.outcome.busy", "followup.outcome.wrongnumber",
 	"followup.outcome.reschedule",
 }

@@ -244,4 +244,17 @@ func TestBrowser_SupervisorChecksAndImportsAFollowUpFile(t *testing.T) {
 			t.Errorf("imported task %+v", f)
 		}
 	}
+
+	// The retry rule: shown as stored (the default), changed, kept.
+	step(t, ctx, "open the retry rule", chromedp.Click(`#fu-policy summary`, chromedp.NodeVisible))
+	waitJS(t, ctx, "default rule", `document.querySelector("#pol-minutes").value === "30, 120"`)
+	step(t, ctx, "change the rule",
+		chromedp.SetValue(`#pol-max`, "5", chromedp.NodeVisible),
+		chromedp.SetValue(`#pol-minutes`, "15, 60", chromedp.NodeVisible),
+		chromedp.Click(`#fu-policy-form button`, chromedp.NodeVisible),
+	)
+	waitJS(t, ctx, "rule saved", jsEq("#msg", i18n.T(i18n.EN, "consoleui.pol.saved")))
+	if p, err := store.GetFollowupPolicy(cf.st); err != nil || p.MaxAttempts != 5 || !slices.Equal(p.RetryMinutes, []int{15, 60}) {
+		t.Fatalf("stored rule %+v %v", p, err)
+	}
 }

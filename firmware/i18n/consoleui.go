@@ -72,6 +72,14 @@ var consoleuiMessages = map[string]entry{
 	"consoleui.imp.bad":     {"The file has problems; nothing will be imported until they are fixed.", "文件有错误，修正前不会导入任何内容。"},
 	"consoleui.imp.done":    {"%d follow-ups imported.", "已导入 %d 个跟进任务。"},
 
+	"consoleui.pol.title":   {"Retry rule for unanswered follow-ups", "跟进未接通时的重试规则"},
+	"consoleui.pol.help":    {"After no answer or busy, the task comes back after the n-th interval (the last one repeats) until the attempts are used up.", "无人接听或占线后，任务在第 n 个间隔后重新出现（最后一个间隔重复使用），直到用完尝试次数。"},
+	"consoleui.pol.max":     {"Attempts", "尝试次数"},
+	"consoleui.pol.minutes": {"Intervals (minutes)", "间隔（分钟）"},
+	"consoleui.pol.save":    {"Save rule", "保存规则"},
+	"consoleui.pol.saved":   {"Retry rule saved.", "重试规则已保存。"},
+	"consoleui.pol.bad":     {"Give whole minutes separated by commas.", "请填写以逗号分隔的整数分钟数。"},
+
 	"consoleui.msg":                 {"Messages", "短信"},
 	"consoleui.msg.mine":            {"My conversations", "我的会话"},
 	"consoleui.msg.unclaimed":       {"Waiting to be claimed", "待认领"},

@@ -544,6 +544,32 @@
   on('fu-import', 'click', () => importFile(true));
   on('fu-file', 'change', () => { $('fu-import').disabled = true; });
 
+  // --- the retry rule of unanswered follow-ups (supervisors)
+
+  async function loadPolicy() {
+    if (!$('fu-policy-form')) return;
+    const r = await fetch('/api/v1/followups/policy', { credentials: 'same-origin' });
+    if (!r.ok) return;
+    const p = await r.json();
+    $('pol-max').value = p.maxAttempts;
+    $('pol-minutes').value = (p.retryMinutes || []).join(', ');
+  }
+  on('fu-policy-form', 'submit', async (ev) => {
+    ev.preventDefault();
+    const err = $('fu-policy-err');
+    err.textContent = '';
+    const parts = $('pol-minutes').value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+    if (!parts.length || parts.some((v) => !/^[0-9]+$/.test(v))) { err.textContent = S['consoleui.pol.bad']; return; }
+    try {
+      await send('PUT', '/api/v1/followups/policy', { maxAttempts: Number($('pol-max').value), retryMinutes: parts.map(Number) });
+    } catch (e) {
+      err.textContent = e.message;
+      return;
+    }
+    say(S['consoleui.pol.saved']);
+  });
+  loadPolicy();
+
   // --- SMS conversations
 
   let convOpen = '';
