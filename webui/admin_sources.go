@@ -163,6 +163,11 @@ func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, rc *reqCt
 		if d.Type == source.TypeBuiltin {
 			v.HasBuiltin = true
 		}
+		for _, o := range sourceOptions(rc.lang, "driver") {
+			if d.Type == source.TypeSQL && o.Value == d.Driver {
+				row.TypeLabel = o.Label // PostgreSQL or MySQL / MariaDB
+			}
+		}
 		if health != nil {
 			row.Health = healthOf(rc.lang, health, row.Key, loc)
 		}

@@ -65,7 +65,8 @@ func (l *tokenUseLog) get(id string) (time.Time, bool) {
 
 // noteTokenUse records the use of every API token the gate accepted: a
 // request carrying a bearer token that was not answered 401 and whose
-// token checks out.
+// token checks out. It notes the use when the answer starts, so that an
+// event stream open for hours counts from its start.
 func (s *Server) noteTokenUse(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := bearer(r)
@@ -73,16 +74,47 @@ func (s *Server) noteTokenUse(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		if rec.code == http.StatusUnauthorized {
-			return
-		}
-		if t, err := cti.CheckToken(s.store, tok, s.now()); err == nil {
-			s.tokenUses.note(t.ID, s.now())
-		}
+		tw := &tokenUseWriter{ResponseWriter: w, on: func(code int) {
+			if code == http.StatusUnauthorized {
+				return
+			}
+			if t, err := cti.CheckToken(s.store, tok, s.now()); err == nil {
+				s.tokenUses.note(t.ID, s.now())
+			}
+		}}
+		next.ServeHTTP(tw, r)
+		// Nothing written: a hijacked WebSocket, or an empty 200.
+		tw.started(http.StatusOK)
 	})
 }
+
+// tokenUseWriter calls on with the status when the answer starts.
+type tokenUseWriter struct {
+	http.ResponseWriter
+	seen bool
+	on   func(code int)
+}
+
+func (w *tokenUseWriter) started(code int) {
+	if !w.seen {
+		w.seen = true
+		w.on(code)
+	}
+}
+
+func (w *tokenUseWriter) WriteHeader(code int) {
+	w.started(code)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *tokenUseWriter) Write(b []byte) (int, error) {
+	w.started(http.StatusOK)
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer (flushing
+// event streams, hijacking WebSockets).
+func (w *tokenUseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // tokenRow is one token in the list.
 type tokenRow struct {

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"callbox/acd/cti"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -110,4 +112,32 @@ func TestAdminTokens_FormExplainsScopesAndRefusesBadInputNextToTheField(t *testi
 		t.Fatalf("a refused form made tokens: %+v", all)
 	}
 	wantStatus(t, b.post("/admin/tokens/000000000000/revoke", url.Values{}), http.StatusNotFound)
+}
+
+func TestAdminTokens_AnOpenEventStreamCountsAsUseFromItsStart(t *testing.T) {
+	df := newDataFixture(t)
+	base := runServer(t, df.fixture)
+	tok, secret, err := cti.NewToken("wallboard", store.RoleSupervisor, "", df.clock.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, df.st, tok)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("events: %d", res.StatusCode)
+	}
+	if line, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil || !strings.HasPrefix(line, "retry:") {
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	// The stream is still open: its use is already noted.
+	list := df.admin().get("/admin/tokens").Body
+	if strings.Contains(list, msg(i18n.EN, "wa2.tok.unused")) {
+		t.Fatalf("open stream not counted as use:\n%s", list)
+	}
 }
