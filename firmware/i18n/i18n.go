@@ -53,6 +53,7 @@ func catalogues() []map[string]entry {
 		webadmin2Messages,
 		acdivrMessages,
 		cti3Messages,
+		customersMessages,
 	}
 }
 

@@ -42,7 +42,8 @@ func Kinds() []Kind {
 		KindAutoReply, KindConversation,
 		KindFollowup, KindFollowupPolicy,
 		KindWrapUp, KindCustomPrompt,
-		KindScheduledCallback}
+		KindScheduledCallback,
+		KindCustomerField}
 }
 
 // Valid reports whether k is one of Kinds.

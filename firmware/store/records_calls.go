@@ -1,7 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"callbox/firmware/i18n"
@@ -9,18 +14,80 @@ import (
 
 // Customer is an entry of the customer directory, found by any of its
 // numbers when a call comes in. Key: ID.
+//
+// VIPLevel (0 none, 1 to MaxVIPLevel) replaced the old VIP flag. VIP is
+// kept as its mirror: records written before levels existed say
+// "vip": true and read as level 1, and every record written now says
+// "vip" too (level above 0), for readers that only know the flag.
 type Customer struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Company string `json:"company,omitempty"`
 	// Numbers are the customer's phone numbers (dialable, E.164 preferred).
-	Numbers   []string  `json:"numbers,omitempty"`
-	Email     string    `json:"email,omitempty"`
-	Notes     string    `json:"notes,omitempty"`
-	Lang      i18n.Lang `json:"lang,omitempty"`
-	VIP       bool      `json:"vip,omitempty"`
-	CreatedAt time.Time `json:"createdAt,omitzero"`
-	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	Numbers []string  `json:"numbers,omitempty"`
+	Email   string    `json:"email,omitempty"`
+	Notes   string    `json:"notes,omitempty"`
+	Lang    i18n.Lang `json:"lang,omitempty"`
+	// VIP is the mirror of VIPLevel > 0; see the type's comment. Setting
+	// it without a level means level 1.
+	VIP      bool `json:"vip,omitempty"`
+	VIPLevel int  `json:"vipLevel,omitempty"`
+	// Tags are short labels ("wholesale", "complained-2026"), at most
+	// MaxCustomerTags, each at most MaxCustomerTag characters without ';'
+	// or ',' (the separators of the CSV files).
+	Tags []string `json:"tags,omitempty"`
+	// Fields are the values of the installer's custom fields, by the
+	// field's name (see CustomerField). The record checks only their
+	// shape; the values are checked against the definitions where a
+	// customer is written (ValidateCustomerFields).
+	Fields    map[string]string `json:"fields,omitempty"`
+	CreatedAt time.Time         `json:"createdAt,omitzero"`
+	UpdatedAt time.Time         `json:"updatedAt,omitzero"`
+}
+
+// Bounds of a customer's VIP level, tags and custom field values.
+const (
+	MaxVIPLevel         = 5
+	MaxCustomerTags     = 20
+	MaxCustomerTag      = 32
+	MaxCustomerFields   = 50
+	MaxCustomerFieldLen = 1024
+)
+
+// Level is the customer's VIP level: VIPLevel, or 1 for a record that
+// only has the old flag.
+func (c Customer) Level() int {
+	if c.VIPLevel == 0 && c.VIP {
+		return 1
+	}
+	return c.VIPLevel
+}
+
+// customerJSON is Customer without its methods, so that the JSON methods
+// can encode and decode it without recursing.
+type customerJSON Customer
+
+// MarshalJSON writes the level and its mirror flag consistently.
+func (c Customer) MarshalJSON() ([]byte, error) {
+	c.VIPLevel = c.Level()
+	c.VIP = c.VIPLevel > 0
+	return json.Marshal(customerJSON(c))
+}
+
+// UnmarshalJSON reads old records ("vip": true alone is level 1) and
+// refuses unknown fields, as the store and the API decode strictly and a
+// method of its own would otherwise hide them from their decoders.
+func (c *Customer) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var v customerJSON
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	*c = Customer(v)
+	c.VIPLevel = c.Level()
+	c.VIP = c.VIPLevel > 0
+	return nil
 }
 
 // Kind implements Record.
@@ -45,6 +112,27 @@ func (c Customer) Validate() error {
 	f.email("email", c.Email)
 	f.para("notes", c.Notes, false, 4096)
 	f.lang("lang", c.Lang, false)
+	f.intRange("vipLevel", c.VIPLevel, 0, MaxVIPLevel)
+	if len(c.Tags) > MaxCustomerTags {
+		f.add("tags", codeRange, 0, MaxCustomerTags)
+	}
+	for i, t := range c.Tags {
+		f.text(indexed("tags", i), t, true, MaxCustomerTag)
+		if strings.ContainsAny(t, ";,") || strings.TrimSpace(t) != t {
+			f.add(indexed("tags", i), codeTag)
+		}
+	}
+	noDuplicates(&f, "tags", c.Tags)
+	if len(c.Fields) > MaxCustomerFields {
+		f.add("fields", codeRange, 0, MaxCustomerFields)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Fields)) {
+		if !isName(k) {
+			f.add("fields."+k, codeName, 64)
+			continue
+		}
+		f.para("fields."+k, c.Fields[k], false, MaxCustomerFieldLen)
+	}
 	return f.result(KindCustomer, c.ID)
 }
 

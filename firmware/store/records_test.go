@@ -43,7 +43,8 @@ func validRecords() []Record {
 		QueueInterval{Queue: "sales", Start: t0, Offered: 10, Answered: 7, AnsweredInSL: 6, Abandoned: 2, AbandonedShort: 1, Callbacks: 1,
 			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
 	}, validCTIRecords(), validAuditRecords(), validSIPBanRecords(), validAgentEventRecords(), validRouteRecords(),
-		validMessagingRecords(), validFollowupRecords(), validWrapUpRecords(), validCTI3Records())
+		validMessagingRecords(), validFollowupRecords(), validWrapUpRecords(), validCTI3Records(),
+		validCustomerFieldRecords())
 }
 
 func validCallback() Callback {
