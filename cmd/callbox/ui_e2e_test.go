@@ -49,7 +49,7 @@ func TestUI_InstallerAgentAndSupervisorStoryThroughTheBinary(t *testing.T) {
 	admin := br.person(t)
 	site := uiSite{base: "http://" + b.web, deskExt: "201", otp: otp}
 
-	uiWizard(t, admin, site)
+	uiWizard(t, admin, site, shots)
 	shots.shot(t, admin, "story-01-checklist")
 	site.deskPass = uiConfigure(t, admin, site)
 	shots.shot(t, admin, "story-02-queue-saved")
@@ -112,17 +112,32 @@ func TestUI_InstallerAgentAndSupervisorStoryThroughTheBinary(t *testing.T) {
 
 // uiWizard runs the first-boot wizard of a blank box and logs the admin
 // in.
-func uiWizard(t *testing.T, ctx context.Context, site uiSite) {
+func uiWizard(t *testing.T, ctx context.Context, site uiSite, shots shooter) {
 	t.Helper()
 	act(t, ctx, "open the box", chromedp.Navigate(site.base+"/"), chromedp.WaitVisible(chromedp.ID("password")))
 	until(t, ctx, "the setup page", `location.pathname === "/setup"`)
+	bothLanguages(t, ctx, shots, "setup", "password")
 	// The SIP fields keep what the box runs with.
 	fill(t, ctx, "proof", site.otp, "password", uiPassword, "password2", uiPassword, "siteName", "Harbour Tea", "timeZone", "Asia/Shanghai", "country", "cn", "lang", "en")
 	navigate(t, ctx, "finish setup", `form[action="/setup"] button.primary`)
 	until(t, ctx, "the login page", `location.pathname === "/login"`)
+	bothLanguages(t, ctx, shots, "login", "name")
 	fill(t, ctx, "name", "admin", "password", uiPassword)
 	navigate(t, ctx, "log in admin", `form[action="/login"] button.primary`)
 	until(t, ctx, "the checklist", `document.querySelector("ol.checklist") !== null`)
+}
+
+// bothLanguages photographs a page reached before logging in, whose
+// field id is visible, in Chinese and then in English (the language the
+// story goes on in), switching with the header's buttons.
+func bothLanguages(t *testing.T, ctx context.Context, shots shooter, name, id string) {
+	t.Helper()
+	for _, lang := range []string{"zh", "en"} {
+		navigate(t, ctx, "switch to "+lang, `form.langs button[value="`+lang+`"]`)
+		act(t, ctx, name+" in "+lang, chromedp.WaitVisible(chromedp.ID(id)))
+		until(t, ctx, name+" in "+lang, `document.documentElement.lang.startsWith(`+quote(lang)+`)`)
+		shots.shot(t, ctx, lang+"-"+name)
+	}
 }
 
 // uiSave submits the admin form on path after filling fields, and fails
