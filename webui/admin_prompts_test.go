@@ -484,3 +484,27 @@ func FuzzCheckPromptUpload(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPrompts_ListPage renders the English list: every shipped prompt
+// with its length, plus the stored ones.
+func BenchmarkPrompts_ListPage(b *testing.B) {
+	f, _ := newAdminFixture(b)
+	f.finishSetup()
+	audio, d, err := prompt.Convert(bytes.NewReader(toneFile(b, pcm8k, 700, time.Second)), time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"welcome", "price-list", "menu-sales"} {
+		p := store.CustomPrompt{Lang: i18n.EN, Name: name, Audio: audio, Source: store.PromptUpload, Millis: int(d.Milliseconds()), UpdatedAt: f.clock.Now()}
+		if _, err := store.Put(f.st, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	br := f.browser()
+	br.login("admin", testPassword)
+	for b.Loop() {
+		if r := br.get("/admin/prompts?lang=en"); r.StatusCode != http.StatusOK {
+			b.Fatal(r.StatusCode)
+		}
+	}
+}

@@ -111,3 +111,22 @@ func FuzzConvert(f *testing.F) {
 		decodeMuLaw(t, out)
 	})
 }
+
+// BenchmarkConvert_ThirtySecondsAt16kHz is the work of one typical upload:
+// thirty seconds of 16 kHz PCM resampled and encoded to 8 kHz μ-law.
+func BenchmarkConvert_ThirtySecondsAt16kHz(b *testing.B) {
+	x := make([]int16, 30*16000)
+	for i := range x {
+		x[i] = int16(6000 * math.Sin(2*math.Pi*440*float64(i)/16000))
+	}
+	var in bytes.Buffer
+	if err := wav.Write(&in, wav.Header{Format: wav.FormatPCM, Channels: 1, SampleRate: 16000, BitsPerSample: 16}, wav.PCM16(x)); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(in.Len()))
+	for b.Loop() {
+		if _, _, err := Convert(bytes.NewReader(in.Bytes()), time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
