@@ -264,6 +264,9 @@ func (t *telephony) dialLine(ctx context.Context, name, number string, caller ac
 // lines (their simulator's sockets) and the relay engine if its service
 // never ran.
 func (t *telephony) close() {
+	if t.control != nil {
+		t.control.Close() // consultations still going, and their watchers
+	}
 	if t.parts.modems != nil {
 		_ = t.parts.modems.Close()
 	}
