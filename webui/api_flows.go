@@ -44,9 +44,7 @@ func (s *Server) flowShelf() *ivr.Shelf { return ivr.NewShelf(s.store, s.now) }
 // whether a fax node can send (Config.FaxSender, else a modem line in the
 // store).
 func (s *Server) flowChecks() ivr.Checks {
-	lib := prompt.NewLibrary("")
-	chk := ivr.StoreChecks(s.store, lib)
-	chk.Prompt = prompt.Exists(s.store, lib)
+	chk := ivr.StoreChecks(s.store, prompt.NewLibrary(""))
 	if s.cfg.PromptExists != nil {
 		chk.Prompt = s.cfg.PromptExists
 	}

@@ -57,13 +57,16 @@ func Publish(rec store.Flow, chk Checks, now time.Time) (store.Flow, *Flow, erro
 }
 
 // StoreChecks builds the lookups that Validate and Publish use from the
-// store and the prompt library: prompts by key, queues, business hours,
+// store and the prompt library: prompts by key (shipped, or custom ones
+// the installer uploaded, which the store keeps), queues, business hours,
 // mailboxes (extensions with voicemail, and queues) and published flows.
-// Uploaded files are not checked until uploads have a store of their own.
+// Prompt files named by path (Prompt.File) are not checked.
 func StoreChecks(st *store.Store, lib *prompt.Library) Checks {
 	exists := func(err error) bool { return err == nil }
 	return Checks{
-		Prompt: lib.Has,
+		// Shipped, uploaded, or stored and not yet mirrored into the
+		// library's directory (the moment after an upload).
+		Prompt: prompt.Exists(st, lib),
 		Queue:  func(name string) bool { _, err := store.Get[store.Queue](st, name); return exists(err) },
 		Hours:  func(name string) bool { _, err := store.Get[store.Hours](st, name); return exists(err) },
 		Mailbox: func(id string) bool {
