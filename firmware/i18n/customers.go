@@ -9,6 +9,7 @@ var customersMessages = map[string]entry{
 	"customers.err.field-choice":     {"must be one of: %s", "必须是以下之一：%s"},
 	"customers.err.field-choices":    {"only a choice field has a list of choices", "只有“选项”类型的字段才有选项列表"},
 	"customers.err.field-no-choices": {"a choice field needs at least one choice", "选项字段至少需要一个选项"},
+	"customers.err.field-reserved":   {"“%s” is a standard column of the directory", "“%s”是客户目录的标准列名"},
 	"customers.err.vip-level":        {"must be a whole number from 0 to %d", "必须是 0 到 %d 的整数"},
 	"customers.err.csv-field":        {"column “%s” is neither a standard column nor a custom field", "列“%s”既不是标准列，也不是自定义字段"},
 }

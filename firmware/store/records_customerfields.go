@@ -41,13 +41,20 @@ const MaxFieldChoices = 100
 
 // Message keys of the customer checks (firmware/i18n/customers.go).
 const (
-	codeTag          = "customers.err.tag"
-	codeFieldUnknown = "customers.err.field-unknown"
-	codeFieldNumber  = "customers.err.field-number"
-	codeFieldChoice  = "customers.err.field-choice"
-	codeFieldChoices = "customers.err.field-choices"
-	codeFieldNoList  = "customers.err.field-no-choices"
+	codeTag           = "customers.err.tag"
+	codeFieldUnknown  = "customers.err.field-unknown"
+	codeFieldNumber   = "customers.err.field-number"
+	codeFieldChoice   = "customers.err.field-choice"
+	codeFieldChoices  = "customers.err.field-choices"
+	codeFieldNoList   = "customers.err.field-no-choices"
+	codeFieldReserved = "customers.err.field-reserved"
 )
+
+// reservedFieldNames are names a custom field cannot take: the customer's
+// own CSV columns and the names the directory record gives the VIP level
+// and the tags (lower case; names compare ignoring case).
+var reservedFieldNames = []string{"id", "customerid", "name", "company", "numbers", "email", "lang", "vip",
+	"vip_level", "viplevel", "tags", "notes", "createdat", "updatedat"}
 
 // CustomerField defines one custom field of the customer directory.
 // Key: Name.
@@ -82,6 +89,9 @@ func (d CustomerField) Key() string { return d.Name }
 func (d CustomerField) Validate() error {
 	var f fields
 	f.name("name", d.Name)
+	if slices.Contains(reservedFieldNames, strings.ToLower(d.Name)) {
+		f.add("name", codeFieldReserved, d.Name)
+	}
 	f.text("labelEn", d.LabelEN, false, 64)
 	f.text("labelZh", d.LabelZH, false, 64)
 	if d.LabelEN == "" && d.LabelZH == "" {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"callbox/acd/directory"
@@ -288,8 +290,35 @@ func (b *Builtin) Lookup(ctx context.Context, number string) (directory.Record, 
 	return directory.Record{}, directory.ErrNotFound
 }
 
-// FromCustomer turns a stored customer into a directory record.
+// The directory.Record fields FromCustomer adds to a customer's custom
+// fields: the record itself only has the VIP flag and free fields.
+const (
+	// FieldVIPLevel holds the VIP level, "1" to "5" (absent for none).
+	FieldVIPLevel = "vipLevel"
+	// FieldTags holds the tags, separated by ";".
+	FieldTags = "tags"
+)
+
+// FromCustomer turns a stored customer into a directory record: the VIP
+// flag says whether the level is above 0, and the custom fields carry the
+// installer's fields with the level (FieldVIPLevel) and the tags
+// (FieldTags), so that the pop and the IVR's branches see them by name.
 func FromCustomer(c store.Customer) directory.Record {
-	return directory.Record{CustomerID: c.ID, Name: c.Name, Company: c.Company, Email: c.Email,
-		Notes: c.Notes, Lang: c.Lang, VIP: c.VIP}
+	r := directory.Record{CustomerID: c.ID, Name: c.Name, Company: c.Company, Email: c.Email,
+		Notes: c.Notes, Lang: c.Lang, VIP: c.Level() > 0}
+	if len(c.Fields) > 0 || c.Level() > 0 || len(c.Tags) > 0 {
+		r.Fields = make(map[string]string, len(c.Fields)+2)
+		for k, v := range c.Fields {
+			if v != "" {
+				r.Fields[k] = v
+			}
+		}
+		if l := c.Level(); l > 0 {
+			r.Fields[FieldVIPLevel] = strconv.Itoa(l)
+		}
+		if len(c.Tags) > 0 {
+			r.Fields[FieldTags] = strings.Join(c.Tags, ";")
+		}
+	}
+	return r
 }
