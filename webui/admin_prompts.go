@@ -363,13 +363,39 @@ func (s *Server) adminPromptAdd(w http.ResponseWriter, r *http.Request, rc *reqC
 	case shipped || store.HasCustomPrompt(s.store, lang, form["name"]):
 		errs["name"] = i18n.T(rc.lang, "prompts.err.exists")
 	}
-	audio, d, fileErr := readPromptUpload(r, rc.lang)
-	if fileErr != "" {
-		errs["file"] = fileErr
+	// Without a file, a box that can speak says the text instead.
+	var (
+		audio  []byte
+		d      time.Duration
+		source = store.PromptUpload
+		action = "upload-prompt"
+		detail string
+	)
+	if _, hdr, err := r.FormFile("file"); (err != nil || hdr.Size == 0) && form["text"] != "" && prompt.CanSpeak(string(lang)) {
+		source, action, detail = store.PromptSpoken, "speak-prompt", form["text"]
+		if len([]rune(form["text"])) > maxPromptText {
+			errs["text"] = i18n.T(rc.lang, "store.err.too_long", maxPromptText)
+		}
+		if len(errs) == 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), speakTimeout)
+			var err error
+			audio, d, err = prompt.Speak(ctx, string(lang), form["text"], maxPromptLength)
+			cancel()
+			if err != nil {
+				errs["text"] = speechMessage(rc.lang, err)
+			}
+		}
+	} else {
+		var fileErr string
+		audio, d, fileErr = readPromptUpload(r, rc.lang)
+		if fileErr != "" {
+			errs["file"] = fileErr
+		}
+		detail = fmt.Sprintf("%s, %d ms", uploadName(r), d.Milliseconds())
 	}
 	if len(errs) == 0 {
-		p := store.CustomPrompt{Lang: lang, Name: form["name"], Audio: audio, Source: store.PromptUpload, Text: form["text"], Millis: int(d.Milliseconds())}
-		msg, err := s.savePrompt(r, rc, p, "upload-prompt", fmt.Sprintf("%s, %d ms", uploadName(r), p.Millis))
+		p := store.CustomPrompt{Lang: lang, Name: form["name"], Audio: audio, Source: source, Text: form["text"], Millis: int(d.Milliseconds())}
+		msg, err := s.savePrompt(r, rc, p, action, detail)
 		if err != nil {
 			s.storeFail(w, r, rc, err)
 			return

@@ -508,3 +508,26 @@ func BenchmarkPrompts_ListPage(b *testing.B) {
 		}
 	}
 }
+
+func TestPrompts_AddWithoutAFileSpeaksTheText(t *testing.T) {
+	if !prompt.CanSpeak("en") {
+		t.Skip("espeak-ng is not installed")
+	}
+	f, b := promptsAdmin(t)
+	b.get("/admin/prompts")
+	r := b.postFile("/admin/prompts/add", url.Values{"lang": {"en"}, "name": {"holiday-hours"}, "text": {"We are closed for the holiday."}}, "", nil)
+	wantRedirect(t, r, "/admin/prompts/en/holiday-hours?done=admin.done.prompt_saved")
+	p, err := store.Get[store.CustomPrompt](f.st, "en/holiday-hours")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Source != store.PromptSpoken || p.Millis < 500 {
+		t.Fatalf("stored %+v", p)
+	}
+	// Neither file nor text: the file is asked for.
+	r = b.postFile("/admin/prompts/add", url.Values{"lang": {"en"}, "name": {"empty-one"}}, "", nil)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.Body, `id="e-file">`+msg(i18n.EN, "prompts.err.file_missing")) {
+		t.Error("no message next to the file")
+	}
+}

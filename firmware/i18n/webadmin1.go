@@ -44,6 +44,7 @@ var webadmin1Messages = map[string]entry{
 	"prompts.change":         {"Change", "修改"},
 	"prompts.add":            {"Add a custom prompt", "添加自定义提示"},
 	"prompts.add_hint":       {"The name is what IVR flows use to play it: a-z, 0-9 and '-'.", "名称即 IVR 流程播放时使用的名字：a-z、0-9 和“-”。"},
+	"prompts.add_speak_hint": {"Or choose no file: the box then speaks what you wrote above with espeak-ng.", "也可以不选文件：设备将用 espeak-ng 朗读上面填写的内容。"},
 	"prompts.f.name":         {"Name", "名称"},
 	"prompts.f.file":         {"WAV file", "WAV 文件"},
 	"prompts.f.text":         {"What it says (optional)", "内容说明（可选）"},
