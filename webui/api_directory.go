@@ -50,8 +50,9 @@ func (s *Server) plan() directory.Plan {
 
 // customerMatches reports whether c matches a search: a number (in any
 // written form) among its numbers, else the words in its ID, name,
-// company, email or notes, ignoring case.
-func customerMatches(c store.Customer, q string, plan directory.Plan) bool {
+// company, email, notes, tags or searchable custom fields (searchable),
+// ignoring case.
+func customerMatches(c store.Customer, q string, plan directory.Plan, searchable []string) bool {
 	if n := plan.Normalize(q); n != "" && strings.Trim(q, "+0123456789 -().") == "" {
 		for _, raw := range c.Numbers {
 			if plan.Normalize(raw) == n {
@@ -60,13 +61,32 @@ func customerMatches(c store.Customer, q string, plan directory.Plan) bool {
 		}
 		return false
 	}
-	hay := strings.ToLower(strings.Join([]string{c.ID, c.Name, c.Company, c.Email, c.Notes}, "\n"))
+	parts := []string{c.ID, c.Name, c.Company, c.Email, c.Notes}
+	parts = append(parts, c.Tags...)
+	for _, f := range searchable {
+		if v := c.Fields[f]; v != "" {
+			parts = append(parts, v)
+		}
+	}
+	hay := strings.ToLower(strings.Join(parts, "\n"))
 	for w := range strings.FieldsSeq(strings.ToLower(q)) {
 		if !strings.Contains(hay, w) {
 			return false
 		}
 	}
 	return true
+}
+
+// searchableFields names the custom fields the directory search looks
+// into.
+func searchableFields(defs []store.CustomerField) []string {
+	var out []string
+	for _, d := range defs {
+		if d.Searchable {
+			out = append(out, d.Name)
+		}
+	}
+	return out
 }
 
 // apiListCustomers lists customers in ID order, filtered by q, at most
@@ -83,9 +103,15 @@ func (s *Server) apiListCustomers(w http.ResponseWriter, r *http.Request, rc *re
 		limit = n
 	}
 	q, after, plan := strings.TrimSpace(qv.Get("q")), qv.Get("after"), s.plan()
+	defs, err := store.CustomerFields(s.store)
+	if err != nil {
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return
+	}
+	searchable := searchableFields(defs)
 	out := []store.Customer{}
-	err := store.ListFunc(s.store, "", func(c store.Customer) bool {
-		if c.ID <= after || (q != "" && !customerMatches(c, q, plan)) {
+	err = store.ListFunc(s.store, "", func(c store.Customer) bool {
+		if c.ID <= after || (q != "" && !customerMatches(c, q, plan, searchable)) {
 			return true
 		}
 		out = append(out, c)
@@ -115,9 +141,31 @@ func normalizeNumbers(c *store.Customer, plan directory.Plan) {
 	}
 }
 
+// customerFieldsOK checks c's custom values against the definitions; it
+// answers 400 with a message per field (and returns false) when one is
+// wrong.
+func (s *Server) customerFieldsOK(w http.ResponseWriter, rc *reqCtx, c store.Customer) bool {
+	defs, err := store.CustomerFields(s.store)
+	if err != nil {
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return false
+	}
+	if errs := store.ValidateCustomerFields(defs, c); len(errs) > 0 {
+		// The record's own problems come first, as the store would name
+		// them.
+		var ve *store.ValidationError
+		if errors.As(c.Validate(), &ve) {
+			errs = append(ve.Fields, errs...)
+		}
+		fieldCodes(w, rc.lang, errs)
+		return false
+	}
+	return true
+}
+
 func (s *Server) apiCreateCustomer(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	c, ok := readJSON(w, r, rc, decodeCustomer)
-	if !ok {
+	if !ok || !s.customerFieldsOK(w, rc, c) {
 		return
 	}
 	normalizeNumbers(&c, s.plan())
@@ -141,6 +189,9 @@ func (s *Server) apiPutCustomer(w http.ResponseWriter, r *http.Request, rc *reqC
 	}
 	if c.ID != id {
 		keyMismatch(w, rc.lang, "id")
+		return
+	}
+	if !s.customerFieldsOK(w, rc, c) {
 		return
 	}
 	normalizeNumbers(&c, s.plan())
@@ -211,14 +262,14 @@ func (s *Server) apiCustomerHistory(w http.ResponseWriter, r *http.Request, rc *
 }
 
 func (s *Server) apiExportCustomers(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	cs, err := store.List[store.Customer](s.store)
+	defs, err := store.CustomerFields(s.store)
 	if err != nil {
 		s.answerWrite(w, rc, err, http.StatusOK, nil)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	if err := directory.ExportCSV(w, cs); err != nil {
+	if err := exportCustomersCSV(w, s.store, defs); err != nil {
 		s.log.Warn("export customers", "err", err)
 	}
 }
@@ -252,7 +303,12 @@ func (s *Server) apiImportCustomers(w http.ResponseWriter, r *http.Request, rc *
 		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
 		return
 	}
-	p := directory.ParseCSV(strings.NewReader(string(raw)), s.plan())
+	defs, err := store.CustomerFields(s.store)
+	if err != nil {
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return
+	}
+	p := parseCustomersCSV(strings.NewReader(string(raw)), s.plan(), defs)
 	out := importAnswer{OK: p.OK(), Preview: p, Messages: p.Messages(rc.lang)}
 	if out.Preview.Rows == nil {
 		out.Preview.Rows = []directory.ImportRow{}
