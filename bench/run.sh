@@ -48,5 +48,5 @@ if ! git diff --quiet HEAD -- 2>/dev/null; then
 fi
 echo "== $what benchmark (${args[*]}), commit $commit"
 (cd "$src" && go run ./bench/callbench "${args[@]}" -commit "$commit" \
-	-json "$repo/bench/results/$day.json" -md "$repo/BENCHMARKS.md")
+	-json "$repo/bench/results/$day.json" -md "$repo/BENCHMARKS.md" -results "$repo/bench/results")
 echo "== wrote bench/results/$day.json and BENCHMARKS.md"

@@ -110,7 +110,7 @@ func runCallCenter(ctx context.Context, b builds, modeName, work, results, commi
 	run.Concurrent = runConcurrent(ctx, s, cm, work, filepath.Join(work, "profiles"), exts, nproc)
 	uas.stop()
 	data := filepath.Join(work, "data-callbox")
-	run.Recorded = runRecorded(ctx, s, m, work, data, nproc)
+	run.Recorded = runRecorded(ctx, s, m, work, data, results, nproc)
 	run.Mixed = runMixed(ctx, s, m, work, data, results, nproc)
 	return run
 }

@@ -72,7 +72,7 @@ func renderCallCenter(r *ccRun) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("%s\n", ccBegin)
-	w("### Latest run of `scripts/bench.sh callcenter %s` (generated; do not edit by hand)\n\n", r.Mode)
+	w("### Latest run of `bench/run.sh callcenter %s` (generated; do not edit by hand)\n\n", r.Mode)
 	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; at least %d agents logged in with `*45` (log-ins the box answered). Shared machine: read the ratios.\n\n",
 		r.Date, r.Commit, r.Nproc, r.CPU, r.LoadAvgBefore, r.LoadAvgAfter, r.Agents, r.Lines, r.LoggedIn)
 	if r.Error != "" {

@@ -30,7 +30,7 @@ type recStep struct {
 // agent answers, so it sends the relayed stream under its own SSRC),
 // until loss passes 0.1%, the system uses more than 80% of the machine,
 // or a call is not recorded to the expected length.
-func runRecorded(ctx context.Context, s *system, m ccMode, work, data string, nproc int) []recStep {
+func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results string, nproc int) []recStep {
 	var steps []recStep
 	const rate = 100
 	for si, n := range m.recorded {
@@ -87,6 +87,11 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data string, np
 		if len(calls) > 0 {
 			var sig0, sig1 float64
 			var w0, w1 time.Time
+			prof := make(chan struct{})
+			go func() {
+				defer close(prof)
+				s.profile(ctx, m.load-time.Second, filepath.Join(results, fmt.Sprintf("sys-callbox-recorded%d.pprof", n)))
+			}()
 			lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
 				Marked:  true,
 				OnStart: func() { sig0, _ = s.cpu(); w0 = time.Now() },
@@ -94,7 +99,9 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data string, np
 					sig1, _ = s.cpu()
 					w1 = time.Now()
 					st.Usage, st.Goroutines = s.usage(), s.goroutines()
+					s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-callbox-recorded%d-heap.pprof", n)))
 				}})
+			<-prof
 			if err != nil {
 				st.Why = "load generator: " + err.Error()
 			}
