@@ -7,7 +7,12 @@
 // sounds/<lang>/<key>.wav (8 kHz mono μ-law), and those files are embedded
 // in the binary. A Library finds a prompt by language and key, preferring a
 // file an installer uploaded into the override directory, so any prompt can
-// be re-recorded without a firmware change. SayNumber, SayDigits and the
+// be re-recorded without a firmware change. The installer's prompts are
+// kept as store records (store.CustomPrompt, so backups carry them);
+// Follow mirrors them into the override directory, Convert turns an
+// upload into the 8 kHz μ-law the set is stored in, and Speak says a text
+// with espeak-ng the way the generator script does (ErrNoSpeech on a box
+// without it). SayNumber, SayDigits and the
 // phrase helpers build key sequences that read numbers the way each
 // language does.
 //
