@@ -359,6 +359,11 @@ func TestCTI_QueueCallAnsweredByNotifyHeldConsultedAndCompletedThroughTheAPI(t *
 	b.want(http.StatusNoContent, b.sup, "POST", "/api/v1/calls/"+id+"/hangup", nil)
 	ended(t, t202, "the target's leg")
 	ended(t, customer, "the customer's leg")
+	// The wrap-up is with the call in the customer history.
+	settle(t, "the wrap-up in the history", func() bool {
+		ct, err := store.Get[store.Contact](b.a.store, "call."+id)
+		return err == nil && ct.Summary == "sale\nsent to billing"
+	})
 	b.want(http.StatusNoContent, b.lily, "POST", "/api/v1/agents/11/logout", nil)
 }
 
