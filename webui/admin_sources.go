@@ -188,6 +188,11 @@ func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, rc *reqCt
 		fragment = "rows"
 	}
 	ap.Page = v
+	if r.Method == http.MethodPost {
+		// A boosted form would put the action's URL in the address bar,
+		// which answers only POST: show the page's own.
+		w.Header().Set("HX-Push-Url", "/admin/sources")
+	}
 	s.adminRender(w, r, rc, code, "sources", "wa2.menu.sources", ap, fragment)
 }
 

@@ -120,6 +120,9 @@ func TestBrowser_DataSourcesTokensAndWebhooksPagesInBothLanguages(t *testing.T) 
 		step(t, ctx, "number", chromedp.SendKeys(chromedp.ID("f-number"), "138 1234 5678"))
 		step(t, ctx, "look up", chromedp.Click(chromedp.CSS(`form[action="/admin/sources/lookup"] button.primary`), chromedp.NodeVisible))
 		waitFor(t, ctx, "lookup result", `document.querySelector("table.tries") !== null`)
+		// The address bar shows a page a reload can fetch, not the
+		// POST-only action.
+		waitFor(t, ctx, "sources URL", `location.pathname === "/admin/sources"`)
 		if got := text(t, ctx, `#partial`); got != i18n.T(lang, "wa2.lookup.partial") {
 			t.Errorf("partial mark %q", got)
 		}
@@ -163,6 +166,7 @@ func TestBrowser_DataSourcesTokensAndWebhooksPagesInBothLanguages(t *testing.T) 
 		step(t, ctx, "webhook", chromedp.Navigate(base+"/admin/webhooks/crm/edit"), chromedp.WaitVisible(chromedp.ID("send-test")))
 		step(t, ctx, "send test", chromedp.Click(chromedp.ID("send-test"), chromedp.NodeVisible))
 		waitFor(t, ctx, "test notice", `(document.querySelector("p.notice") || {}).textContent?.includes("204") || (document.querySelector("p.notice") || {}).textContent?.includes("200")`)
+		waitFor(t, ctx, "webhook URL", `location.pathname === "/admin/webhooks/crm/edit"`)
 		shot(t, ctx, dir, name("webhook"))
 		step(t, ctx, "scroll to log", chromedp.ScrollIntoView(chromedp.CSS(`table.deliveries`)))
 		shot(t, ctx, dir, name("webhook-log"))

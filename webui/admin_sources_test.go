@@ -250,7 +250,7 @@ func TestAdminSources_RefusesSplicedSQLAndNamesABadURLTemplateNextToTheField(t *
 	}
 }
 
-func TestAdminSources_TestLookupShowsEachSourceAndMarksADeadOnePartial(t *testing.T) {
+func TestAdminSources_TestLookupShowsEachSourceAndMarksADeadOrSlowOnePartial(t *testing.T) {
 	df := newDataFixture(t)
 	b := df.admin()
 	srv, _ := crm(t, "+8613812345678", "Wang Fang")
@@ -285,6 +285,28 @@ func TestAdminSources_TestLookupShowsEachSourceAndMarksADeadOnePartial(t *testin
 	crmRow := r.Body[strings.Index(r.Body, `<tr data-try="crm">`):]
 	if !strings.Contains(crmRow[:strings.Index(crmRow, "</tr>")], msg(i18n.EN, "wa2.try.found")) {
 		t.Errorf("CRM row: %s", crmRow[:strings.Index(crmRow, "</tr>")])
+	}
+
+	// A slow CRM, past the deadline: no answer, marked partial, and the
+	// lookup returns by the deadline.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(slow.Close)
+	wantRedirect(t, b.post("/admin/sources/builtin/delete", url.Values{}), "/admin/sources")
+	wantRedirect(t, b.post("/admin/sources/down/delete", url.Values{}), "/admin/sources")
+	wantRedirect(t, b.post("/admin/sources/new?type=http", httpSourceForm("slow", slow.URL+"/c?phone={number}")), "/admin/sources")
+	wantRedirect(t, b.post("/admin/sources/settings", url.Values{"deadlineMs": {"300"}, "cacheSeconds": {"0"}}), "/admin/sources")
+	r = b.post("/admin/sources/lookup", url.Values{"number": {"13812345678"}})
+	wantStatus(t, r, http.StatusOK)
+	slowRow := r.Body[strings.Index(r.Body, `<tr data-try="slow">`):]
+	slowRow = slowRow[:strings.Index(slowRow, "</tr>")]
+	if !strings.Contains(r.Body, `id="partial"`) || !strings.Contains(r.Body, "Wang Fang") ||
+		!(strings.Contains(slowRow, msg(i18n.EN, "wa2.try.timeout")) || strings.Contains(slowRow, msg(i18n.EN, "wa2.try.no_answer"))) {
+		t.Errorf("lookup with a slow source: %s\n%s", slowRow, r.Body)
 	}
 
 	r = b.post("/admin/sources/lookup", url.Values{"number": {"call me"}})

@@ -233,6 +233,11 @@ func (s *Server) renderHook(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 	if v.NewSecret != "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
+	if r.Method == http.MethodPost && v.Key != "" {
+		// After a test event or a creation, the address bar shows the
+		// webhook's page, which a reload can fetch.
+		w.Header().Set("HX-Push-Url", "/admin/webhooks/"+url.PathEscape(v.Key)+"/edit")
+	}
 	ap.Page = v
 	s.adminRender(w, r, rc, code, "webhook", "wa2.menu.webhooks", ap, "")
 }
