@@ -52,7 +52,7 @@ bench-soak:
 bench-media:
 	bash scripts/bench.sh media full
 
-# Every fuzz target for 5 minutes (make test runs each for 4 s).
+# Every fuzz target for 5 minutes (make test runs each for 2 s).
 fuzz-long:
 	FUZZTIME=5m bash scripts/fuzz.sh
 
