@@ -99,6 +99,7 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/wrapups", "web.kind.wrapups"},
 	{"/admin/users", "web.kind.users"},
 	{"/admin/site", "web.kind.settings"},
+	{"/admin/customers", "customers.menu"},
 	{"/admin/sources", "wa2.menu.sources"},
 	{"/admin/tokens", "wa2.menu.tokens"},
 	{"/admin/webhooks", "wa2.menu.webhooks"},

@@ -248,6 +248,7 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	s.customersRoutes(handle, watchers, admins)
 	// Prompts, voicemail boxes and wrap-up codes (admin_prompts*.go, admin_voicemail*.go).
 	s.promptRoutes(handle, admins)
 	s.voicemailPageRoutes(handle, admins)

@@ -1,0 +1,225 @@
+package webui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"callbox/acd/directory"
+	"callbox/firmware/i18n"
+	"callbox/firmware/store"
+)
+
+// The customer directory's admin pages: a searched, paged list (the
+// directory may hold 100,000 customers, so a page reads only as far as it
+// shows), a form per customer with its contact history, the CSV import
+// with its preview (admin_customers_import.go) and the custom field
+// definitions (admin_customers_fields.go). Admins and supervisors use
+// them, as they use the directory's API; agents get 403. Every change is
+// validated against the definitions and written to the audit log.
+
+// customersPageSize is how many customers a list page shows.
+const customersPageSize = 50
+
+func (s *Server) customersRoutes(handle func(string, access, handlerFunc), watchers, admins []store.Role) {
+	p := page(watchers...)
+	up := p
+	up.bodyLimit = 2*maxCSVBytes + 64<<10 // the file, then the file again in the confirm form
+	handle("GET /admin/customers", p, s.adminCustomers)
+	handle("GET /admin/customers/new", p, s.adminCustomerNew)
+	handle("POST /admin/customers/new", p, s.adminCustomerCreate)
+	handle("GET /admin/customers/id/{id}", p, s.adminCustomerEdit)
+	handle("POST /admin/customers/id/{id}", p, s.adminCustomerSave)
+	handle("POST /admin/customers/id/{id}/delete", p, s.adminCustomerDelete)
+	handle("GET /admin/customers/export.csv", p, s.adminCustomersExport)
+	handle("GET /admin/customers/import", p, s.adminCustomersImport)
+	handle("POST /admin/customers/import", up, s.adminCustomersImportPost)
+	a := page(admins...)
+	handle("GET /admin/customers/fields", a, s.adminCustomerFields)
+	handle("GET /admin/customers/fields/new", a, s.adminCustomerFieldNew)
+	handle("POST /admin/customers/fields/new", a, s.adminCustomerFieldCreate)
+	handle("GET /admin/customers/fields/{name}", a, s.adminCustomerFieldEdit)
+	handle("POST /admin/customers/fields/{name}", a, s.adminCustomerFieldSave)
+	handle("POST /admin/customers/fields/{name}/delete", a, s.adminCustomerFieldDelete)
+}
+
+// customerRow is one customer in the list.
+type customerRow struct {
+	ID, Name, Company string
+	Numbers           []string
+	Level             int
+	Tags              []string
+}
+
+// customersView is the content of the list page.
+type customersView struct {
+	Q, Tag string
+	Total  int
+	Rows   []customerRow
+	// Next is the query of the next page, "" on the last one; First is
+	// set on any page after the first.
+	Next  string
+	First bool
+	// Admin: the user may edit the field definitions.
+	Admin bool
+}
+
+// findCustomers returns up to limit customers after the ID after that
+// match q (see customerMatches) and carry tag, and whether more follow.
+// It reads the store in key order from after and stops as soon as it has
+// one more than it shows, so a page never reads the whole directory
+// unless a search matches too few.
+func findCustomers(st *store.Store, plan directory.Plan, defs []store.CustomerField, q, tag, after string, limit int) ([]store.Customer, bool, error) {
+	from := ""
+	if after != "" {
+		from = after + "\x00"
+	}
+	searchable := searchableFields(defs)
+	var out []store.Customer
+	more := false
+	err := store.RangeFunc(st, from, "", false, func(c store.Customer) bool {
+		if tag != "" && !containsFold(c.Tags, tag) {
+			return true
+		}
+		if q != "" && !customerMatches(c, q, plan, searchable) {
+			return true
+		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, c)
+		return true
+	})
+	return out, more, err
+}
+
+func containsFold(list []string, v string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	qv := r.URL.Query()
+	q, tag, after := strings.TrimSpace(qv.Get("q")), strings.TrimSpace(qv.Get("tag")), qv.Get("after")
+	defs, err := store.CustomerFields(s.store)
+	if err != nil {
+		s.storeFail(w, r, rc, err)
+		return
+	}
+	cs, more, err := findCustomers(s.store, s.plan(), defs, q, tag, after, customersPageSize)
+	if err != nil {
+		s.storeFail(w, r, rc, err)
+		return
+	}
+	v := customersView{Q: q, Tag: tag, First: after != "", Admin: rc.user.Role == store.RoleAdmin}
+	if counts, err := s.store.Counts(); err == nil {
+		v.Total = counts[store.KindCustomer]
+	}
+	for _, c := range cs {
+		v.Rows = append(v.Rows, customerRow{ID: c.ID, Name: c.Name, Company: c.Company, Numbers: c.Numbers, Level: c.Level(), Tags: c.Tags})
+	}
+	if more && len(cs) > 0 {
+		next := url.Values{"after": {cs[len(cs)-1].ID}}
+		if q != "" {
+			next.Set("q", q)
+		}
+		if tag != "" {
+			next.Set("tag", tag)
+		}
+		v.Next = next.Encode()
+	}
+	s.adminRender(w, r, rc, http.StatusOK, "customers", "customers.title", adminPage{Notice: noticeOf(r, rc.lang), Page: v}, "")
+}
+
+func (s *Server) adminCustomerDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	id := r.PathValue("id")
+	old, err := store.Get[store.Customer](s.store, id)
+	if err != nil {
+		s.storeFail(w, r, rc, err)
+		return
+	}
+	defs, _ := store.CustomerFields(s.store)
+	if _, err := store.Delete[store.Customer](s.store, id); err != nil {
+		s.storeFail(w, r, rc, err)
+		return
+	}
+	s.forgetNumbers(old.Numbers)
+	s.audit(r, rc, "delete", store.KindCustomer, id, diffForms(customerFormFields(defs), customerValues(old, defs), nil))
+	backTo(w, r, "/admin/customers", "admin.done.deleted")
+}
+
+func (s *Server) adminCustomersExport(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	defs, err := store.CustomerFields(s.store)
+	if err != nil {
+		s.storeFail(w, r, rc, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
+	if err := exportCustomersCSV(w, s.store, defs); err != nil {
+		s.log.Warn("export customers", "err", err)
+		return
+	}
+	s.audit(r, rc, "export", store.KindCustomer, "", "")
+}
+
+// historyRow is one contact on a customer's page.
+type historyRow struct {
+	When, Channel, Direction, Agent, Summary string
+	// Queue, Length, Outcome and Recording come from the call's record.
+	Queue, Length, Outcome, Recording string
+}
+
+// customerHistoryRows lists the customer's last contacts with what their
+// calls' records add: queue, length, outcome and a recording link.
+func (s *Server) customerHistoryRows(lang i18n.Lang, c store.Customer) ([]historyRow, error) {
+	list, err := directory.CustomerHistory(s.store, s.plan(), c, 50)
+	if err != nil {
+		return nil, err
+	}
+	loc := time.UTC
+	if set, err := store.GetSettings(s.store); err == nil {
+		loc = set.Location()
+	}
+	out := make([]historyRow, 0, len(list))
+	for _, ct := range list {
+		h := historyRow{When: ct.At.In(loc).Format("2006-01-02 15:04"), Channel: i18n.T(lang, "customers.ch."+string(ct.Channel)),
+			Agent: ct.Agent, Summary: ct.Summary}
+		if ct.Direction != "" {
+			h.Direction = i18n.T(lang, "customers.dir."+string(ct.Direction))
+		}
+		if ct.CallID != "" {
+			if cdr, err := store.Get[store.CDR](s.store, ct.CallID); err == nil {
+				h.Queue = cdr.Queue
+				if h.Agent == "" {
+					h.Agent = cdr.Agent
+				}
+				if !cdr.Answer.IsZero() && cdr.End.After(cdr.Answer) {
+					h.Length = cdr.End.Sub(cdr.Answer).Round(time.Second).String()
+				}
+				h.Outcome = i18n.T(lang, "customers.disp."+string(cdr.Disposition))
+				if cdr.Recording != "" {
+					h.Recording = "/reports/recordings/" + url.PathEscape(cdr.Recording)
+				}
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// levelOptions are the choices of the VIP level select.
+func levelOptions(lang i18n.Lang) []option {
+	out := []option{{Value: "0", Label: i18n.T(lang, "customers.vip.none")}}
+	for l := 1; l <= store.MaxVIPLevel; l++ {
+		out = append(out, option{Value: strconv.Itoa(l), Label: i18n.T(lang, "customers.vip.level", l)})
+	}
+	return out
+}
