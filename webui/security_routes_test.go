@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -49,6 +50,7 @@ func registeredRoutes(t *testing.T) []route {
 	}
 	fset := token.NewFileSet()
 	funcs := map[string]*ast.FuncDecl{}
+	strs := map[string]string{}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -58,8 +60,15 @@ func registeredRoutes(t *testing.T) []route {
 			t.Fatal(err)
 		}
 		for _, d := range f.Decls {
-			if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil && fn.Recv != nil {
-				funcs[fn.Name.Name] = fn
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Body != nil && d.Recv != nil {
+					funcs[d.Name.Name] = d
+				}
+			case *ast.GenDecl:
+				if d.Tok == token.CONST {
+					addConsts(d, strs)
+				}
 			}
 		}
 	}
@@ -67,11 +76,56 @@ func registeredRoutes(t *testing.T) []route {
 	if !ok {
 		t.Fatal("no Server.routes in the package")
 	}
-	env := ruleEnv{handle: "handle", roles: map[string][]store.Role{}, rules: map[string]route{}}
+	env := ruleEnv{handle: "handle", roles: map[string][]store.Role{}, rules: map[string]route{}, strs: strs}
 	for k, v := range roleSets {
 		env.roles[k] = v
 	}
 	return routesIn(t, fset, funcs, root, env, 0)
+}
+
+// addConsts records the string constants a const declaration defines
+// (later specs may use earlier ones).
+func addConsts(d *ast.GenDecl, strs map[string]string) {
+	env := ruleEnv{strs: strs}
+	for _, spec := range d.Specs {
+		vs, ok := spec.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != len(vs.Values) {
+			continue
+		}
+		for i, n := range vs.Names {
+			if v, ok := env.str(vs.Values[i]); ok {
+				strs[n.Name] = v
+			}
+		}
+	}
+}
+
+// str evaluates a string expression of literals, constants and +.
+func (env ruleEnv) str(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(e.Value)
+		return v, err == nil
+	case *ast.Ident:
+		v, ok := env.strs[e.Name]
+		return v, ok
+	case *ast.ParenExpr:
+		return env.str(e.X)
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		a, ok := env.str(e.X)
+		if !ok {
+			return "", false
+		}
+		b, ok := env.str(e.Y)
+		return a + b, ok
+	}
+	return "", false
 }
 
 // ruleEnv is what a function's names mean: which one is the handle
@@ -80,6 +134,9 @@ type ruleEnv struct {
 	handle string
 	roles  map[string][]store.Role
 	rules  map[string]route
+	// strs are the string constants in scope (the package's and the
+	// function's), for patterns built as "GET "+prefix+"/x".
+	strs map[string]string
 }
 
 // routesIn reads the handle calls of one function in source order,
@@ -96,6 +153,10 @@ func routesIn(t *testing.T, fset *token.FileSet, funcs map[string]*ast.FuncDecl,
 		case *ast.FuncLit:
 			// The handle closure itself, and handlers defined inline.
 			return false
+		case *ast.GenDecl:
+			if n.Tok == token.CONST {
+				addConsts(n, env.strs)
+			}
 		case *ast.AssignStmt:
 			if n.Tok != token.DEFINE || len(n.Lhs) != 1 || len(n.Rhs) != 1 {
 				return true
@@ -122,7 +183,7 @@ func routesIn(t *testing.T, fset *token.FileSet, funcs map[string]*ast.FuncDecl,
 			if !ok || !passesHandle(n, env.handle) {
 				return true
 			}
-			inner := ruleEnv{roles: map[string][]store.Role{}, rules: map[string]route{}}
+			inner := ruleEnv{roles: map[string][]store.Role{}, rules: map[string]route{}, strs: maps.Clone(env.strs)}
 			var params []*ast.Ident
 			for _, fld := range sub.Type.Params.List {
 				params = append(params, fld.Names...)
@@ -160,12 +221,11 @@ func passesHandle(call *ast.CallExpr, handle string) bool {
 func (env ruleEnv) registration(t *testing.T, fset *token.FileSet, n *ast.CallExpr) route {
 	t.Helper()
 	at := fset.Position(n.Pos()).String()
-	lit, ok := n.Args[0].(*ast.BasicLit)
-	if !ok || lit.Kind != token.STRING {
-		t.Errorf("%s: a route pattern that is not a string literal", at)
+	pattern, ok := env.str(n.Args[0])
+	if !ok {
+		t.Errorf("%s: a route pattern that is not made of string constants; teach security_routes_test.go", at)
 		return route{at: at, public: true}
 	}
-	pattern, _ := strconv.Unquote(lit.Value)
 	r, ok := env.rule(n.Args[1])
 	if !ok {
 		t.Errorf("%s: cannot tell who may use %q from its rule; teach security_routes_test.go", at, pattern)
