@@ -146,11 +146,17 @@ func uiTour(t *testing.T, br *browser, site uiSite, shots shooter) {
 					t.Logf("TRANSLATION %s (%s): key %q shown as is", p.path, lang, k)
 				}
 				if strings.HasPrefix(p.path, "/wallboard") {
-					act(t, ctx, "tablet", chromedp.EmulateViewport(1024, 768))
-					if tp := openPage(t, ctx, site.base, p.path); tp.overflow > 0 {
-						t.Logf("LAYOUT %s (%s) on a 1024x768 tablet: %d px wider than the screen", p.path, lang, tp.overflow)
+					// A tablet on the wall, landscape and portrait.
+					for _, tab := range []struct {
+						name string
+						w, h int64
+					}{{"tablet", 1024, 768}, {"tablet-portrait", 768, 1024}} {
+						act(t, ctx, tab.name, chromedp.EmulateViewport(tab.w, tab.h))
+						if tp := openPage(t, ctx, site.base, p.path); tp.overflow > 0 {
+							t.Logf("LAYOUT %s (%s) on a %dx%d tablet: %d px wider than the screen", p.path, lang, tab.w, tab.h, tp.overflow)
+						}
+						shots.shot(t, ctx, lang+"-wallboard-"+tab.name)
 					}
-					shots.shot(t, ctx, lang+"-wallboard-tablet")
 					act(t, ctx, "desktop", chromedp.EmulateViewport(1366, 768))
 				}
 			})
