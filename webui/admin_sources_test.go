@@ -170,6 +170,13 @@ func TestAdminSources_AddedHTTPSourceAnswersWithoutRestartAndItsSecretIsNeverSho
 		}
 	}
 
+	// The rows the page polls for live health come without the layout.
+	frag := b.get("/admin/sources?fragment=rows")
+	wantStatus(t, frag, http.StatusOK)
+	if body := strings.TrimSpace(frag.Body); !strings.HasPrefix(body, `<tbody id="rows"`) || strings.Contains(body, "<html") || !strings.Contains(body, `data-source="crm"`) {
+		t.Errorf("rows fragment:\n%s", body)
+	}
+
 	// An edit that leaves the secret blank keeps it; the audit log says
 	// it did not change, and never holds it.
 	form := httpSourceForm("crm", srv.URL+"/customers?phone={number}&v=2")
