@@ -93,6 +93,10 @@ func TestUI_InstallerAgentAndSupervisorStoryThroughTheBinary(t *testing.T) {
 	if got := js[string](t, agent, `(document.querySelector(".popcard .caller-num") || {}).textContent || ""`); !strings.Contains(got, "13800138000") {
 		t.Errorf("the pop shows number %q", got)
 	}
+	// The call came through the route and the flow the installer made.
+	if got := js[string](t, agent, `[...document.querySelectorAll("ol.path li")].map(e => e.textContent.trim()).join(" > ")`); !strings.Contains(got, "inbound:main-number > flow:main@v1 > queue:sales") {
+		t.Errorf("the pop shows the path %q", got)
+	}
 	shots.shot(t, agent, "story-05-agent-pop")
 	until(t, admin, "answered on the board", textIs(`.qcard[data-queue="sales"] [data-f="answered"]`, "1"))
 	shots.shot(t, admin, "story-06-wallboard-answered")
