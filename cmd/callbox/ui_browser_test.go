@@ -23,6 +23,11 @@ import (
 // uiPassword passes the store's strength rule.
 const uiPassword = "Correct-Horse-7"
 
+// uiWait bounds one browser step. It is generous because make test runs
+// packages side by side on a two-core box; a step that passes takes a
+// fraction of it.
+const uiWait = 30 * time.Second
+
 // needChromium returns chromium's path, skipping without it unless
 // CALLBOX_REQUIRE_E2E=1.
 func needChromium(t *testing.T) string {
@@ -97,7 +102,7 @@ func (b *browser) person(t *testing.T) context.Context {
 // a screenshot and the page's text in the log.
 func act(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
 		failPage(t, ctx, what, err)
@@ -107,7 +112,7 @@ func act(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 // navigate clicks sel and waits for the page it loads.
 func navigate(t *testing.T, ctx context.Context, what, sel string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	defer cancel()
 	if _, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
 		failPage(t, ctx, what, err)
@@ -145,7 +150,7 @@ func js[T any](t *testing.T, ctx context.Context, expr string) T {
 // jsAwait evaluates expr, a promise, and returns what it resolves to.
 func jsAwait[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	defer cancel()
 	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -154,10 +159,10 @@ func jsAwait[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	return v
 }
 
-// until waits (at most 15 s) for the JavaScript expression to be true.
+// until waits (at most uiWait) for the JavaScript expression to be true.
 func until(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	defer cancel()
 	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		failPage(t, ctx, "waiting for "+what+" ("+expr+")", err)
@@ -252,7 +257,7 @@ func newShooter(t *testing.T) shooter {
 // the middle of a stitched image; then it is put back.
 func (s shooter) shot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	defer cancel()
 	size := js[[]int64](t, ctx, `[window.innerWidth, window.innerHeight, document.documentElement.scrollHeight]`)
 	w, h, full := size[0], size[1], size[2]

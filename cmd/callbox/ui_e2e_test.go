@@ -237,14 +237,14 @@ func uiPlayRecording(t *testing.T, ctx context.Context, site uiSite) {
 	t.Helper()
 	// The CDR and the recording are written when the call ends, a moment
 	// after SIPp has seen its BYE answered.
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(uiWait)
 	for {
 		act(t, ctx, "reports", chromedp.Navigate(site.base+"/reports"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		if count(t, ctx, "table.calls tbody tr audio") > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			failPage(t, ctx, "a recorded call in the reports", fmt.Errorf("none after 15 s"))
+			failPage(t, ctx, "a recorded call in the reports", fmt.Errorf("none after %v", uiWait))
 		}
 		time.Sleep(300 * time.Millisecond)
 	}

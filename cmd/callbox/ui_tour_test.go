@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -87,7 +86,7 @@ func tour(t *testing.T, ctx context.Context, base string, deep int, visit func(t
 // event stream connects, the designer draws).
 func openPage(t *testing.T, ctx context.Context, base, path string) tourPage {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, uiWait)
 	res, err := chromedp.Run(sctx, chromedp.NavigateResponse(base+path))
 	cancel()
 	if err != nil {
