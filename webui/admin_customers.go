@@ -30,19 +30,19 @@ func (s *Server) customersRoutes(handle func(string, access, handlerFunc), watch
 	handle("GET /admin/customers", p, s.adminCustomers)
 	handle("GET /admin/customers/new", p, s.adminCustomerNew)
 	handle("POST /admin/customers/new", p, s.adminCustomerCreate)
-	handle("GET /admin/customers/id/{id}", p, s.adminCustomerEdit)
-	handle("POST /admin/customers/id/{id}", p, s.adminCustomerSave)
-	handle("POST /admin/customers/id/{id}/delete", p, s.adminCustomerDelete)
+	handle("GET /admin/customers/{id}/edit", p, s.adminCustomerEdit)
+	handle("POST /admin/customers/{id}/edit", p, s.adminCustomerSave)
+	handle("POST /admin/customers/{id}/delete", p, s.adminCustomerDelete)
 	handle("GET /admin/customers/export.csv", p, s.adminCustomersExport)
 	handle("GET /admin/customers/import", p, s.adminCustomersImport)
 	handle("POST /admin/customers/import", up, s.adminCustomersImportPost)
 	a := page(admins...)
-	handle("GET /admin/customers/fields", a, s.adminCustomerFields)
-	handle("GET /admin/customers/fields/new", a, s.adminCustomerFieldNew)
-	handle("POST /admin/customers/fields/new", a, s.adminCustomerFieldCreate)
-	handle("GET /admin/customers/fields/{name}", a, s.adminCustomerFieldEdit)
-	handle("POST /admin/customers/fields/{name}", a, s.adminCustomerFieldSave)
-	handle("POST /admin/customers/fields/{name}/delete", a, s.adminCustomerFieldDelete)
+	handle("GET /admin/customer-fields", a, s.adminCustomerFields)
+	handle("GET /admin/customer-fields/new", a, s.adminCustomerFieldNew)
+	handle("POST /admin/customer-fields/new", a, s.adminCustomerFieldCreate)
+	handle("GET /admin/customer-fields/{name}/edit", a, s.adminCustomerFieldEdit)
+	handle("POST /admin/customer-fields/{name}/edit", a, s.adminCustomerFieldSave)
+	handle("POST /admin/customer-fields/{name}/delete", a, s.adminCustomerFieldDelete)
 }
 
 // customerRow is one customer in the list.
@@ -58,8 +58,8 @@ type customersView struct {
 	Q, Tag string
 	Total  int
 	Rows   []customerRow
-	// Next is the query of the next page, "" on the last one; First is
-	// set on any page after the first.
+	// Next is the ID the next page starts after, "" on the last one;
+	// First is set on any page after the first.
 	Next  string
 	First bool
 	// Admin: the user may edit the field definitions.
@@ -126,14 +126,7 @@ func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, rc *reqC
 		v.Rows = append(v.Rows, customerRow{ID: c.ID, Name: c.Name, Company: c.Company, Numbers: c.Numbers, Level: c.Level(), Tags: c.Tags})
 	}
 	if more && len(cs) > 0 {
-		next := url.Values{"after": {cs[len(cs)-1].ID}}
-		if q != "" {
-			next.Set("q", q)
-		}
-		if tag != "" {
-			next.Set("tag", tag)
-		}
-		v.Next = next.Encode()
+		v.Next = cs[len(cs)-1].ID
 	}
 	s.adminRender(w, r, rc, http.StatusOK, "customers", "customers.title", adminPage{Notice: noticeOf(r, rc.lang), Page: v}, "")
 }

@@ -123,7 +123,10 @@ func parseCustomersCSV(r io.Reader, plan directory.Plan, defs []store.CustomerFi
 		case lv != "":
 			n, err := strconv.Atoi(lv)
 			if err != nil || n < 0 || n > store.MaxVIPLevel {
+				// Named once, here: the level is left out of the
+				// record's own check.
 				row.Problems = append(row.Problems, problem("vipLevel", "customers.err.vip-level", store.MaxVIPLevel))
+				n = 0
 			}
 			c.VIPLevel = n
 		case directory.ParseBool(get("vip")):

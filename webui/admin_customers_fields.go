@@ -79,9 +79,9 @@ func (s *Server) adminCustomerFields(w http.ResponseWriter, r *http.Request, rc 
 }
 
 func (s *Server) renderFieldDefForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, code int, key string, vals url.Values, errs map[string]string) {
-	v := fieldDefFormView{Key: key, Action: "/admin/customers/fields/new"}
+	v := fieldDefFormView{Key: key, Action: "/admin/customer-fields/new"}
 	if key != "" {
-		v.Action = "/admin/customers/fields/" + url.PathEscape(key)
+		v.Action = "/admin/customer-fields/" + url.PathEscape(key) + "/edit"
 	}
 	for _, f := range fieldDefForm(rc.lang) {
 		ff := formField{adminField: f, Label: i18n.T(rc.lang, "customers.fd."+f.Name), Value: vals.Get(f.Name), Checked: vals.Get(f.Name) != "",
@@ -179,7 +179,7 @@ func (s *Server) saveFieldDef(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		action = "create"
 	}
 	s.audit(r, rc, action, store.KindCustomerField, d.Name, diffForms(fieldDefForm(rc.lang), oldVals, fieldDefValues(d)))
-	backTo(w, r, "/admin/customers/fields", "admin.done.saved")
+	backTo(w, r, "/admin/customer-fields", "admin.done.saved")
 }
 
 func (s *Server) adminCustomerFieldDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -194,5 +194,5 @@ func (s *Server) adminCustomerFieldDelete(w http.ResponseWriter, r *http.Request
 		return
 	}
 	s.audit(r, rc, "delete", store.KindCustomerField, name, diffForms(fieldDefForm(rc.lang), fieldDefValues(old), nil))
-	backTo(w, r, "/admin/customers/fields", "admin.done.deleted")
+	backTo(w, r, "/admin/customer-fields", "admin.done.deleted")
 }

@@ -79,6 +79,7 @@ func parseCustomerForm(form url.Values, old store.Customer, defs []store.Custome
 		n, err := strconv.Atoi(lv)
 		if err != nil || n < 0 || n > store.MaxVIPLevel {
 			errs["vipLevel"] = i18n.T(lang, "customers.err.vip-level", store.MaxVIPLevel)
+			n = 0
 		}
 		c.VIPLevel = n
 	}
@@ -140,7 +141,7 @@ type customerFormView struct {
 func (s *Server) renderCustomerForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, code int, key string, vals url.Values, errs map[string]string, defs []store.CustomerField, c *store.Customer) {
 	v := customerFormView{Key: key, Action: "/admin/customers/new"}
 	if key != "" {
-		v.Action = "/admin/customers/id/" + url.PathEscape(key)
+		v.Action = "/admin/customers/" + url.PathEscape(key) + "/edit"
 	}
 	byName := map[string]store.CustomerField{}
 	for _, d := range defs {
