@@ -170,6 +170,11 @@ func (s *Server) adminVoicemailAudio(w http.ResponseWriter, r *http.Request, rc 
 	}
 	for _, m := range msgs {
 		if m.ID == r.PathValue("id") {
+			// A caller's message is private: who listened is logged, as
+			// for call recordings (once per play, not per seek).
+			if rg := r.Header.Get("Range"); rg == "" || strings.HasPrefix(rg, "bytes=0-") {
+				s.audit(r, rc, "vm-listen", auditVoicemail, b.Mailbox+"/"+m.ID, "from "+m.From)
+			}
 			s.serveFile(w, r, rc, s.cfg.Voicemail.AudioPath(m))
 			return
 		}

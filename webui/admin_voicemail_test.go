@@ -107,6 +107,9 @@ func TestVoicemailPages_MessagesPlayAndDelete(t *testing.T) {
 		t.Fatalf("message audio: %v", err)
 	}
 	wantStatus(t, b.get("/admin/voicemail/box/201/messages/nope/audio"), http.StatusNotFound)
+	if !strings.Contains(strings.Join(auditActions(t, f), ","), "vm-listen 201/"+msgs[0].ID) {
+		t.Error("listening to a message is not logged")
+	}
 	wantRedirect(t, b.post("/admin/voicemail/box/201/messages/"+msgs[0].ID+"/delete", url.Values{}), "/admin/voicemail/box/201?done=admin.done.vm_deleted")
 	if left, _ := vm.List("201"); len(left) != 1 {
 		t.Fatalf("%d messages left, want 1", len(left))

@@ -23,6 +23,7 @@ var webadmin1Messages = map[string]entry{
 	"admin.action.vm-greeting":        {"set a voicemail greeting", "设置信箱问候语"},
 	"admin.action.vm-greeting-remove": {"removed a voicemail greeting", "删除信箱问候语"},
 	"admin.action.vm-delete":          {"deleted a voicemail message", "删除语音留言"},
+	"admin.action.vm-listen":          {"listened to a voicemail message", "收听语音留言"},
 	"admin.action.vm-pin":             {"reset a voicemail PIN", "重置信箱密码"},
 
 	// Prompts page.
