@@ -101,15 +101,16 @@ func freeBoxPort(t *testing.T) int {
 	return 0
 }
 
-// runBox starts the binary on data and waits until it is healthy; the
-// test's cleanup stops it with SIGTERM by its PID.
-func runBox(t *testing.T, bin, data string) (web, sip string, simBase int) {
+// runBox starts the binary on data, with extra flags, and waits until it
+// is healthy; the test's cleanup stops it with SIGTERM by its PID.
+func runBox(t *testing.T, bin, data string, extra ...string) (web, sip string, simBase int) {
 	t.Helper()
 	sip = "127.0.0.1:" + strconv.Itoa(freeBoxPort(t))
 	web = "127.0.0.1:" + strconv.Itoa(freeBoxPort(t))
 	simBase = freeUDPPort(t)
-	cmd := exec.Command(bin, "run", "--data", data, "--http", web, "--sip", sip,
-		"--sim-base-port", strconv.Itoa(simBase), "--rtp-ports", "40000-49999")
+	args := append([]string{"run", "--data", data, "--http", web, "--sip", sip,
+		"--sim-base-port", strconv.Itoa(simBase), "--rtp-ports", "40000-49999"}, extra...)
+	cmd := exec.Command(bin, args...)
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

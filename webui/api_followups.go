@@ -37,7 +37,11 @@ func (s *Server) followupRoutes(handle func(string, access, handlerFunc), allRol
 // followups is the book of the server's store. A Book keeps no state of
 // its own, so one per request costs nothing and needs no wiring.
 func (s *Server) followups() *followup.Book {
-	return followup.New(s.store, followup.WithClock(s.now), followup.WithLogger(s.log))
+	opts := []followup.Option{followup.WithClock(s.now), followup.WithLogger(s.log), followup.WithPlan(s.plan())}
+	if s.cfg.CTI != nil {
+		opts = append(opts, followup.WithCallNotes(s.cfg.CTI.WrapUp))
+	}
+	return followup.New(s.store, opts...)
 }
 
 // siteZone is where times typed without a zone are read.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"callbox/acd/directory"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -29,10 +30,21 @@ var (
 // holds no state of its own: every method reads and writes the store, so
 // several Books (the API's, the console's) agree.
 type Book struct {
-	st  *store.Store
-	now func() time.Time
-	log *slog.Logger
+	st     *store.Store
+	now    func() time.Time
+	log    *slog.Logger
+	plan   *directory.Plan
+	noteOn CallNoter
 }
+
+// CallNoter saves notes with a call's entry in the customer history, now
+// or when the call ends (cti.Hub.WrapUp); an error means the call is not
+// known and the book writes its own entry.
+type CallNoter func(ctx context.Context, callID, code, notes string) error
+
+// WithCallNotes makes an outcome of a dialled attempt a note on that
+// call's own history entry, so that the history shows the call once.
+func WithCallNotes(n CallNoter) Option { return func(b *Book) { b.noteOn = n } }
 
 // Option configures a Book.
 type Option func(*Book)
@@ -42,6 +54,28 @@ func WithClock(now func() time.Time) Option { return func(b *Book) { b.now = now
 
 // WithLogger sets the book's logger.
 func WithLogger(l *slog.Logger) Option { return func(b *Book) { b.log = l } }
+
+// WithPlan makes Call dial a stored E.164 number the way a desk phone of
+// the site dials it (DialString): outbound routes match what people dial.
+func WithPlan(p directory.Plan) Option { return func(b *Book) { b.plan = &p } }
+
+// DialString is how a phone at a site with plan p dials the stored number
+// n: a number of the home country with the national (trunk) prefix, a
+// foreign one with the international prefix; anything not in E.164 form
+// (an extension, a short code) as it is.
+func DialString(p directory.Plan, n string) string {
+	rest, ok := strings.CutPrefix(n, "+")
+	if !ok || rest == "" {
+		return n
+	}
+	if nat, ok := strings.CutPrefix(rest, p.CountryCode); ok && p.CountryCode != "" && nat != "" {
+		return p.NationalPrefix + nat
+	}
+	if p.InternationalPrefix != "" {
+		return p.InternationalPrefix + rest
+	}
+	return n
+}
 
 // New returns the book of st.
 func New(st *store.Store, opts ...Option) *Book {
@@ -174,7 +208,11 @@ func (b *Book) Call(ctx context.Context, id, ext string, dial Dialer) (store.Fol
 	if f.State.Final() {
 		return f, fmt.Errorf("%w: %s is %s", ErrState, id, f.State)
 	}
-	callID, err := dial(ctx, ext, f.Number)
+	number := f.Number
+	if b.plan != nil {
+		number = DialString(*b.plan, number)
+	}
+	callID, err := dial(ctx, ext, number)
 	if err != nil {
 		return f, fmt.Errorf("followup: dial %s: %w", id, err)
 	}
@@ -242,10 +280,12 @@ func (b *Book) Record(ctx context.Context, id string, r Result) (store.Followup,
 	if err != nil {
 		return store.Followup{}, fmt.Errorf("followup: read policy: %w", err)
 	}
+	dialled := false // the outcome is that of the task's LastCall
 	f, err := b.update(id, func(f *store.Followup) error {
 		if f.State.Final() {
 			return fmt.Errorf("%w: %s is %s", ErrState, id, f.State)
 		}
+		dialled = f.State == store.FollowupDialing && f.LastCall != ""
 		if f.State == store.FollowupOpen {
 			f.Attempts++
 		}
@@ -270,7 +310,7 @@ func (b *Book) Record(ctx context.Context, id string, r Result) (store.Followup,
 	if err != nil {
 		return f, err
 	}
-	if err := b.remember(f, now); err != nil {
+	if err := b.remember(ctx, f, now, dialled); err != nil {
 		// The task moved on; the history entry is a copy for the pop.
 		b.log.Error("follow-up: write contact history", "id", f.ID, "err", err)
 	}
@@ -285,8 +325,10 @@ func contactID(f store.Followup, now time.Time) string {
 }
 
 // remember writes the outcome into the customer's contact history, in the
-// site's language (the history is shared by everyone who reads it).
-func (b *Book) remember(f store.Followup, now time.Time) error {
+// site's language (the history is shared by everyone who reads it): as
+// the note of the attempt's call when the call is known, else as an entry
+// of its own.
+func (b *Book) remember(ctx context.Context, f store.Followup, now time.Time, dialled bool) error {
 	site, err := store.GetSettings(b.st)
 	if err != nil {
 		return err
@@ -303,6 +345,13 @@ func (b *Book) remember(f store.Followup, now time.Time) error {
 	}
 	if f.Note != "" {
 		summary += "\n" + f.Note
+	}
+	if dialled && b.noteOn != nil {
+		err := b.noteOn(ctx, f.LastCall, "", summary)
+		if err == nil {
+			return nil
+		}
+		b.log.Debug("follow-up: the call has no history entry; writing one", "id", f.ID, "call", f.LastCall, "err", err)
 	}
 	ct := store.Contact{ID: contactID(f, now), Number: f.Number, CustomerID: f.CustomerID, Channel: store.ChannelCall,
 		Direction: store.DirectionOut, At: now, Agent: f.Agent, CallID: f.LastCall, Summary: summary}

@@ -247,3 +247,61 @@ func TestBook_CreateRefusesBadFieldsAndTasksOutliveARestart(t *testing.T) {
 		t.Fatalf("after reopening: %+v %v", fs, err)
 	}
 }
+
+func TestDialString_DialsTheWayADeskPhoneOfTheSiteDoes(t *testing.T) {
+	for n, want := range map[string]string{
+		"+8613800138000": "013800138000",
+		"+861087654321":  "01087654321",
+		"+14155550100":   "0014155550100",
+		"203":            "203",
+		"+":              "+",
+	} {
+		if got := DialString(directory.PlanCN, n); got != want {
+			t.Errorf("DialString(CN, %q) = %q, want %q", n, got, want)
+		}
+	}
+	if got := DialString(directory.PlanUS, "+14155550100"); got != "14155550100" {
+		t.Errorf("DialString(US) = %q", got)
+	}
+	b, _, _ := newBook(t)
+	b.plan = &directory.PlanCN
+	f := mustCreate(t, b, task("11", "+8613800000001", "x", t0, 0))
+	d := &dialer{}
+	if _, err := b.Call(context.Background(), f.ID, "201", d.dial); err != nil || d.calls[0] != "201>013800000001" {
+		t.Fatalf("dialled %v, %v", d.calls, err)
+	}
+}
+
+func TestBook_AnOutcomeOfADialledCallIsNotedOnTheCallsEntry(t *testing.T) {
+	b, st, _ := newBook(t)
+	var noted []string
+	b.noteOn = func(_ context.Context, callID, code, notes string) error {
+		if callID == "call-unknown" {
+			return errors.New("unknown call")
+		}
+		noted = append(noted, callID+"|"+code+"|"+notes)
+		return nil
+	}
+	ctx := context.Background()
+	f := mustCreate(t, b, task("11", "+8613800000001", "Quote", t0, 0))
+	if _, err := b.Call(ctx, f.ID, "201", (&dialer{}).dial); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Record(ctx, f.ID, Result{Outcome: store.OutcomeBusy}); err != nil {
+		t.Fatal(err)
+	}
+	if len(noted) != 1 || !strings.HasPrefix(noted[0], "call-+8613800000001-1||Follow-up “Quote”: Busy.") {
+		t.Fatalf("noted %q", noted)
+	}
+	if h, _ := directory.History(st, directory.PlanCN, "+8613800000001", 0); len(h) != 0 {
+		t.Fatalf("a second entry for a noted call: %+v", h)
+	}
+	// Recorded without a call through the book (dialled from the desk
+	// phone): the entry is the book's own, not the old call's.
+	if _, err := b.Record(ctx, f.ID, Result{Outcome: store.OutcomeReached}); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := directory.History(st, directory.PlanCN, "+8613800000001", 0); len(noted) != 1 || len(h) != 1 {
+		t.Fatalf("noted %q, history %+v", noted, h)
+	}
+}
