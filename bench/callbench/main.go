@@ -66,11 +66,17 @@ func main() {
 	peers := flag.String("peers", "bench/peers", "peer configuration directory")
 	commit := flag.String("commit", "", "commit measured")
 	limit := flag.Duration("limit", 0, "stop the whole run after this long (default 5m quick, 40m full)")
-	rerender := flag.Bool("render", false, "only rewrite the Markdown section from the \"system\" key of -json")
+	rerender := flag.Bool("render", false, "only rewrite the Markdown section from the suite's key of -json (\"system\", \"callcenter\" or \"soak\", judged again)")
 	suite := flag.String("suite", "system", "system (scenarios 1, 2 and 5), callcenter (scenarios 2, 3 and 4 on the callbox binary) or soak (scenario 6)")
 	soakFor := flag.Duration("soak", time.Hour, "soak: how long calls keep coming (scenario 6)")
 	soakCalls := flag.Int("soak-calls", 0, "soak: concurrent calls (default half the callbox's highest passing scenario-2 step in -json, else 250)")
 	flag.Parse()
+	if *rerender && *suite != "system" {
+		if err := renderSuite(*suite, *jsonPath, *mdPath); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *rerender {
 		if err := renderOnly(*jsonPath, *mdPath); err != nil {
 			log.Fatal(err)

@@ -184,14 +184,25 @@ loop:
 		r.LossRatio = float64(r.Lost) / float64(r.Expected)
 	}
 	r.PacingMs = float64(drv.Behind()) / 1e6
+	r.judge(ctx.Err(), dur)
+	return r
+}
+
+// judge computes the trends of the steady part and whether the soak
+// passed: every call successful, loss at most 0.1%, RSS and fds flat.
+// stopped is the run's context error, if it ended early.
+func (r *soakRun) judge(stopped error, dur time.Duration) {
 	r.RSS = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.RSSKB) })
 	r.FDs = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.FDs) })
 	r.Gor = trendOf(r.Samples, dur, func(s soakSample) float64 { return float64(s.Goroutines) })
+	r.Pass, r.Why = false, ""
 	switch {
-	case ctx.Err() != nil:
-		r.Why = "stopped early: " + ctx.Err().Error()
-	case r.Failed > 0 || r.Successful < total:
-		r.Why = fmt.Sprintf("%d failed calls, %d of %d successful", r.Failed, r.Successful, total)
+	case r.Error != "":
+		r.Why = r.Error
+	case stopped != nil:
+		r.Why = "stopped early: " + stopped.Error()
+	case r.Failed > 0 || r.Successful < r.Started:
+		r.Why = fmt.Sprintf("%d failed calls, %d of %d successful", r.Failed, r.Successful, r.Started)
 	case r.LossRatio > 0.001:
 		r.Why = "loss over 0.1%"
 	case !flat(r.RSS, 0.25):
@@ -201,16 +212,20 @@ loop:
 	default:
 		r.Pass = true
 	}
-	return r
 }
 
-// trendOf reads a series from the samples of the steady part: after the
-// first hold period (the calls ramp up until then) and until calls stop
-// coming (dur): first, last, max, slope per hour.
+// steadyFrom is when the soak's steady part begins: after the ramp (one
+// hold period) and the first replacement of every call (a second one),
+// when the box's buffers and pools have seen the whole cycle.
+const steadyFrom = 2 * soakHold
+
+// trendOf reads a series from the samples of the steady part: from
+// steadyFrom until calls stop coming (dur): first, last, max, slope per
+// hour.
 func trendOf(samples []soakSample, dur time.Duration, v func(soakSample) float64) trend {
 	var xs, ys []float64
 	for _, s := range samples {
-		if s.Seconds >= soakHold.Seconds() && s.Seconds <= dur.Seconds()+1 {
+		if s.Seconds >= steadyFrom.Seconds() && s.Seconds <= dur.Seconds()+1 {
 			xs, ys = append(xs, s.Seconds), append(ys, v(s))
 		}
 	}
@@ -281,7 +296,7 @@ func renderSoak(r *soakRun) []byte {
 			continue
 		}
 		w("| %s first / last / max (from %.0f s until calls stop coming) | %.1f / %.1f / %.1f %s, slope %+.1f %s per hour |\n", x.name,
-			soakHold.Seconds(), x.t.First/x.div, x.t.Last/x.div, x.t.Max/x.div, x.unit, x.t.PerHour/x.div, x.unit)
+			steadyFrom.Seconds(), x.t.First/x.div, x.t.Last/x.div, x.t.Max/x.div, x.unit, x.t.PerHour/x.div, x.unit)
 	}
 	if n := len(r.Samples); n >= 2 {
 		a, z := r.Samples[0], r.Samples[n-1]

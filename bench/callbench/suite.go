@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log"
 	"os"
 	"os/signal"
@@ -149,4 +150,43 @@ func highestPass(steps []concStep) int {
 		}
 	}
 	return best
+}
+
+// renderSuite rewrites a suite's Markdown section from its key of the
+// results file; the soak is judged again from its samples.
+func renderSuite(suite, jsonPath, mdPath string) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	var section []byte
+	switch suite {
+	case "callcenter":
+		var r ccRun
+		if err := json.Unmarshal(doc[suite], &r); err != nil {
+			return fmt.Errorf("%s: %q: %w", jsonPath, suite, err)
+		}
+		section = renderCallCenter(&r)
+	case "soak":
+		var r soakRun
+		if err := json.Unmarshal(doc[suite], &r); err != nil {
+			return fmt.Errorf("%s: %q: %w", jsonPath, suite, err)
+		}
+		dur, err := time.ParseDuration(r.Duration)
+		if err != nil {
+			return fmt.Errorf("%s: soak duration: %w", jsonPath, err)
+		}
+		r.judge(nil, dur)
+		if err := writeJSONKey(jsonPath, suite, &r); err != nil {
+			return err
+		}
+		section = renderSoak(&r)
+	default:
+		return fmt.Errorf("unknown suite %q", suite)
+	}
+	return writeSection(mdPath, section)
 }
