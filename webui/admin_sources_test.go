@@ -391,3 +391,26 @@ func TestRedactDSN_HidesThePasswordInEveryForm(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminSources_AStoredConfigurationThatCannotStartIsShownAboveTheList(t *testing.T) {
+	df := newDataFixture(t)
+	b := df.admin()
+	// Stored through the API's way round the page: the store takes it,
+	// the directory cannot build it (no field mapping) and keeps the old.
+	put(t, df.st, store.DirectoryConfig{ID: store.DirectoryConfigKey, Sources: []store.DataSource{{Type: "builtin"},
+		{Type: "http", Name: "crm", URL: "http://127.0.0.1:9/c?n={number}"}}})
+	for i := 0; df.live.Err() == nil; i++ {
+		if i > 2000 {
+			t.Fatal("the directory took the configuration")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	body := b.get("/admin/sources").Body
+	if !strings.Contains(body, `<p class="alert" role="alert">`+msg(i18n.EN, "wa2.src.live_err", "")[:40]) {
+		t.Fatalf("no alert about the configuration the directory could not start:\n%s", body)
+	}
+	row := body[strings.Index(body, `<tr data-source="crm">`):]
+	if !strings.Contains(row[:strings.Index(row, "</tr>")], msg(i18n.EN, "wa2.src.not_running")) {
+		t.Errorf("crm row does not say it is not running: %s", row[:strings.Index(row, "</tr>")])
+	}
+}
