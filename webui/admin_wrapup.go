@@ -41,5 +41,5 @@ func wrapUpKind() *adminKind {
 		}
 		return w
 	}
-	return newKind("wrapups", fields, []string{"code", "labelEn", "labelZh", "queues"}, url.Values{}, to, from)
+	return newKind("wrapups", fields, []string{"code", "labelEn", "labelZh", "queues", "noteRequired", "followUp", "disabled"}, url.Values{}, to, from)
 }
