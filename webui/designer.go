@@ -96,14 +96,21 @@ type designerTypeJSON struct {
 	Label  string          `json:"label"`
 	Help   string          `json:"help"`
 	Fields []fieldSpecJSON `json:"fields"`
+	// Hidden keeps a type out of the palette while nodes of it already in
+	// a flow still draw: the fax node when the box has no fax line.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 func (s *Server) designerSchema(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	out := designerSchemaJSON{Lang: string(rc.lang), Names: s.designerNames(), Text: map[string]string{}, Exits: map[string]string{}}
+	offered := map[string]bool{}
+	for _, t := range ivr.Palette(s.faxSender()) {
+		offered[t.Name] = true
+	}
 	for _, t := range ivr.NodeTypes() {
 		out.Types = append(out.Types, designerTypeJSON{NodeType: t,
 			Label: i18n.T(rc.lang, "designer.node."+t.Name), Help: i18n.T(rc.lang, "designer.help."+t.Name),
-			Fields: fieldsOf(t.Name, rc.lang)})
+			Fields: fieldsOf(t.Name, rc.lang), Hidden: !offered[t.Name]})
 	}
 	for _, t := range ivr.NodeTypes() {
 		for _, e := range t.Exits {

@@ -8,6 +8,7 @@ import (
 
 	"callbox/acd/ivr"
 	"callbox/firmware/i18n"
+	"callbox/firmware/store"
 )
 
 // sampleValue is a value of the JSON shape a field kind writes.
@@ -75,6 +76,12 @@ func TestDesigner_SchemaNamesEveryNodeTypeFieldAndExitInBothLanguages(t *testing
 		if len(s.Types) != len(ivr.NodeTypes()) {
 			t.Fatalf("%d types in the schema", len(s.Types))
 		}
+		// The box has no fax line: the fax node is known but not offered.
+		for _, ty := range s.Types {
+			if ty.Hidden != (ty.Name == "fax") {
+				t.Errorf("%s: hidden %v without a fax line", ty.Name, ty.Hidden)
+			}
+		}
 		for _, ty := range s.Types {
 			if strings.HasPrefix(ty.Label, "designer.") || strings.HasPrefix(ty.Help, "designer.") {
 				t.Errorf("%s: no label or help for %s", lang, ty.Name)
@@ -97,6 +104,13 @@ func TestDesigner_SchemaNamesEveryNodeTypeFieldAndExitInBothLanguages(t *testing
 		}
 		if len(s.Names["queues"]) != 1 || s.Names["queues"][0] != "sales" || len(s.Names["prompts"]) == 0 {
 			t.Errorf("names: %v", s.Names)
+		}
+	}
+	// With a modem line the fax node is offered too.
+	put(t, f.st, store.Line{ID: "gsm1", Name: "GSM", Type: store.LineGSM, Device: "/dev/ttyUSB0", Enabled: true})
+	for _, ty := range decode[designerSchemaJSON](t, b.get("/designer/schema.json")).Types {
+		if ty.Hidden {
+			t.Errorf("%s hidden with a fax line", ty.Name)
 		}
 	}
 }

@@ -323,7 +323,7 @@
     const ul = $('dz-palette');
     ul.replaceChildren();
     for (const t of schema.types) {
-      if (t.name === 'start') continue;
+      if (t.name === 'start' || t.hidden) continue;
       const li = el('li', { 'data-type': t.name, tabindex: '0', title: t.help, role: 'button' }, t.label);
       li.addEventListener('pointerdown', (ev) => {
         const ghost = el('div', { class: 'dz-ghost' }, t.label);
