@@ -84,8 +84,9 @@ func (b *B2BUA) ringingForks(ext string, callerLeg acd.Leg) []*outLeg {
 // phone decides, and answers the INVITE itself (200 OK) if it agrees.
 //
 // The NOTIFY goes inside the early dialog the phone's 180 opened (as
-// Polycom expects); a phone that does not know that dialog (481) or the
-// method there (405, 501) is asked again outside any dialog, to its
+// Polycom expects); a phone that does not know that dialog (481), the
+// method there (405, 501) or finds its sequence number out of order
+// (500) is asked again outside any dialog, to its
 // registered contact (as Yealink and Snom also take it). AnswerRinging
 // returns nil once a device accepted (2xx), ErrNotRinging,
 // ErrAnswerRefused (a 4xx-6xx: 489 Bad Event for a phone without the
@@ -103,7 +104,7 @@ func (b *B2BUA) AnswerRinging(ctx context.Context, ext string, callerLeg acd.Leg
 	var refusals, failures []string
 	for _, l := range forks {
 		status, err := b.talk(ctx, dua.Client, l, true)
-		if err == nil && (status == 481 || status == 405 || status == 501) {
+		if err == nil && (status == 481 || status == 405 || status == 500 || status == 501) {
 			status, err = b.talk(ctx, dua.Client, l, false)
 		}
 		switch {
