@@ -26,8 +26,10 @@ import (
 // without one (a restored backup thus brings its own prompts and drops
 // the old ones), then it applies each change until ctx ends. Write
 // failures of one prompt are logged and do not stop the others. It is
-// meant to run as a supervised service; it returns nil when ctx ends or
-// the store closes.
+// meant to run as a supervised service: it returns nil when ctx ends, and
+// ErrFeedEnded when the change feed ends first (the store closed, or it
+// dropped a subscriber that fell behind), so the supervisor restarts it
+// and it reconciles from the records again.
 func Follow(ctx context.Context, st *store.Store, lib *Library, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
@@ -68,8 +70,15 @@ func Follow(ctx context.Context, st *store.Store, lib *Library, log *slog.Logger
 			log.Warn("prompt: cannot mirror a custom prompt", "prompt", c.Key, "err", err)
 		}
 	}
+	if ctx.Err() == nil {
+		return ErrFeedEnded
+	}
 	return nil
 }
+
+// ErrFeedEnded: the store's change feed ended while Follow still ran;
+// run it again to catch up.
+var ErrFeedEnded = errors.New("prompt: the store's change feed ended")
 
 // mirror writes p into the override directory unless the file there
 // already holds the same audio.

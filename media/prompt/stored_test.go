@@ -196,3 +196,19 @@ func TestFollow_ARestoredBackupBringsItsPromptsToTheOverrideDirectory(t *testing
 		t.Fatal(err)
 	}
 }
+
+// Closing the store under Follow is an error either way (it may close
+// before Follow lists the records, or after it subscribed), never a
+// quiet nil the supervisor would not restart.
+func TestFollow_ReportsTheStoreClosingUnderIt(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- Follow(context.Background(), st, NewLibrary(t.TempDir()), nil) }()
+	st.Close()
+	if err := <-done; err == nil {
+		t.Fatal("Follow returned nil with its context still running")
+	}
+}
