@@ -28,7 +28,7 @@ type dataFixture struct {
 	hub  *cti.Hub
 }
 
-func newDataFixture(t *testing.T) *dataFixture {
+func newDataFixture(t testing.TB) *dataFixture {
 	t.Helper()
 	f := newFixture(t)
 	f.finishSetup()
@@ -65,7 +65,7 @@ func newDataFixture(t *testing.T) *dataFixture {
 // waitSources waits until the live directory runs exactly these sources,
 // in this order (it rebuilds them after a store change, on its own
 // goroutine).
-func (df *dataFixture) waitSources(t *testing.T, names ...string) {
+func (df *dataFixture) waitSources(t testing.TB, names ...string) {
 	t.Helper()
 	want := strings.Join(names, ",")
 	var got []string
@@ -106,7 +106,7 @@ func auditCount(t *testing.T, st *store.Store, kind store.Kind) int {
 
 // crm is a CRM over HTTP/JSON that knows one number and wants a bearer
 // token.
-func crm(t *testing.T, number, name string) (*httptest.Server, *sync.Map) {
+func crm(t testing.TB, number, name string) (*httptest.Server, *sync.Map) {
 	seen := &sync.Map{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen.Store("auth", r.Header.Get("Authorization"))
@@ -126,7 +126,7 @@ func crm(t *testing.T, number, name string) (*httptest.Server, *sync.Map) {
 }
 
 // deadURL is an http URL on loopback where nothing listens.
-func deadURL(t *testing.T) string {
+func deadURL(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
