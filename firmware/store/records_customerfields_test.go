@@ -138,3 +138,30 @@ func TestCustomerFields_ListInFormOrder(t *testing.T) {
 		t.Fatalf("%v %v", defs, err)
 	}
 }
+
+// FuzzCustomerJSON: any JSON decodes into a customer or fails, never
+// panics; what decodes keeps the level and the flag consistent and
+// encodes back to the same customer.
+func FuzzCustomerJSON(f *testing.F) {
+	for _, seed := range []string{`{"id":"c1","name":"x","vip":true}`, `{"id":"c1","name":"x","vipLevel":3,"vip":false}`,
+		`{"id":"c1","tags":["a"],"fields":{"tier":"gold"}}`, `{"nmae":1}`, `[]`, `null`, `{"vipLevel":-7}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c Customer
+		if err := json.Unmarshal(b, &c); err != nil {
+			return
+		}
+		if c.VIP != (c.VIPLevel > 0) && c.VIPLevel >= 0 {
+			t.Fatalf("flag and level disagree: %+v", c)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Customer
+		if err := json.Unmarshal(out, &back); err != nil || back.Level() != c.Level() || len(back.Tags) != len(c.Tags) {
+			t.Fatalf("round trip %s -> %+v %v", out, back, err)
+		}
+	})
+}
