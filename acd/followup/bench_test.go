@@ -24,7 +24,8 @@ func BenchmarkBook_ListOneAgentsOpenTasksOf10000(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	recs := make([]store.Record, 0, 10000)
 	for i := range 10000 {
-		recs = append(recs, store.Followup{ID: fmt.Sprintf("t%05d", i), Agent: fmt.Sprintf("%02d", 10+i%50),
+		agent := fmt.Sprintf("%02d", 10+i%50)
+		recs = append(recs, store.Followup{ID: taskID(agent, fmt.Sprintf("t%05d", i)), Agent: agent,
 			Number: fmt.Sprintf("+86138%08d", i), Reason: "Renewal", Due: t0.Add(time.Duration(rng.IntN(72*60)-36*60) * time.Minute),
 			Priority: rng.IntN(10), Source: store.FollowupFromImport, State: store.FollowupOpen, CreatedAt: t0, UpdatedAt: t0})
 	}

@@ -97,7 +97,7 @@ func (b *Book) Create(ctx context.Context, f store.Followup) (store.Followup, er
 		return store.Followup{}, err
 	}
 	now := b.now()
-	f.ID = store.NewID(now)
+	f.ID = taskID(f.Agent, store.NewID(now))
 	f.State, f.Attempts, f.Outcome, f.LastCall, f.Note = store.FollowupOpen, 0, "", "", ""
 	f.CreatedAt, f.UpdatedAt = now, now
 	if f.Source == "" {
@@ -109,6 +109,10 @@ func (b *Book) Create(ctx context.Context, f store.Followup) (store.Followup, er
 	b.log.Info("follow-up created", "id", f.ID, "agent", f.Agent, "source", f.Source, "due", f.Due)
 	return f, nil
 }
+
+// taskID keys a task by its agent first, so that one agent's list is one
+// range of keys (List reads only that range).
+func taskID(agent, unique string) string { return agent + "." + unique }
 
 // Get returns one task.
 func (b *Book) Get(ctx context.Context, id string) (store.Followup, error) {
@@ -134,7 +138,11 @@ func (b *Book) List(ctx context.Context, fl Filter) ([]store.Followup, error) {
 		return nil, err
 	}
 	var out []store.Followup
-	err := store.ListFunc(b.st, "", func(f store.Followup) bool {
+	prefix := ""
+	if fl.Agent != "" {
+		prefix = taskID(fl.Agent, "")
+	}
+	err := store.ListFunc(b.st, prefix, func(f store.Followup) bool {
 		if (fl.Agent == "" || f.Agent == fl.Agent) && (len(fl.States) == 0 || slices.Contains(fl.States, f.State)) {
 			out = append(out, f)
 		}

@@ -175,8 +175,9 @@ func parseRow(rec []string, width, line int, col map[string]int, o ImportOptions
 		return strings.TrimSpace(rec[j])
 	}
 	// IDs sort in file order: the same instant, then the row's index.
-	f := store.Followup{ID: fmt.Sprintf("%s.%05d", o.Now.UTC().Format("20060102T150405.000000Z"), i),
-		Agent: get("agent"), Reason: get("reason"), Name: get("name"), CustomerID: get("customer"),
+	agent := get("agent")
+	f := store.Followup{ID: taskID(agent, fmt.Sprintf("%s.%05d", o.Now.UTC().Format("20060102T150405.000000Z"), i)),
+		Agent: agent, Reason: get("reason"), Name: get("name"), CustomerID: get("customer"),
 		Source: store.FollowupFromImport, CreatedBy: o.By, State: store.FollowupOpen, CreatedAt: o.Now, UpdatedAt: o.Now}
 	if raw := get("number"); raw != "" {
 		if f.Number = o.Plan.Normalize(raw); f.Number == "" {
