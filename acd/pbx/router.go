@@ -10,6 +10,7 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/dialplan"
+	"callbox/acd/voicemail"
 	"callbox/firmware/store"
 )
 
@@ -161,6 +162,10 @@ func (r *Router) ring(ctx context.Context, c *acd.Call, ext string) error {
 	}
 	if !r.cfg.HasMailbox(ext) {
 		return err
+	}
+	if cause, _ := acd.CauseOf(err); cause == acd.CauseUserBusy {
+		// The mailbox plays its busy greeting, when it has one.
+		c.Set(voicemail.ReasonKey, voicemail.ReasonBusy)
 	}
 	c.SetDisposition(acd.DispositionVoicemail)
 	return r.cfg.Voicemail(ctx, c, ext)

@@ -10,6 +10,7 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/dialplan"
+	"callbox/acd/voicemail"
 	"callbox/firmware/store"
 )
 
@@ -355,20 +356,28 @@ func TestRouter_UnansweredExtensionWithAMailboxTakesAMessage(t *testing.T) {
 		{acd.CauseCallRejected, true, []string{"ring:202"}},
 	} {
 		var rec recorder
+		var reason string
 		h := newHarness(t, Config{
 			Ring: func(_ context.Context, _ *acd.Call, ext string) error {
 				rec.add("ring:" + ext)
 				return acd.Reject(tc.cause)
 			},
-			Voicemail:  rec.target("voicemail"),
+			Voicemail: func(ctx context.Context, c *acd.Call, box string) error {
+				reason, _ = c.Get(voicemail.ReasonKey)
+				return rec.target("voicemail")(ctx, c, box)
+			},
 			HasMailbox: func(ext string) bool { return tc.mailbox && ext == "202" },
 		})
 		cdr, _ := h.call(t, ext("201"), "202")
 		if got := rec.got(); !slices.Equal(got, tc.want) {
 			t.Errorf("%v, mailbox %v: %q, want %q", tc.cause, tc.mailbox, got, tc.want)
 		}
-		if voicemail := len(tc.want) == 2; voicemail != (cdr.Disposition == acd.DispositionVoicemail) {
+		if toMailbox := len(tc.want) == 2; toMailbox != (cdr.Disposition == acd.DispositionVoicemail) {
 			t.Errorf("%v, mailbox %v: disposition %q", tc.cause, tc.mailbox, cdr.Disposition)
+		}
+		// Only a busy owner's mailbox is told to play its busy greeting.
+		if busy := tc.cause == acd.CauseUserBusy && tc.mailbox; busy != (reason == voicemail.ReasonBusy) {
+			t.Errorf("%v, mailbox %v: reason %q", tc.cause, tc.mailbox, reason)
 		}
 	}
 }
