@@ -3,6 +3,7 @@ package webui
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,12 @@ func TestFollowupAPI_AgentsKeepToTheirOwnListSupervisorsAssign(t *testing.T) {
 	code, out = cf.callJSON(sup, http.MethodPut, "/api/v1/followups/policy", map[string]any{"maxAttempts": 5, "retryMinutes": []int{10}})
 	if p, _ := store.GetFollowupPolicy(cf.st); code != http.StatusOK || p.MaxAttempts != 5 {
 		t.Fatalf("supervisor sets the policy: %d %s, stored %+v", code, out, p)
+	}
+	audits, err := store.List[store.Audit](cf.st)
+	if err != nil || !slices.ContainsFunc(audits, func(a store.Audit) bool {
+		return a.Of == store.KindFollowupPolicy && strings.Contains(a.Detail, `"maxAttempts":5`)
+	}) {
+		t.Fatalf("no audit entry of the policy change: %+v %v", audits, err)
 	}
 }
 

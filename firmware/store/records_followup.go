@@ -67,7 +67,9 @@ const (
 	maxFollowupAttempts = 99
 )
 
-// Followup is one task on an agent's follow-up list. Key: ID (NewID).
+// Followup is one task on an agent's follow-up list. Key: ID, the agent
+// followed by "." and a NewID (acd/followup), so one agent's tasks are one
+// key range.
 type Followup struct {
 	ID string `json:"id"`
 	// Agent is the agent whose list the task is on.
