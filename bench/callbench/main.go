@@ -15,7 +15,18 @@
 //
 // Scenarios: 1, calls per second (register 1,000 extensions, then ramp
 // INVITE-200-ACK-BYE with SDP); 2, concurrent relayed calls in steps.
-// All traffic is on 127.0.0.1; every loop is bounded in count and time.
+//
+// -suite callcenter runs scenarios 2, 3 and 4 on the binary alone, seeded
+// with agents, a recorded queue, an IVR flow, a trunk and simulated lines
+// (bench/seed -agents): 3, scenario 2 with every call recorded (the
+// carrier's calls to the queue, answered at once by agents logged in with
+// *45); 4, callers from the trunk and the lines through the IVR menu
+// (RFC 4733 digit) into the recorded queue, answered by SIPp agents who
+// talk 30 s. -suite soak is scenario 6: half the scenario-2 capacity with
+// call churn for -soak, sampled every 30 s. Each suite writes its own
+// section of BENCHMARKS.md and its own key of the results file.
+//
+// All traffic is on 127.0.0.0/8; every loop is bounded in count and time.
 package main
 
 import (
