@@ -586,8 +586,12 @@
   async function openThread(key) {
     const r = await fetch('/agent/messages/' + encodeURIComponent(key), { credentials: 'same-origin' });
     if (!r.ok) return;
+    // A reply being typed survives the thread's refresh.
+    const box = $('reply-text');
+    const draft = box && key === convOpen ? box.value : '';
     convOpen = key;
     $('msg-thread').innerHTML = await r.text();
+    if (draft && $('reply-text')) $('reply-text').value = draft;
     const list = document.querySelector('#msg-thread .bubbles');
     if (list) list.scrollTop = list.scrollHeight;
     for (const b of document.querySelectorAll('#msg-list [data-conv]')) b.classList.toggle('open', b.dataset.conv === convOpen);
@@ -635,6 +639,7 @@
       showError(err, e);
       return;
     }
+    f.elements.text.value = '';
     say(S['consoleui.msg.sent']);
     openThread(convOpen);
     loadConversations();
@@ -653,6 +658,10 @@
   // Tasks come due and unclaimed messages of the queues arrive without
   // an event for this agent: the lists are re-read now and then.
   setInterval(loadFollowups, 30000);
-  setInterval(loadConversations, 20000);
+  setInterval(() => {
+    loadConversations();
+    // Sent and delivered states of the replies show without an event.
+    if (convOpen && !$('panel-msg').hidden) openThread(convOpen);
+  }, 20000);
   setInterval(loadAgent, 30000);
 })();
