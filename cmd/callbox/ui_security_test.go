@@ -81,6 +81,8 @@ func xssSeed(t *testing.T, data string) (secret string) {
 			Direction: store.Direction("in"), Disposition: store.Disposition("answered")},
 		store.Message{ID: "m1", Channel: store.ChannelSMS, Direction: store.DirectionIn, Number: "+8613800138000",
 			Text: "SMS " + xssPayload, State: store.MessageState("received"), CreatedAt: now},
+		// The thread of that SMS, waiting in the agent's queue.
+		store.Conversation{Thread: "+8613800138000", Queue: "sales", UpdatedAt: now},
 		store.AgentEvent{ID: store.NewID(now.Add(-30 * time.Minute)), At: now.Add(-30 * time.Minute), Agent: "802", From: "available", To: "paused",
 			Reason: "break " + xssPayload},
 		store.Script{Queue: "sales", Title: "Script " + xssPayload, Start: "q1", Nodes: []store.ScriptNode{{ID: "q1", Type: "text", Text: "Say " + xssPayload}}},
@@ -229,7 +231,7 @@ func uiMarkupPop(t *testing.T, ctx context.Context, b *box, secret string) {
 	port := freeUDP(t)
 	runSIPp(t, sippBin, "register.xml", port, b.sip, "-s", "201", "-au", "201", "-ap", secret).check(t, "register the desk")
 	desk := runSIPp(t, sippBin, "answer-uas.xml", port, "", "-s", "201", "-key", "mport", itoa(media.LocalAddr().(*net.UDPAddr).Port))
-	waitListening(t, port)
+	waitUDPBound(t, port)
 	caller := runSIPp(t, sippBin, "pstn-call.xml", freeUDP(t), "127.0.0.1:"+itoa(b.simBase),
 		"-s", "80081", "-key", "callerid", "13800138000", "-key", "callername", "Caller")
 	until(t, ctx, "the pop", `((document.querySelector(".popcard .caller-name") || {}).textContent || "").includes(`+quote(xssPayload)+`)`)
