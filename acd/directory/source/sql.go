@@ -40,7 +40,9 @@ type SQL struct {
 // until the first lookup, so a database that is down does not stop the
 // appliance from starting).
 func OpenSQL(cfg SQLConfig) (*SQL, error) {
-	drv := map[string]string{"postgres": "pgx", "postgresql": "pgx", "mysql": "mysql", "mariadb": "mysql"}[strings.ToLower(cfg.Driver)]
+	// "pgx" and "mysql" are what the store keeps; the others are the
+	// names installers also use.
+	drv := map[string]string{"pgx": "pgx", "postgres": "pgx", "postgresql": "pgx", "mysql": "mysql", "mariadb": "mysql"}[strings.ToLower(cfg.Driver)]
 	if cfg.Name == "" || drv == "" || cfg.DSN == "" || cfg.Query == "" {
 		return nil, fmt.Errorf("%w: sql source needs a name, a driver (postgres, mysql), a DSN and a query", ErrConfig)
 	}

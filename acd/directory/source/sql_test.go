@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"testing"
 
 	"callbox/acd/directory"
+	"callbox/firmware/store"
 )
 
 func seedSQL(t *testing.T, driver, dsn string, stmts ...string) {
@@ -75,5 +77,25 @@ func TestOpenSQL_RefusesAQueryWithoutParameter(t *testing.T) {
 		Query: "SELECT name FROM customers WHERE phone = '123'"})
 	if !errors.Is(err, ErrConfig) {
 		t.Fatal(err)
+	}
+}
+
+// A stored SQL source names its driver as the store validates it ("pgx"
+// or "mysql"); each must open, or no stored PostgreSQL source could run.
+func TestOpen_EveryStoredSQLDriverOpens(t *testing.T) {
+	for _, d := range []struct{ driver, query string }{{"pgx", "SELECT name FROM c WHERE phone = $1"}, {"mysql", "SELECT name FROM c WHERE phone = ?"}} {
+		cfg := store.DirectoryConfig{ID: store.DirectoryConfigKey, Sources: []store.DataSource{
+			{Type: TypeSQL, Name: "erp", Driver: d.driver, DSN: "postgres://u@127.0.0.1:1/db", Query: d.query}}}
+		if d.driver == "mysql" {
+			cfg.Sources[0].DSN = "u@tcp(127.0.0.1:1)/db"
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%s: the store refuses the test's own record: %v", d.driver, err)
+		}
+		_, set, err := Open(cfg, nil, directory.PlanCN, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("%s: %v", d.driver, err)
+		}
+		set.Close()
 	}
 }
