@@ -22,7 +22,8 @@ import (
 // the console pops the caller's record, the wallboard counts the answer,
 // and the reports list the call with a recording the page plays.
 
-// uiCustomer is the caller the directory knows.
+// The customer who calls (as the directory knows them and as the line
+// presents them) and the box's number they dial.
 const (
 	uiCustomerName   = "Chen Jing"
 	uiCustomerNumber = "+8613800138000"
