@@ -1,11 +1,14 @@
 package webui
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"callbox/acd/directory"
 	"callbox/firmware/i18n"
@@ -70,16 +73,14 @@ type customersView struct {
 // match q (see customerMatches) and carry tag, and whether more follow.
 // It reads the store in key order from after and stops as soon as it has
 // one more than it shows, so a page never reads the whole directory
-// unless a search matches too few.
+// unless a search matches too few; then a search looks at each record's
+// stored bytes first (searchPrefilter) and decodes only those that might
+// match.
 func findCustomers(st *store.Store, plan directory.Plan, defs []store.CustomerField, q, tag, after string, limit int) ([]store.Customer, bool, error) {
-	from := ""
-	if after != "" {
-		from = after + "\x00"
-	}
 	searchable := searchableFields(defs)
 	var out []store.Customer
 	more := false
-	err := store.RangeFunc(st, from, "", false, func(c store.Customer) bool {
+	err := store.RangeCustomers(st, after, searchPrefilter(q, tag, plan), func(c store.Customer) bool {
 		if tag != "" && !containsFold(c.Tags, tag) {
 			return true
 		}
@@ -94,6 +95,87 @@ func findCustomers(st *store.Store, plan directory.Plan, defs []store.CustomerFi
 		return true
 	})
 	return out, more, err
+}
+
+// searchPrefilter returns a test of a customer's stored bytes (its JSON)
+// that passes every customer that can match q and tag, and few others: each
+// word, and the tag, must appear in the bytes ignoring ASCII case; a
+// number's last digits must appear among the bytes' digits (however the
+// number was written). Words JSON would write escaped are not tested. It
+// returns nil when there is nothing to test.
+func searchPrefilter(q, tag string, plan directory.Plan) func([]byte) bool {
+	var needles [][]byte
+	var digits []byte
+	if q != "" {
+		if n := plan.Normalize(q); n != "" && strings.Trim(q, "+0123456789 -().") == "" {
+			d := strings.TrimLeft(n, "+")
+			if len(d) > 7 {
+				d = d[len(d)-7:]
+			}
+			digits = []byte(d)
+		} else {
+			for w := range strings.FieldsSeq(strings.ToLower(q)) {
+				if jsonPlain(w) {
+					needles = append(needles, []byte(w))
+				}
+			}
+		}
+	}
+	if t := strings.ToLower(tag); t != "" && jsonPlain(t) {
+		needles = append(needles, []byte(t))
+	}
+	if len(needles) == 0 && digits == nil {
+		return nil
+	}
+	var buf []byte
+	return func(raw []byte) bool {
+		if digits != nil {
+			buf = buf[:0]
+			for _, b := range raw {
+				if b >= '0' && b <= '9' {
+					buf = append(buf, b)
+				}
+			}
+			if !bytes.Contains(buf, digits) {
+				return false
+			}
+		}
+		if len(needles) > 0 {
+			buf = buf[:0]
+			for _, b := range raw {
+				if b >= 'A' && b <= 'Z' {
+					b += 'a' - 'A'
+				}
+				buf = append(buf, b)
+			}
+			for _, n := range needles {
+				if !bytes.Contains(buf, n) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+}
+
+// jsonPlain reports whether s can be looked for in a record's stored
+// bytes with the ASCII case folding of searchPrefilter: encoding/json
+// writes it unchanged inside a string (no quote, backslash, control
+// character, HTML-escaped character or line separator, valid UTF-8), and
+// it has no letter beyond ASCII that has a case (Chinese has none).
+func jsonPlain(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r >= utf8.RuneSelf && (unicode.ToUpper(r) != r || unicode.ToLower(r) != r) {
+			return false
+		}
+		if r < 0x20 || r == '"' || r == '\\' || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
 }
 
 func containsFold(list []string, v string) bool {

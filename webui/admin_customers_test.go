@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd/directory"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -241,3 +242,20 @@ func TestCustomersPages_AgentsGet403AndSupervisorsMayNotDefineFields(t *testing.
 }
 
 func pad3(i int) string { return fmt.Sprintf("%03d", i) }
+
+func TestCustomersSearch_PrefilterNeverHidesAMatch(t *testing.T) {
+	f, _ := customersAdmin(t)
+	odd := store.Customer{ID: "c7", Name: "Émile <Zola> & \"Co\"", Company: "北京 Trading", Numbers: []string{"01088887777"},
+		Tags: []string{"Key-Account"}, Fields: map[string]string{"tier": "gold", "contract": "ÄRGER"}}
+	if _, err := store.Put(f.st, odd); err != nil {
+		t.Fatal(err)
+	}
+	defs, _ := store.CustomerFields(f.st)
+	for _, c := range []struct{ q, tag string }{{"émile", ""}, {"<zola>", ""}, {"& \"co\"", ""}, {"北京 trading", "Key-Account"},
+		{"+86 10 8888 7777", ""}, {"01088887777", ""}, {"ärger", ""}, {"", "key-account"}, {"ZOLA", "KEY-ACCOUNT"}} {
+		cs, _, err := findCustomers(f.st, directory.PlanCN, defs, c.q, c.tag, "", 10)
+		if err != nil || len(cs) != 1 || cs[0].ID != "c7" {
+			t.Errorf("q=%q tag=%q found %v %v", c.q, c.tag, cs, err)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"maps"
@@ -17,8 +16,9 @@ import (
 //
 // VIPLevel (0 none, 1 to MaxVIPLevel) replaced the old VIP flag. VIP is
 // kept as its mirror: records written before levels existed say
-// "vip": true and read as level 1, and every record written now says
-// "vip" too (level above 0), for readers that only know the flag.
+// "vip": true and read as level 1 (Level), and every record written now
+// says "vip" too (level above 0), for readers that only know the flag.
+// Code reads the level with Level, never the two fields.
 type Customer struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
@@ -63,8 +63,10 @@ func (c Customer) Level() int {
 	return c.VIPLevel
 }
 
-// customerJSON is Customer without its methods, so that the JSON methods
-// can encode and decode it without recursing.
+// customerJSON is Customer without its methods, so that MarshalJSON can
+// encode it without recursing. There is no UnmarshalJSON: a method would
+// parse every record twice on the directory's searches, and Level reads
+// old records right as they decode.
 type customerJSON Customer
 
 // MarshalJSON writes the level and its mirror flag consistently.
@@ -72,22 +74,6 @@ func (c Customer) MarshalJSON() ([]byte, error) {
 	c.VIPLevel = c.Level()
 	c.VIP = c.VIPLevel > 0
 	return json.Marshal(customerJSON(c))
-}
-
-// UnmarshalJSON reads old records ("vip": true alone is level 1) and
-// refuses unknown fields, as the store and the API decode strictly and a
-// method of its own would otherwise hide them from their decoders.
-func (c *Customer) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var v customerJSON
-	if err := dec.Decode(&v); err != nil {
-		return err
-	}
-	*c = Customer(v)
-	c.VIPLevel = c.Level()
-	c.VIP = c.VIPLevel > 0
-	return nil
 }
 
 // Kind implements Record.

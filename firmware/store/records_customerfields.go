@@ -1,10 +1,13 @@
 package store
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	bolt "go.etcd.io/bbolt"
 
 	"callbox/firmware/i18n"
 )
@@ -207,4 +210,38 @@ func CustomerFields(s *Store) ([]CustomerField, error) {
 func init() {
 	recordVersions[KindCustomerField] = 1
 	codecs[KindCustomerField] = codecFor[CustomerField]()
+}
+
+// RangeCustomers calls fn with each customer whose key comes after after
+// ("" for all), in key order, until fn returns false; but only for the
+// records keep accepts, given the stored bytes before they are decoded
+// (nil keep accepts all). keep lets a search of a large directory skip
+// the decoding of the records that cannot match: it must accept every
+// record that might, as fn never sees the others.
+func RangeCustomers(s *Store, after string, keep func(raw []byte) bool, fn func(Customer) bool) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(KindCustomer))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		k, v := c.First()
+		if after != "" {
+			k, v = c.Seek([]byte(after + "\x00"))
+		}
+		for ; k != nil; k, v = c.Next() {
+			if v == nil || keep != nil && !keep(v) {
+				continue
+			}
+			r, err := decode[Customer](v)
+			if err != nil {
+				return fmt.Errorf("%w: %s %q: %v", ErrCorrupt, KindCustomer, k, err)
+			}
+			if !fn(r) {
+				return nil
+			}
+		}
+		return nil
+	})
+	return s.mapErr(err)
 }
