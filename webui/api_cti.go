@@ -398,6 +398,13 @@ func (s *Server) apiWrapUp(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	if !s.mayActOnCall(w, r, rc, h, id) {
 		return
 	}
+	if errs, err := s.checkWrapUpCode(in); err != nil {
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return
+	} else if len(errs) > 0 {
+		fieldCodes(w, rc.lang, errs)
+		return
+	}
 	switch err := h.WrapUp(r.Context(), id, in.Code, in.Notes); {
 	case errors.Is(err, cti.ErrUnknownCall):
 		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "cti.error.unknown-call", id))
@@ -408,6 +415,30 @@ func (s *Server) apiWrapUp(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// checkWrapUpCode holds a wrap-up to the box's list of codes once the
+// installer has made one (before that any code is taken, as integrations
+// of older firmware send their own): the code must be listed and in use,
+// and a code that asks for a note gets one. The console checks the same
+// in the browser; this is the check that holds.
+func (s *Server) checkWrapUpCode(in wrapUpInput) ([]store.FieldError, error) {
+	code := strings.TrimSpace(in.Code)
+	if code == "" {
+		return nil, nil
+	}
+	codes, err := store.List[store.WrapUp](s.store)
+	if err != nil || len(codes) == 0 {
+		return nil, err
+	}
+	i := slices.IndexFunc(codes, func(w store.WrapUp) bool { return w.Code == code })
+	switch {
+	case i < 0 || codes[i].Disabled:
+		return []store.FieldError{problem("code", "cti.error.wrapup-code")}, nil
+	case codes[i].NoteRequired && strings.TrimSpace(in.Notes) == "":
+		return []store.FieldError{problem("notes", "cti.error.wrapup-note")}, nil
+	}
+	return nil, nil
 }
 
 // agentInput is the body of the agent actions (all fields optional).

@@ -135,6 +135,29 @@ func TestCallControl_ActionsReachTheControlAndBodiesAreChecked(t *testing.T) {
 	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/wrapup", map[string]string{"code": "sale", "notes": "TV"}); code != http.StatusNoContent {
 		t.Fatalf("wrap-up: %d %s", code, body)
 	}
+	// Once the installer lists wrap-up codes, the API holds calls to them:
+	// an unlisted or retired code is refused, a code that asks for a note
+	// gets one.
+	for _, w := range []store.WrapUp{{Code: "sale", LabelEN: "Sale", NoteRequired: true}, {Code: "old", LabelEN: "Old", Disabled: true}} {
+		if _, err := store.Put(cf.st, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		in    map[string]string
+		field string
+	}{
+		{map[string]string{"code": "sale"}, `"notes"`},
+		{map[string]string{"code": "old", "notes": "x"}, `"code"`},
+		{map[string]string{"code": "freetext", "notes": "x"}, `"code"`},
+	} {
+		if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/wrapup", tc.in); code != http.StatusBadRequest || !strings.Contains(body, tc.field) {
+			t.Fatalf("wrap-up %v: %d %s", tc.in, code, body)
+		}
+	}
+	if code, body := cf.callJSON(lily, http.MethodPost, "/api/v1/calls/call-1/wrapup", map[string]string{"code": "sale", "notes": "TV"}); code != http.StatusNoContent {
+		t.Fatalf("listed wrap-up with its note: %d %s", code, body)
+	}
 	if code, _ := cf.call(lily, http.MethodPost, "/api/v1/agents/11/pause", "application/json", []byte(`{"reason":"lunch"}`)); code != http.StatusNoContent {
 		t.Fatalf("pause: %d", code)
 	}

@@ -5,6 +5,8 @@ package i18n
 // errors of the CTI's store records.
 var ctiMessages = map[string]entry{
 	"cti.error.unknown-call":  {"there is no call “%s”", "没有编号为“%s”的通话"},
+	"cti.error.wrapup-code":   {"is not one of this box's wrap-up codes", "不是本机设置的话后处理代码"},
+	"cti.error.wrapup-note":   {"is required with this wrap-up code", "选择此话后处理代码时必须填写"},
 	"cti.error.no-cti":        {"the CTI service is not running", "CTI 服务未运行"},
 	"cti.error.no-control":    {"call control is not available on this box", "本设备未启用通话控制"},
 	"cti.error.no-agents":     {"agent control is not available on this box", "本设备未启用坐席控制"},
