@@ -89,8 +89,8 @@ func searchableFields(defs []store.CustomerField) []string {
 	return out
 }
 
-// apiListCustomers lists customers in ID order, filtered by q, at most
-// limit (default 100, at most 1000) after the ID "after" (paging).
+// apiListCustomers lists customers in ID order, filtered by q and tag, at
+// most limit (default 100, at most 1000) after the ID "after" (paging).
 func (s *Server) apiListCustomers(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	qv := r.URL.Query()
 	limit := 100
@@ -108,15 +108,10 @@ func (s *Server) apiListCustomers(w http.ResponseWriter, r *http.Request, rc *re
 		s.answerWrite(w, rc, err, http.StatusOK, nil)
 		return
 	}
-	searchable := searchableFields(defs)
-	out := []store.Customer{}
-	err = store.ListFunc(s.store, "", func(c store.Customer) bool {
-		if c.ID <= after || (q != "" && !customerMatches(c, q, plan, searchable)) {
-			return true
-		}
-		out = append(out, c)
-		return len(out) < limit
-	})
+	out, _, err := findCustomers(s.store, plan, defs, q, strings.TrimSpace(qv.Get("tag")), after, limit)
+	if out == nil {
+		out = []store.Customer{}
+	}
 	s.answerWrite(w, rc, err, http.StatusOK, out)
 }
 
