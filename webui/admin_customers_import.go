@@ -2,6 +2,7 @@ package webui
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -120,7 +121,7 @@ func (s *Server) adminCustomersImportPost(w http.ResponseWriter, r *http.Request
 	p := parseCustomersCSV(strings.NewReader(text), s.plan(), defs)
 	v.Preview, v.OK, v.CSV, v.Total = true, p.OK(), text, len(p.Rows)
 	for _, f := range p.Problems {
-		v.Problems = append(v.Problems, f.Field+": "+f.Message(rc.lang))
+		v.Problems = append(v.Problems, problemText(f, defs, rc.lang))
 	}
 	clean := 0
 	for _, row := range p.Rows {
@@ -133,7 +134,7 @@ func (s *Server) adminCustomersImportPost(w http.ResponseWriter, r *http.Request
 		ir := importRow{Line: row.Line, ID: row.Customer.ID, Name: row.Customer.Name, Numbers: strings.Join(row.Customer.Numbers, "; "),
 			Level: row.Customer.Level(), Tags: strings.Join(row.Customer.Tags, "; ")}
 		for _, f := range row.Problems {
-			ir.Problems = append(ir.Problems, f.Field+": "+f.Message(rc.lang))
+			ir.Problems = append(ir.Problems, problemText(f, defs, rc.lang))
 		}
 		v.Rows = append(v.Rows, ir)
 	}
@@ -155,4 +156,36 @@ func (s *Server) adminCustomersImportPost(w http.ResponseWriter, r *http.Request
 	}
 	s.audit(r, rc, "import", store.KindCustomer, "", "rows: "+strconv.Itoa(n))
 	backTo(w, r, "/admin/customers", "admin.done.customers-imported")
+}
+
+// problemText is a problem of the file as a person reads it: the column's
+// label in lang (the custom field's label, "Phone numbers 2" for the
+// second number), then the message.
+func problemText(f store.FieldError, defs []store.CustomerField, lang i18n.Lang) string {
+	field, n := f.Field, 0
+	if i := strings.IndexByte(field, '['); i > 0 {
+		if _, err := fmt.Sscanf(field[i:], "[%d]", &n); err == nil {
+			n++
+		}
+		field = field[:i]
+	}
+	label := field
+	switch {
+	case strings.HasPrefix(field, customerFieldPrefix):
+		name := strings.TrimPrefix(field, customerFieldPrefix)
+		label = name
+		for _, d := range defs {
+			if d.Name == name {
+				label = d.Label(lang)
+			}
+		}
+	case i18n.Has("customers.f." + field):
+		label = i18n.T(lang, "customers.f."+field)
+	case i18n.Has("customers.col." + field):
+		label = i18n.T(lang, "customers.col."+field)
+	}
+	if n > 0 {
+		label += " " + strconv.Itoa(n)
+	}
+	return label + ": " + f.Message(lang)
 }

@@ -157,7 +157,7 @@ func TestCustomersPages_ImportPreviewsRowProblemsAndCommitsOnlyACleanFile(t *tes
 	bad := "id,name,numbers,vip_level,tags,tier\nc5,Sun Li,013811112222,1,a,gold\nc6,,x,9,,\n"
 	r := b.postFile("/admin/customers/import", url.Values{}, "c.csv", []byte(bad))
 	wantStatus(t, r, http.StatusOK)
-	if !strings.Contains(r.Body, `data-line="3"`) || !strings.Contains(r.Body, "vipLevel: ") || !strings.Contains(r.Body, `id="nothing"`) ||
+	if !strings.Contains(r.Body, `data-line="3"`) || !strings.Contains(r.Body, "VIP level: ") || !strings.Contains(r.Body, `id="nothing"`) ||
 		strings.Contains(r.Body, `id="confirm"`) {
 		t.Fatalf("preview of a bad file: %s", r.Body)
 	}

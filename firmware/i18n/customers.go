@@ -68,6 +68,9 @@ var customersMessages = map[string]entry{
 	"customers.disp.fax":       {"fax", "传真"},
 
 	// Import.
+	"customers.col.header":          {"Header", "表头"},
+	"customers.col.file":            {"File", "文件"},
+	"customers.col.record":          {"Row", "行"},
 	"customers.import.title":        {"Import CSV", "导入 CSV"},
 	"customers.import.file":         {"CSV file", "CSV 文件"},
 	"customers.import.hint":         {"UTF-8, first line is the header; several numbers or tags in one cell are separated by ';'. Columns:", "UTF-8 编码，第一行为表头；一个单元格中的多个号码或标签用“;”分隔。可用列："},
