@@ -151,6 +151,8 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 			return p.messaging.SendFax(ctx, c.Caller().Caller().Number, r.Document)
 		},
 	}, demoDoer{orders: ivr.DemoOrders(), next: &http.Client{Timeout: lookupTimeout}})
+	// Flows branch on the caller's customer record (customer.*).
+	p.runner.Vars = customerVars(p.directory)
 
 	t.route.Dial = t.b2b.Dial
 	t.route.Queue = p.queue.Target
