@@ -178,8 +178,12 @@ type popView struct {
 	cti.Pop
 	// Steps is the queue's script in order from its start, each once.
 	Steps []store.ScriptNode
-	// Fields are the customer's custom fields in name order.
+	// Fields are the customer's fields as label and value (popFields).
 	Fields [][2]string
+	// VIPLevel ("1" to "5", "" for none) and Tags are the built-in
+	// directory's, shown as badges.
+	VIPLevel string
+	Tags     []string
 	// DataKeys are the IVR variables' names in order.
 	DataKeys []string
 	Waited   string
@@ -242,10 +246,7 @@ func (s *Server) agentPop(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 	}
 	v := popView{Pop: p, Steps: scriptSteps(p.Script), Waited: clockDuration(p.Waited)}
-	for k, val := range p.Customer.Fields {
-		v.Fields = append(v.Fields, [2]string{k, val})
-	}
-	sort.Slice(v.Fields, func(i, j int) bool { return v.Fields[i][0] < v.Fields[j][0] })
+	v.Fields, v.VIPLevel, v.Tags = s.popFields(rc.lang, p.Customer.Fields)
 	for k := range p.Data {
 		v.DataKeys = append(v.DataKeys, k)
 	}

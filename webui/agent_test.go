@@ -220,3 +220,29 @@ func BenchmarkAgentPop(b *testing.B) {
 		}
 	}
 }
+
+// The pop shows the installer's custom fields under their labels, only
+// those marked for it, with the VIP level and tags as badges.
+func TestAgentPop_ShowsCustomFieldsByTheirDefinitions(t *testing.T) {
+	cf := newConsoleFixture(t)
+	put(t, cf.st, store.CustomerField{Name: "plan", LabelEN: "Service plan", LabelZH: "服务套餐", Type: store.FieldText, ShowInPop: true})
+	put(t, cf.st, store.CustomerField{Name: "taxid", LabelEN: "Tax ID", Type: store.FieldText})
+	cf.customer(store.Customer{ID: "c1", Name: "Li Lei", Numbers: []string{"+8613812345678"}, VIPLevel: 4,
+		Tags: []string{"gold", "<b>late</b>"}, Fields: map[string]string{"plan": "Enterprise", "taxid": "91310000X"}})
+	cf.offer("call-1", "013812345678")
+	b := cf.browser()
+	b.login("li", testPassword)
+	r := b.get("/agent/pop/call-1")
+	wantStatus(t, r, http.StatusOK)
+	for _, want := range []string{"<th>Service plan</th><td>Enterprise</td>", `<span class="badge vip">VIP 4</span>`,
+		`<span class="badge tag">gold</span>`, `<span class="badge tag">&lt;b&gt;late&lt;/b&gt;</span>`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("pop lacks %q:\n%s", want, r.Body)
+		}
+	}
+	for _, hidden := range []string{"91310000X", "Tax ID", ">vipLevel<", ">tags<", ">plan<"} {
+		if strings.Contains(r.Body, hidden) {
+			t.Errorf("pop shows %q:\n%s", hidden, r.Body)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"callbox/acd/directory/source"
 	"callbox/acd/followup"
 	"callbox/acd/messaging"
+	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
 
@@ -107,13 +108,13 @@ func (s *Server) agentFollowup(w http.ResponseWriter, r *http.Request, rc *reqCt
 	now, zone := s.now(), s.siteZone()
 	v := followupView{Task: followupRowOf(f, now, zone), Outcomes: store.FollowupOutcomes,
 		MinDue: now.In(zone).Format("2006-01-02T15:04")}
-	v.popView = s.customerPop(r.Context(), f)
+	v.popView = s.customerPop(r.Context(), rc.lang, f)
 	s.fragment(w, rc, "agent_pop", "followup", v)
 }
 
 // customerPop assembles what a screen pop shows about a task's customer:
 // the directory's record (all sources, bounded in time) and the history.
-func (s *Server) customerPop(ctx context.Context, f store.Followup) popView {
+func (s *Server) customerPop(ctx context.Context, lang i18n.Lang, f store.Followup) popView {
 	p := cti.Pop{Number: f.Number, Caller: acd.Party{Number: f.Number, Name: f.Name}}
 	plan := s.plan()
 	var cust *store.Customer
@@ -147,18 +148,7 @@ func (s *Server) customerPop(ctx context.Context, f store.Followup) popView {
 		s.log.Error("follow-up history", "number", f.Number, "err", err)
 	}
 	v := popView{Pop: p, NoCall: true}
-	for k, val := range p.Customer.Fields {
-		v.Fields = append(v.Fields, [2]string{k, val})
-	}
-	slices.SortFunc(v.Fields, func(a, b [2]string) int {
-		if a[0] < b[0] {
-			return -1
-		}
-		if a[0] > b[0] {
-			return 1
-		}
-		return 0
-	})
+	v.Fields, v.VIPLevel, v.Tags = s.popFields(lang, p.Customer.Fields)
 	return v
 }
 
