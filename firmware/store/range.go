@@ -33,7 +33,7 @@ func RangeFunc[T Record](s *Store, from, to string, reverse bool, fn func(T) boo
 			step = c.Prev
 			if len(hi) == 0 {
 				k, v = c.Last()
-			} else if k, v = c.Seek(hi); k == nil {
+			} else if k, _ = c.Seek(hi); k == nil {
 				k, v = c.Last()
 			} else {
 				// Seek lands on the first key >= to, which is out of range.
