@@ -136,11 +136,15 @@ type Directory struct {
 	now           func() time.Time
 	log           *slog.Logger
 
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	cache  map[string]cached
-	gen    uint64 // counts Forget and Flush calls; see toCache
-	health []Health
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	cache map[string]cached
+	gen   uint64 // counts Forget and Flush calls; see toCache
+	// sweepAt is when toCache next drops expired answers: an answer is
+	// otherwise only dropped when its number is asked again, so numbers
+	// that call once would stay until the cache is full.
+	sweepAt time.Time
+	health  []Health
 }
 
 type cached struct {
@@ -338,12 +342,16 @@ func (d *Directory) toCache(n string, r Result, gen uint64) {
 		return
 	}
 	now := d.now()
-	if len(d.cache) >= d.maxCache {
+	if len(d.cache) >= d.maxCache || !now.Before(d.sweepAt) {
+		// At most once per TTL (or when full): the walk is paid for by
+		// the answers kept since the last one, and the cache holds about
+		// two TTLs of callers instead of growing to maxCache.
 		for k, c := range d.cache {
 			if !now.Before(c.expires) {
 				delete(d.cache, k)
 			}
 		}
+		d.sweepAt = now.Add(d.ttl)
 		// Still full: drop an arbitrary entry; the cache is a speed-up,
 		// never the truth.
 		for k := range d.cache {

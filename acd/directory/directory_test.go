@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -303,5 +304,38 @@ func TestDirectory_SkipsTheCacheWhileAFollowerIsBehind(t *testing.T) {
 	d.Lookup(ctx, n)
 	if r, _ := d.Lookup(ctx, n); r.Cached || src.calls != 2 {
 		t.Fatalf("a cached miss served while the source was behind: %+v, %d calls", r, src.calls)
+	}
+}
+
+// cacheLen is how many answers the cache holds.
+func (d *Directory) cacheLen() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.cache)
+}
+
+func TestDirectory_CacheForgetsCallersWhoNeverCallAgain(t *testing.T) {
+	// One new caller a second for an hour, each calling once: before the
+	// sweep every answer stayed until the cache held maxCache of them,
+	// the directory's share of a box's memory that only ever grew.
+	src := &fakeSource{name: "a", recs: map[string]Record{}}
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	const ttl, calls = time.Minute, 3600
+	d := New([]Source{src}, WithCache(ttl, 10000), WithClock(c.now))
+	defer d.Close()
+	most := 0
+	for i := range calls {
+		if _, err := d.Lookup(context.Background(), fmt.Sprintf("1381%07d", i)); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, d.cacheLen())
+		c.add(time.Second)
+	}
+	// At most the answers of two TTLs (one being swept, one kept since).
+	if limit := int(2*ttl/time.Second) + 1; most > limit {
+		t.Fatalf("cache reached %d answers of %d callers, want at most %d", most, calls, limit)
+	}
+	if src.calls != calls {
+		t.Fatalf("source asked %d times for %d callers", src.calls, calls)
 	}
 }
