@@ -54,6 +54,7 @@ func catalogues() []map[string]entry {
 		acdivrMessages,
 		cti3Messages,
 		customersMessages,
+		kindMessages,
 	}
 }
 
