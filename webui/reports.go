@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -398,7 +399,7 @@ func (s *Server) reportRecording(w http.ResponseWriter, r *http.Request, rc *req
 		action = "recording-download"
 		w.Header().Set("Content-Disposition", `attachment; filename="`+safeFileName(id)+`.wav"`)
 	}
-	if rg := r.Header.Get("Range"); download || rg == "" || strings.HasPrefix(rg, "bytes=0-") {
+	if rg := r.Header.Get("Range"); download || (rg == "" || strings.HasPrefix(rg, "bytes=0-")) && s.plays.first(rc.user.Name, id, s.now()) {
 		s.audit(r, rc, action, store.KindRecording, id, "call "+rec.CallID)
 	}
 	w.Header().Set("Content-Type", "audio/wav")
@@ -420,4 +421,37 @@ func safeFileName(s string) string {
 		return "recording"
 	}
 	return out
+}
+
+// playWindow is how long repeated fetches of one recording by one user
+// count as one listening: a browser's player fetches the start of the file
+// once to read its length and again on play.
+const playWindow = time.Minute
+
+// playLog remembers who started which recording lately, so the audit log
+// keeps one entry per listening.
+type playLog struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// first reports whether user's fetch of the recording id at now starts a
+// new listening, and notes it.
+func (p *playLog) first(user, id string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen == nil {
+		p.seen = map[string]time.Time{}
+	}
+	for k, at := range p.seen {
+		if now.Sub(at) >= playWindow {
+			delete(p.seen, k)
+		}
+	}
+	k := user + "\x00" + id
+	if _, ok := p.seen[k]; ok {
+		return false
+	}
+	p.seen[k] = now
+	return true
 }

@@ -257,6 +257,10 @@ func TestReports_RecordingPlaysAndDownloadsWithAuditEntries(t *testing.T) {
 	// a new access.
 	r = b.do(http.MethodGet, "/reports/recordings/r1", nil, http.Header{"Range": {"bytes=1000-"}})
 	wantStatus(t, r, http.StatusPartialContent)
+	// Nor is the player's second fetch of the start when play is pressed
+	// (the first read the length).
+	r = b.do(http.MethodGet, "/reports/recordings/r1", nil, http.Header{"Range": {"bytes=0-"}})
+	wantStatus(t, r, http.StatusPartialContent)
 	r = b.get("/reports/recordings/r1?download=1")
 	wantStatus(t, r, http.StatusOK)
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="r1.wav"` {
@@ -269,6 +273,12 @@ func TestReports_RecordingPlaysAndDownloadsWithAuditEntries(t *testing.T) {
 	if len(audit) != 2 || audit[0].Action != "recording-download" || audit[1].Action != "recording-play" ||
 		audit[0].User != "boss" || audit[0].Name != "r1" || audit[0].Of != store.KindRecording || audit[0].Detail != "call "+idC1 {
 		t.Fatalf("audit log: %+v", audit)
+	}
+	// Listening again later is a new entry.
+	f.clock.Advance(2 * time.Minute)
+	wantStatus(t, b.get("/reports/recordings/r1"), http.StatusOK)
+	if audit, err := store.AuditTail(f.st, 10); err != nil || len(audit) != 3 || audit[0].Action != "recording-play" {
+		t.Fatalf("audit log after listening again: %+v %v", audit, err)
 	}
 	// A file that is not a WAV recording, an unknown id: not found.
 	wantStatus(t, b.get("/reports/recordings/evil"), http.StatusNotFound)

@@ -98,6 +98,7 @@ type Server struct {
 	dummy     store.User // checked when a login names no user, so timing does not tell
 
 	tokenLimit rateLimiter // API token request rate (api_cti_auth.go)
+	plays      playLog     // recordings being listened to, for one audit entry each (reports.go)
 	tokenUses  tokenUseLog // when each API token was last accepted (admin_tokens.go)
 	hookTests  hookTestLog // the webhook test deliveries (admin_webhooks.go)
 }

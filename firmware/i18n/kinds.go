@@ -21,3 +21,14 @@ var kindMessages = map[string]entry{
 	"web.kind.vm":                 {"Voicemail messages", "语音留言"},
 	"web.kind.webhooks":           {"Webhooks", "Webhook"},
 }
+
+// auditActionMessages name the audit log's actions that their pages left
+// unnamed.
+var auditActionMessages = map[string]entry{
+	"admin.action.recording-play":      {"played a call recording", "播放通话录音"},
+	"admin.action.recording-download":  {"downloaded a call recording", "下载通话录音"},
+	"admin.action.install-certificate": {"installed a TLS certificate", "安装 TLS 证书"},
+	"admin.action.test":                {"sent a test event", "发送测试事件"},
+	"admin.action.export":              {"exported", "导出"},
+	"admin.action.import":              {"imported", "导入"},
+}
