@@ -53,6 +53,9 @@ type adminKind struct {
 	save func(s *Server, old, form url.Values, create bool, errs map[string]string, lang i18n.Lang) (key string, err error)
 	// live is the live state of each record by key (trunks, lines).
 	live func(st Status) map[string]liveState
+	// single is the key of a kind that holds one record (the site
+	// settings): its list opens that record, and it has no new or delete.
+	single string
 }
 
 // liveState is a record's state from the running system.
@@ -161,9 +164,24 @@ func (s *Server) kindOf(w http.ResponseWriter, r *http.Request, rc *reqCtx) (*ad
 	return k, ok
 }
 
+// manyKindOf is kindOf for the pages that add or remove records, which a
+// kind of one record does not have.
+func (s *Server) manyKindOf(w http.ResponseWriter, r *http.Request, rc *reqCtx) (*adminKind, bool) {
+	k, ok := adminKinds[r.PathValue("kind")]
+	if !ok || k.single != "" {
+		s.notFound(w, r, rc)
+		return nil, false
+	}
+	return k, true
+}
+
 func (s *Server) adminList(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	k, ok := s.kindOf(w, r, rc)
 	if !ok {
+		return
+	}
+	if k.single != "" {
+		http.Redirect(w, r, "/admin/"+k.slug+"/"+k.single, http.StatusSeeOther)
 		return
 	}
 	all, err := k.list(s.store)
@@ -265,7 +283,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 }
 
 func (s *Server) adminNew(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.kindOf(w, r, rc)
+	k, ok := s.manyKindOf(w, r, rc)
 	if !ok {
 		return
 	}
@@ -297,7 +315,7 @@ func (s *Server) storeFail(w http.ResponseWriter, r *http.Request, rc *reqCtx, e
 }
 
 func (s *Server) adminCreate(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.kindOf(w, r, rc)
+	k, ok := s.manyKindOf(w, r, rc)
 	if !ok {
 		return
 	}
@@ -361,7 +379,7 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, k 
 }
 
 func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.kindOf(w, r, rc)
+	k, ok := s.manyKindOf(w, r, rc)
 	if !ok {
 		return
 	}

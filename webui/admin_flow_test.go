@@ -367,7 +367,10 @@ func TestAdmin_RoutesAreEditedAsRecordsWithFieldMessages(t *testing.T) {
 
 func TestAdmin_SiteSettingsKeepWhatTheFormDoesNotShow(t *testing.T) {
 	f, _, b := adminPagesBrowser(t)
-	wantStatus(t, b.get("/admin/site"), 200)
+	// One record: the list opens it, and there is nothing to add or delete.
+	wantRedirect(t, b.get("/admin/site"), "/admin/site/site")
+	wantStatus(t, b.get("/admin/site/new"), http.StatusNotFound)
+	wantStatus(t, b.post("/admin/site/site/delete", url.Values{}), http.StatusNotFound)
 	page := b.get("/admin/site/site")
 	wantStatus(t, page, 200)
 	before, _ := store.GetSettings(f.st)

@@ -68,7 +68,9 @@ func siteKind() *adminKind {
 		}
 		return st
 	}
-	return newKind("site", fields, []string{"siteName", "lang", "country", "timeZone", "faxDestination"}, url.Values{}, to, from)
+	k := newKind("site", fields, []string{"siteName", "lang", "country", "timeZone", "faxDestination"}, url.Values{}, to, from)
+	k.single = store.SettingsKey
+	return k
 }
 
 // siteLangs are the languages a site may default to, each in itself.

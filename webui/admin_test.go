@@ -28,7 +28,7 @@ var adminPaths = []string{
 	"/admin/agents/new", "/admin/agents/11", "/admin/queues", "/admin/queues/new", "/admin/queues/sales", "/admin/hours",
 	"/admin/hours/new", "/admin/hours/office", "/admin/users", "/admin/users/new", "/admin/users/admin", "/admin/security",
 	"/admin/backup", "/admin/logs", "/admin/audit", "/admin/inroutes", "/admin/inroutes/new", "/admin/outroutes",
-	"/admin/outroutes/new", "/admin/site", "/admin/site/site",
+	"/admin/outroutes/new", "/admin/site/site",
 }
 
 // adminPosts are every state-changing admin endpoint, with a form that
