@@ -43,9 +43,17 @@ func (s *Server) acdRoutes(handle func(string, access, handlerFunc), allRoles, w
 
 // acd returns the live queue side, or answers 503 when none is wired.
 func (s *Server) acd(w http.ResponseWriter, rc *reqCtx) (ACD, bool) {
+	a, ok := s.liveACD()
+	if !ok {
+		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "queue.error.no-acd"))
+	}
+	return a, ok
+}
+
+// liveACD returns the live queue side, if one is wired.
+func (s *Server) liveACD() (ACD, bool) {
 	// A nil *queue.Live in the interface is no queue service either.
 	if live, ok := s.cfg.ACD.(*queue.Live); s.cfg.ACD == nil || ok && live == nil {
-		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "queue.error.no-acd"))
 		return nil, false
 	}
 	return s.cfg.ACD, true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"callbox/acd/ivr"
+	"callbox/acd/queue"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -216,10 +217,11 @@ func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if v.Queue != "" {
 		prefix = v.Queue + "|"
 	}
-	err := store.ListFunc(s.store, prefix, func(iv store.QueueInterval) bool {
+	stored := map[string]bool{}
+	count := func(iv store.QueueInterval) {
 		i := p.find(iv.Start)
 		if i < 0 {
-			return true
+			return
 		}
 		buckets[i].add(iv)
 		total.add(iv)
@@ -227,12 +229,28 @@ func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx
 			byQueue[iv.Queue] = &queueFigures{}
 		}
 		byQueue[iv.Queue].add(iv)
+	}
+	err := store.ListFunc(s.store, prefix, func(iv store.QueueInterval) bool {
+		stored[iv.Key()] = true
+		count(iv)
 		return true
 	})
 	if err != nil {
 		s.log.Error("reports: read queue intervals", "err", err)
 		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
 		return
+	}
+	// The running interval is stored only when it ends: until then its
+	// figures come from the live queues, so today's report counts the
+	// call that just ended.
+	if acd, ok := s.liveACD(); ok {
+		for _, snap := range acd.Snapshots() {
+			cur := queue.IntervalToStore(snap.Current)
+			if cur.Start.IsZero() || stored[cur.Key()] || v.Queue != "" && cur.Queue != v.Queue {
+				continue
+			}
+			count(cur)
+		}
 	}
 	var rows []queueRow
 	labels := make([]string, len(p.Buckets))

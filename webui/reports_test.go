@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd/queue"
+	"callbox/acd/servicelevel"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 	"callbox/media/wav"
@@ -382,5 +384,41 @@ func TestCSVSafe_PrefixesFormulaStarts(t *testing.T) {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The running interval is stored only when it ends; the report of today
+// takes it from the live queues, once.
+func TestReports_QueueReportCountsTheRunningIntervalFromTheLiveQueues(t *testing.T) {
+	cf := newConsoleFixture(t)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	stored := store.QueueInterval{Queue: "sales", Start: day.Add(9 * time.Hour), Offered: 10, Answered: 8, AnsweredInSL: 6, Abandoned: 2,
+		AnswerWait: 80 * time.Second, LongestWait: 40 * time.Second, Handled: 8, TalkTime: 16 * time.Minute, WrapTime: 4 * time.Minute}
+	if _, err := store.Put(cf.st, stored); err != nil {
+		t.Fatal(err)
+	}
+	running := servicelevel.Interval{Queue: "sales", Start: day.Add(9*time.Hour + 30*time.Minute), Offered: 10, Answered: 10, AnsweredInSL: 10,
+		AnswerWait: 20 * time.Second, Handled: 10, TalkTime: 20 * time.Minute}
+	// "vip" shows its running interval, which was also stored already:
+	// counted once.
+	vipIv := store.QueueInterval{Queue: "vip", Start: day.Add(9 * time.Hour), Offered: 1, Answered: 1, AnsweredInSL: 1, Handled: 1}
+	if _, err := store.Put(cf.st, vipIv); err != nil {
+		t.Fatal(err)
+	}
+	cf.acd.set(servicelevel.Snapshot{Queue: "sales", Current: running}, servicelevel.Snapshot{Queue: "vip", Current: queue.IntervalFromStore(vipIv)})
+	b := cf.browser()
+	b.login("admin", testPassword)
+	r := b.get("/reports/queues?period=day&date=2026-03-01&queue=sales")
+	wantStatus(t, r, http.StatusOK)
+	// As TestReports_QueueFiguresByInterval: the stored 09:00 and the live
+	// 09:30 together.
+	want := `<tr><th>09</th><td class="num">20</td><td class="num">18</td><td class="num">2</td>`
+	if !strings.Contains(r.Body, want) {
+		t.Fatalf("hour 09 row missing:\n%s", r.Body)
+	}
+	r = b.get("/reports/queues?period=day&date=2026-03-01")
+	wantStatus(t, r, http.StatusOK)
+	if want := `<tr><th>09</th><td class="num">21</td><td class="num">19</td>`; !strings.Contains(r.Body, want) {
+		t.Fatalf("all queues, hour 09 row missing:\n%s", r.Body)
 	}
 }
