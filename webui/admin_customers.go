@@ -238,7 +238,7 @@ func (s *Server) adminCustomersExport(w http.ResponseWriter, r *http.Request, rc
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	if err := exportCustomersCSV(w, s.store, defs); err != nil {
+	if err := directory.ExportStore(w, s.store, defs); err != nil {
 		s.log.Warn("export customers", "err", err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"callbox/acd/directory"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -70,7 +71,7 @@ func parseCustomerForm(form url.Values, old store.Customer, defs []store.Custome
 	c.Email = strings.TrimSpace(form.Get("email"))
 	c.Lang = i18n.Lang(form.Get("lang"))
 	c.Notes = strings.TrimSpace(strings.ReplaceAll(form.Get("notes"), "\r\n", "\n"))
-	c.Tags = splitTags(form.Get("tags"))
+	c.Tags = directory.SplitTags(form.Get("tags"))
 	c.VIP = false
 	switch lv := strings.TrimSpace(form.Get("vipLevel")); lv {
 	case "":
@@ -250,7 +251,7 @@ func (s *Server) saveCustomer(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	}
 	c.UpdatedAt = s.now()
 	normalizeNumbers(&c, s.plan())
-	customerErrors(errs, checkCustomer(c, defs), rc.lang)
+	customerErrors(errs, directory.CheckCustomer(c, defs), rc.lang)
 	if len(errs) == 0 {
 		if key == "" {
 			_, err = store.Create(s.store, c)

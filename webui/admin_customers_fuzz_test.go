@@ -32,7 +32,7 @@ func FuzzParseCustomersCSV(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, file string) {
-		p := parseCustomersCSV(strings.NewReader(file), directory.PlanCN, fuzzDefs)
+		p := directory.ParseCSV(strings.NewReader(file), directory.PlanCN, fuzzDefs)
 		_ = p.Messages(i18n.ZH)
 		if !p.OK() {
 			return
@@ -60,7 +60,7 @@ func FuzzParseCustomerForm(f *testing.F) {
 			form.Set(field.Name, v)
 			c, errs := parseCustomerForm(form, store.Customer{ID: "c1"}, fuzzDefs, i18n.EN)
 			normalizeNumbers(&c, directory.PlanCN)
-			customerErrors(errs, checkCustomer(c, fuzzDefs), i18n.EN)
+			customerErrors(errs, directory.CheckCustomer(c, fuzzDefs), i18n.EN)
 			if len(errs) == 0 {
 				if err := c.Validate(); err != nil {
 					t.Fatalf("%s=%q: no message but the store refuses: %v", field.Name, v, err)

@@ -59,7 +59,7 @@ func (s *Server) adminCustomersImport(w http.ResponseWriter, r *http.Request, rc
 		s.storeFail(w, r, rc, err)
 		return
 	}
-	s.renderImport(w, r, rc, http.StatusOK, importView{Columns: strings.Join(customerCSVColumns(defs), ",")}, "")
+	s.renderImport(w, r, rc, http.StatusOK, importView{Columns: strings.Join(directory.Columns(defs), ",")}, "")
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, rc *reqCtx, code int, v importView, notice string) {
@@ -99,7 +99,7 @@ func (s *Server) adminCustomersImportPost(w http.ResponseWriter, r *http.Request
 		s.storeFail(w, r, rc, err)
 		return
 	}
-	v := importView{Columns: strings.Join(customerCSVColumns(defs), ",")}
+	v := importView{Columns: strings.Join(directory.Columns(defs), ",")}
 	text, err := readImportFile(r)
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -118,7 +118,7 @@ func (s *Server) adminCustomersImportPost(w http.ResponseWriter, r *http.Request
 		s.renderImport(w, r, rc, http.StatusUnprocessableEntity, v, "")
 		return
 	}
-	p := parseCustomersCSV(strings.NewReader(text), s.plan(), defs)
+	p := directory.ParseCSV(strings.NewReader(text), s.plan(), defs)
 	v.Preview, v.OK, v.CSV, v.Total = true, p.OK(), text, len(p.Rows)
 	for _, f := range p.Problems {
 		v.Problems = append(v.Problems, problemText(f, defs, rc.lang))

@@ -264,7 +264,7 @@ func (s *Server) apiExportCustomers(w http.ResponseWriter, r *http.Request, rc *
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	if err := exportCustomersCSV(w, s.store, defs); err != nil {
+	if err := directory.ExportStore(w, s.store, defs); err != nil {
 		s.log.Warn("export customers", "err", err)
 	}
 }
@@ -303,7 +303,7 @@ func (s *Server) apiImportCustomers(w http.ResponseWriter, r *http.Request, rc *
 		s.answerWrite(w, rc, err, http.StatusOK, nil)
 		return
 	}
-	p := parseCustomersCSV(strings.NewReader(string(raw)), s.plan(), defs)
+	p := directory.ParseCSV(strings.NewReader(string(raw)), s.plan(), defs)
 	out := importAnswer{OK: p.OK(), Preview: p, Messages: p.Messages(rc.lang)}
 	if out.Preview.Rows == nil {
 		out.Preview.Rows = []directory.ImportRow{}

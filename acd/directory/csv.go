@@ -14,10 +14,28 @@ import (
 	"callbox/firmware/store"
 )
 
-// CSVColumns are the columns of a customer CSV file, in export order.
-// An import needs "id" and "name"; the others may be left out or put in
-// any order. Several numbers share one cell, separated by ";".
+// The columns of a customer CSV file, in export order: CSVColumns, then
+// CSVVIPLevel, CSVTags (separated by ';') and one column per custom field,
+// headed by the field's name (Columns). A file may leave columns out and
+// put them in any order; "id" and "name" are required. Several numbers
+// share one cell, separated by ';'. The old "vip" yes/no column still
+// reads (as level 1) when the file has no level.
 var CSVColumns = []string{"id", "name", "company", "numbers", "email", "lang", "vip", "notes"}
+
+// The columns that follow CSVColumns.
+const (
+	CSVVIPLevel = "vip_level"
+	CSVTags     = "tags"
+)
+
+// Columns is the header of a file with the custom fields defs.
+func Columns(defs []store.CustomerField) []string {
+	cols := append(slices.Clone(CSVColumns), CSVVIPLevel, CSVTags)
+	for _, d := range defs {
+		cols = append(cols, d.Name)
+	}
+	return cols
+}
 
 // MaxImportRows bounds one import file.
 const MaxImportRows = 50000
@@ -73,9 +91,11 @@ func problem(field, code string, args ...any) store.FieldError {
 	return store.FieldError{Field: field, Code: code, Args: args}
 }
 
-// ParseCSV reads a customer file and checks every row with the store's own
-// validation, normalising numbers with plan. It never writes anything.
-func ParseCSV(r io.Reader, plan Plan) Preview {
+// ParseCSV reads a customer file into a preview: every row checked by
+// the store's validation and against the custom field definitions defs,
+// numbers normalised with plan. It never writes anything; Import writes a
+// clean preview in one transaction.
+func ParseCSV(r io.Reader, plan Plan, defs []store.CustomerField) Preview {
 	var p Preview
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -88,14 +108,28 @@ func ParseCSV(r io.Reader, plan Plan) Preview {
 		p.Problems = append(p.Problems, problem("file", "directory.csv.syntax", err.Error()))
 		return p
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(CSVColumns, h) {
-			p.Problems = append(p.Problems, problem("header", "directory.csv.unknown", h))
+	std := append(slices.Clone(CSVColumns), CSVVIPLevel, CSVTags)
+	col := map[string]int{}    // standard column -> index
+	custom := map[string]int{} // custom field name -> index
+	for i, raw := range header {
+		h := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
+		low := strings.ToLower(h)
+		if low == "viplevel" {
+			low = CSVVIPLevel
+		}
+		if slices.Contains(std, low) {
+			if _, dup := col[low]; dup {
+				p.Problems = append(p.Problems, problem("header", "store.err.duplicate"))
+			}
+			col[low] = i
 			continue
 		}
-		col[h] = i
+		j := slices.IndexFunc(defs, func(d store.CustomerField) bool { return strings.EqualFold(d.Name, h) })
+		if j < 0 {
+			p.Problems = append(p.Problems, problem("header", "customers.err.csv-field", h))
+			continue
+		}
+		custom[defs[j].Name] = i
 	}
 	for _, need := range []string{"id", "name"} {
 		if _, ok := col[need]; !ok {
@@ -124,18 +158,39 @@ func ParseCSV(r io.Reader, plan Plan) Preview {
 		if len(rec) != len(header) {
 			row.Problems = append(row.Problems, problem("record", "directory.csv.columns", len(rec), len(header)))
 		}
-		get := func(name string) string {
-			i, ok := col[name]
-			if !ok || i >= len(rec) {
+		cell := func(i int) string {
+			if i >= len(rec) {
 				return ""
 			}
 			return strings.TrimSpace(rec[i])
 		}
-		c := store.Customer{ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"),
-			Notes: get("notes"), VIP: ParseBool(get("vip"))}
+		get := func(name string) string {
+			i, ok := col[name]
+			if !ok {
+				return ""
+			}
+			return cell(i)
+		}
+		c := store.Customer{ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Notes: get("notes")}
 		if l := get("lang"); l != "" {
 			c.Lang = i18n.Lang(strings.ToLower(l))
 		}
+		switch lv := get(CSVVIPLevel); {
+		case lv != "":
+			n, err := strconv.Atoi(lv)
+			if err != nil || n < 0 || n > store.MaxVIPLevel {
+				// Named once, here: the level is left out of the
+				// record's own check.
+				row.Problems = append(row.Problems, problem("vipLevel", "customers.err.vip-level", store.MaxVIPLevel))
+				n = 0
+			}
+			c.VIPLevel = n
+		case ParseBool(get("vip")):
+			c.VIPLevel = 1
+		}
+		// The yes/no flag mirrors the level, as the store writes it.
+		c.VIP = c.VIPLevel > 0
+		c.Tags = SplitTags(get(CSVTags))
 		for i, raw := range strings.Split(get("numbers"), ";") {
 			if raw = strings.TrimSpace(raw); raw == "" {
 				continue
@@ -147,14 +202,15 @@ func ParseCSV(r io.Reader, plan Plan) Preview {
 			}
 			c.Numbers = append(c.Numbers, n)
 		}
-		if err := c.Validate(); err != nil {
-			var ve *store.ValidationError
-			if errors.As(err, &ve) {
-				row.Problems = append(row.Problems, ve.Fields...)
-			} else {
-				row.Problems = append(row.Problems, problem("record", "directory.csv.syntax", err.Error()))
+		for name, i := range custom {
+			if v := cell(i); v != "" {
+				if c.Fields == nil {
+					c.Fields = map[string]string{}
+				}
+				c.Fields[name] = v
 			}
 		}
+		row.Problems = append(row.Problems, CheckCustomer(c, defs)...)
 		if first, dup := seen[c.ID]; dup && c.ID != "" {
 			row.Problems = append(row.Problems, problem("id", "directory.csv.duplicate-id", c.ID, first))
 		} else {
@@ -167,6 +223,40 @@ func ParseCSV(r io.Reader, plan Plan) Preview {
 		p.Problems = append(p.Problems, problem("file", "directory.csv.empty"))
 	}
 	return p
+}
+
+// SplitTags reads tags separated by ';' (or a new line, as the admin form
+// writes them), dropping blanks.
+func SplitTags(s string) []string {
+	var out []string
+	for t := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ';' || r == '\n' || r == '\r' }) {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// CheckCustomer is every problem of a customer about to be written: the
+// record's own validation, then its custom values against defs.
+func CheckCustomer(c store.Customer, defs []store.CustomerField) []store.FieldError {
+	var out []store.FieldError
+	if err := c.Validate(); err != nil {
+		var ve *store.ValidationError
+		if errors.As(err, &ve) {
+			out = append(out, ve.Fields...)
+		} else {
+			out = append(out, problem("record", "directory.csv.syntax", err.Error()))
+		}
+	}
+	// A value the record already refuses (bad name, too long) is not
+	// named twice.
+	for _, f := range store.ValidateCustomerFields(defs, c) {
+		if !slices.ContainsFunc(out, func(o store.FieldError) bool { return o.Field == f.Field }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Import writes every customer of a clean preview in one transaction, or
@@ -194,19 +284,15 @@ func Import(st *store.Store, p Preview, now time.Time) (int, error) {
 	return len(recs), nil
 }
 
-// ExportCSV writes customers in the format ParseCSV reads.
-func ExportCSV(w io.Writer, cs []store.Customer) error {
+// ExportCSV writes customers in the format ParseCSV reads, one column per
+// definition in defs.
+func ExportCSV(w io.Writer, cs []store.Customer, defs []store.CustomerField) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVColumns); err != nil {
+	if err := cw.Write(Columns(defs)); err != nil {
 		return err
 	}
 	for _, c := range cs {
-		vip := ""
-		if c.VIP {
-			vip = "yes"
-		}
-		if err := cw.Write([]string{c.ID, c.Name, c.Company, strings.Join(c.Numbers, ";"), c.Email,
-			string(c.Lang), vip, c.Notes}); err != nil {
+		if err := cw.Write(csvRecord(c, defs)); err != nil {
 			return err
 		}
 	}
@@ -214,11 +300,38 @@ func ExportCSV(w io.Writer, cs []store.Customer) error {
 	return cw.Error()
 }
 
-// ExportStore writes every customer of st.
-func ExportStore(w io.Writer, st *store.Store) error {
-	cs, err := store.List[store.Customer](st)
+// ExportStore writes every customer of st as ExportCSV does, streaming
+// them in key order rather than loading a large directory at once.
+func ExportStore(w io.Writer, st *store.Store, defs []store.CustomerField) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns(defs)); err != nil {
+		return err
+	}
+	var werr error
+	err := store.ListFunc(st, "", func(c store.Customer) bool {
+		werr = cw.Write(csvRecord(c, defs))
+		return werr == nil
+	})
 	if err != nil {
 		return fmt.Errorf("directory: export: %w", err)
 	}
-	return ExportCSV(w, cs)
+	if werr != nil {
+		return werr
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvRecord is one customer's row under Columns(defs).
+func csvRecord(c store.Customer, defs []store.CustomerField) []string {
+	vip, level := "", ""
+	if l := c.Level(); l > 0 {
+		vip, level = "yes", strconv.Itoa(l)
+	}
+	rec := []string{c.ID, c.Name, c.Company, strings.Join(c.Numbers, ";"), c.Email, string(c.Lang), vip, c.Notes,
+		level, strings.Join(c.Tags, ";")}
+	for _, d := range defs {
+		rec = append(rec, c.Fields[d.Name])
+	}
+	return rec
 }

@@ -32,7 +32,7 @@ func TestParseCSV_ReportsEveryBadRowWithItsLine(t *testing.T) {
 		"c3,Han,abc,,not-an-email\n" +
 		"c1,Dup,,,\n" +
 		"c4,Short\n"
-	p := ParseCSV(strings.NewReader(in), PlanCN)
+	p := ParseCSV(strings.NewReader(in), PlanCN, nil)
 	if p.OK() || len(p.Rows) != 5 || len(p.Problems) != 0 {
 		t.Fatalf("%+v", p)
 	}
@@ -68,7 +68,7 @@ func TestParseCSV_ReportsEveryBadRowWithItsLine(t *testing.T) {
 }
 
 func TestParseCSV_RejectsUnknownAndMissingColumns(t *testing.T) {
-	p := ParseCSV(strings.NewReader("id,colour\nc1,red\n"), PlanCN)
+	p := ParseCSV(strings.NewReader("id,colour\nc1,red\n"), PlanCN, nil)
 	if p.OK() || len(p.Problems) != 2 {
 		t.Fatalf("%+v", p.Problems)
 	}
@@ -76,7 +76,7 @@ func TestParseCSV_RejectsUnknownAndMissingColumns(t *testing.T) {
 
 func TestImport_BadRowImportsNothing(t *testing.T) {
 	st := openStore(t)
-	p := ParseCSV(strings.NewReader("id,name,numbers\nc1,Good,13812345678\nc2,,13900000000\n"), PlanCN)
+	p := ParseCSV(strings.NewReader("id,name,numbers\nc1,Good,13812345678\nc2,,13900000000\n"), PlanCN, nil)
 	if _, err := Import(st, p, now); !errors.Is(err, ErrImportInvalid) {
 		t.Fatal(err)
 	}
@@ -87,10 +87,10 @@ func TestImport_BadRowImportsNothing(t *testing.T) {
 
 func TestImport_ExportRoundTrips(t *testing.T) {
 	st := openStore(t)
-	in := "id,name,company,numbers,email,lang,vip,notes\n" +
-		"c1,李雷,\"ACME, Ltd\",+8613812345678;+861012345678,li@example.com,zh,yes,\"says \"\"hi\"\"\nline two\"\n" +
-		"c2,Han Meimei,,+8613900000001,,en,,\n"
-	p := ParseCSV(strings.NewReader(in), PlanCN)
+	in := "id,name,company,numbers,email,lang,vip,notes,vip_level,tags\n" +
+		"c1,李雷,\"ACME, Ltd\",+8613812345678;+861012345678,li@example.com,zh,yes,\"says \"\"hi\"\"\nline two\",1,\n" +
+		"c2,Han Meimei,,+8613900000001,,en,,,,\n"
+	p := ParseCSV(strings.NewReader(in), PlanCN, nil)
 	if !p.OK() {
 		t.Fatalf("%v", p.Messages(i18n.EN))
 	}
@@ -98,7 +98,7 @@ func TestImport_ExportRoundTrips(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	var out bytes.Buffer
-	if err := ExportStore(&out, st); err != nil {
+	if err := ExportStore(&out, st, nil); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != in {
@@ -106,7 +106,7 @@ func TestImport_ExportRoundTrips(t *testing.T) {
 	}
 	// Re-importing keeps the creation time and moves the update time.
 	later := now.Add(time.Hour)
-	Import(st, ParseCSV(strings.NewReader(in), PlanCN), later)
+	Import(st, ParseCSV(strings.NewReader(in), PlanCN, nil), later)
 	c, _ := store.Get[store.Customer](st, "c1")
 	if !c.CreatedAt.Equal(now) || !c.UpdatedAt.Equal(later) {
 		t.Fatalf("times %v %v", c.CreatedAt, c.UpdatedAt)
@@ -119,7 +119,7 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add("id,name\n\"unterminated\n")
 	f.Add("\ufeffid,name,numbers\nc1,A,00861\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		p := ParseCSV(strings.NewReader(in), PlanCN)
+		p := ParseCSV(strings.NewReader(in), PlanCN, nil)
 		p.Messages(i18n.ZH)
 		if !p.OK() {
 			return
@@ -130,10 +130,10 @@ func FuzzParseCSV(f *testing.F) {
 			cs = append(cs, r.Customer)
 		}
 		var buf bytes.Buffer
-		if err := ExportCSV(&buf, cs); err != nil {
+		if err := ExportCSV(&buf, cs, nil); err != nil {
 			t.Fatal(err)
 		}
-		q := ParseCSV(&buf, PlanCN)
+		q := ParseCSV(&buf, PlanCN, nil)
 		if !q.OK() || len(q.Rows) != len(cs) {
 			t.Fatalf("re-parse: %v", q.Messages(i18n.EN))
 		}
