@@ -283,19 +283,8 @@ type importAnswer struct {
 // preview; with ?commit=1 it also writes every row, in one transaction,
 // only when no row has a problem (else 400 and nothing is written).
 func (s *Server) apiImportCustomers(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	ct := r.Header.Get("Content-Type")
-	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
-		apiError(w, http.StatusUnsupportedMediaType, i18n.T(rc.lang, "web.api.content_type"))
-		return
-	}
-	raw, err := io.ReadAll(r.Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		apiError(w, http.StatusRequestEntityTooLarge, i18n.T(rc.lang, "web.api.too_large", maxCSVBytes>>10))
-		return
-	}
-	if err != nil {
-		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
+	raw, ok := readCSVBody(w, r, rc, maxCSVBytes)
+	if !ok {
 		return
 	}
 	defs, err := store.CustomerFields(s.store)
@@ -457,4 +446,26 @@ func (s *Server) apiTestLookup(w http.ResponseWriter, r *http.Request, rc *reqCt
 		out.Messages = append(out.Messages, e.Message(rc.lang))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// readCSVBody reads an import's CSV body (text/csv or text/plain, at most
+// limit bytes, as the route's body limit enforces), answering the error
+// itself when it cannot.
+func readCSVBody(w http.ResponseWriter, r *http.Request, rc *reqCtx, limit int) ([]byte, bool) {
+	ct := r.Header.Get("Content-Type")
+	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
+		apiError(w, http.StatusUnsupportedMediaType, i18n.T(rc.lang, "web.api.content_type"))
+		return nil, false
+	}
+	raw, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		apiError(w, http.StatusRequestEntityTooLarge, i18n.T(rc.lang, "web.api.too_large", limit>>10))
+		return nil, false
+	}
+	if err != nil {
+		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
+		return nil, false
+	}
+	return raw, true
 }

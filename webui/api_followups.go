@@ -455,19 +455,8 @@ type followupImportAnswer struct {
 // preview; with ?commit=1 it also writes every row in one transaction,
 // only when no row has a problem (else 400 and nothing is written).
 func (s *Server) apiImportFollowups(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	ct := r.Header.Get("Content-Type")
-	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
-		apiError(w, http.StatusUnsupportedMediaType, i18n.T(rc.lang, "web.api.content_type"))
-		return
-	}
-	raw, err := io.ReadAll(r.Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		apiError(w, http.StatusRequestEntityTooLarge, i18n.T(rc.lang, "web.api.too_large", maxFollowupCSV>>10))
-		return
-	}
-	if err != nil {
-		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
+	raw, ok := readCSVBody(w, r, rc, maxFollowupCSV)
+	if !ok {
 		return
 	}
 	agents := map[string]bool{}
