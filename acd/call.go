@@ -184,6 +184,13 @@ func (c *Call) AddRoute(step string) {
 // RouteString is the route as a CDR writes it.
 func (r CallRecord) RouteString() string { return strings.Join(r.Route, ">") }
 
+// Handoff publishes h (a stage of a transfer of this call) on the bus,
+// stamped with the call's current record.
+func (c *Call) Handoff(h CallHandoff) {
+	h.Call = c.Record()
+	c.sw.publish(h)
+}
+
 // Set stores a value in the call's data (IVR digits, customer ID).
 func (c *Call) Set(key, value string) {
 	c.mu.Lock()

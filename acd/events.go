@@ -47,6 +47,45 @@ type CallTransferred struct {
 	To   Party      `json:"to"`   // the party that took its place
 }
 
+// HandoffKind is how an agent hands a call on.
+type HandoffKind string
+
+// The handoff kinds.
+const (
+	HandoffBlind   HandoffKind = "blind"   // transfer without speaking to the target first
+	HandoffConsult HandoffKind = "consult" // consultation, then transfer or cancel
+)
+
+// HandoffStage is how far a handoff has come.
+type HandoffStage string
+
+// The handoff stages, in the order they can happen.
+const (
+	HandoffRinging   HandoffStage = "ringing"   // the target is being rung for the call
+	HandoffAnswered  HandoffStage = "answered"  // a consultation target answered the agent
+	HandoffCompleted HandoffStage = "completed" // the target has taken the agent's place
+	HandoffCancelled HandoffStage = "cancelled" // the agent took the call back (or the target hung up)
+	HandoffFailed    HandoffStage = "failed"    // the target could not be reached
+)
+
+// CallHandoff: an agent is handing a call on to another party (a blind
+// or consultative transfer). It is published at each stage so the CTI
+// layer can give the target the call's data (customer, IVR digits, the
+// agent's note) the moment the target's phone rings. Extension is the
+// extension being rung when the box knows it (an extension dialled, or
+// the agent a queue picked), empty for an outside number.
+type CallHandoff struct {
+	M         Meta         `json:"meta"`
+	Call      CallRecord   `json:"call"`
+	Kind      HandoffKind  `json:"kind"`
+	Stage     HandoffStage `json:"stage"`
+	From      Party        `json:"from"`   // the agent handing the call on
+	Target    string       `json:"target"` // as given: a number, an extension or "queue:NAME"
+	Extension string       `json:"extension,omitempty"`
+	Agent     string       `json:"agent,omitempty"` // the target agent's ID when a queue picked one
+	Note      string       `json:"note,omitempty"`  // what the handing agent wrote for the target
+}
+
 // AgentState is an agent's availability, as the ACD keeps it.
 type AgentState string
 
@@ -159,6 +198,9 @@ func (e CallEnded) Meta() Meta { return e.M }
 func (e CallTransferred) Meta() Meta { return e.M }
 
 // Meta implements Event.
+func (e CallHandoff) Meta() Meta { return e.M }
+
+// Meta implements Event.
 func (e AgentStateChanged) Meta() Meta { return e.M }
 
 // Meta implements Event.
@@ -177,6 +219,7 @@ func (e CallRinging) stamp(m Meta) Event       { e.M = m; return e }
 func (e CallAnswered) stamp(m Meta) Event      { e.M = m; return e }
 func (e CallEnded) stamp(m Meta) Event         { e.M = m; return e }
 func (e CallTransferred) stamp(m Meta) Event   { e.M = m; return e }
+func (e CallHandoff) stamp(m Meta) Event       { e.M = m; return e }
 func (e AgentStateChanged) stamp(m Meta) Event { e.M = m; return e }
 func (e QueueJoined) stamp(m Meta) Event       { e.M = m; return e }
 func (e QueueLeft) stamp(m Meta) Event         { e.M = m; return e }
