@@ -70,8 +70,8 @@ const (
 
 // CallHandoff: an agent is handing a call on to another party (a blind
 // or consultative transfer). It is published at each stage so the CTI
-// layer can give the target the call's data (customer, IVR digits, the
-// agent's note) the moment the target's phone rings. Extension is the
+// layer can give the target the call's data (customer, IVR digits, notes)
+// the moment the target's phone rings. Extension is the
 // extension being rung when the box knows it (an extension dialled, or
 // the agent a queue picked), empty for an outside number.
 type CallHandoff struct {
@@ -83,7 +83,6 @@ type CallHandoff struct {
 	Target    string       `json:"target"` // as given: a number, an extension or "queue:NAME"
 	Extension string       `json:"extension,omitempty"`
 	Agent     string       `json:"agent,omitempty"` // the target agent's ID when a queue picked one
-	Note      string       `json:"note,omitempty"`  // what the handing agent wrote for the target
 }
 
 // AgentState is an agent's availability, as the ACD keeps it.
