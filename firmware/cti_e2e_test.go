@@ -34,7 +34,9 @@ type ctiBox struct {
 	client  *http.Client
 }
 
-func newCTIBox(t *testing.T) *ctiBox {
+// newCTIBox starts the box; seed, when given, adds records to its store
+// before it starts.
+func newCTIBox(t *testing.T, seed ...func(st *store.Store) error) *ctiBox {
 	t.Helper()
 	dir := dataDir(t)
 	st, err := store.Open(StorePath(dir))
@@ -80,6 +82,11 @@ func newCTIBox(t *testing.T) *ctiBox {
 		return secret
 	}
 	b.sup, b.lily, b.tom = token(store.RoleSupervisor, ""), token(store.RoleAgent, "lily"), token(store.RoleAgent, "tom")
+	for _, f := range seed {
+		if err := f(st); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
