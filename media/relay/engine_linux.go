@@ -76,6 +76,7 @@ type Engine struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 	epoch  time.Time
+	open   atomic.Int64 // sockets listening and not closed
 }
 
 // NewEngine starts the poll loops. Close stops them.
@@ -131,13 +132,19 @@ func (e *Engine) Listen(addr netip.AddrPort, h Handler) (*Socket, error) {
 		return nil, err
 	}
 	l := e.loops[int(e.next.Add(1))%len(e.loops)]
-	s := &Socket{fd: fd, family: family, local: local, handler: h, loop: l}
+	s := &Socket{fd: fd, family: family, local: local, handler: h, loop: l, engine: e}
 	if err := l.add(s); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
+	e.open.Add(1)
 	return s, nil
 }
+
+// Sockets is the number of sockets listening now (opened by Listen and
+// not yet closed): two per RTP session, so a figure that must return to
+// zero when no call is up.
+func (e *Engine) Sockets() int { return int(e.open.Load()) }
 
 // Stats sums the loops' counters.
 func (e *Engine) Stats() Stats {
@@ -373,6 +380,9 @@ func (l *loop) serve(s *Socket, now int64) {
 	b.nfwd = 0
 	s.handler.HandleBatch(b)
 	l.flush()
+	// The loop's batch outlives the call: it must not keep the socket
+	// (and through its handler a closed call's session) reachable.
+	b.Socket = nil
 }
 
 // flush sends the queued forwards, one sendmmsg per run of forwards that
@@ -393,6 +403,7 @@ func (l *loop) flush() {
 		l.sendBatch(via, end-start)
 		start = end
 	}
+	clear(b.fwd[:b.nfwd]) // drop the via sockets, as for Batch.Socket
 	b.nfwd = 0
 }
 

@@ -47,6 +47,7 @@ type Socket struct {
 	local   netip.AddrPort
 	handler Handler
 	loop    poller
+	engine  *Engine
 	slot    uint32
 	gen     uint32
 }
@@ -91,6 +92,7 @@ func (s *Socket) Close() error {
 	}
 	err := unix.Close(s.fd)
 	s.fd = -1
+	s.engine.open.Add(-1)
 	if err != nil {
 		return fmt.Errorf("relay: close %v: %w", s.local, err)
 	}

@@ -516,6 +516,10 @@ func (l *uringLoop) dispatch(s *Socket, now int64) {
 		q.addr = uint64(uintptr(unsafe.Pointer(&l.sendHdr[i])))
 		q.userData = tagSend | uint64(i)
 	}
+	// The batch outlives the call: it must not keep the sockets (and
+	// through their handlers closed calls' sessions) reachable.
+	clear(b.fwd[:b.nfwd])
+	b.Socket = nil
 	b.n = 0
 	b.nfwd = 0
 }
