@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"callbox/acd"
+	"callbox/acd/directory"
 )
 
 // Feature is a service reached by dialling a feature code.
@@ -158,6 +159,10 @@ type OutboundRoute struct {
 type Config struct {
 	// Country picks the default emergency numbers.
 	Country string `json:"country"`
+	// Numbering is the site's numbering plan: how its phones dial an
+	// E.164 number (see Outward). FromRecords sets NumberingFor(Country);
+	// the zero Plan leaves E.164 numbers to routes written for "+".
+	Numbering directory.Plan `json:"numbering"`
 	// Emergency overrides the country's emergency numbers when set.
 	Emergency []string `json:"emergency,omitempty"`
 	// EmergencyCallerID is the number presented on emergency calls (the

@@ -172,6 +172,36 @@ func (p Pattern) Fixed() int {
 	return len(p.elems)
 }
 
+// prefix returns the first n characters every number p matches starts
+// with, when each of those positions accepts one character only (an
+// access code "9" in "_9X."); ok is false otherwise.
+func (p Pattern) prefix(n int) (string, bool) {
+	if p.elems == nil {
+		return p.lit[:min(n, len(p.lit))], n <= len(p.lit)
+	}
+	if n > len(p.elems) {
+		return "", false
+	}
+	b := make([]byte, 0, n)
+	for _, e := range p.elems[:n] {
+		one := -1
+		for c, in := range e.set {
+			if !in {
+				continue
+			}
+			if one >= 0 {
+				return "", false
+			}
+			one = c
+		}
+		if one < 0 {
+			return "", false
+		}
+		b = append(b, byte(one))
+	}
+	return string(b), true
+}
+
 // IsZero reports whether p is the zero Pattern (matches nothing).
 func (p Pattern) IsZero() bool { return p.src == "" }
 

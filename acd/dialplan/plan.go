@@ -35,12 +35,16 @@ type Decision struct {
 	Action Action
 	// Rule names the rule that decided, for logs and CDR routes:
 	// "emergency", "feature:voicemail", "extension", "inbound:<name>",
-	// "outbound:<name>", or why nothing did.
-	Rule     string
-	Target   Target
-	Feature  Feature
-	Arg      string
-	Number   string    // the number to send out, after strip/prepend
+	// "outbound:<name>" ("outbound:<name>(as <Number>)" for an E.164
+	// number sent in the site's dialled form), or why nothing did.
+	Rule    string
+	Target  Target
+	Feature Feature
+	Arg     string
+	Number  string // the number to send out, after strip/prepend
+	// Dialed is the E.164 number dialled when the plan sent it out in
+	// the site's dialled form (Number); "" when it went out as dialled.
+	Dialed   string
 	CallerID string    // the number to present out; "" leaves the gateway's
 	Gateways []Gateway // in failover order
 	Cause    acd.Cause // for ActionReject
@@ -242,10 +246,52 @@ func (p *Plan) extensionStep(f Facts) (Decision, bool) {
 	return Decision{Action: ActionExtension, Rule: "extension", Target: Target{TargetExtension, f.Dialed}}, true
 }
 
+// outboundStep matches the outbound routes in order. An E.164 number
+// ("+8613800138000") is matched as dialled first, so that routes written
+// for "+" win; then each route is tried with the number in the forms a
+// phone of the site dials it (Outward), behind the route's access code
+// when the route strips one.
 func (p *Plan) outboundStep(f Facts) (Decision, bool) {
-	barred := false
+	d, ok, barred := p.matchOutbound(f, func(o outbound) (string, bool) {
+		return f.Dialed, o.pattern.Match(f.Dialed)
+	})
+	if ok {
+		return d, true
+	}
+	if forms := Outward(p.cfg.Numbering, f.Dialed); len(forms) > 0 {
+		d, mapped, barred2 := p.matchOutbound(f, func(o outbound) (string, bool) {
+			access, ok := o.pattern.prefix(o.route.Strip)
+			if !ok {
+				return "", false
+			}
+			for _, form := range forms {
+				if n := access + form; o.pattern.Match(n) {
+					return n, true
+				}
+			}
+			return "", false
+		})
+		if mapped {
+			d.Dialed = f.Dialed
+			d.Rule += "(as " + d.Number + ")"
+			return d, true
+		}
+		barred = barred || barred2
+	}
+	if barred {
+		return reject("outbound-barred", causeBarred), true
+	}
+	return Decision{}, false
+}
+
+// matchOutbound tries the routes in order: match says whether a route
+// takes the call and with which number (before strip and prepend). It
+// reports the first route allowed for f.Via, and whether a route that
+// matched was barred to it.
+func (p *Plan) matchOutbound(f Facts, match func(outbound) (string, bool)) (d Decision, ok, barred bool) {
 	for _, o := range p.outbound {
-		if !o.pattern.Match(f.Dialed) {
+		number, ok := match(o)
+		if !ok {
 			continue
 		}
 		if !o.from.IsZero() && !o.from.Match(f.Via) {
@@ -254,19 +300,16 @@ func (p *Plan) outboundStep(f Facts) (Decision, bool) {
 		}
 		r := o.route
 		d := Decision{Action: ActionOutbound, Rule: "outbound:" + r.Name,
-			Number: r.Prepend + f.Dialed[r.Strip:], Gateways: slices.Clone(r.Gateways)}
+			Number: r.Prepend + number[r.Strip:], Gateways: slices.Clone(r.Gateways)}
 		switch {
 		case r.CallerID != "":
 			d.CallerID = r.CallerID
 		case r.CallerPrepend != "":
 			d.CallerID = r.CallerPrepend + f.Via
 		}
-		return d, true
+		return d, true, barred
 	}
-	if barred {
-		return reject("outbound-barred", causeBarred), true
-	}
-	return Decision{}, false
+	return Decision{}, false, barred
 }
 
 func (p *Plan) inboundStep(f Facts) (Decision, bool) {

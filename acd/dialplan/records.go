@@ -67,7 +67,7 @@ func Load(st *store.Store) (Config, error) {
 // goes out over every enabled trunk (in name order) and then FXO and GSM
 // line, with the trunk's own caller ID.
 func FromRecords(set store.Settings, exts []store.Extension, lines []store.Line, trunks []store.Trunk, routes Routes) (Config, error) {
-	c := Config{Country: set.Country, Emergency: set.Emergency, EmergencyCallerID: set.EmergencyCallerID}
+	c := Config{Country: set.Country, Numbering: NumberingFor(set.Country), Emergency: set.Emergency, EmergencyCallerID: set.EmergencyCallerID}
 	if len(set.FeatureCodes) > 0 {
 		c.Features = DefaultFeatureCodes()
 		for f, code := range set.FeatureCodes {
