@@ -181,7 +181,8 @@ func (a *Appliance) build(ctx context.Context) error {
 	a.services = append(a.services, a.tel.services...)
 	a.services = append(a.services, a.web)
 	if cfg.DebugAddr != "" {
-		a.debug = &debugServer{addr: cfg.DebugAddr, log: a.log, now: a.now, bound: a.debugAddr.Store}
+		a.debug = &debugServer{addr: cfg.DebugAddr, log: a.log, now: a.now, bound: a.debugAddr.Store,
+			calls: a.tel.debugFigures}
 		a.services = append(a.services, a.debug)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"sync/atomic"
 	"time"
 )
@@ -45,6 +46,58 @@ type debugServer struct {
 	now  func() time.Time
 	// bound is told the address once listening (port 0 picks one).
 	bound func(string)
+	// calls reads the switch's figures; nil reports them as -1.
+	calls func() CallFigures
+}
+
+// CallFigures are what is in progress in the switch: all return to zero
+// once no call is up, so a soak sees a stuck leg or session at its end.
+type CallFigures struct {
+	Calls        int `json:"callsActive"`  // calls in the switch
+	SIPLegs      int `json:"sipLegs"`      // B2BUA legs with a live dialog
+	RTPSessions  int `json:"rtpSessions"`  // RTP port pairs open
+	RelaySockets int `json:"relaySockets"` // sockets the relay engine serves (two per session)
+}
+
+// MemoryClasses are runtime/metrics memory classes, in bytes: where the
+// process's memory goes beyond the live heap (memory returned to the OS,
+// free heap kept, stacks, runtime metadata).
+type MemoryClasses struct {
+	HeapReleased  uint64 `json:"memHeapReleased"`
+	HeapFree      uint64 `json:"memHeapFree"`
+	OSStacks      uint64 `json:"memOSStacks"`
+	HeapStacks    uint64 `json:"memHeapStacks"`
+	HeapObjects   uint64 `json:"memHeapObjects"`
+	MetadataOther uint64 `json:"memMetadataOther"`
+	Total         uint64 `json:"memTotal"`
+}
+
+// memoryMetrics names the runtime/metrics samples MemoryClasses reads, in
+// its fields' order.
+var memoryMetrics = []string{"/memory/classes/heap/released:bytes", "/memory/classes/heap/free:bytes",
+	"/memory/classes/os-stacks:bytes", "/memory/classes/heap/stacks:bytes", "/memory/classes/heap/objects:bytes",
+	"/memory/classes/metadata/other:bytes", "/memory/classes/total:bytes"}
+
+func readMemoryClasses() MemoryClasses {
+	samples := make([]metrics.Sample, len(memoryMetrics))
+	for i, name := range memoryMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	v := make([]uint64, len(samples))
+	for i, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
+	}
+	return MemoryClasses{HeapReleased: v[0], HeapFree: v[1], OSStacks: v[2], HeapStacks: v[3], HeapObjects: v[4],
+		MetadataOther: v[5], Total: v[6]}
+}
+
+// debugFigures are the switch's figures for /debug/stats.
+func (t *telephony) debugFigures() CallFigures {
+	return CallFigures{Calls: t.sw.Active(), SIPLegs: t.b2b.Active(), RTPSessions: t.ports.InUse(),
+		RelaySockets: t.engine.Sockets()}
 }
 
 // Name is the service name the supervisor shows.
@@ -60,6 +113,8 @@ type RuntimeStats struct {
 	NumGC      uint32    `json:"numGC"`
 	PauseTotal int64     `json:"gcPauseTotalNs"`
 	OpenFiles  int       `json:"openFiles"` // -1 where /proc/self/fd cannot be read
+	CallFigures
+	MemoryClasses
 }
 
 func (d *debugServer) stats() RuntimeStats {
@@ -69,8 +124,13 @@ func (d *debugServer) stats() RuntimeStats {
 	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
 		fds = len(ents)
 	}
+	calls := CallFigures{Calls: -1, SIPLegs: -1, RTPSessions: -1, RelaySockets: -1}
+	if d.calls != nil {
+		calls = d.calls()
+	}
 	return RuntimeStats{Time: d.now(), Goroutines: runtime.NumGoroutine(), HeapAlloc: m.HeapAlloc, HeapSys: m.HeapSys,
-		Sys: m.Sys, NumGC: m.NumGC, PauseTotal: int64(m.PauseTotalNs), OpenFiles: fds}
+		Sys: m.Sys, NumGC: m.NumGC, PauseTotal: int64(m.PauseTotalNs), OpenFiles: fds,
+		CallFigures: calls, MemoryClasses: readMemoryClasses()}
 }
 
 func (d *debugServer) handler() http.Handler {

@@ -64,6 +64,21 @@ func TestAppliance_DebugListenerServesProfilesAndStats(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Goroutines < 5 || st.HeapAlloc == 0 || st.OpenFiles < 3 {
 		t.Fatalf("stats %d %s", code, body)
 	}
+	// At idle: no call, leg, session or relay socket, and the memory
+	// classes read from runtime/metrics.
+	if st.Calls != 0 || st.SIPLegs != 0 || st.RTPSessions != 0 || st.RelaySockets != 0 {
+		t.Errorf("idle box reports calls %d, legs %d, RTP sessions %d, relay sockets %d: %s",
+			st.Calls, st.SIPLegs, st.RTPSessions, st.RelaySockets, body)
+	}
+	if st.HeapObjects == 0 || st.Total < st.HeapObjects || st.OSStacks+st.HeapStacks == 0 || st.MetadataOther == 0 {
+		t.Errorf("memory classes %+v", st.MemoryClasses)
+	}
+	for _, field := range []string{`"callsActive":`, `"sipLegs":`, `"rtpSessions":`, `"relaySockets":`, `"memHeapReleased":`,
+		`"memHeapFree":`, `"memOSStacks":`, `"memHeapStacks":`, `"memHeapObjects":`, `"memMetadataOther":`, `"memTotal":`} {
+		if !strings.Contains(body, field) {
+			t.Errorf("stats lack %s (the soak harness reads it): %s", field, body)
+		}
+	}
 	if code, body := get("/debug/pprof/goroutine?debug=1"); code != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
 		t.Fatalf("goroutine profile %d %.200s", code, body)
 	}
