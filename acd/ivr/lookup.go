@@ -9,9 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"callbox/acd/directory"
 )
 
 // Lookup limits.
@@ -100,7 +101,7 @@ func (n *lookupNode) run(ctx context.Context, r *runner) (string, error) {
 	}
 	var found []string
 	for _, k := range sortedKeys(n.Map) {
-		v, ok := pick(answer, n.Map[k])
+		v, ok := directory.PickJSON(answer, n.Map[k])
 		r.vars[k] = v
 		if ok {
 			found = append(found, k+"="+v)
@@ -160,42 +161,4 @@ func (n *lookupNode) fetch(ctx context.Context, r *runner) (any, error) {
 		return nil, fmt.Errorf("answer is not JSON: %w", err)
 	}
 	return answer, nil
-}
-
-// pick follows a dotted path into a decoded JSON value and renders what it
-// finds as text: strings as they are, numbers and booleans as written,
-// objects and arrays as JSON, null and missing as "".
-func pick(v any, path string) (string, bool) {
-	for _, part := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			var ok bool
-			if v, ok = x[part]; !ok {
-				return "", false
-			}
-		case []any:
-			i, err := strconv.Atoi(part)
-			if err != nil || i < 0 || i >= len(x) {
-				return "", false
-			}
-			v = x[i]
-		default:
-			return "", false
-		}
-	}
-	switch x := v.(type) {
-	case nil:
-		return "", true
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
 }

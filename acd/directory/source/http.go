@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +108,7 @@ func MapJSON(body []byte, fields map[string]string) (directory.Record, error) {
 	}
 	var r directory.Record
 	for field, path := range fields {
-		if v, ok := jsonPath(doc, path); ok {
+		if v, ok := directory.PickJSON(doc, path); ok {
 			r.Set(field, v)
 		}
 	}
@@ -117,41 +116,4 @@ func MapJSON(body []byte, fields map[string]string) (directory.Record, error) {
 		return directory.Record{}, directory.ErrNotFound
 	}
 	return r, nil
-}
-
-// jsonPath walks dot-separated keys and indexes and renders the leaf as
-// text; objects and arrays at the leaf are rendered as JSON.
-func jsonPath(doc any, path string) (string, bool) {
-	cur := doc
-	for _, part := range strings.Split(path, ".") {
-		switch v := cur.(type) {
-		case map[string]any:
-			next, ok := v[part]
-			if !ok {
-				return "", false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(part)
-			if err != nil || i < 0 || i >= len(v) {
-				return "", false
-			}
-			cur = v[i]
-		default:
-			return "", false
-		}
-	}
-	switch v := cur.(type) {
-	case nil:
-		return "", false
-	case string:
-		return v, true
-	case bool:
-		return strconv.FormatBool(v), true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	default:
-		b, err := json.Marshal(v)
-		return string(b), err == nil
-	}
 }
