@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -75,8 +76,9 @@ func (h *Hub) contactOf(rec acd.CallRecord, customer string, wrap string) (store
 }
 
 // writeContact keeps an ended call in the customer history. The customer
-// is linked when the built-in directory knew the caller.
-func (h *Hub) writeContact(rec acd.CallRecord, lk *lookup, wrap string) {
+// is linked when the built-in directory knew the caller; a transferred
+// call names the agent who handled it last and those who handed it on.
+func (h *Hub) writeContact(rec acd.CallRecord, lk *lookup, x contactExtra) {
 	customer := ""
 	if lk != nil {
 		select {
@@ -88,12 +90,24 @@ func (h *Hub) writeContact(rec acd.CallRecord, lk *lookup, wrap string) {
 		default:
 		}
 	}
-	ct, ok := h.contactOf(rec, customer, wrap)
+	ct, ok := h.contactOf(rec, customer, x.summary)
 	if !ok {
 		return
 	}
-	if old, err := store.Get[store.Contact](h.st, ct.ID); err == nil && ct.Summary == "" {
-		ct.Summary = old.Summary // a wrap-up saved first
+	if isAgentID(x.handler) {
+		ct.Agent = x.handler
+	}
+	for _, a := range x.from {
+		if isAgentID(a) {
+			ct.TransferredFrom = append(ct.TransferredFrom, a)
+		}
+	}
+	ct.Notes = x.notes
+	if old, err := store.Get[store.Contact](h.st, ct.ID); err == nil {
+		if ct.Summary == "" {
+			ct.Summary = old.Summary // a wrap-up saved first
+		}
+		ct.Notes = append(old.Notes, ct.Notes...)
 	}
 	if _, err := store.Put(h.st, ct); err != nil {
 		h.log.Error("cti: write call contact", "call", rec.ID, "err", err)
@@ -104,6 +118,14 @@ func (h *Hub) writeContact(rec acd.CallRecord, lk *lookup, wrap string) {
 // in the customer history: at once when the call has ended, else when it
 // ends. Calls without an outside party have no entry and no wrap-up.
 func (h *Hub) WrapUp(ctx context.Context, callID, code, notes string) error {
+	return h.WrapUpAs(ctx, callID, "", code, notes)
+}
+
+// WrapUpAs is WrapUp naming the agent (the API knows who wraps up): on a
+// transferred call each agent's wrap-up is kept, the last handler's as
+// the entry's summary and the others' as its notes, and an earlier
+// agent's wrap-up shows in the pop of the agent who has the call now.
+func (h *Hub) WrapUpAs(ctx context.Context, callID, agent, code, notes string) error {
 	code, notes = strings.TrimSpace(code), strings.TrimSpace(notes)
 	if utf8.RuneCountInString(code) > maxWrapCode || utf8.RuneCountInString(notes) > maxWrapNotes ||
 		strings.ContainsAny(code, "\r\n\t") || !utf8.ValidString(code+notes) {
@@ -116,8 +138,20 @@ func (h *Hub) WrapUp(ctx context.Context, callID, code, notes string) error {
 	h.mu.Lock()
 	c := h.calls[callID]
 	if c != nil && !c.ended {
-		c.wrap = summary
+		if agent == "" {
+			c.wrap = summary
+			h.mu.Unlock()
+			return nil
+		}
+		if c.wraps == nil {
+			c.wraps = map[string]Note{}
+		}
+		c.wraps[agent] = Note{Agent: agent, Name: h.agentName(agent), At: h.now(), Text: summary, Kind: NoteKindWrapUp}
+		others := c.popAgentsBut(agent)
 		h.mu.Unlock()
+		for _, a := range others {
+			h.update(callID, a, nil)
+		}
 		return nil
 	}
 	var rec acd.CallRecord
@@ -126,7 +160,19 @@ func (h *Hub) WrapUp(ctx context.Context, callID, code, notes string) error {
 	}
 	h.mu.Unlock()
 	id := contactID(callID)
-	_, err := store.Update(h.st, id, func(ct *store.Contact) error { ct.Summary = summary; return nil })
+	_, err := store.Update(h.st, id, func(ct *store.Contact) error {
+		if agent == "" || agent == ct.Agent || (ct.Agent == "" && len(ct.TransferredFrom) == 0) {
+			ct.Summary = summary
+			return nil
+		}
+		// An agent who handed the call on: their wrap-up is a note.
+		ct.Notes = slices.DeleteFunc(ct.Notes, func(n store.ContactNote) bool {
+			return n.Agent == agent && n.Kind == NoteKindWrapUp
+		})
+		ct.Notes = append(ct.Notes, contactNote(Note{Agent: agent, Name: h.agentName(agent), At: h.now(), Text: summary,
+			Kind: NoteKindWrapUp}))
+		return nil
+	})
 	if errors.Is(err, store.ErrNotFound) && c != nil {
 		ct, ok := h.contactOf(rec, "", summary)
 		if !ok {

@@ -24,6 +24,17 @@
 // pop's last contacts come from a directory.HistoryIndex that follows the
 // store, so a pop costs the same with ten or a million contacts.
 //
+// A transfer carries the call's data with it (handoff.go): at each
+// stage of an acd.CallHandoff the Hub publishes call.handoff, and when
+// the target rings at an extension where an agent is logged in (or a
+// queue picked one) that agent gets the customer call's pop, saying who
+// hands it over and how, with the notes agents wrote on the call
+// (Hub.Annotate) and earlier agents' wrap-ups. A queue target's own
+// offer and the transfer pop the agent once (the second is an update);
+// a cancelled or failed transfer withdraws the pop; a completed one
+// makes the target the call's handler, and the call's history entry
+// names them, those who handed it on, and the notes.
+//
 // Every event the Hub publishes gets an increasing ID and is kept in a
 // bounded window, so an SSE or WebSocket client that reconnects with the
 // last ID it saw gets what it missed (Hub.Subscribe). Agents see their own

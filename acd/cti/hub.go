@@ -42,8 +42,12 @@ type Config struct {
 	Dialable func(number string) bool
 	// HasQueue says whether a queue exists; nil reads the store.
 	HasQueue func(name string) bool
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// AgentAt names the agent logged in at an extension now, for the
+	// pops of transfers; nil follows the agents' state events and their
+	// stored extensions.
+	AgentAt func(ext string) (agent string, ok bool)
+	Now     func() time.Time
+	Logger  *slog.Logger
 
 	PopTimeout     time.Duration // longest an offer waits for the lookup (1.5 s)
 	NameTimeout    time.Duration // longest CallerName waits (300 ms)
@@ -99,6 +103,10 @@ type Pop struct {
 	// Script is the queue's agent script, if it has one.
 	Script    *store.Script `json:"script,omitempty"`
 	OfferedAt time.Time     `json:"offeredAt"`
+	// Handoff says who handed the call to this agent (a transfer).
+	Handoff *HandoffInfo `json:"handoff,omitempty"`
+	// Notes are the agents' notes on the call so far, oldest first.
+	Notes []Note `json:"notes,omitempty"`
 }
 
 // lookup is one customer lookup, shared by the pop and the desk phone.
@@ -119,6 +127,17 @@ type call struct {
 	// offer is the latest offer to an agent, known at once (the pop
 	// follows when its lookup answers).
 	offer *OfferInfo
+	// pops are the call's pops by agent: the target of a transfer has
+	// its own beside the first agent's (pop is the latest of them).
+	pops map[string]*Pop
+	// xfer is the call's latest handoff; handler and from say who took
+	// it over last and who handed it on (handoff.go).
+	xfer     *transfer
+	handler  string
+	from     []string
+	notes    []Note
+	wraps    map[string]Note        // wrap-ups by agent (WrapUpAs)
+	received map[string]HandoffInfo // completed handoffs by the agent who took the call
 }
 
 // Hub assembles screen pops and publishes the CTI's events. Its methods
@@ -137,8 +156,14 @@ type Hub struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // lookups and late pop updates
 
+	// popMu orders the pops of one call: a pop is finished and
+	// published under it, so a transfer's update never overtakes the
+	// offer it updates.
+	popMu sync.Mutex
+
 	mu       sync.Mutex
 	calls    map[string]*call
+	loggedIn map[string]bool // agents logged in, when Config.AgentAt is nil
 	byNumber map[string]*lookup
 	ended    []string // IDs of ended calls still kept, oldest first
 	stopped  bool
@@ -184,7 +209,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg.WebhookRetries = 5
 	}
 	h := &Hub{cfg: cfg, log: cfg.Logger, now: cfg.Now, st: cfg.Store,
-		calls: map[string]*call{}, byNumber: map[string]*lookup{}, cbWake: make(chan struct{}, 1)}
+		calls: map[string]*call{}, loggedIn: map[string]bool{}, byNumber: map[string]*lookup{}, cbWake: make(chan struct{}, 1)}
 	hist, err := directory.NewHistoryIndex(cfg.Store, cfg.Plan, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -260,7 +285,12 @@ func (h *Hub) handle(e acd.Event) {
 	case acd.CallEnded:
 		h.endCall(e.Call)
 		h.publish(EventCallEnded, e.Call.Agent, e.Call)
+	case acd.CallHandoff:
+		h.handoff(e)
 	case acd.AgentStateChanged:
+		h.mu.Lock()
+		h.loggedIn[e.Agent] = e.To != acd.AgentLoggedOut
+		h.mu.Unlock()
 		h.publish(EventAgentState, e.Agent, e)
 	case acd.QueueJoined:
 		h.publish(EventQueueJoined, "", e)
@@ -286,10 +316,10 @@ func (h *Hub) endCall(rec acd.CallRecord) {
 		delete(h.byNumber, c.lk.number)
 	}
 	if !h.stopped {
-		lk, wrap := c.lk, c.wrap
-		h.wg.Go(func() { h.writeContact(rec, lk, wrap) })
+		lk, x := c.lk, c.contactExtra()
+		h.wg.Go(func() { h.writeContact(rec, lk, x) })
 	}
-	if c.pop == nil && c.wrap == "" {
+	if c.pop == nil && c.wrap == "" && len(c.wraps) == 0 && len(c.notes) == 0 {
 		delete(h.calls, rec.ID)
 		return
 	}
@@ -382,13 +412,12 @@ func (h *Hub) Offered(ctx context.Context, o OfferInfo) Pop {
 	h.callbackNotes(&p)
 	done := wait(ctx, lk, h.cfg.PopTimeout)
 	h.fillCustomer(&p, lk, done)
-	h.keepPop(o.CallID, p)
-	h.publish(EventCallOffered, o.Agent, p)
+	p = h.show(p)
 	if !done {
 		h.mu.Lock()
 		stopped := h.stopped
 		if !stopped {
-			h.wg.Go(func() { h.lateUpdate(o.CallID, lk) })
+			h.wg.Go(func() { h.lateUpdate(o.CallID, o.Agent, lk) })
 		}
 		h.mu.Unlock()
 	}
@@ -413,26 +442,15 @@ func (h *Hub) Offer(o OfferInfo) {
 	h.wg.Go(func() { h.Offered(h.base, o) })
 }
 
-// lateUpdate publishes the pop again once a slow lookup has answered.
-func (h *Hub) lateUpdate(callID string, lk *lookup) {
+// lateUpdate publishes an agent's pop again once a slow lookup has
+// answered.
+func (h *Hub) lateUpdate(callID, agent string, lk *lookup) {
 	select {
 	case <-lk.done:
 	case <-h.base.Done():
 		return
 	}
-	h.mu.Lock()
-	c := h.calls[callID]
-	var p Pop
-	if c != nil && c.pop != nil {
-		p = *c.pop
-	}
-	h.mu.Unlock()
-	if c == nil || p.CallID == "" {
-		return
-	}
-	h.fillCustomer(&p, lk, true)
-	h.keepPop(callID, p)
-	h.publish(EventPopUpdated, p.Agent, p)
+	h.update(callID, agent, func(p *Pop) { h.fillCustomer(p, lk, true) })
 }
 
 // fillCustomer copies a lookup's answer into p.
@@ -469,14 +487,6 @@ func (h *Hub) addStoreData(p *Pop) {
 		case !errors.Is(err, store.ErrNotFound):
 			h.log.Warn("cti: script", "queue", p.Queue, "err", err)
 		}
-	}
-}
-
-func (h *Hub) keepPop(callID string, p Pop) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if c := h.calls[callID]; c != nil {
-		c.pop = &p
 	}
 }
 

@@ -156,7 +156,26 @@ type Contact struct {
 	// CallID points to the CDR of the call, if any.
 	CallID  string `json:"callId,omitempty"`
 	Summary string `json:"summary,omitempty"`
+	// TransferredFrom names the agents who handed the call on, in
+	// order (agent IDs); Agent is then the one who handled it last.
+	TransferredFrom []string `json:"transferredFrom,omitempty"`
+	// Notes are what agents wrote for each other while handing the call
+	// on, and the wrap-ups of agents other than the last one.
+	Notes []ContactNote `json:"notes,omitempty"`
 }
+
+// ContactNote is one agent's note on a contact.
+type ContactNote struct {
+	Agent string    `json:"agent,omitempty"` // agent ID, "" for a supervisor
+	Name  string    `json:"name,omitempty"`  // who wrote it, as shown
+	At    time.Time `json:"at"`
+	Text  string    `json:"text"`
+	// Kind is "note" (written for the next agent) or "wrapup".
+	Kind string `json:"kind,omitempty"`
+}
+
+// maxContactNotes bounds the notes one contact keeps.
+const maxContactNotes = 50
 
 // Kind implements Record.
 func (Contact) Kind() Kind { return KindContact }
@@ -180,6 +199,20 @@ func (c Contact) Validate() error {
 	f.digits("agent", c.Agent, false, 2, 8)
 	f.text("callId", c.CallID, false, 128)
 	f.para("summary", c.Summary, false, 4096)
+	if len(c.TransferredFrom) > maxContactNotes {
+		f.add("transferredFrom", codeTooLong, maxContactNotes)
+	}
+	for _, a := range c.TransferredFrom {
+		f.digits("transferredFrom", a, true, 2, 8)
+	}
+	if len(c.Notes) > maxContactNotes {
+		f.add("notes", codeTooLong, maxContactNotes)
+	}
+	for _, n := range c.Notes {
+		f.digits("notes", n.Agent, false, 2, 8)
+		f.text("notes", n.Name, false, 64)
+		f.para("notes", n.Text, true, 4096)
+	}
 	return f.result(KindContact, c.ID)
 }
 
