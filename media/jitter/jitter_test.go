@@ -180,7 +180,6 @@ func TestBuffer_ReaderThatStoppedKeepsOnlyAFewPackets(t *testing.T) {
 	}
 }
 
-
 func TestBuffer_EmptyBufferKeepsNoPacketStorage(t *testing.T) {
 	b := New(3)
 	for s := range uint16(100) {

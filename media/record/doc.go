@@ -3,12 +3,22 @@
 //
 // A Recorder takes the caller's and the other party's 20 ms frames and
 // writes them as stereo (caller left, other party right) or as a mono mix,
-// 16-bit PCM at 8 kHz. Memory is bounded: samples collect in a one-second
-// buffer that is written out every second, and the header's sizes are
-// patched after each write, so the file on disk is a valid WAVE file up to
-// the last whole second at any moment. If the process dies (SIGKILL, power
-// cut after the page cache reached the disk), Recover run at the next start
-// fixes the headers of the files it left behind.
+// 16-bit PCM at 8 kHz. Each party's frames are placed by that party's own
+// count of frames, which its decoder keeps on the sender's RTP timeline
+// (media/jitter conceals lost and missing audio by timestamp), so the two
+// channels stay aligned whatever order and pace the frames arrive in: a
+// burst of seconds from one side is written where it belongs, and the
+// other side's frames for the same stretch, when they come, are merged
+// into the file beside it. Nothing waits for a party that sends nothing
+// (hold): its channel is silence there.
+//
+// Memory is bounded and small: the newest eight frames (160 ms, 5 KB in
+// stereo) are kept in memory and written out as the recording moves on;
+// the header's sizes are patched every second of audio, so the file on
+// disk is a valid WAVE file up to the last second at any moment. If the
+// process dies (SIGKILL, power cut after the page cache reached the disk),
+// Recover run at the next start fixes the headers of the files it left
+// behind, keeping everything that reached the file.
 //
 // Pause writes silence instead of the audio (for card numbers) and records
 // where, so the gap is explained. Close returns the SHA-256 of the finished

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -31,9 +30,14 @@ const (
 	Mono
 )
 
-// framesPerFlush is how many 20 ms frames are buffered between writes: one
-// second, the most a crash can lose.
+// framesPerFlush is how many 20 ms frames go by between header patches:
+// one second, the most a crash can hide until Recover runs.
 const framesPerFlush = 50
+
+// window is how many of the newest frames are kept in memory before they
+// go to the file: 160 ms, 5 KB in stereo. A frame older than that is
+// merged into the file where it belongs.
+const window = 8
 
 // Pause is a stretch of a recording replaced by silence, as offsets from
 // the start of the recording.
@@ -52,22 +56,24 @@ type Result struct {
 }
 
 // Recorder writes one call's recording. Its methods are safe for
-// concurrent use: the call goroutine writes frames while an operator's
+// concurrent use: each party's tap writes frames while an operator's
 // request pauses and resumes.
 type Recorder struct {
-	mu       sync.Mutex
-	f        *os.File
-	w        *bufio.Writer
-	path     string
-	layout   Layout
-	frames   int64 // frames (pairs) written so far
-	pending  int   // frames in w since the last flush
-	flushed  int64 // sample bytes on disk and in the header
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	layout Layout
+	fb     int64 // bytes of one frame in the file (every channel)
+	// win holds frames base..base+window-1, zero where nothing was
+	// written (silence); frames before base are in the file.
+	win      []byte
+	base     int64
+	end      int64 // one past the furthest frame placed
+	flushed  int64 // frames the header declares
+	parties  [2]party
 	paused   bool
 	pauses   []Pause
-	scratch  [2 * 2 * media.FrameSamples]byte
-	caller   side
-	other    side
+	merge    [4 * media.FrameSamples]byte // a file frame being merged into
 	closed   bool
 	writeErr error
 }
@@ -84,7 +90,7 @@ func Create(path string, layout Layout) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("record: create: %w", err)
 	}
@@ -93,92 +99,146 @@ func Create(path string, layout Layout) (*Recorder, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("record: write header: %w", err)
 	}
-	frameBytes := int(ch) * 2 * media.FrameSamples
-	r := &Recorder{
-		f:      f,
-		w:      bufio.NewWriterSize(f, framesPerFlush*frameBytes),
-		path:   path,
-		layout: layout,
-	}
-	return r, nil
+	fb := int64(ch) * 2 * media.FrameSamples
+	return &Recorder{f: f, path: path, layout: layout, fb: fb, win: make([]byte, window*fb)}, nil
 }
 
 // Path returns the file being written.
 func (r *Recorder) Path() string { return r.path }
 
 // Write records one 20 ms step of the call: caller's frame and the other
-// party's. A nil frame is silence (a party that sent nothing).
+// party's, side by side after the furthest either party has reached. A
+// nil frame is silence (a party that sent nothing).
 func (r *Recorder) Write(caller, other *media.Frame) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.write(caller, other)
+	if err := r.usable(); err != nil {
+		return err
+	}
+	pos := max(r.parties[0].next, r.parties[1].next)
+	for i, f := range [2]*media.Frame{caller, other} {
+		r.parties[i].started = true
+		r.parties[i].next = pos + 1
+		if err := r.place(pos, i, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (r *Recorder) write(caller, other *media.Frame) error {
+func (r *Recorder) usable() error {
 	if r.closed {
 		return ErrClosed
 	}
-	if r.writeErr != nil {
-		return r.writeErr
+	return r.writeErr
+}
+
+// place puts party i's frame at frame pos of the recording: into the
+// window, or merged into the file if the window has moved past it. Silence
+// (nil, paused, or all zero) needs no writing: the file is silent where
+// nothing was written.
+func (r *Recorder) place(pos int64, i int, f *media.Frame) error {
+	if pos >= r.base+window {
+		if err := r.slide(pos); err != nil {
+			return err
+		}
 	}
-	var silence media.Frame
-	if caller == nil || r.paused {
-		caller = &silence
+	r.end = max(r.end, pos+1)
+	if f == nil || r.paused || silent(f) {
+		return nil
 	}
-	if other == nil || r.paused {
-		other = &silence
+	if pos >= r.base {
+		r.put(r.win[(pos-r.base)*r.fb:], i, f)
+		return nil
 	}
-	b := r.scratch[:]
+	return r.mergeLate(pos, i, f)
+}
+
+func silent(f *media.Frame) bool {
+	for _, v := range f {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// put writes party i's samples into one frame of the file's layout: its
+// own channel in stereo, added to what is there in mono.
+func (r *Recorder) put(b []byte, i int, f *media.Frame) {
 	if r.layout == Mono {
-		for i := range caller {
-			v := dsp.Saturate(int32(caller[i]) + int32(other[i]))
-			b[2*i], b[2*i+1] = byte(v), byte(uint16(v)>>8)
+		for k, v := range f {
+			s := dsp.Saturate(int32(int16(uint16(b[2*k])|uint16(b[2*k+1])<<8)) + int32(v))
+			b[2*k], b[2*k+1] = byte(s), byte(uint16(s)>>8)
 		}
-		b = b[:2*media.FrameSamples]
-	} else {
-		for i := range caller {
-			l, rt := caller[i], other[i]
-			b[4*i], b[4*i+1] = byte(l), byte(uint16(l)>>8)
-			b[4*i+2], b[4*i+3] = byte(rt), byte(uint16(rt)>>8)
-		}
+		return
 	}
-	if _, err := r.w.Write(b); err != nil {
+	for k, v := range f {
+		o := 4*k + 2*i
+		b[o], b[o+1] = byte(v), byte(uint16(v)>>8)
+	}
+}
+
+// slide writes the window out and moves it to the stretch that holds
+// pos; the frames skipped over stay silent (a hole in the file).
+func (r *Recorder) slide(pos int64) error {
+	if err := r.writeWindow(); err != nil {
+		return err
+	}
+	clear(r.win)
+	r.base = pos - pos%window
+	if r.base-r.flushed >= framesPerFlush {
+		return r.patch(r.base)
+	}
+	return nil
+}
+
+// writeWindow writes the window's frames up to the furthest placed.
+func (r *Recorder) writeWindow() error {
+	n := min(r.end-r.base, window)
+	if n <= 0 {
+		return nil
+	}
+	if _, err := r.f.WriteAt(r.win[:n*r.fb], wav.HeaderSize+r.base*r.fb); err != nil {
 		r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
 		return r.writeErr
 	}
-	r.frames++
-	if r.pending++; r.pending >= framesPerFlush {
-		return r.flush()
+	return nil
+}
+
+// mergeLate merges a frame that came after the window moved on (its
+// party's audio arrived behind the other's) into the file.
+func (r *Recorder) mergeLate(pos int64, i int, f *media.Frame) error {
+	b := r.merge[:r.fb]
+	off := wav.HeaderSize + pos*r.fb
+	n, err := r.f.ReadAt(b, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.writeErr = fmt.Errorf("record: read %s: %w", r.path, err)
+		return r.writeErr
+	}
+	clear(b[n:]) // past the end of the file: silence
+	r.put(b, i, f)
+	if _, err := r.f.WriteAt(b, off); err != nil {
+		r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
+		return r.writeErr
 	}
 	return nil
 }
 
-// flush writes the buffered second to the file and patches the header so
-// the file is whole up to here.
-func (r *Recorder) flush() error {
-	if err := r.w.Flush(); err != nil {
-		r.writeErr = fmt.Errorf("record: flush %s: %w", r.path, err)
-		return r.writeErr
-	}
-	r.pending = 0
-	r.flushed = r.frames * int64(r.frameBytes())
-	if err := wav.PatchSizes(r.f, uint32(min(r.flushed, 0xffffffff))); err != nil {
+// patch declares frames in the header, so the file plays up to there.
+func (r *Recorder) patch(frames int64) error {
+	if err := wav.PatchSizes(r.f, uint32(min(frames*r.fb, 0xffffffff))); err != nil {
 		r.writeErr = fmt.Errorf("record: %s: %w", r.path, err)
 		return r.writeErr
 	}
+	r.flushed = frames
 	return nil
 }
 
-func (r *Recorder) frameBytes() int {
-	if r.layout == Mono {
-		return 2 * media.FrameSamples
-	}
-	return 4 * media.FrameSamples
-}
+func (r *Recorder) offset() time.Duration { return time.Duration(r.end) * media.FrameDuration }
 
-func (r *Recorder) offset() time.Duration { return time.Duration(r.frames) * media.FrameDuration }
-
-// Pause replaces the audio by silence from now until Resume.
+// Pause replaces the audio by silence from now (the furthest either party
+// has reached) until Resume.
 func (r *Recorder) Pause() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -215,7 +275,6 @@ func (r *Recorder) Close() (Result, error) {
 	if r.closed {
 		return Result{}, ErrClosed
 	}
-	r.drainSides()
 	if r.paused {
 		r.paused = false
 		r.pauses[len(r.pauses)-1].End = r.offset()
@@ -223,7 +282,17 @@ func (r *Recorder) Close() (Result, error) {
 	r.closed = true
 	err := r.writeErr
 	if err == nil {
-		err = r.flush()
+		err = r.writeWindow()
+	}
+	if err == nil {
+		// A recording that ends in silence ends in a hole: give the
+		// file its full length.
+		if terr := r.f.Truncate(wav.HeaderSize + r.end*r.fb); terr != nil {
+			err = fmt.Errorf("record: %s: %w", r.path, terr)
+		}
+	}
+	if err == nil {
+		err = r.patch(r.end)
 	}
 	if err == nil {
 		if serr := r.f.Sync(); serr != nil {
@@ -233,6 +302,7 @@ func (r *Recorder) Close() (Result, error) {
 	if cerr := r.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("record: close %s: %w", r.path, cerr)
 	}
+	r.win = nil
 	if err != nil {
 		return Result{}, err
 	}
@@ -257,7 +327,8 @@ func hashFile(path string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	// A small buffer: Close runs while other calls record.
+	n, err := io.CopyBuffer(h, f, make([]byte, 8<<10))
 	if err != nil {
 		return "", 0, fmt.Errorf("record: hash %s: %w", path, err)
 	}

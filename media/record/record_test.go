@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -172,7 +173,7 @@ func TestRecorder_PauseWritesSilenceAndIsReported(t *testing.T) {
 	checkFreq(t, "after resume", ch[0][16000:], 440)
 }
 
-func TestRecorder_SideWritersPairFramesAndBoundSkew(t *testing.T) {
+func TestRecorder_LaterPartyStartsWhereTheOtherGotAndHoldDoesNotStall(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sides.wav")
 	r, err := Create(p, Stereo)
 	if err != nil {
@@ -180,7 +181,7 @@ func TestRecorder_SideWritersPairFramesAndBoundSkew(t *testing.T) {
 	}
 	caller, other := twoToneCall(t, 100)
 	cw, ow := r.Caller(), r.Other()
-	// The caller runs ahead by 10 frames, then the other side catches up.
+	// The caller talks 10 frames before the other party's audio starts.
 	for i := range 10 {
 		if err := cw.WriteFrame(&caller[i]); err != nil {
 			t.Fatal(err)
@@ -208,8 +209,23 @@ func TestRecorder_SideWritersPairFramesAndBoundSkew(t *testing.T) {
 		t.Fatalf("duration %v", res.Duration)
 	}
 	_, ch := channels(t, p)
-	checkFreq(t, "left", ch[0][:90*160], 440)
-	checkFreq(t, "right", ch[1][:90*160], 1000)
+	checkFreq(t, "left", ch[0][:100*160], 440)
+	for i, v := range ch[1][:9*160] {
+		if v != 0 {
+			t.Fatalf("right sample %d = %d before the other party spoke", i, v)
+		}
+	}
+	// The other party's first frame is beside the caller's latest, the
+	// tenth.
+	if got, want := ch[1][9*160:10*160], other[0][:]; !slices.Equal(got, want) {
+		t.Fatal("the other party's first frame is not where the caller had got to")
+	}
+	checkFreq(t, "right", ch[1][9*160:99*160], 1000)
+	for i, v := range ch[1][99*160:] {
+		if v != 0 {
+			t.Fatalf("right sample %d = %d during hold", 99*160+i, v)
+		}
+	}
 }
 
 func TestRecover_FixesZeroSizedHeader(t *testing.T) {
@@ -253,7 +269,8 @@ func recordUntilKilled(path string) int {
 	}
 	caller := audiotest.Frames(audiotest.Sine(440, 6000, media.SampleRate))
 	other := audiotest.Frames(audiotest.Sine(1000, 6000, media.SampleRate))
-	// 3.5 s: three flushed seconds and half a second still in the buffer.
+	// 3.5 s: 3.36 s written to the file, the last 140 ms still in the
+	// window.
 	for i := range 175 {
 		if err := r.Write(&caller[i%50], &other[i%50]); err != nil {
 			fmt.Println("error", err)
@@ -299,12 +316,12 @@ func TestRecorder_FixesHeaderAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, ch := channels(t, p)
-	if h.DataSize != 3*8000*4 {
-		t.Fatalf("after recover %d bytes of samples, want 3 flushed seconds", h.DataSize)
+	if want := (175 - 175%window) * 4 * media.FrameSamples; h.DataSize != int64(want) {
+		t.Fatalf("after recover %d bytes of samples, want the %d written before the window", h.DataSize, want)
 	}
 	checkFreq(t, "left", ch[0], 440)
 	checkFreq(t, "right", ch[1], 1000)
-	soxCheck(t, p, "3.00")
+	soxCheck(t, p, "3.36")
 }
 
 // BenchmarkDecodeAndRecordPacket is the per-packet cost of recording a

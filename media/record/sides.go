@@ -4,81 +4,48 @@ import (
 	"callbox/media"
 )
 
-// maxSkew is how far, in frames, one party may run ahead of the other
-// before its frames are written against silence: a leg on hold or a relay
-// that stopped decoding must not hold the recording back or grow memory.
-const maxSkew = 25
+// maxLag is how far, in frames, a party may fall behind the other before
+// its next frame is taken to start a new stretch at the other's place
+// (10 s): a sender whose clock stopped while it was silent (some phones
+// on hold) would otherwise stay behind for the rest of the call. A burst
+// or a decoder held up for less than that keeps its place.
+const maxLag = 500
 
-// side queues one party's frames until the other party's frame for the
-// same instant arrives.
-type side struct {
-	q    [maxSkew]media.Frame
-	head int
-	n    int
-}
-
-func (s *side) push(f *media.Frame) {
-	s.q[(s.head+s.n)%maxSkew] = *f
-	s.n++
-}
-
-func (s *side) pop() *media.Frame {
-	f := &s.q[s.head]
-	s.head = (s.head + 1) % maxSkew
-	s.n--
-	return f
+// party is where one party's next frame goes.
+type party struct {
+	next    int64
+	started bool
 }
 
 // Caller returns a FrameWriter for the caller's audio, for recorders fed by
 // two independent stages; Write is simpler when one loop has both frames.
-func (r *Recorder) Caller() media.FrameWriter {
-	return media.FrameWriterFunc(func(f *media.Frame) error { return r.writeSide(f, true) })
-}
+func (r *Recorder) Caller() media.FrameWriter { return media.FrameWriterFunc(r.WriteCaller) }
 
 // Other returns a FrameWriter for the other party's audio.
-func (r *Recorder) Other() media.FrameWriter {
-	return media.FrameWriterFunc(func(f *media.Frame) error { return r.writeSide(f, false) })
-}
+func (r *Recorder) Other() media.FrameWriter { return media.FrameWriterFunc(r.WriteOther) }
 
-func (r *Recorder) writeSide(f *media.Frame, caller bool) error {
+// WriteCaller records the caller's next 20 ms frame. A party's first
+// frame goes beside the other party's latest (or at the start), each
+// later one right after its previous one, whenever it arrives.
+func (r *Recorder) WriteCaller(f *media.Frame) error { return r.writeParty(0, f) }
+
+// WriteOther records the other party's next 20 ms frame.
+func (r *Recorder) WriteOther(f *media.Frame) error { return r.writeParty(1, f) }
+
+func (r *Recorder) writeParty(i int, f *media.Frame) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return ErrClosed
+	if err := r.usable(); err != nil {
+		return err
 	}
-	mine, theirs := &r.caller, &r.other
-	if !caller {
-		mine, theirs = theirs, mine
+	me, them := &r.parties[i], &r.parties[1-i]
+	if !me.started || (them.started && them.next-me.next > maxLag) {
+		// Beside the other party's latest frame: the two came within
+		// 20 ms of each other.
+		me.started = true
+		me.next = max(me.next, them.next-1)
 	}
-	if theirs.n > 0 {
-		t := theirs.pop()
-		if caller {
-			return r.write(f, t)
-		}
-		return r.write(t, f)
-	}
-	if mine.n == maxSkew {
-		if err := r.writeAlone(mine.pop(), caller); err != nil {
-			return err
-		}
-	}
-	mine.push(f)
-	return nil
-}
-
-func (r *Recorder) writeAlone(f *media.Frame, caller bool) error {
-	if caller {
-		return r.write(f, nil)
-	}
-	return r.write(nil, f)
-}
-
-// drainSides writes frames still waiting for a partner, against silence.
-func (r *Recorder) drainSides() {
-	for r.caller.n > 0 {
-		_ = r.writeAlone(r.caller.pop(), true)
-	}
-	for r.other.n > 0 {
-		_ = r.writeAlone(r.other.pop(), false)
-	}
+	pos := me.next
+	me.next++
+	return r.place(pos, i, f)
 }
