@@ -177,6 +177,8 @@ func trunkKind() *adminKind {
 			{Name: "callerId", Type: "text", Hint: "admin.h.callerId"},
 			{Name: "callerIdMode", Type: "select", Options: append([]option{{Value: "", Label: i18n.T(lang, "admin.default")}},
 				optionsOf(lang, "admin.cidmode.", store.CallerIDFixed, store.CallerIDPassthrough)...)},
+			{Name: "numberFormat", Type: "select", Hint: "dialing.h.numberFormat", Options: append([]option{{Value: "", Label: i18n.T(lang, "dialing.numfmt.as_dialed")}},
+				optionsOf(lang, "dialing.numfmt.", store.TrunkNumberNational, store.TrunkNumberE164)...)},
 			{Name: "fromDomain", Type: "text"},
 			{Name: "prefix", Type: "text"},
 			{Name: "maxChannels", Type: "number"},
@@ -197,14 +199,14 @@ func trunkKind() *adminKind {
 		}
 		return url.Values{"name": {t.Name}, "enabled": {check(t.Enabled)}, "host": {t.Host}, "port": {itoa(t.Port)}, "transport": {string(t.Transport)},
 			"register": {check(t.Register)}, "username": {t.Username}, "secret": {t.Secret}, "expires": {itoa(t.Expires)}, "callerId": {t.CallerID},
-			"callerIdMode": {t.CallerIDMode}, "assertIdentity": {check(t.AssertIdentity)}, "privacy": {check(t.Privacy)}, "fromDomain": {t.FromDomain},
+			"callerIdMode": {t.CallerIDMode}, "numberFormat": {t.NumberFormat}, "assertIdentity": {check(t.AssertIdentity)}, "privacy": {check(t.Privacy)}, "fromDomain": {t.FromDomain},
 			"prefix": {t.Prefix}, "codecs": {strings.Join(t.Codecs, "\n")}, "maxChannels": {itoa(t.MaxChannels)},
 			"optionsInterval": {itoa(t.OptionsInterval)}, "addresses": {strings.Join(t.Addresses, "\n")}, "dids": {strings.Join(dids, "\n")}}
 	}
 	from := func(s *Server, old, f url.Values, errs map[string]string, lang i18n.Lang) store.Trunk {
 		t := store.Trunk{Name: f.Get("name"), Enabled: f.Get("enabled") == "on", Host: f.Get("host"), Port: atoi(f, "port", errs, lang),
 			Transport: store.Transport(f.Get("transport")), Register: f.Get("register") == "on", Username: f.Get("username"), Secret: f.Get("secret"),
-			Expires: atoi(f, "expires", errs, lang), CallerID: f.Get("callerId"), CallerIDMode: f.Get("callerIdMode"),
+			Expires: atoi(f, "expires", errs, lang), CallerID: f.Get("callerId"), CallerIDMode: f.Get("callerIdMode"), NumberFormat: f.Get("numberFormat"),
 			AssertIdentity: f.Get("assertIdentity") == "on", Privacy: f.Get("privacy") == "on", FromDomain: f.Get("fromDomain"), Prefix: f.Get("prefix"),
 			Codecs: lines(f.Get("codecs")), MaxChannels: atoi(f, "maxChannels", errs, lang), OptionsInterval: atoi(f, "optionsInterval", errs, lang),
 			Addresses: lines(f.Get("addresses"))}

@@ -284,6 +284,11 @@ type Trunk struct {
 	OptionsInterval int `json:"optionsInterval,omitempty"`
 	// Expires is the registration lifetime asked for, in seconds (0: 600).
 	Expires int `json:"expires,omitempty"`
+	// NumberFormat is how the called number goes in the Request-URI:
+	// "" as the dialplan sends it, "national" (an E.164 number in the
+	// site's dialled form), "e164" ("+" and the full number, for
+	// carriers that route E.164).
+	NumberFormat string `json:"numberFormat,omitempty"`
 }
 
 // TrunkDID maps a number as the carrier sends it to the number inbound
@@ -300,6 +305,12 @@ type TrunkDID struct {
 const (
 	CallerIDFixed       = "fixed"
 	CallerIDPassthrough = "passthrough"
+)
+
+// Number formats of a Trunk (acd/dialplan.NumberFormat).
+const (
+	TrunkNumberNational = "national"
+	TrunkNumberE164     = "e164"
 )
 
 // Kind implements Record.
@@ -337,6 +348,7 @@ func (t Trunk) Validate() error {
 	noDuplicates(&f, "dids", nums)
 	f.host("fromDomain", t.FromDomain, false)
 	oneOf(&f, "callerIdMode", t.CallerIDMode, false, CallerIDFixed, CallerIDPassthrough)
+	oneOf(&f, "numberFormat", t.NumberFormat, false, TrunkNumberNational, TrunkNumberE164)
 	if t.OptionsInterval != 0 {
 		f.intRange("optionsInterval", t.OptionsInterval, 5, 3600)
 	}

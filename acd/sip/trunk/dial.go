@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"callbox/acd"
+	"callbox/acd/dialplan"
 	"callbox/acd/sip/b2bua"
 	"callbox/firmware/store"
 	"callbox/media"
@@ -49,7 +50,7 @@ func (s *Set) Dial(ctx context.Context, trunkName, number string, caller acd.Par
 		return nil, &acd.CauseError{Cause: acd.CauseNoCircuitAvailable,
 			Err: fmt.Errorf("trunk %s: all %d channels busy", trunkName, e.rec.MaxChannels)}
 	}
-	tc := e.call(e.rec.Prefix+number, caller, s.localAddr().Addr().String())
+	tc := e.call(e.rec.Prefix+s.wireNumber(e.rec, number), caller, s.localAddr().Addr().String())
 	tc.RingTimeout = s.cfg.RingTimeout
 	leg, err := s.b2b.DialTrunk(ctx, tc, callerLeg)
 	if err != nil {
@@ -78,6 +79,21 @@ func (s *Set) Dial(ctx context.Context, trunkName, number string, caller acd.Par
 		}
 	}()
 	return leg, nil
+}
+
+// wireNumber writes number as trunk t wants it in the Request-URI
+// (NumberFormat), by the site's numbering plan as it is now: the country
+// is read per call, so a settings change applies to the next call.
+func (s *Set) wireNumber(t store.Trunk, number string) string {
+	if t.NumberFormat == "" {
+		return number
+	}
+	set, err := store.GetSettings(s.st)
+	if err != nil {
+		s.log.Warn("trunk number format: settings unreadable, number sent as dialled", "trunk", t.Name, "err", err)
+		return number
+	}
+	return dialplan.FormatNumber(dialplan.NumberingFor(set.Country), number, dialplan.NumberFormat(t.NumberFormat))
 }
 
 // Gateway adapts Dial to an acd.Dialer for acd.DialInOrder, over

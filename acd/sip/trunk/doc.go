@@ -19,8 +19,10 @@
 //     (the To user when the Request-URI is the registered Contact),
 //     mapped through the trunk's DIDs;
 //   - places outbound calls (dial.go): Dial presents the caller as the
-//     trunk says (CallerIDMode, AssertIdentity, Privacy), prepends
-//     Prefix, bounds MaxChannels, and fails fast with a Retryable cause
+//     trunk says (CallerIDMode, AssertIdentity, Privacy), writes the
+//     number in the trunk's NumberFormat (as dialled, national or E.164,
+//     by the site's country: dialplan.FormatNumber), prepends Prefix,
+//     bounds MaxChannels, and fails fast with a Retryable cause
 //     on a trunk that is down, so acd.DialInOrder fails over. The call
 //     itself is the B2BUA's (b2bua.DialTrunk): media anchored through the
 //     relay like every other leg, and session timers (RFC 4028) as on
