@@ -18,6 +18,10 @@
 // status page shows Status: state, probe results (ATI, +CGMI/+CGMM,
 // +FCLASS=?, PDU mode, +CSQ signal, +CPIN? SIM state), resets, line noise.
 //
+// ServiceLoop is the run loop the SMS and fax services share: their
+// outbox sends on a goroutine of its own while the URCs they subscribed
+// to are handled one at a time.
+//
 // Sub-packages: sms (PDU codec, concatenation, SMS service), fax (Class
 // 2.0 send and receive, fax service), outbox (the persistent send queue
 // both use) and modemsim (the simulator on pseudo-terminals that the tests

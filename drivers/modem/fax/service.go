@@ -128,56 +128,28 @@ func (s *Service) Kick() { s.out.Kick() }
 
 // Run sends queued faxes and answers incoming fax calls until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	// The outbox stops with this Run, also when the modem goes away; the
-	// cancel deferred second runs first, then the wait.
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	errc := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := s.out.Run(ctx); err != nil && ctx.Err() == nil {
-			errc <- err
-		}
-	}()
-	urcs := s.m.Subscribe(ctx)
 	rings, caller := 0, ""
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-errc:
-			return err
-		case u, ok := <-urcs:
-			if !ok {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return modem.ErrClosed // the modem's Run has ended
+	return modem.ServiceLoop{Subscribe: s.m.Subscribe, Send: s.out.Run, URC: func(ctx context.Context, u modem.URC) {
+		switch u.Name {
+		case "RING":
+			rings++
+		case "+CLIP":
+			if f := modem.Fields(u.Value); len(f) > 0 {
+				caller = f[0]
 			}
-			switch u.Name {
-			case "RING":
-				rings++
-			case "+CLIP":
-				if f := modem.Fields(u.Value); len(f) > 0 {
-					caller = f[0]
-				}
-			case "NO CARRIER":
-				rings, caller = 0, ""
-				continue
-			default:
-				continue
-			}
-			// Answer once the caller's number is known, or on the second
-			// ring of a line without caller ID.
-			if caller != "" || rings >= 2 {
-				s.receive(ctx, caller)
-				rings, caller = 0, ""
-			}
+		case "NO CARRIER":
+			rings, caller = 0, ""
+			return
+		default:
+			return
 		}
-	}
+		// Answer once the caller's number is known, or on the second
+		// ring of a line without caller ID.
+		if caller != "" || rings >= 2 {
+			s.receive(ctx, caller)
+			rings, caller = 0, ""
+		}
+	}}.Run(ctx)
 }
 
 // receive takes one call and stores what came.

@@ -139,45 +139,22 @@ func (s *Service) Kick() { s.out.Kick() }
 
 // Run sends queued messages and receives new ones until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	// The outbox stops with this Run, also when the modem goes away; the
-	// cancel deferred second runs first, then the wait.
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	errc := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := s.out.Run(ctx); err != nil && ctx.Err() == nil {
-			errc <- err
-		}
-	}()
-	urcs := s.m.Subscribe(ctx)
-	s.readStorage(ctx)
-	for {
-		var expire <-chan time.Time
-		if t, ok := s.reasm.NextExpiry(); ok {
-			expire = s.clock.After(max(t.Sub(s.clock.Now()), 0))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-errc:
-			return err
-		case u, ok := <-urcs:
-			if !ok {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return modem.ErrClosed // the modem's Run has ended
-			}
-			s.onURC(ctx, u)
-		case <-expire:
-			for _, in := range s.reasm.Expire() {
-				s.deliver(ctx, in)
-			}
-		}
+	return modem.ServiceLoop{Subscribe: s.m.Subscribe, Send: s.out.Run, Start: s.readStorage, URC: s.onURC,
+		Due: s.partsDue, OnDue: s.expireParts}.Run(ctx)
+}
+
+// partsDue fires when the wait for a long message's missing parts ends.
+func (s *Service) partsDue() <-chan time.Time {
+	if t, ok := s.reasm.NextExpiry(); ok {
+		return s.clock.After(max(t.Sub(s.clock.Now()), 0))
+	}
+	return nil
+}
+
+// expireParts stores the long messages whose missing parts did not come.
+func (s *Service) expireParts(ctx context.Context) {
+	for _, in := range s.reasm.Expire() {
+		s.deliver(ctx, in)
 	}
 }
 
