@@ -56,6 +56,13 @@ func startBox(t testing.TB, cfg Config, edit func(map[string]*store.Extension)) 
 // startBoxWith is startBox with options for the B2BUA.
 func startBoxWith(t testing.TB, cfg Config, edit func(map[string]*store.Extension), opts ...Option) *box {
 	t.Helper()
+	return startBoxLogging(t, quiet(), cfg, edit, opts...)
+}
+
+// startBoxLogging is startBoxWith logging to log (the server, the switch
+// and the B2BUA), for tests of what the box logs.
+func startBoxLogging(t testing.TB, log *slog.Logger, cfg Config, edit func(map[string]*store.Extension), opts ...Option) *box {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +80,6 @@ func startBoxWith(t testing.TB, cfg Config, edit func(map[string]*store.Extensio
 			t.Fatal(err)
 		}
 	}
-	log := quiet()
 	// Every test phone sends from 127.0.0.1, which the per-address rate
 	// limit would otherwise throttle like one flooding host.
 	srv, err := acdsip.New(st, acdsip.Config{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", KeepAlive: -1,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -66,8 +67,12 @@ type inLeg struct {
 	cause    acd.Cause
 	settled  chan struct{} // the INVITE transaction got its final response
 	settle   sync.Once
-	done     chan struct{}
-	once     sync.Once
+	// byeing is set once a BYE, the caller's or the box's, is ending the
+	// dialog: Answer's wait for the ACK then ends without one, and that
+	// is no failure.
+	byeing atomic.Bool
+	done   chan struct{}
+	once   sync.Once
 }
 
 // acceptCall hands a new inbound leg to the switch as a new call.
@@ -253,7 +258,16 @@ func (l *inLeg) Answer(ctx context.Context) error {
 			res.AppendHeader(h)
 		}
 	}
+	// WriteResponse sends the 200, retransmits it, and returns once the
+	// ACK came, or with an error when the dialog ended first.
 	err := l.ds.WriteResponse(res)
+	if err != nil && l.byeing.Load() {
+		// A BYE overtook the ACK (RFC 3261 §15 lets the caller send it
+		// as soon as it has the 200, and UDP may reorder the two): the
+		// call was answered and the BYE ends it with its own cause; the
+		// dialog's end stopped the 200's retransmissions.
+		err = nil
+	}
 	if l.timer != nil && err == nil {
 		// Armed once the dialog has its response: a refresh builds on it.
 		l.timer.start(l)
@@ -284,6 +298,7 @@ func (l *inLeg) Hangup(cause acd.Cause) error {
 		err = l.ds.Respond(cause.SIPStatus(), reasonPhrase(cause.SIPStatus()), nil, reasonHeader(cause))
 		l.settle.Do(func() { close(l.settled) })
 	case answered:
+		l.byeing.Store(true)
 		ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
 		err = l.ds.WriteBye(ctx, l.newBye(cause))
 		cancel()
@@ -323,6 +338,8 @@ func (l *inLeg) serve(r *acdsip.Request) {
 	case sip.ACK:
 		_ = l.ds.ReadAck(r.Request, r.Tx)
 	case sip.BYE:
+		// Set before ReadBye ends the dialog, which wakes Answer.
+		l.byeing.Store(true)
 		if err := l.ds.ReadBye(r.Request, r.Tx); err != nil {
 			respond(r.Tx, r.Request, 500, "Server Internal Error")
 			return
