@@ -37,7 +37,7 @@ func (s *Server) followupRoutes(handle func(string, access, handlerFunc), allRol
 // followups is the book of the server's store. A Book keeps no state of
 // its own, so one per request costs nothing and needs no wiring.
 func (s *Server) followups() *followup.Book {
-	opts := []followup.Option{followup.WithClock(s.now), followup.WithLogger(s.log), followup.WithPlan(s.plan())}
+	opts := []followup.Option{followup.WithClock(s.now), followup.WithLogger(s.log)}
 	if s.cfg.CTI != nil {
 		opts = append(opts, followup.WithCallNotes(s.cfg.CTI.WrapUp))
 	}

@@ -54,7 +54,7 @@ func TestFollowupAPI_AgentWorksATaskFromCreateToReached(t *testing.T) {
 	if ca.CallID != "call-new" || ca.Followup.State != store.FollowupDialing || ca.Followup.Attempts != 1 {
 		t.Fatalf("call answer %+v", ca)
 	}
-	if got := cf.ctl.list(); len(got) != 1 || got[0] != "originate 201 013800138000" {
+	if got := cf.ctl.list(); len(got) != 1 || got[0] != "originate 201 +8613800138000" {
 		t.Fatalf("dial requests %q", got)
 	}
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"callbox/acd/directory"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -33,7 +32,6 @@ type Book struct {
 	st     *store.Store
 	now    func() time.Time
 	log    *slog.Logger
-	plan   *directory.Plan
 	noteOn CallNoter
 }
 
@@ -54,28 +52,6 @@ func WithClock(now func() time.Time) Option { return func(b *Book) { b.now = now
 
 // WithLogger sets the book's logger.
 func WithLogger(l *slog.Logger) Option { return func(b *Book) { b.log = l } }
-
-// WithPlan makes Call dial a stored E.164 number the way a desk phone of
-// the site dials it (DialString): outbound routes match what people dial.
-func WithPlan(p directory.Plan) Option { return func(b *Book) { b.plan = &p } }
-
-// DialString is how a phone at a site with plan p dials the stored number
-// n: a number of the home country with the national (trunk) prefix, a
-// foreign one with the international prefix; anything not in E.164 form
-// (an extension, a short code) as it is.
-func DialString(p directory.Plan, n string) string {
-	rest, ok := strings.CutPrefix(n, "+")
-	if !ok || rest == "" {
-		return n
-	}
-	if nat, ok := strings.CutPrefix(rest, p.CountryCode); ok && p.CountryCode != "" && nat != "" {
-		return p.NationalPrefix + nat
-	}
-	if p.InternationalPrefix != "" {
-		return p.InternationalPrefix + rest
-	}
-	return n
-}
 
 // New returns the book of st.
 func New(st *store.Store, opts ...Option) *Book {
@@ -216,11 +192,9 @@ func (b *Book) Call(ctx context.Context, id, ext string, dial Dialer) (store.Fol
 	if f.State.Final() {
 		return f, fmt.Errorf("%w: %s is %s", ErrState, id, f.State)
 	}
-	number := f.Number
-	if b.plan != nil {
-		number = DialString(*b.plan, number)
-	}
-	callID, err := dial(ctx, ext, number)
+	// The stored number goes out as it is (E.164 as a rule): the
+	// dialplan dials it the way the site's phones do.
+	callID, err := dial(ctx, ext, f.Number)
 	if err != nil {
 		return f, fmt.Errorf("followup: dial %s: %w", id, err)
 	}

@@ -248,26 +248,11 @@ func TestBook_CreateRefusesBadFieldsAndTasksOutliveARestart(t *testing.T) {
 	}
 }
 
-func TestDialString_DialsTheWayADeskPhoneOfTheSiteDoes(t *testing.T) {
-	for n, want := range map[string]string{
-		"+8613800138000": "013800138000",
-		"+861087654321":  "01087654321",
-		"+14155550100":   "0014155550100",
-		"203":            "203",
-		"+":              "+",
-	} {
-		if got := DialString(directory.PlanCN, n); got != want {
-			t.Errorf("DialString(CN, %q) = %q, want %q", n, got, want)
-		}
-	}
-	if got := DialString(directory.PlanUS, "+14155550100"); got != "14155550100" {
-		t.Errorf("DialString(US) = %q", got)
-	}
+func TestBook_CallDialsTheStoredE164NumberForTheDialplanToMap(t *testing.T) {
 	b, _, _ := newBook(t)
-	b.plan = &directory.PlanCN
 	f := mustCreate(t, b, task("11", "+8613800000001", "x", t0, 0))
 	d := &dialer{}
-	if _, err := b.Call(context.Background(), f.ID, "201", d.dial); err != nil || d.calls[0] != "201>013800000001" {
+	if _, err := b.Call(context.Background(), f.ID, "201", d.dial); err != nil || d.calls[0] != "201>+8613800000001" {
 		t.Fatalf("dialled %v, %v", d.calls, err)
 	}
 }

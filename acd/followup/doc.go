@@ -18,8 +18,9 @@
 // due first, the most urgent (highest priority) of them first and, among
 // equals, the longest overdue; then the tasks not yet due, soonest first.
 // Book.Call places the call with the Dialer the caller gives (the CTI's
-// click-to-dial: the agent's phone rings, then the number is dialled, in
-// the form a desk phone of the site dials it: DialString), and every
+// click-to-dial: the agent's phone rings, then the stored number is
+// dialled as it is, E.164 included: the dialplan sends it out in the form
+// the site's routes expect), and every
 // recorded outcome joins the customer's contact history, so the next
 // screen pop for that number shows it: as the note of the attempt's call
 // entry when the CTI knows the call (WithCallNotes, cti.Hub.WrapUp), else
