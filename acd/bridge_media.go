@@ -165,7 +165,7 @@ func (b *bridge) mix(ctx context.Context, act []*end, sinks map[*end]media.Frame
 }
 
 // feed decodes the audio of each party that has a sink (its mixer input)
-// or taps, once for both: a leg's decoded frames have one reader.
+// or taps, once for both.
 func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 	for _, e := range b.ends {
 		ep := e.leg.Media()
@@ -173,8 +173,24 @@ func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 		if ep == nil || (sink == nil && len(e.taps) == 0) {
 			continue
 		}
-		b.stops = append(b.stops, ep.RelayTo(&fanout{sink: sink, taps: slices.Clone(e.taps)}))
+		f := &fanout{sink: sink, taps: slices.Clone(e.taps)}
+		if l, ok := ep.(listener); ok {
+			b.stops = append(b.stops, l.Listen(f))
+			continue
+		}
+		b.stops = append(b.stops, ep.RelayTo(f))
 	}
+}
+
+// listener is an endpoint that decodes its audio for one more reader from
+// a reorder buffer of that reader's own, made when it starts listening
+// and dropped when it stops (rtp.Session.Listen). The bridge prefers it
+// to the leg's shared Reader: that reader's buffer outlives whoever read
+// it before (an IVR menu, a queue's announcements), so a recording that
+// started on it would begin with audio from before the bridge, out of
+// step with the other party.
+type listener interface {
+	Listen(w media.FrameWriter) (stop func())
 }
 
 // tap is a reader of a party's decoded audio (Call.Tap).

@@ -67,8 +67,8 @@ type recording struct {
 	rel string // path relative to the data directory
 }
 
-func (r *recording) caller(f *media.Frame) { _ = r.r.Caller().WriteFrame(f) }
-func (r *recording) other(f *media.Frame)  { _ = r.r.Other().WriteFrame(f) }
+func (r *recording) caller(f *media.Frame) { _ = r.r.WriteCaller(f) }
+func (r *recording) other(f *media.Frame)  { _ = r.r.WriteOther(f) }
 
 // startRecording opens the talk's file: <data>/rec/<yyyy>/<mm>/<dd>/<id>.wav.
 func (t *talk) startRecording() error {

@@ -79,9 +79,10 @@ func (q *frameFIFO) pop(f *media.Frame) bool {
 // decoded stream has a single reader, and the bridge's mixer reads it as
 // soon as a supervisor joins, so the talk must not read it too. Only a
 // callback, whose legs are relayed outside any bridge, reads the legs
-// itself: there nothing else consumes their decoded frames. Those
-// readers end at the first frame after the talk ends, or when their
-// leg's media closes.
+// itself: there nothing else consumes their decoded frames. A leg that
+// can listen (rtp.Session.Listen) is heard through a reorder buffer made
+// for the talk, stopped by Live.end; any other leg's reader ends at the
+// first frame after the talk ends, or when its media closes.
 func (t *talk) tap() {
 	if t.tapping || t.ended {
 		return
@@ -92,15 +93,26 @@ func (t *talk) tap() {
 		return
 	}
 	for _, side := range []struct {
-		r    media.FrameReader
+		ep   media.Endpoint
 		cust bool
-	}{{t.custEp.Reader(), true}, {t.agentEp.Reader(), false}} {
+	}{{t.custEp, true}, {t.agentEp, false}} {
+		if l, ok := side.ep.(listener); ok {
+			t.stops = append(t.stops, l.Listen(sideWriter{t: t, cust: side.cust}))
+			continue
+		}
+		r := side.ep.Reader()
 		t.l.spawn(func() {
 			var f media.Frame
-			for side.r.ReadFrame(&f) == nil && t.heard(&f, side.cust) {
+			for r.ReadFrame(&f) == nil && t.heard(&f, side.cust) {
 			}
 		})
 	}
+}
+
+// listener is a leg's media that decodes its audio for one more reader
+// until stopped (rtp.Session.Listen).
+type listener interface {
+	Listen(w media.FrameWriter) (stop func())
 }
 
 // tapBridge taps both sides of the call's bridge into heard; Live.end
