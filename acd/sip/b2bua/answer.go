@@ -18,7 +18,8 @@ var (
 	// caller), or no device has said it rings yet.
 	ErrNotRinging = errors.New("b2bua: nothing rings the phone")
 	// ErrAnswerRefused: every ringing device refused the NOTIFY; the
-	// message carries their SIP statuses.
+	// message carries each device's contact and SIP statuses (both, when
+	// it refused in the early dialog and outside it).
 	ErrAnswerRefused = errors.New("b2bua: the phone refused to answer remotely")
 	// ErrNoAnswerResponse: no device answered the NOTIFY (timeout,
 	// transport error).
@@ -103,18 +104,24 @@ func (b *B2BUA) AnswerRinging(ctx context.Context, ext string, callerLeg acd.Leg
 	}
 	var refusals, failures []string
 	for _, l := range forks {
+		// inside says how the early dialog's NOTIFY went when the device
+		// was asked again outside it.
+		inside := ""
 		status, err := b.talk(ctx, dua.Client, l, true)
 		if err == nil && (status == 481 || status == 405 || status == 500 || status == 501) {
+			inside = fmt.Sprintf("%d %s in the early dialog, then ", status, reasonPhrase(status))
 			status, err = b.talk(ctx, dua.Client, l, false)
 		}
 		switch {
 		case err != nil:
-			failures = append(failures, err.Error())
+			failures = append(failures, inside+err.Error())
 		case status >= 200 && status < 300:
-			b.log.Info("remote answer accepted", "ext", ext, "leg", l.id, "status", status)
+			b.log.Info("remote answer accepted", "ext", ext, "leg", l.id, "status", status, "outside_dialog", inside != "")
 			return nil
+		case inside != "":
+			refusals = append(refusals, fmt.Sprintf("%s: %s%d %s outside it", l.binding.Contact, inside, status, reasonPhrase(status)))
 		default:
-			refusals = append(refusals, fmt.Sprintf("%d %s", status, reasonPhrase(status)))
+			refusals = append(refusals, fmt.Sprintf("%s: %d %s", l.binding.Contact, status, reasonPhrase(status)))
 		}
 	}
 	if len(refusals) > 0 {

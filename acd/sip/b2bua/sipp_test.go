@@ -107,15 +107,15 @@ func (r *sippRun) wait(t *testing.T) int {
 }
 
 // sippCallee registers extension ext from a fresh port with SIPp and then
-// starts the UAS scenario on that port.
-func sippCallee(t *testing.T, bin string, bx *box, ext, scenario string) *sippRun {
+// starts the UAS scenario on that port, with SIPp's further args.
+func sippCallee(t *testing.T, bin string, bx *box, ext, scenario string, args ...string) *sippRun {
 	t.Helper()
 	port := freeUDP(t)
 	reg := startSIPp(t, bin, "register.xml", port, bx.addr().String(), "-s", ext, "-au", ext, "-ap", secrets[ext])
 	if code := reg.wait(t); code != 0 {
 		t.Fatalf("register %s: sipp exit %d\n%s", ext, code, reg.out.String())
 	}
-	uas := startSIPp(t, bin, scenario, port, "", "-s", ext, "-rtp_echo")
+	uas := startSIPp(t, bin, scenario, port, "", append([]string{"-s", ext, "-rtp_echo"}, args...)...)
 	// The INVITE must not arrive before SIPp listens.
 	eventually(t, "SIPp UAS listening", func() bool {
 		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
