@@ -56,6 +56,8 @@ func catalogues() []map[string]entry {
 		customersMessages,
 		kindMessages,
 		auditActionMessages,
+		transferpopMessages,
+		retentionMessages,
 	}
 }
 

@@ -43,7 +43,8 @@ func Kinds() []Kind {
 		KindFollowup, KindFollowupPolicy,
 		KindWrapUp, KindCustomPrompt,
 		KindScheduledCallback,
-		KindCustomerField}
+		KindCustomerField,
+		KindRetention}
 }
 
 // Valid reports whether k is one of Kinds.
