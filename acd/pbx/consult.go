@@ -27,6 +27,7 @@ type consult struct {
 	call   *acd.Call
 	agent  acd.Leg
 	target string
+	h      *handoff           // its stages, for the bus
 	cancel context.CancelFunc // stops the target's ringing
 	over   chan struct{}      // closed when the consultation has ended
 
@@ -55,7 +56,8 @@ func Dialable(plan *dialplan.Plan, number string) bool {
 // once target answers, the agent's phone talks to target and Consult
 // returns nil. When target cannot be reached (or CancelConsult stops
 // the ringing) the agent is given back to the customer and the error
-// says why.
+// says why. target may be "queue:NAME": the queue's best free agent is
+// rung (Config.ReachQueue), seeing the customer's call.
 //
 // While the consultation lasts: the agent hanging up completes the
 // transfer (as on a desk phone), the target hanging up gives the agent
@@ -70,7 +72,8 @@ func (c *Control) Consult(ctx context.Context, id, target string) error {
 		return err
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	k := &consult{call: call, agent: agent, target: target, cancel: cancel, over: make(chan struct{})}
+	k := &consult{call: call, agent: agent, target: target, cancel: cancel, over: make(chan struct{}),
+		h: newHandoff(call, acd.HandoffConsult, agent.Caller(), target)}
 	if !c.begin(id, k) {
 		cancel()
 		return fmt.Errorf("%w: %s", ErrConsulting, id)
@@ -84,8 +87,11 @@ func (c *Control) Consult(ctx context.Context, id, target string) error {
 	k.resume = resume
 	// The ringing stops when the agent or the customer hangs up.
 	stopWatch := c.watchRinging(rctx, cancel, call, agent)
-	leg, err := c.router.Reach(rctx, target, agent.Caller(), partyOnly{agent})
+	leg, err := c.reach(rctx, call, k.h, agent.Caller(), partyOnly{agent})
 	stopWatch()
+	if err != nil {
+		k.h.ended(rctx)
+	}
 	cancel()
 	if err != nil {
 		k.finish(func() { k.resume() })
@@ -96,6 +102,7 @@ func (c *Control) Consult(ctx context.Context, id, target string) error {
 	if k.abort {
 		k.mu.Unlock()
 		_ = leg.Hangup(acd.CauseNormalClearing)
+		k.h.publish(acd.HandoffCancelled)
 		k.finish(func() { k.resume() })
 		c.forget(id, k)
 		return fmt.Errorf("%w: %s: cancelled", ErrNoConsult, id)
@@ -105,6 +112,7 @@ func (c *Control) Consult(ctx context.Context, id, target string) error {
 		k.stops = append(k.stops, a.RelayTo(b), b.RelayTo(a))
 	}
 	k.mu.Unlock()
+	k.h.publish(acd.HandoffAnswered)
 	call.AddRoute("consult:" + target)
 	c.wg.Go(func() { c.watchTalk(id, k) })
 	return nil
@@ -201,9 +209,15 @@ func (c *Control) complete(id string, k *consult) error {
 		if err = k.call.Replace(k.agent, k.leg); err != nil {
 			_ = k.leg.Hangup(acd.CauseNormalClearing)
 			k.resume()
+			k.h.publish(acd.HandoffFailed)
 			return
 		}
 		k.call.AddRoute("transfer:" + k.target)
+		// A queue's agent takes the call over: it is theirs from now on.
+		if a := k.h.agent(); a != "" {
+			k.call.SetAgent(a)
+		}
+		k.h.publish(acd.HandoffCompleted)
 	})
 	c.forget(id, k)
 	if !done {
@@ -241,6 +255,7 @@ func (c *Control) cancelTalk(id string, k *consult) {
 		k.unrelay()
 		_ = k.leg.Hangup(acd.CauseNormalClearing)
 		k.resume()
+		k.h.publish(acd.HandoffCancelled)
 	})
 	c.forget(id, k)
 }

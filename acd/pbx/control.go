@@ -122,10 +122,20 @@ func (c *Control) Hold(_ context.Context, id string, on bool) error {
 	return call.Hold(p, on)
 }
 
-// Transfer sends the customer to target (an extension or a number): the
-// agent's leg (see agentLeg) leaves, the customer hears music while
-// target rings, and target takes the agent's place once it answers. When
-// target cannot be reached the customer stays with the agent.
+// Transfer sends the customer to target (an extension, a number or
+// "queue:NAME"): the agent's leg (see agentLeg) leaves, the customer
+// hears music while target rings, and target takes the agent's place
+// once it answers. When target cannot be reached the customer stays
+// with the agent.
+//
+// A queue is reached through Config.ReachQueue, as a commercial ACD's
+// transfer to a queue works: the customer holds while the queue offers
+// the call to its best free agent (ahead of the customers waiting
+// there, since this one has waited once already), showing the customer
+// on that agent's phone and screen; the agent handing on may hang up at
+// once and goes to wrap-up, and the call is the new agent's (CDR agent,
+// wrap-up when they hang up). Transfer returns once an agent answers or
+// the queue gives up. Every stage goes on the bus as an acd.CallHandoff.
 func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	call, err := c.call(id)
 	if err != nil {
@@ -149,9 +159,11 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 			party = ps[0]
 		}
 	}
+	h := newHandoff(call, acd.HandoffBlind, p.Caller(), target)
 	// No early media: the party hears the bridge's music meanwhile.
-	leg, err := c.router.Reach(ctx, target, party.Caller(), nil)
+	leg, err := c.reach(ctx, call, h, party.Caller(), nil)
 	if err != nil {
+		h.ended(ctx)
 		resume()
 		return err
 	}
@@ -159,8 +171,14 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	if err := call.Replace(p, leg); err != nil {
 		_ = leg.Hangup(acd.CauseNormalClearing)
 		resume()
+		h.publish(acd.HandoffFailed)
 		return err
 	}
+	// A queue's agent takes the call over: it is theirs from now on.
+	if a := h.agent(); a != "" {
+		call.SetAgent(a)
+	}
+	h.publish(acd.HandoffCompleted)
 	return nil
 }
 

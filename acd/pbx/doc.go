@@ -31,7 +31,13 @@
 // placed a click-to-dial, else the phone connected to the caller). A
 // consultation parks the agent's leg in the customer's call (the
 // customer hears music) and relays it to the target outside the bridge
-// until it is completed (Call.Replace) or cancelled.
+// until it is completed (Call.Replace) or cancelled. A target
+// "queue:NAME" (handoff.go) reaches the best free agent of a queue
+// through Config.ReachQueue (queue.Live.Reach), for consultations and
+// blind transfers alike; once completed the call is that agent's. Every
+// stage of every blind and consultative transfer goes on the bus as an
+// acd.CallHandoff (ringing, answered, completed, cancelled, failed),
+// naming the extension rung and, for a queue, the agent it picked.
 //
 // Fax on voice lines (fax.go): when a fax destination is configured
 // (store.Settings.FaxDestination), an inbound call from a line or a trunk

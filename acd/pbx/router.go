@@ -49,6 +49,11 @@ type Config struct {
 	Gateways map[dialplan.GatewayKind]GatewayDialer
 	// Queue puts the caller in a queue until an agent takes the call.
 	Queue Target
+	// ReachQueue rings the best free agent of a queue for a call that is
+	// connected elsewhere already (queue.Live.Reach): the target
+	// "queue:NAME" of Control's consultations and blind transfers. Nil
+	// refuses such targets.
+	ReachQueue QueueReacher
 	// Flow runs the published IVR flow of that ID.
 	Flow Target
 	// Voicemail lets the caller leave a message in a mailbox.

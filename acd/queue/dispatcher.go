@@ -43,6 +43,15 @@ type Call struct {
 	Requirements []Requirement
 	// Designated names an agent to offer the call to first.
 	Designated string
+	// Internal marks an agent's consultation or transfer (Live.Reach),
+	// not a customer waiting: it goes ahead of every customer, is
+	// refused when no member is logged in (whatever JoinWhen says) but
+	// never for a full queue, hears no announcements, leaves no trace in
+	// the queue's figures (service level, handle time, waiting count,
+	// Joined and Left) and sets no affinity. Routed out for any reason
+	// (maximum wait, the queue removed, nobody left), it leaves the
+	// dispatcher instead of moving to an overflow queue.
+	Internal bool
 }
 
 // queueState is one queue's current settings and running figures.

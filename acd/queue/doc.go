@@ -61,6 +61,22 @@
 // state) goes out as an acd.QueueStats, at most once per StatsEvery per
 // queue, for the wallboard.
 //
+// # Consulting a queue
+//
+// Live.Reach rings the best free agent of a queue for a call that is
+// connected elsewhere already: an agent consults the queue, or hands the
+// call to it (acd/pbx's "queue:NAME" targets). It joins the dispatcher
+// as a Call with Internal set, so strategy, skills, one offer at a time,
+// ring time, skips, auto-pause, the offer notice (the customer's call on
+// the new agent's screen) and wrap-up across queues all hold. Such a
+// consultation goes ahead of every customer waiting (an agent is holding
+// a customer already), needs a member logged in whatever JoinWhen says,
+// and is not a call offered to the queue's service: it leaves no trace
+// in the service level, the handle time, the callers waiting or the
+// Joined/Left events. The reached agent's state changes carry the
+// consultation's own ID ("<call ID>~q<N>"), since the customer's call is
+// still the consulting agent's in the dispatcher.
+//
 // # Persistence
 //
 // On a box, callbacks live in the store: WithCallbacks(NewStoreCallbacks(st))

@@ -75,11 +75,12 @@ type Live struct {
 	display  func(context.Context, string) string
 	stats    *statsMarks // queues whose figures changed, for acd.QueueStats
 
-	mu     sync.Mutex
-	talks  map[string]*talk // by agent ID: calls in progress
-	base   context.Context  // Run's context: background work of the live side
-	wg     sync.WaitGroup   // goroutines started for calls that outlive a step (taps, callbacks)
-	closed bool             // Run has stopped: spawn starts nothing more
+	mu      sync.Mutex
+	talks   map[string]*talk // by agent ID: calls in progress
+	base    context.Context  // Run's context: background work of the live side
+	wg      sync.WaitGroup   // goroutines started for calls that outlive a step (taps, callbacks)
+	closed  bool             // Run has stopped: spawn starts nothing more
+	reaches uint64           // consultations started (Reach), numbering their IDs
 }
 
 // LiveOption configures Live.

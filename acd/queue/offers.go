@@ -254,6 +254,12 @@ func (d *Dispatcher) Answered(callID, agentID string) error {
 		return nil
 	}
 	d.removeEntry(e)
+	if e.call.Internal {
+		// A consultation is not a handled call of the queue.
+		ac.uncounted = true
+		d.dispatch()
+		return nil
+	}
 	waited := now.Sub(e.qJoined)
 	d.sl.Waited(e.qname, now, waited, e.ver.ServiceLevel, servicelevel.Answered)
 	d.ev(Left{Queue: e.qname, CallID: callID, Reason: LeftAnswered, Agent: agentID, Waited: waited, At: now})

@@ -20,6 +20,9 @@ type Ticket struct {
 
 // before is the service order: priority first, then the place in time.
 func before(a, b *entry) bool {
+	if a.call.Internal != b.call.Internal {
+		return a.call.Internal
+	}
 	if a.call.Priority != b.call.Priority {
 		return a.call.Priority > b.call.Priority
 	}
@@ -38,7 +41,7 @@ func (d *Dispatcher) insert(e *entry) {
 	})
 	d.waiting = slices.Insert(d.waiting, i, e)
 	d.calls[e.call.ID] = e
-	if e.q != nil {
+	if e.q != nil && !e.call.Internal {
 		e.q.waiting++
 	}
 }
@@ -48,7 +51,7 @@ func (d *Dispatcher) removeEntry(e *entry) {
 		d.waiting = slices.Delete(d.waiting, i, i+1)
 	}
 	delete(d.calls, e.call.ID)
-	if e.q != nil {
+	if e.q != nil && !e.call.Internal {
 		e.q.waiting--
 	}
 }
@@ -72,10 +75,10 @@ func (d *Dispatcher) Join(c Call) (Ticket, error) {
 	if !ok {
 		return Ticket{}, fmt.Errorf("%w: %s", ErrUnknownQueue, c.Queue)
 	}
-	if !d.present(q, q.cfg.JoinWhen) {
+	if !d.present(q, joinRule(c, q.cfg.JoinWhen)) {
 		return Ticket{}, fmt.Errorf("%w: %s", ErrNoAgents, c.Queue)
 	}
-	if q.cfg.MaxCallers > 0 && q.waiting >= q.cfg.MaxCallers {
+	if !c.Internal && q.cfg.MaxCallers > 0 && q.waiting >= q.cfg.MaxCallers {
 		return Ticket{}, fmt.Errorf("%w: %s", ErrQueueFull, c.Queue)
 	}
 	now := d.now()
@@ -85,12 +88,16 @@ func (d *Dispatcher) Join(c Call) (Ticket, error) {
 	}
 	d.seq++
 	e := &entry{call: c, qname: c.Queue, q: q, ver: q.cfg, seq: d.seq, joined: now, qJoined: now, step: -1}
-	if q.cfg.AnnounceEvery > 0 {
+	if q.cfg.AnnounceEvery > 0 && !c.Internal {
 		e.nextAnnounce = now.Add(q.cfg.AnnounceEvery)
 	}
 	d.prefer(e, now)
 	d.insert(e)
 	pos := d.position(e)
+	if c.Internal {
+		d.dispatch()
+		return Ticket{Position: pos, Version: e.ver.Version}, nil
+	}
 	d.ev(Joined{Queue: c.Queue, CallID: c.ID, Caller: c.Caller, Priority: c.Priority, Position: pos, At: now})
 	d.dispatch()
 	return Ticket{Position: pos, EstimatedWait: d.estimate(q, pos), Version: e.ver.Version}, nil
@@ -100,7 +107,7 @@ func (d *Dispatcher) Join(c Call) (Ticket, error) {
 // the agent who served the caller within the queue's AffinityFor.
 func (d *Dispatcher) prefer(e *entry, now time.Time) {
 	e.preferred = e.call.Designated
-	if e.preferred == "" && e.ver.AffinityFor > 0 && e.call.Caller != "" {
+	if e.preferred == "" && !e.call.Internal && e.ver.AffinityFor > 0 && e.call.Caller != "" {
 		if h, ok := d.history[e.call.Caller]; ok && now.Sub(h.at) < e.ver.AffinityFor {
 			e.preferred = h.agent
 		}
@@ -126,6 +133,10 @@ func (d *Dispatcher) Leave(callID string, reason LeaveReason) error {
 	}
 	d.cancelOffers(e, CancelCallerLeft)
 	d.removeEntry(e)
+	if e.call.Internal {
+		d.dispatch()
+		return nil
+	}
 	now := d.now()
 	waited := now.Sub(e.qJoined)
 	o := servicelevel.Abandoned
@@ -163,6 +174,12 @@ func (d *Dispatcher) route(e *entry, why RouteReason, dest Destination) {
 	}
 	from := e.qname
 	r := Route{CallID: e.call.ID, Queue: from, Reason: why, To: dest}
+	if e.call.Internal {
+		// A consultation is the agent's to retry elsewhere: it leaves.
+		d.removeEntry(e)
+		d.act(r)
+		return
+	}
 	if t, ok := d.queues[dest.Target]; ok && dest.Kind == DestQueue && t != e.q {
 		d.sl.Waited(from, now, waited, e.ver.ServiceLevel, servicelevel.Overflowed)
 		d.ev(Left{Queue: from, CallID: e.call.ID, Reason: reason, Waited: waited, At: now})
@@ -200,6 +217,16 @@ func (d *Dispatcher) moveTo(e *entry, t *queueState) {
 		Position: d.position(e), At: now})
 }
 
+// joinRule is the presence rule a call joins (or stays) under: a
+// consultation needs a member logged in at least, whatever the queue's
+// rule for customers, since nobody could ever take it otherwise.
+func joinRule(c Call, rule Presence) Presence {
+	if c.Internal && rule == Always {
+		return LoggedIn
+	}
+	return rule
+}
+
 // present reports whether q's members meet rule.
 func (d *Dispatcher) present(q *queueState, rule Presence) bool {
 	if rule == Always {
@@ -222,7 +249,7 @@ func (d *Dispatcher) present(q *queueState, rule Presence) bool {
 func (d *Dispatcher) checkEmpty() {
 	var out []*entry
 	for _, e := range d.waiting {
-		if e.cb == nil && e.q != nil && e.ver.StayWhen != Always && !d.present(e.q, e.ver.StayWhen) {
+		if rule := joinRule(e.call, e.ver.StayWhen); e.cb == nil && e.q != nil && rule != Always && !d.present(e.q, rule) {
 			out = append(out, e)
 		}
 	}
@@ -238,7 +265,7 @@ func (d *Dispatcher) position(e *entry) int {
 		if x == e {
 			break
 		}
-		if x.q == e.q {
+		if x.q == e.q && !x.call.Internal {
 			n++
 		}
 	}
@@ -430,6 +457,7 @@ func (d *Dispatcher) Snapshot(name string) (servicelevel.Snapshot, error) {
 		case e.q != q:
 		case e.cb != nil:
 			s.Callbacks++
+		case e.call.Internal:
 		default:
 			s.Waiting++
 			s.OldestWait = max(s.OldestWait, now.Sub(e.qJoined))

@@ -1,0 +1,209 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"callbox/acd"
+)
+
+// queueHarness is a call from a line bridged to agent 202, whose control
+// reaches extension 203 and, through reacher, queues.
+func queueHarness(t *testing.T, reacher QueueReacher) (h *harness, ctl *Control, id string, agent, target *fakeLeg) {
+	t.Helper()
+	agent = newLeg("agent", ext("202"))
+	target = newLeg("target", ext("203"))
+	dial := func(_ context.Context, e string, _ acd.Party, _ acd.Leg) (acd.Leg, error) {
+		if e != "203" {
+			return nil, acd.Reject(acd.CauseUnallocatedNumber)
+		}
+		return target, nil
+	}
+	bridged := make(chan string, 1)
+	h = newHarness(t, Config{Dial: dial, ReachQueue: reacher, Ring: func(ctx context.Context, c *acd.Call, _ string) error {
+		bridged <- c.ID()
+		return c.Bridge(ctx, agent)
+	}})
+	ctl = NewControl(h.sw, h.router, dial)
+	t.Cleanup(ctl.Close)
+	if _, err := h.sw.Accept(newLeg("caller", line("line4", "013812345678")), "202"); err != nil {
+		t.Fatal(err)
+	}
+	id = <-bridged
+	connected(t, ctl, id)
+	return h, ctl, id, agent, target
+}
+
+// stages reads the bus until n handoffs came, and returns them.
+func stages(t *testing.T, h *harness, n int) []acd.CallHandoff {
+	t.Helper()
+	var out []acd.CallHandoff
+	timeout := time.After(10 * time.Second)
+	for len(out) < n {
+		select {
+		case e := <-h.ended:
+			if x, ok := e.(acd.CallHandoff); ok {
+				out = append(out, x)
+			}
+		case <-timeout:
+			t.Fatalf("handoffs %+v, want %d", out, n)
+		}
+	}
+	return out
+}
+
+func stageNames(hs []acd.CallHandoff) []acd.HandoffStage {
+	out := make([]acd.HandoffStage, len(hs))
+	for i, x := range hs {
+		out[i] = x.Stage
+	}
+	return out
+}
+
+func TestHandoff_ConsultToAQueueConnectsItsAgentAndCompletesToThem(t *testing.T) {
+	var asked QueueReach
+	var target *fakeLeg
+	reacher := func(_ context.Context, r QueueReach) (acd.Leg, string, string, error) {
+		asked = r
+		r.Ringing("b", "204")
+		return target, "b", "204", nil
+	}
+	h, ctl, id, agent, _ := queueHarness(t, reacher)
+	target = newLeg("queue-agent", ext("204"))
+	if err := ctl.Consult(context.Background(), id, "queue:support"); err != nil {
+		t.Fatal(err)
+	}
+	if asked.Queue != "support" || asked.Call == nil || asked.Call.ID() != id || asked.CallerLeg == nil {
+		t.Fatalf("asked the queue %+v", asked)
+	}
+	if err := ctl.CompleteConsult(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	<-agent.Done()
+	got := stages(t, h, 3)
+	if want := []acd.HandoffStage{acd.HandoffRinging, acd.HandoffAnswered, acd.HandoffCompleted}; !slices.Equal(stageNames(got), want) {
+		t.Fatalf("stages %v, want %v", stageNames(got), want)
+	}
+	for _, x := range got {
+		if x.Kind != acd.HandoffConsult || x.Target != "queue:support" || x.Agent != "b" || x.Extension != "204" ||
+			x.From.Number != "202" || x.Call.ID != id {
+			t.Errorf("handoff %+v", x)
+		}
+	}
+	target.end(acd.CauseNormalClearing)
+	rec := h.end(t)
+	if rec.Agent != "b" || !slices.Contains(rec.Route, "transfer:queue:support") {
+		t.Errorf("record agent %q route %v: the call is the queue agent's", rec.Agent, rec.Route)
+	}
+}
+
+func TestHandoff_ConsultToAQueueThatFailsGivesTheAgentBack(t *testing.T) {
+	noAgents := errors.New("nobody logged in")
+	h, ctl, id, agent, _ := queueHarness(t, func(context.Context, QueueReach) (acd.Leg, string, string, error) {
+		return nil, "", "", noAgents
+	})
+	if err := ctl.Consult(context.Background(), id, "queue:support"); !errors.Is(err, noAgents) {
+		t.Fatalf("Consult: %v", err)
+	}
+	got := stages(t, h, 1)
+	if got[0].Stage != acd.HandoffFailed || got[0].Target != "queue:support" {
+		t.Errorf("handoff %+v, want failed", got[0])
+	}
+	select {
+	case <-agent.Done():
+		t.Fatal("the agent was hung up")
+	default:
+	}
+	// The agent talks to the customer again: hold works, no consultation.
+	if err := ctl.Hold(context.Background(), id, false); err != nil {
+		t.Errorf("hold after the failed consultation: %v", err)
+	}
+}
+
+func TestHandoff_CancelWhileAQueueRingsIsCancelled(t *testing.T) {
+	rang := make(chan struct{})
+	h, ctl, id, _, _ := queueHarness(t, func(ctx context.Context, r QueueReach) (acd.Leg, string, string, error) {
+		r.Ringing("b", "204")
+		close(rang)
+		<-ctx.Done()
+		return nil, "", "", ctx.Err()
+	})
+	errc := make(chan error, 1)
+	go func() { errc <- ctl.Consult(context.Background(), id, "queue:support") }()
+	<-rang
+	until(t, func() bool { return ctl.CancelConsult(context.Background(), id) == nil })
+	if err := <-errc; err == nil {
+		t.Fatal("Consult succeeded after its cancel")
+	}
+	if got := stageNames(stages(t, h, 2)); !slices.Equal(got, []acd.HandoffStage{acd.HandoffRinging, acd.HandoffCancelled}) {
+		t.Errorf("stages %v", got)
+	}
+}
+
+func TestHandoff_ConsultToAnExtensionNamesItAndCancelsWhenTheTargetHangsUp(t *testing.T) {
+	h, ctl, id, _, target := queueHarness(t, nil)
+	if err := ctl.Consult(context.Background(), id, "203"); err != nil {
+		t.Fatal(err)
+	}
+	target.end(acd.CauseNormalClearing)
+	got := stages(t, h, 3)
+	if want := []acd.HandoffStage{acd.HandoffRinging, acd.HandoffAnswered, acd.HandoffCancelled}; !slices.Equal(stageNames(got), want) {
+		t.Fatalf("stages %v, want %v", stageNames(got), want)
+	}
+	if got[0].Extension != "203" || got[0].Agent != "" || got[0].Kind != acd.HandoffConsult {
+		t.Errorf("ringing %+v", got[0])
+	}
+}
+
+func TestHandoff_BlindTransfersPublishRingingAndTheirEnd(t *testing.T) {
+	var target *fakeLeg
+	h, ctl, id, agent, _ := queueHarness(t, func(_ context.Context, r QueueReach) (acd.Leg, string, string, error) {
+		if r.CallerLeg != nil {
+			t.Error("a blind transfer passed early media on")
+		}
+		r.Ringing("c", "205")
+		return target, "c", "205", nil
+	})
+	target = newLeg("queue-agent", ext("205"))
+	if err := ctl.Transfer(context.Background(), id, "5555"); err == nil {
+		t.Fatal("a transfer to an unknown number succeeded")
+	}
+	if err := ctl.Transfer(context.Background(), id, "queue:support"); err != nil {
+		t.Fatal(err)
+	}
+	<-agent.Done()
+	got := stages(t, h, 4)
+	if want := []acd.HandoffStage{acd.HandoffRinging, acd.HandoffFailed, acd.HandoffRinging, acd.HandoffCompleted}; !slices.Equal(stageNames(got), want) {
+		t.Fatalf("stages %v, want %v", stageNames(got), want)
+	}
+	if got[0].Extension != "" || got[0].Target != "5555" || got[0].Kind != acd.HandoffBlind {
+		t.Errorf("first %+v", got[0])
+	}
+	if got[3].Agent != "c" || got[3].Extension != "205" || got[3].Target != "queue:support" {
+		t.Errorf("completed %+v", got[3])
+	}
+	target.end(acd.CauseNormalClearing)
+	if rec := h.end(t); rec.Agent != "c" {
+		t.Errorf("record agent %q, want c", rec.Agent)
+	}
+}
+
+func TestHandoff_QueueTargetsWithoutAReacherAreRefused(t *testing.T) {
+	_, ctl, id, _, _ := queueHarness(t, nil)
+	err := ctl.Consult(context.Background(), id, "queue:support")
+	if c, ok := acd.CauseOf(err); !ok || c != acd.CauseServiceNotImplemented {
+		t.Fatalf("Consult: %v, want cause 79", err)
+	}
+}
+
+func TestQueueTarget_ParsesOnlyNamedQueues(t *testing.T) {
+	for in, want := range map[string]string{"queue:sales": "sales", "queue:": "", "queue: ": "", "203": "", "Queue:x": ""} {
+		got, ok := QueueTarget(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("QueueTarget(%q) = %q, %v", in, got, ok)
+		}
+	}
+}
