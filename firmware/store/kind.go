@@ -44,7 +44,8 @@ func Kinds() []Kind {
 		KindWrapUp, KindCustomPrompt,
 		KindScheduledCallback,
 		KindCustomerField,
-		KindRetention}
+		KindRetention,
+		KindSession}
 }
 
 // Valid reports whether k is one of Kinds.

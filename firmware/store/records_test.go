@@ -44,7 +44,7 @@ func validRecords() []Record {
 			AnswerWait: 70 * time.Second, LongestWait: 40 * time.Second, Handled: 6, TalkTime: 20 * time.Minute, WrapTime: time.Minute},
 	}, validCTIRecords(), validAuditRecords(), validSIPBanRecords(), validAgentEventRecords(), validRouteRecords(),
 		validMessagingRecords(), validFollowupRecords(), validWrapUpRecords(), validCTI3Records(),
-		validCustomerFieldRecords(), validRetentionRecords())
+		validCustomerFieldRecords(), validRetentionRecords(), validSessionRecords())
 }
 
 func validCallback() Callback {
