@@ -265,6 +265,9 @@ type CDR struct {
 	Recording string `json:"recording,omitempty"`
 	// MOS is the estimated voice quality 1.0-5.0 (0: not measured).
 	MOS float64 `json:"mos,omitempty"`
+	// Hold is a legal hold: the retention purge never deletes this call
+	// record nor its recording (SetCDRHold).
+	Hold bool `json:"hold,omitempty"`
 }
 
 // Kind implements Record.
@@ -321,6 +324,8 @@ type Recording struct {
 	Size      int64         `json:"size,omitempty"`
 	CallID    string        `json:"callId,omitempty"`
 	CreatedAt time.Time     `json:"createdAt,omitzero"`
+	// Hold is a legal hold: the retention purge never deletes it.
+	Hold bool `json:"hold,omitempty"`
 }
 
 // Kind implements Record.
