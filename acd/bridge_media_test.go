@@ -116,9 +116,12 @@ func TestCall_RecordingTapKeepsABurstOfSecondsInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tap returns before the bridge rewires, and a rewire restarts the
+	// parties' decoders: let it finish (its goroutines settle).
+	settledGoroutines()
 	// The call's first packets come in real time, one from each side
-	// (sent again until heard: Tap returns before the bridge rewires, and
-	// a copy after the first is a duplicate the reorder buffer drops)...
+	// (sent again until heard; a copy after the first is a duplicate the
+	// reorder buffer drops)...
 	eventuallyTrue(t, "the caller's first frame", func() bool {
 		caller.send(t, 0, callerCode(0))
 		return cw.n.Load() == 1
@@ -148,9 +151,8 @@ func TestCall_RecordingTapKeepsABurstOfSecondsInPlace(t *testing.T) {
 		}
 		// The next run once the box has the packets: a loopback socket
 		// buffer holds only a few hundred.
-		eventuallyTrue(t, "the box received the run", func() bool {
-			return caller.box.Stats().PacketsIn == sent[0] && agent.box.Stats().PacketsIn == sent[1]
-		})
+		waitReceived(t, caller, sent[0])
+		waitReceived(t, agent, sent[1])
 	}
 	eventuallyTrue(t, "every frame reached the recording", func() bool { return cw.n.Load() == n && aw.n.Load() == n })
 	stopC()
@@ -182,6 +184,18 @@ func TestCall_RecordingTapKeepsABurstOfSecondsInPlace(t *testing.T) {
 	agent.leg.farEnd(CauseNormalClearing)
 	if err := recv(t, res); err != nil {
 		t.Fatalf("Bridge = %v", err)
+	}
+}
+
+// waitReceived waits until the box's session has taken n packets in.
+func waitReceived(t *testing.T, p *rawPhone, n uint64) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); p.box.Stats().PacketsIn < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the box took %d of %d packets from %s (%d dropped): the kernel dropped some",
+				p.box.Stats().PacketsIn, n, p.leg.id, p.box.Stats().Dropped)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
