@@ -18,6 +18,8 @@ package servicelevel
 import (
 	"slices"
 	"time"
+
+	"callbox/firmware/store"
 )
 
 // IntervalLength is the reporting interval.
@@ -41,25 +43,10 @@ const (
 )
 
 // Interval holds the figures of one queue for one interval (or a day).
-type Interval struct {
-	Queue string    `json:"queue"`
-	Start time.Time `json:"start"`
-	// Offered counts every wait that ended: answered + abandoned +
-	// overflowed + callbacks.
-	Offered        int `json:"offered"`
-	Answered       int `json:"answered"`
-	AnsweredInSL   int `json:"answeredInSL"`
-	Abandoned      int `json:"abandoned"`
-	AbandonedShort int `json:"abandonedShort"`
-	Overflowed     int `json:"overflowed"`
-	Callbacks      int `json:"callbacks"`
-	// AnswerWait sums the waits of answered calls (for ASA).
-	AnswerWait  time.Duration `json:"answerWait"`
-	LongestWait time.Duration `json:"longestWait"`
-	Handled     int           `json:"handled"`
-	TalkTime    time.Duration `json:"talkTime"`
-	WrapTime    time.Duration `json:"wrapTime"`
-}
+// It is the store's record of a finished interval (store.QueueInterval),
+// so the two convert into each other as they are and the fields, their
+// JSON names and their meaning are defined once, in the store.
+type Interval store.QueueInterval
 
 // ServiceLevel returns the percentage of calls answered within the
 // threshold, 100 when no call counted.

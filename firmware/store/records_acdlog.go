@@ -89,11 +89,14 @@ func QueueIntervalKey(queue string, start time.Time) string {
 }
 
 // QueueInterval holds the finished figures of one queue for one
-// reporting interval (acd/servicelevel.Interval). Key: QueueIntervalKey.
+// reporting interval. acd/servicelevel.Interval is this type with the
+// arithmetic (service level, ASA, AHT), so the figures are defined here
+// once and convert as they are. Key: QueueIntervalKey.
 type QueueInterval struct {
 	Queue string    `json:"queue"`
 	Start time.Time `json:"start"`
-	// Offered counts every wait that ended in the interval.
+	// Offered counts every wait that ended in the interval: answered +
+	// abandoned + overflowed + callbacks.
 	Offered        int `json:"offered"`
 	Answered       int `json:"answered"`
 	AnsweredInSL   int `json:"answeredInSL"`
