@@ -11,6 +11,7 @@ import (
 
 	"callbox/acd/ivr"
 	"callbox/acd/queue"
+	"callbox/acd/servicelevel"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -105,60 +106,6 @@ func (p period) find(t time.Time) int {
 	return -1
 }
 
-// queueFigures sums queue intervals.
-type queueFigures struct {
-	Offered, Answered, InSL, Abandoned, AbandonedShort, Overflowed, Handled int
-	AnswerWait, LongestWait, Talk, Wrap                                     time.Duration
-}
-
-func (q *queueFigures) add(iv store.QueueInterval) {
-	q.Offered += iv.Offered
-	q.Answered += iv.Answered
-	q.InSL += iv.AnsweredInSL
-	q.Abandoned += iv.Abandoned
-	q.AbandonedShort += iv.AbandonedShort
-	q.Overflowed += iv.Overflowed
-	q.Handled += iv.Handled
-	q.AnswerWait += iv.AnswerWait
-	q.LongestWait = max(q.LongestWait, iv.LongestWait)
-	q.Talk += iv.TalkTime
-	q.Wrap += iv.WrapTime
-}
-
-// ServiceLevel is the share of calls answered within the queue's target,
-// short abandons left out; ok is false when there were no calls.
-func (q queueFigures) ServiceLevel() (pct float64, ok bool) {
-	n := q.Offered - q.AbandonedShort
-	if n <= 0 {
-		return 0, false
-	}
-	return 100 * float64(q.InSL) / float64(n), true
-}
-
-// ASA is the average speed of answer.
-func (q queueFigures) ASA() time.Duration {
-	if q.Answered == 0 {
-		return 0
-	}
-	return q.AnswerWait / time.Duration(q.Answered)
-}
-
-// AbandonRate is the share of offered calls abandoned.
-func (q queueFigures) AbandonRate() (pct float64, ok bool) {
-	if q.Offered == 0 {
-		return 0, false
-	}
-	return 100 * float64(q.Abandoned) / float64(q.Offered), true
-}
-
-// AHT is the average handle time: talk and wrap-up per handled call.
-func (q queueFigures) AHT() time.Duration {
-	if q.Handled == 0 {
-		return 0
-	}
-	return (q.Talk + q.Wrap) / time.Duration(q.Handled)
-}
-
 // queueRow is one line of the queue table, formatted.
 type queueRow struct {
 	Label                                  string
@@ -166,7 +113,9 @@ type queueRow struct {
 	SL, ASA, AbandonRate, AHT, LongestWait string
 }
 
-func queueRowOf(label string, q queueFigures) queueRow {
+// queueRowOf formats a queue's figures (acd/servicelevel's arithmetic, as
+// on the wallboard); a figure with nothing to count shows as a dash.
+func queueRowOf(label string, q servicelevel.Interval) queueRow {
 	pct := func(v float64, ok bool) string {
 		if !ok {
 			return "–"
@@ -180,7 +129,7 @@ func queueRowOf(label string, q queueFigures) queueRow {
 		return hms(d)
 	}
 	return queueRow{Label: label, Offered: q.Offered, Answered: q.Answered, Abandoned: q.Abandoned, Handled: q.Handled,
-		SL: pct(q.ServiceLevel()), AbandonRate: pct(q.AbandonRate()), ASA: dur(q.ASA(), q.Answered > 0),
+		SL: pct(q.ServiceLevel(), q.Counted() > 0), AbandonRate: pct(q.AbandonRate(), q.Offered > 0), ASA: dur(q.ASA(), q.Answered > 0),
 		AHT: dur(q.AHT(), q.Handled > 0), LongestWait: dur(q.LongestWait, q.Offered > 0)}
 }
 
@@ -210,25 +159,26 @@ func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		errs["queue"] = i18n.T(rc.lang, "reports.err.queue")
 		v.Queue = ""
 	}
-	buckets := make([]queueFigures, len(p.Buckets))
-	byQueue := map[string]*queueFigures{}
-	var total queueFigures
+	buckets := make([]servicelevel.Interval, len(p.Buckets))
+	byQueue := map[string]*servicelevel.Interval{}
+	var total servicelevel.Interval
 	prefix := ""
 	if v.Queue != "" {
 		prefix = v.Queue + "|"
 	}
 	stored := map[string]bool{}
-	count := func(iv store.QueueInterval) {
-		i := p.find(iv.Start)
+	count := func(rec store.QueueInterval) {
+		i := p.find(rec.Start)
 		if i < 0 {
 			return
 		}
-		buckets[i].add(iv)
-		total.add(iv)
+		iv := servicelevel.Interval(rec)
+		buckets[i].Add(iv)
+		total.Add(iv)
 		if byQueue[iv.Queue] == nil {
-			byQueue[iv.Queue] = &queueFigures{}
+			byQueue[iv.Queue] = &servicelevel.Interval{}
 		}
-		byQueue[iv.Queue].add(iv)
+		byQueue[iv.Queue].Add(iv)
 	}
 	err := store.ListFunc(s.store, prefix, func(iv store.QueueInterval) bool {
 		stored[iv.Key()] = true
@@ -260,7 +210,9 @@ func (s *Server) reportQueues(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		labels[i] = p.Buckets[i].Label
 		rows = append(rows, queueRowOf(p.Buckets[i].Label, b))
 		offered[i], answered[i], abandoned[i] = float64(b.Offered), float64(b.Answered), float64(b.Abandoned)
-		sl[i], _ = b.ServiceLevel()
+		if b.Counted() > 0 {
+			sl[i] = b.ServiceLevel()
+		}
 		asa[i] = b.ASA().Seconds()
 	}
 	totalRow := queueRowOf(i18n.T(rc.lang, "reports.total"), total)

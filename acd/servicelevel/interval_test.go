@@ -36,3 +36,21 @@ func TestInterval_IsTheStoredRecordAndReadsBackTheSame(t *testing.T) {
 		t.Fatalf("JSON differs:\n%s\n%s", a, b)
 	}
 }
+
+func TestInterval_AddSumsAndKeepsTheLongestWait(t *testing.T) {
+	iv := Interval{Queue: "q", Start: t0, Offered: 3, Answered: 2, AnsweredInSL: 1, Abandoned: 1, AbandonedShort: 1,
+		AnswerWait: 30 * time.Second, LongestWait: 40 * time.Second, Handled: 2, TalkTime: time.Minute, WrapTime: 10 * time.Second}
+	iv.Add(Interval{Queue: "other", Start: t0.Add(time.Hour), Offered: 2, Answered: 1, AnsweredInSL: 1, Overflowed: 1, Callbacks: 0,
+		AnswerWait: 5 * time.Second, LongestWait: 20 * time.Second, Handled: 1, TalkTime: time.Minute, WrapTime: 5 * time.Second})
+	want := Interval{Queue: "q", Start: t0, Offered: 5, Answered: 3, AnsweredInSL: 2, Abandoned: 1, AbandonedShort: 1, Overflowed: 1,
+		AnswerWait: 35 * time.Second, LongestWait: 40 * time.Second, Handled: 3, TalkTime: 2 * time.Minute, WrapTime: 15 * time.Second}
+	if iv != want {
+		t.Fatalf("sum %+v, want %+v", iv, want)
+	}
+	if iv.Counted() != 4 || iv.ServiceLevel() != 50 || iv.AbandonRate() != 20 {
+		t.Fatalf("counted %d SL %v abandon rate %v", iv.Counted(), iv.ServiceLevel(), iv.AbandonRate())
+	}
+	if (Interval{}).AbandonRate() != 0 || (Interval{}).Counted() != 0 {
+		t.Fatal("an empty interval has no abandon rate")
+	}
+}

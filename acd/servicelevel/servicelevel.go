@@ -51,11 +51,26 @@ type Interval store.QueueInterval
 // ServiceLevel returns the percentage of calls answered within the
 // threshold, 100 when no call counted.
 func (iv Interval) ServiceLevel() float64 {
-	n := iv.Offered - iv.AbandonedShort
+	n := iv.Counted()
 	if n <= 0 {
 		return 100
 	}
 	return 100 * float64(iv.AnsweredInSL) / float64(n)
+}
+
+// Counted is the number of calls the service level counts: offered, less
+// the short abandons. ServiceLevel is 100 when it is 0, as no caller was
+// kept waiting too long; a report that must show "no calls" instead asks
+// Counted.
+func (iv Interval) Counted() int { return iv.Offered - iv.AbandonedShort }
+
+// AbandonRate returns the percentage of offered calls abandoned, 0 when
+// none was offered.
+func (iv Interval) AbandonRate() float64 {
+	if iv.Offered == 0 {
+		return 0
+	}
+	return 100 * float64(iv.Abandoned) / float64(iv.Offered)
 }
 
 // ASA returns the average speed of answer.
@@ -74,7 +89,9 @@ func avg(sum time.Duration, n int) time.Duration {
 	return sum / time.Duration(n)
 }
 
-func (iv *Interval) add(o Interval) {
+// Add adds o's figures to iv: counts and times are summed, the longest
+// wait is the longer of the two. Queue and Start stay iv's.
+func (iv *Interval) Add(o Interval) {
 	iv.Offered += o.Offered
 	iv.Answered += o.Answered
 	iv.AnsweredInSL += o.AnsweredInSL
@@ -173,8 +190,8 @@ func (t *Tracker) Waited(queue string, at time.Time, wait, threshold time.Durati
 		c.Callbacks = 1
 	}
 	iv, d := t.slots(queue, at)
-	iv.add(c)
-	d.add(c)
+	iv.Add(c)
+	d.Add(c)
 }
 
 // Handled counts a finished call's talk and wrap-up time, at the end of
@@ -182,8 +199,8 @@ func (t *Tracker) Waited(queue string, at time.Time, wait, threshold time.Durati
 func (t *Tracker) Handled(queue string, at time.Time, talk, wrap time.Duration) {
 	c := Interval{Handled: 1, TalkTime: talk, WrapTime: wrap}
 	iv, d := t.slots(queue, at)
-	iv.add(c)
-	d.add(c)
+	iv.Add(c)
+	d.Add(c)
 }
 
 // Current returns the interval of queue holding now, and the day so far.
@@ -236,8 +253,8 @@ func (t *Tracker) Seed(iv Interval, now time.Time) {
 	}
 	if IntervalStart(now).Equal(iv.Start) {
 		cur, d := t.slots(iv.Queue, now)
-		cur.add(iv)
-		d.add(iv)
+		cur.Add(iv)
+		d.Add(iv)
 		return
 	}
 	d, ok := t.day[iv.Queue]
@@ -245,7 +262,7 @@ func (t *Tracker) Seed(iv Interval, now time.Time) {
 		d = &Interval{Queue: iv.Queue, Start: ds}
 		t.day[iv.Queue] = d
 	}
-	d.add(iv)
+	d.Add(iv)
 }
 
 // Running returns copies of the intervals not yet ended at now (the
