@@ -50,6 +50,8 @@ type agentView struct {
 	WrapUps []wrapUpOption
 	// Watcher: a supervisor or admin (the follow-up import is theirs).
 	Watcher bool
+	// Queues are the site's queues, offered as transfer targets.
+	Queues []string
 }
 
 // wrapUpOption is a wrap-up code as the console offers it.
@@ -93,6 +95,7 @@ var agentScriptKeys = []string{
 	"consoleui.wrap.fu-need", "consoleui.wrap.note-need", "consoleui.msg.closed", "consoleui.msg.claimed",
 	"consoleui.msg.sent", "consoleui.msg.new", "consoleui.imp.ready", "consoleui.imp.bad", "consoleui.imp.done",
 	"consoleui.pol.saved", "consoleui.pol.bad",
+	"transferpop.consulting", "transferpop.completed", "transferpop.withdrawn",
 	"followup.outcome.reached", "followup.outcome.noanswer", "followup.outcome.busy", "followup.outcome.wrongnumber",
 	"followup.outcome.reschedule",
 }
@@ -149,6 +152,9 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	if err != nil {
 		s.log.Error("list wrap-up codes", "err", err)
 	}
+	if err := store.ListFunc(s.store, "", func(q store.Queue) bool { v.Queues = append(v.Queues, q.Name); return true }); err != nil {
+		s.log.Error("list queues", "err", err)
+	}
 	s.render(w, r, rc, http.StatusOK, "agent", "agentui.title", v)
 }
 
@@ -190,6 +196,46 @@ type popView struct {
 	// NoCall: the pop of a customer outside a call (a follow-up task):
 	// no wait, no IVR path, no script.
 	NoCall bool
+	// HandedBy names who handed the call over ("" when nobody did), and
+	// HistoryFrom says, by contact ID, who handed on a past call.
+	HandedBy    string
+	HistoryFrom map[string]string
+}
+
+// transferView fills what the pop shows of transfers: who handed this
+// call over and who handed on the past calls (agents by name).
+func (s *Server) transferView(lang i18n.Lang, v *popView) {
+	name := func(id string) string {
+		if a, err := store.Get[store.Agent](s.store, id); err == nil && a.Name != "" {
+			return a.Name
+		}
+		return id
+	}
+	if x := v.Handoff; x != nil {
+		switch {
+		case x.FromName != "":
+			v.HandedBy = x.FromName
+		case x.FromAgent != "":
+			v.HandedBy = name(x.FromAgent)
+		case x.FromExtension != "":
+			v.HandedBy = x.FromExtension
+		default:
+			v.HandedBy = "?"
+		}
+	}
+	for _, c := range v.History {
+		if len(c.TransferredFrom) == 0 {
+			continue
+		}
+		names := make([]string, len(c.TransferredFrom))
+		for i, id := range c.TransferredFrom {
+			names[i] = name(id)
+		}
+		if v.HistoryFrom == nil {
+			v.HistoryFrom = map[string]string{}
+		}
+		v.HistoryFrom[c.ID] = i18n.T(lang, "transferpop.from", strings.Join(names, ", "))
+	}
 }
 
 // scriptSteps walks a script from its start along every branch, each step
@@ -228,7 +274,7 @@ func (s *Server) agentPop(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	id := r.PathValue("id")
-	p, err := h.Pop(r.Context(), id)
+	p, err := s.popOf(r, rc, h, id)
 	switch {
 	case errors.Is(err, cti.ErrUnknownCall):
 		s.fail(w, r, rc, http.StatusNotFound, "agentui.error.unknown-call")
@@ -247,6 +293,7 @@ func (s *Server) agentPop(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	}
 	v := popView{Pop: p, Steps: scriptSteps(p.Script), Waited: clockDuration(p.Waited)}
 	v.Fields, v.VIPLevel, v.Tags = s.popFields(rc.lang, p.Customer.Fields)
+	s.transferView(rc.lang, &v)
 	for k := range p.Data {
 		v.DataKeys = append(v.DataKeys, k)
 	}

@@ -52,7 +52,11 @@ type consoleFixture struct {
 	base string
 }
 
-func newConsoleFixture(t testing.TB) *consoleFixture {
+func newConsoleFixture(t testing.TB) *consoleFixture { return newConsoleFixtureWith(t, nil) }
+
+// newConsoleFixtureWith is newConsoleFixture with the hub's call control
+// given (nil: the fixture's fakeControl), for a control that does more.
+func newConsoleFixtureWith(t testing.TB, ctl func(*consoleFixture) cti.Control) *consoleFixture {
 	t.Helper()
 	f := newFixture(t)
 	// The server runs on real time (the pages show how long an agent has
@@ -78,7 +82,11 @@ func newConsoleFixture(t testing.TB) *consoleFixture {
 	cf.acd.set(servicelevel.Snapshot{Queue: "sales", LoggedIn: 1, Available: 1,
 		Day: servicelevel.Interval{Queue: "sales", Offered: 10, Answered: 9, AnsweredInSL: 8, Abandoned: 1}})
 	dir := source.NewLive(f.st, directory.PlanCN, slog.New(slog.DiscardHandler))
-	hub, err := cti.New(cti.Config{Store: f.st, Bus: cf.bus, Lookup: dir, Control: cf.ctl, Agents: live,
+	var control cti.Control = cf.ctl
+	if ctl != nil {
+		control = ctl(cf)
+	}
+	hub, err := cti.New(cti.Config{Store: f.st, Bus: cf.bus, Lookup: dir, Control: control, Agents: live,
 		PopTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

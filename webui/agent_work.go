@@ -149,6 +149,7 @@ func (s *Server) customerPop(ctx context.Context, lang i18n.Lang, f store.Follow
 	}
 	v := popView{Pop: p, NoCall: true}
 	v.Fields, v.VIPLevel, v.Tags = s.popFields(lang, p.Customer.Fields)
+	s.transferView(lang, &v)
 	return v
 }
 

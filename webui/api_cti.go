@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"callbox/acd/cti"
 	"callbox/firmware/i18n"
@@ -50,6 +52,20 @@ func (s *Server) ctiRoutes(handle func(string, access, handlerFunc), allRoles, w
 
 	s.ctiControlRoutes(handle, allRoles)
 	s.directoryRoutes(handle, allRoles, watchers, admins)
+}
+
+// popOf is the pop of a call as the user sees it: an agent's own (the
+// target of a transfer has theirs beside the first agent's), else the
+// call's latest.
+func (s *Server) popOf(r *http.Request, rc *reqCtx, h *cti.Hub, callID string) (cti.Pop, error) {
+	if !isWatcher(rc.user) {
+		if me, err := s.agentOf(rc.user.Name); err == nil && me != "" {
+			if p, err := h.PopFor(r.Context(), callID, me); err == nil {
+				return p, nil
+			}
+		}
+	}
+	return h.Pop(r.Context(), callID)
 }
 
 // hub returns the CTI hub, or answers 503 when the firmware wired none.
@@ -108,7 +124,7 @@ func (s *Server) mayActOnCall(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	p, err := h.Pop(r.Context(), callID)
 	rec, known := h.Call(callID)
 	offered, _, _ := h.OfferedTo(callID)
-	if (err == nil && p.Agent == me) || (known && rec.Agent == me) || offered == me {
+	if (err == nil && p.Agent == me) || (known && rec.Agent == me) || offered == me || h.Involved(callID, me) {
 		return true
 	}
 	apiError(w, http.StatusForbidden, i18n.T(rc.lang, "cti.error.not-your-call"))
@@ -147,7 +163,7 @@ func (s *Server) apiPop(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	id := r.PathValue("id")
-	p, err := h.Pop(r.Context(), id)
+	p, err := s.popOf(r, rc, h, id)
 	if errors.Is(err, cti.ErrUnknownCall) {
 		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "cti.error.unknown-call", id))
 		return
@@ -176,10 +192,16 @@ type originateInput struct {
 	Number    string `json:"number"`
 }
 
-// targetInput is the body of transfer and conference.
+// targetInput is the body of transfer, conference and consult.
 type targetInput struct {
+	// Target is an extension, an outside number or "queue:NAME".
 	Target string `json:"target"`
+	// Note is kept on the call for whoever handles it next (optional).
+	Note string `json:"note"`
 }
+
+// queueTarget is the prefix of a queue as a transfer target.
+const queueTarget = "queue:"
 
 func decodeOriginate(r io.Reader) (originateInput, []store.FieldError, error) {
 	var in originateInput
@@ -204,12 +226,80 @@ func decodeTarget(r io.Reader) (targetInput, []store.FieldError, error) {
 	}
 	var errs []store.FieldError
 	in.Target = strings.TrimSpace(in.Target)
-	if in.Target == "" {
+	q, isQueue := strings.CutPrefix(in.Target, queueTarget)
+	switch {
+	case in.Target == "":
 		errs = append(errs, problem("target", "store.err.required"))
-	} else if !store.IsDialable(in.Target) {
+	case isQueue && (q == "" || len(q) > 64 || strings.ContainsFunc(q, unicode.IsSpace)):
+		errs = append(errs, problem("target", "cti3.err.no-queue", q))
+	case !isQueue && !store.IsDialable(in.Target):
 		errs = append(errs, problem("target", "store.err.number"))
 	}
+	errs = append(errs, noteProblems(&in.Note)...)
 	return in, errs, nil
+}
+
+// noteProblems checks an optional note for the next agent (trimmed in
+// place), as the hub does.
+func noteProblems(note *string) []store.FieldError {
+	*note = strings.TrimSpace(*note)
+	if *note == "" {
+		return nil
+	}
+	switch _, err := cti.CheckNote(*note); {
+	case err == nil:
+		return nil
+	case utf8.RuneCountInString(*note) > cti.MaxNote:
+		return []store.FieldError{problem("note", "store.err.too_long", cti.MaxNote)}
+	default:
+		return []store.FieldError{problem("note", "transferpop.err.note-text")}
+	}
+}
+
+// checkTarget refuses a queue target the site does not have; it has
+// answered the request when ok is false.
+func (s *Server) checkTarget(w http.ResponseWriter, rc *reqCtx, in targetInput) bool {
+	q, isQueue := strings.CutPrefix(in.Target, queueTarget)
+	if !isQueue {
+		return true
+	}
+	_, err := store.Get[store.Queue](s.store, q)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fieldCodes(w, rc.lang, []store.FieldError{problem("target", "cti3.err.no-queue", q)})
+		return false
+	case err != nil:
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+		return false
+	}
+	return true
+}
+
+// annotate keeps a transfer's note on the call, written by the user (as
+// their agent when they are one), before the target rings, so the
+// target's pop shows it; it has answered the request when ok is false.
+func (s *Server) annotate(w http.ResponseWriter, r *http.Request, rc *reqCtx, h *cti.Hub, callID, note string) bool {
+	if note == "" {
+		return true
+	}
+	n := cti.Note{Text: note}
+	if id, err := s.agentOf(rc.user.Name); err == nil && id != "" {
+		n.Agent = id
+	} else {
+		n.Name = rc.user.Name
+	}
+	_, err := h.Annotate(r.Context(), callID, n)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, cti.ErrUnknownCall):
+		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "cti.error.unknown-call", callID))
+	case errors.Is(err, cti.ErrNote):
+		fieldCodes(w, rc.lang, []store.FieldError{problem("note", "transferpop.err.too-many")})
+	default:
+		s.answerWrite(w, rc, err, http.StatusOK, nil)
+	}
+	return false
 }
 
 func isAllDigits(v string) bool {
@@ -335,6 +425,9 @@ func (s *Server) apiCallAction(w http.ResponseWriter, r *http.Request, rc *reqCt
 		apiError(w, http.StatusServiceUnavailable, i18n.T(rc.lang, "cti.error.no-control"))
 		return
 	}
+	if in.Target != "" && (!s.checkTarget(w, rc, in) || !s.annotate(w, r, rc, h, id, in.Note)) {
+		return
+	}
 	var err error
 	ctx := r.Context()
 	switch action {
@@ -405,7 +498,8 @@ func (s *Server) apiWrapUp(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		fieldCodes(w, rc.lang, errs)
 		return
 	}
-	switch err := h.WrapUp(r.Context(), id, in.Code, in.Notes); {
+	me, _ := s.agentOf(rc.user.Name)
+	switch err := h.WrapUpAs(r.Context(), id, me, in.Code, in.Notes); {
 	case errors.Is(err, cti.ErrUnknownCall):
 		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "cti.error.unknown-call", id))
 	case errors.Is(err, cti.ErrWrapUp):

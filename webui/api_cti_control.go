@@ -135,6 +135,9 @@ func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		s.notSupported(w, rc)
 		return
 	}
+	if !s.checkTarget(w, rc, in) || !s.annotate(w, r, rc, h, id, in.Note) {
+		return
+	}
 	if err := c.Consult(r.Context(), id, in.Target); err != nil {
 		s.controlFeatureFailed(w, rc, id, "", err)
 		return

@@ -18,6 +18,8 @@
   let wrapCall = ''; // the call the wrap-up form saves for
   let held = false;
   let ringing = false; // a call was offered and is not answered or gone yet
+  let handed = ''; // a call another agent handed over to this one (transfer completed)
+  let consultCall = ''; // the call this agent consults on, until complete or cancel
 
   // --- messages and requests
 
@@ -91,10 +93,10 @@
   function setCall(id) {
     callID = id || '';
     $('call-id').textContent = callID;
-    const live = !!callID && (ringing || state === 'oncall' || state === 'ringing');
+    const live = !!callID && (ringing || callID === handed || state === 'oncall' || state === 'ringing');
     $('btn-hangup').disabled = !live;
     $('btn-hold').disabled = !live;
-    for (const b of document.querySelectorAll('#xfer-form button')) b.disabled = !live;
+    for (const b of document.querySelectorAll('#xfer-form button[type="submit"]')) b.disabled = !live;
     if (!live) { held = false; holdLabel(); }
     document.querySelector('.call').classList.toggle('ringing', ringing || state === 'ringing');
   }
@@ -249,6 +251,28 @@
       ring(p);
     },
     'call.pop': (p) => { if (mine(p) && p.callId === callID) showPop(p.callId); },
+    // A transfer to this agent: the pop came as call.offered; a
+    // completed transfer makes the call this agent's, a cancelled or
+    // failed one takes the pop back.
+    'call.handoff': (h) => {
+      if (h.agent !== agentID || h.callId !== callID) return;
+      if (h.stage === 'completed') {
+        ringing = false;
+        handed = h.callId;
+        document.title = document.title.replace(/^☎ /, '');
+        setCall(h.callId);
+      } else if (h.stage === 'cancelled' || h.stage === 'failed') {
+        ringing = false;
+        document.title = document.title.replace(/^☎ /, '');
+        const none = document.createElement('p');
+        none.className = 'hint';
+        none.textContent = S['agentui.call.none'];
+        $('pop').replaceChildren(none);
+        setWrap('');
+        setCall('');
+        say(S['transferpop.withdrawn'].replace('%s', h.callId));
+      }
+    },
     'call.answered': (c) => {
       if (!mine(c)) return;
       ringing = false;
@@ -258,7 +282,8 @@
     'call.ended': (c) => {
       if (!mine(c) && c.id !== callID) return;
       document.title = document.title.replace(/^☎ /, '');
-      if (c.id === callID) { ringing = false; setCall(''); }
+      if (c.id === consultCall) endConsult();
+      if (c.id === callID) { ringing = false; handed = ''; setCall(''); }
       loadAgent();
     },
     'agent.state': (e) => {
@@ -329,10 +354,46 @@
   on('btn-hold', 'click', async () => {
     if (await act('POST', callPath(held ? 'resume' : 'hold'))) { held = !held; holdLabel(); }
   });
-  on('xfer-form', 'submit', (ev) => {
+  // Transfer, consult or conference: the note goes with the call to the
+  // target's pop. A consultation answers once the target has answered;
+  // then the agent completes it or goes back to the caller.
+  on('xfer-form', 'submit', async (ev) => {
     ev.preventDefault();
-    const op = ev.submitter && ev.submitter.value === 'conference' ? 'conference' : 'transfer';
-    act('POST', callPath(op), { target: $('xfer-target').value.trim() });
+    unlockAlerts();
+    const op = ev.submitter && ['consult', 'conference'].includes(ev.submitter.value) ? ev.submitter.value : 'transfer';
+    const target = $('xfer-target').value.trim();
+    const body = { target };
+    const note = $('xfer-note').value.trim();
+    if (note) body.note = note;
+    const err = $('xfer-err');
+    err.textContent = '';
+    const id = callID;
+    try {
+      await send('POST', callPath(op), body);
+    } catch (e) {
+      err.textContent = e.message;
+      say(S['agentui.failed'].replace('%s', e.message), true);
+      return;
+    }
+    $('xfer-note').value = '';
+    if (op === 'consult') {
+      consultCall = id;
+      $('consult-steps').hidden = false;
+      say(S['transferpop.consulting'].replace('%s', target));
+    } else {
+      say(S['agentui.done']);
+    }
+  });
+  function endConsult() {
+    consultCall = '';
+    $('consult-steps').hidden = true;
+  }
+  const consultPath = (step) => '/api/v1/calls/' + encodeURIComponent(consultCall) + '/consult/' + step;
+  on('btn-consult-complete', 'click', async () => {
+    if (consultCall && await act('POST', consultPath('complete'), undefined, S['transferpop.completed'])) endConsult();
+  });
+  on('btn-consult-cancel', 'click', async () => {
+    if (consultCall && await act('POST', consultPath('cancel'))) endConsult();
   });
   // A wrap-up code may ask for a note or a follow-up (the installer's
   // wrap-up codes, offered in a datalist).
