@@ -55,6 +55,7 @@ func catalogues() []map[string]entry {
 		cti3Messages,
 		customersMessages,
 		kindMessages,
+		dialingMessages,
 		auditActionMessages,
 		transferpopMessages,
 		retentionMessages,
