@@ -37,8 +37,14 @@ type ccMode struct {
 var ccModes = map[string]ccMode{
 	"quick": {agents: 100, lines: 4, conc: []int{100}, recorded: []int{100}, load: 6 * time.Second,
 		mixed: []int{20}, talk: 10 * time.Second},
-	"full": {agents: 1000, lines: callcenter.MaxLines, conc: []int{250, 500, 1000}, recorded: []int{250, 500, 1000},
-		load: 15 * time.Second, mixed: []int{50, 100, 200, 400, 800}, talk: 30 * time.Second},
+	// The steps (250, 500, 1,000, 2,000) with 750, 1,250, 1,500
+	// and 1,750 between, so the recorded/not-recorded ratio is measured at
+	// a finer grain; a recorded call takes an agent, so there are as many
+	// agents as the largest step.
+	"full": {agents: 2000, lines: callcenter.MaxLines,
+		conc:     []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000},
+		recorded: []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000},
+		load:     15 * time.Second, mixed: []int{50, 100, 200, 400, 800}, talk: 30 * time.Second},
 }
 
 // ccRun is the JSON of a call-center run (key "callcenter").

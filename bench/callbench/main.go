@@ -57,7 +57,9 @@ var modes = map[string]mode{
 	"quick": {Name: "quick", cpsRates: []int{25, 50, 100, 200, 400}, cpsStep: 3 * time.Second,
 		steps: []int{200, 300}, load: 6 * time.Second, setupRate: 100},
 	"full": {Name: "full", cpsRates: []int{25, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second,
-		steps: []int{250, 500, 1000, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
+		// The steps with 750, 1,250, 1,500 and 1,750 between,
+		// where the systems' highest passing steps have been.
+		steps: []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
 }
 
 // builds are the programs the run uses.

@@ -26,6 +26,8 @@ type soakSample struct {
 	Goroutines int     `json:"goroutines"`
 	Streams    int     `json:"streams_started"`
 	LoadAvg    string  `json:"loadavg"`
+	// Box is what the binary counts itself (/debug/stats), when it does.
+	Box *boxStats `json:"box,omitempty"`
 }
 
 // trend is first, last, max and the least-squares slope of a series.
@@ -128,10 +130,10 @@ func runSoak(ctx context.Context, b builds, work, commit string, exts, calls int
 	sample := func() {
 		u := s.usage()
 		sm := soakSample{Seconds: time.Since(t0).Seconds(), RSSKB: u.RSSKB, PSSKB: u.PSSKB, FDs: u.FDs, Threads: u.Threads,
-			Goroutines: s.goroutines(), Streams: len(streams), LoadAvg: loadavg()}
+			Goroutines: s.goroutines(), Streams: len(streams), LoadAvg: loadavg(), Box: s.boxStats()}
 		r.Samples = append(r.Samples, sm)
-		log.Printf("soak %4.0f s: RSS %d MB, fds %d, threads %d, goroutines %d, streams %d, load %s", sm.Seconds, sm.RSSKB/1024,
-			sm.FDs, sm.Threads, sm.Goroutines, sm.Streams, sm.LoadAvg)
+		log.Printf("soak %4.0f s: RSS %d MB, fds %d, threads %d, goroutines %d, streams %d, load %s%s", sm.Seconds, sm.RSSKB/1024,
+			sm.FDs, sm.Threads, sm.Goroutines, sm.Streams, sm.LoadAvg, sm.Box.summary())
 	}
 	sample()
 	next := t0.Add(30 * time.Second)
@@ -304,9 +306,11 @@ func renderSoak(r *soakRun) []byte {
 			a.RSSKB/1024, z.RSSKB/1024, a.FDs, z.FDs, a.Threads, z.Threads, a.Goroutines, z.Goroutines)
 	}
 	w("| result | %s |\n\n", passWord(r.Pass, r.Why))
-	w("Samples every 30 s:\n\n| s | RSS MB | fds | threads | goroutines | load avg |\n|---|---|---|---|---|---|\n")
+	w("Samples every 30 s (calls, SIP legs, RTP sessions and the Go memory classes as the box counts them, /debug/stats; – where it does not):\n\n")
+	w("| s | RSS MB | fds | threads | goroutines | calls / legs / RTP sessions | heap objects / free / released / stacks MB | load avg |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Samples {
-		w("| %.0f | %d | %d | %d | %d | %s |\n", s.Seconds, s.RSSKB/1024, s.FDs, s.Threads, s.Goroutines, s.LoadAvg)
+		w("| %.0f | %d | %d | %d | %d | %s | %s | %s |\n", s.Seconds, s.RSSKB/1024, s.FDs, s.Threads, s.Goroutines,
+			s.Box.counts(), s.Box.memory(), s.LoadAvg)
 	}
 	w("\n%s\n", soakEnd)
 	return b.Bytes()
