@@ -327,8 +327,9 @@ func hashFile(path string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	// A small buffer: Close runs while other calls record.
-	n, err := io.CopyBuffer(h, f, make([]byte, 8<<10))
+	// A small buffer (Close runs while other calls record); the bare
+	// Reader keeps os.File's WriteTo from bringing a 32 KB one.
+	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 8<<10))
 	if err != nil {
 		return "", 0, fmt.Errorf("record: hash %s: %w", path, err)
 	}
