@@ -155,6 +155,8 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	transfer := func(ctx context.Context, _ *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
 		return t.router.Reach(ctx, target, party.Caller(), party)
 	}
+	// A phone's transfers publish their stages (acd.CallHandoff) like the API's.
+	transfer = pbx.PublishHandoffs(t.plans.Current, transfer)
 	if t.b2b, err = b2bua.New(a.store, t.srv, t.sw, t.ports, b2bua.WithLogger(a.log),
 		b2bua.WithPlan(t.plans.Current), b2bua.WithTransfer(transfer)); err != nil {
 		return fail(err)

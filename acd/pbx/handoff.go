@@ -122,12 +122,49 @@ func (c *Control) reach(ctx context.Context, call *acd.Call, h *handoff, caller 
 // extensionOf is the extension number reaches when the site dials it
 // for caller, "" for an outside number or a number that goes nowhere.
 func (r *Router) extensionOf(caller acd.Party, number string) string {
+	return extensionIn(r.cfg.Plan(), caller, number)
+}
+
+func extensionIn(plan *dialplan.Plan, caller acd.Party, number string) string {
+	if plan == nil {
+		return ""
+	}
 	via := ""
 	if caller.Source == acd.SourceExtension {
 		via = caller.Via
 	}
-	if d := r.siteDialled(via, number); d.Action == dialplan.ActionExtension {
+	d := plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Via: via, Caller: via, Dialed: number})
+	if d.Action == dialplan.ActionExtension {
 		return d.Target.Value
 	}
 	return ""
+}
+
+// PhoneTransfer is how a phone's blind transfer (SIP REFER) reaches its
+// target for party, the transferee (b2bua.TransferFunc).
+type PhoneTransfer func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error)
+
+// PublishHandoffs wraps a phone's blind transfer so that its stages go
+// on the bus as acd.CallHandoff like those of the API's transfers:
+// ringing (naming the extension when plan dials one), then completed
+// once the target answered (the switch puts it in the transferor's
+// place at once), or failed, or cancelled when the transferee hung up.
+// From is the transferee's other party, the phone that transferred.
+func PublishHandoffs(plan func() *dialplan.Plan, f PhoneTransfer) PhoneTransfer {
+	return func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
+		var from acd.Party
+		if peers := c.Peers(party); len(peers) > 0 {
+			from = peers[0].Caller()
+		}
+		h := newHandoff(c, acd.HandoffBlind, from, target)
+		h.at("", extensionIn(plan(), from, target))
+		h.publish(acd.HandoffRinging)
+		leg, err := f(ctx, c, target, party)
+		if err != nil {
+			h.ended(ctx)
+			return nil, err
+		}
+		h.publish(acd.HandoffCompleted)
+		return leg, nil
+	}
 }

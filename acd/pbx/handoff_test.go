@@ -29,7 +29,10 @@ func queueHarness(t *testing.T, reacher QueueReacher) (h *harness, ctl *Control,
 	}})
 	ctl = NewControl(h.sw, h.router, dial)
 	t.Cleanup(ctl.Close)
-	if _, err := h.sw.Accept(newLeg("caller", line("line4", "013812345678")), "202"); err != nil {
+	caller := newLeg("caller", line("line4", "013812345678"))
+	// The customer hangs up first, so the switch shuts down at once.
+	t.Cleanup(func() { caller.end(acd.CauseNormalClearing) })
+	if _, err := h.sw.Accept(caller, "202"); err != nil {
 		t.Fatal(err)
 	}
 	id = <-bridged
@@ -204,6 +207,33 @@ func TestQueueTarget_ParsesOnlyNamedQueues(t *testing.T) {
 		got, ok := QueueTarget(in)
 		if got != want || ok != (want != "") {
 			t.Errorf("QueueTarget(%q) = %q, %v", in, got, ok)
+		}
+	}
+}
+
+func TestPublishHandoffs_APhonesBlindTransferPublishesItsStages(t *testing.T) {
+	h, _, id, _, target := queueHarness(t, nil)
+	call, ok := h.sw.Call(id)
+	if !ok {
+		t.Fatal("no call")
+	}
+	plan := h.router.cfg.Plan
+	refused := errors.New("busy")
+	fail := PublishHandoffs(plan, func(context.Context, *acd.Call, string, acd.Leg) (acd.Leg, error) { return nil, refused })
+	reach := PublishHandoffs(plan, func(context.Context, *acd.Call, string, acd.Leg) (acd.Leg, error) { return target, nil })
+	if _, err := fail(context.Background(), call, "203", call.Caller()); !errors.Is(err, refused) {
+		t.Fatalf("failing transfer: %v", err)
+	}
+	if leg, err := reach(context.Background(), call, "203", call.Caller()); err != nil || leg != target {
+		t.Fatalf("transfer: %v %v", leg, err)
+	}
+	got := stages(t, h, 4)
+	if want := []acd.HandoffStage{acd.HandoffRinging, acd.HandoffFailed, acd.HandoffRinging, acd.HandoffCompleted}; !slices.Equal(stageNames(got), want) {
+		t.Fatalf("stages %v, want %v", stageNames(got), want)
+	}
+	for _, x := range got {
+		if x.Kind != acd.HandoffBlind || x.Extension != "203" || x.From.Number != "202" || x.Target != "203" {
+			t.Errorf("handoff %+v", x)
 		}
 	}
 }
