@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"callbox/acd/cti"
+	"callbox/acd/queue"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -110,6 +111,10 @@ func (s *Server) controlFeatureFailed(w http.ResponseWriter, rc *reqCtx, callID,
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "cti3.error.consulting"))
 	case errors.Is(err, cti.ErrNoConsult):
 		apiError(w, http.StatusConflict, i18n.T(rc.lang, "cti3.error.no-consult"))
+	case errors.Is(err, queue.ErrNoAgents):
+		apiError(w, http.StatusConflict, i18n.T(rc.lang, "queuereach.error.no-agents"))
+	case errors.Is(err, queue.ErrNoAnswer):
+		apiError(w, http.StatusConflict, i18n.T(rc.lang, "queuereach.error.no-answer"))
 	default:
 		s.controlFailed(w, rc, callID, err)
 	}
