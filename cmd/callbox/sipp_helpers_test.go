@@ -252,29 +252,6 @@ func (s *sipp) check(t *testing.T, what string) {
 	}
 }
 
-// waitListening waits until SIPp holds its UDP port, so that an INVITE
-// does not arrive before it listens.
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	waitListeningOn(t, "127.0.0.1", port)
-}
-
-func waitListeningOn(t *testing.T, host string, port int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pc, err := net.ListenPacket("udp", host+":"+strconv.Itoa(port))
-		if err != nil {
-			return
-		}
-		pc.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("SIPp did not bind its port")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // mediaSink is the callee's RTP socket: it counts what the box relays
 // and echoes it back (unless echo is off), so audio crosses the box both
 // ways.
@@ -333,7 +310,7 @@ func phone(t *testing.T, bin string, b *box, s site, ext string, sink *mediaSink
 		t.FailNow()
 	}
 	uas := runSIPp(t, bin, "answer-uas.xml", port, "", "-s", ext, "-key", "mport", strconv.Itoa(sink.port()))
-	waitListening(t, port)
+	waitUDPBound(t, port)
 	return uas
 }
 

@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -58,41 +55,6 @@ func startFreshBox(t *testing.T, data string) (*box, string) {
 			t.Fatalf("callbox exited: %v\n%s", err, b.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
-	}
-}
-
-// waitUDPBound waits until some socket holds UDP port on this host, by
-// reading /proc/net/udp rather than by trying to bind the port: a probe
-// bind can take the port in the instant SIPp binds it and make SIPp
-// fail. Without /proc it falls back to waitListening.
-func waitUDPBound(t *testing.T, port int) {
-	t.Helper()
-	want := fmt.Sprintf(":%04X ", port)
-	for deadline := time.Now().Add(uiWait); ; {
-		found := false
-		for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				if f == "/proc/net/udp" {
-					waitListening(t, port)
-					return
-				}
-				continue
-			}
-			for _, line := range strings.Split(string(b), "\n") {
-				// The second field is the local address:port.
-				if fs := strings.Fields(line); len(fs) > 1 && strings.HasSuffix(fs[1]+" ", want) {
-					found = true
-				}
-			}
-		}
-		if found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing bound UDP port %d in %v", port, uiWait)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
