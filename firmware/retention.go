@@ -78,6 +78,9 @@ type Retention struct {
 	mu   sync.Mutex
 	last store.PurgeResult
 	ran  bool
+	// disk use as last measured, for the pages that refresh often
+	diskAt  time.Time
+	diskUse store.DiskUse
 
 	// onBatch, when set (tests), hears the size of every committed batch.
 	onBatch func(changes int)
@@ -175,10 +178,34 @@ func (r *Retention) LastPurge() (store.PurgeResult, bool) {
 	return r.last, r.ran
 }
 
+// diskFresh is how long RecordingDisk answers from its last reading:
+// summing the recordings reads the whole index, and the status page
+// refreshes every 30 seconds.
+const diskFresh = time.Minute
+
 // RecordingDisk reports the data filesystem and the bytes of call
-// recordings in the index.
+// recordings in the index, as measured within the last minute.
 func (r *Retention) RecordingDisk() (store.DiskUse, error) {
-	return r.disk()
+	now := r.cfg.Now()
+	r.mu.Lock()
+	if !r.diskAt.IsZero() && now.Sub(r.diskAt) < diskFresh && now.Sub(r.diskAt) >= 0 {
+		d := r.diskUse
+		r.mu.Unlock()
+		return d, nil
+	}
+	r.mu.Unlock()
+	d, err := r.disk()
+	if err != nil {
+		return d, err
+	}
+	r.keepDisk(now, d)
+	return d, nil
+}
+
+func (r *Retention) keepDisk(at time.Time, d store.DiskUse) {
+	r.mu.Lock()
+	r.diskAt, r.diskUse = at, d
+	r.mu.Unlock()
 }
 
 func (r *Retention) disk() (store.DiskUse, error) {
@@ -219,8 +246,9 @@ func (r *Retention) purge(ctx context.Context, trigger string) (store.PurgeResul
 	res := p.result(err)
 	if d, derr := r.disk(); derr == nil {
 		res.Disk = d
-	} else {
-		p.problem("disk use: %v", derr)
+		r.keepDisk(res.End, d)
+	} else if len(res.Problems) < store.MaxPurgeProblems {
+		res.Problems = append(res.Problems, fmt.Sprintf("disk use: %v", derr))
 	}
 	r.mu.Lock()
 	r.last, r.ran = res, true
