@@ -186,6 +186,8 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 	}
 	route = t.router.Handle
 	t.control = pbx.NewControl(t.sw, t.router, t.b2b.Dial)
+	// A blind transfer's target sees the customer by their directory name.
+	t.control.SetDisplayName(t.parts.cti.DisplayName)
 	// Media first and the CDR writer before the switch takes calls; SIP
 	// before the B2BUA's background work; the lines last, once the switch
 	// can take their calls.

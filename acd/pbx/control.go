@@ -24,6 +24,9 @@ type Control struct {
 	sw     *acd.Switch
 	router *Router
 	dial   func(ctx context.Context, ext string, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error)
+	// display names a number for a phone's screen (nil: the party's own
+	// name).
+	display func(ctx context.Context, number string) string
 
 	mu       sync.Mutex
 	consults map[string]*consult // by call ID
@@ -53,6 +56,21 @@ func (c *Control) Originate(ctx context.Context, ext, number string) (string, er
 	}
 	call.Set(agentKey, ext)
 	return call.ID(), nil
+}
+
+// SetDisplayName sets how a blind transfer's target phone names the
+// customer handed on (a directory lookup, cti.Hub.DisplayName); "" keeps
+// the caller's own name. Call it before calls are controlled.
+func (c *Control) SetDisplayName(fn func(ctx context.Context, number string) string) { c.display = fn }
+
+// shown is party as a target's phone should show it.
+func (c *Control) shown(ctx context.Context, party acd.Party) acd.Party {
+	if c.display != nil && party.Number != "" {
+		if name := c.display(ctx, party.Number); name != "" {
+			party.Name = name
+		}
+	}
+	return party
 }
 
 func (c *Control) call(id string) (*acd.Call, error) {
@@ -161,7 +179,7 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	}
 	h := newHandoff(call, acd.HandoffBlind, p.Caller(), target)
 	// No early media: the party hears the bridge's music meanwhile.
-	leg, err := c.reach(ctx, call, h, party.Caller(), nil)
+	leg, err := c.reach(ctx, call, h, c.shown(ctx, party.Caller()), nil)
 	if err != nil {
 		h.ended(ctx)
 		resume()

@@ -237,3 +237,28 @@ func TestPublishHandoffs_APhonesBlindTransferPublishesItsStages(t *testing.T) {
 		}
 	}
 }
+
+func TestControl_BlindTransferShowsTheCustomerByTheirDirectoryName(t *testing.T) {
+	agent := newLeg("agent", ext("202"))
+	target := newLeg("target", ext("203"))
+	shown := make(chan acd.Party, 1)
+	h, ctl, bridged := bridgedHarness(t, agent, func(_ context.Context, _ string, p acd.Party, _ acd.Leg) (acd.Leg, error) {
+		shown <- p
+		return target, nil
+	})
+	ctl.SetDisplayName(func(_ context.Context, number string) string { return "★ Wang " + number })
+	caller := newLeg("caller", line("line4", "013812345678"))
+	if _, err := h.sw.Accept(caller, "202"); err != nil {
+		t.Fatal(err)
+	}
+	id := <-bridged
+	connected(t, ctl, id)
+	if err := ctl.Transfer(context.Background(), id, "203"); err != nil {
+		t.Fatal(err)
+	}
+	if p := <-shown; p.Number != "013812345678" || p.Name != "★ Wang 013812345678" {
+		t.Errorf("the target's phone shows %+v", p)
+	}
+	caller.end(acd.CauseNormalClearing)
+	h.end(t)
+}
