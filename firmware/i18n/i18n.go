@@ -59,6 +59,8 @@ func catalogues() []map[string]entry {
 		auditActionMessages,
 		transferpopMessages,
 		retentionMessages,
+		sipleftMessages,
+		queuereachMessages,
 	}
 }
 
