@@ -159,6 +159,8 @@ func (a *Appliance) build(ctx context.Context) error {
 		LoadSIP:     func() (webui.SIPSettings, error) { return loadSIPSettings(cfg.DataDir) },
 		SaveSIP:     func(s webui.SIPSettings) error { return saveSIPSettings(cfg.DataDir, s) },
 		InstallCert: a.tel.srv.InstallCertificate,
+		// What phones must use: --sip may set other ports than setup saved.
+		SIPListening: a.sipListening,
 		// Voicemail boxes and the flow checks' prompt lookup (shipped,
 		// uploaded, or stored and not yet mirrored to the directory).
 		Voicemail:    a.tel.parts.voicemail.Store(),

@@ -165,17 +165,17 @@ func (s *Server) renderSheet(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		host = r.Host
 	}
 	v.Server = host
-	if s.cfg.LoadSIP != nil {
-		if sip, err := s.cfg.LoadSIP(); err == nil {
-			if sip.Domain != "" {
-				v.Server = sip.Domain
-			}
-			if sip.Port != 0 {
-				v.Port = sip.Port
-			}
-			if sip.TLSPort != 0 {
-				v.TLSPort = sip.TLSPort
-			}
+	// What the box listens on, not only what was stored: the command
+	// line (--sip) may have set other ports.
+	if sip, ok := s.sipInUse(); ok {
+		if sip.Domain != "" {
+			v.Server = sip.Domain
+		}
+		if sip.Port != 0 {
+			v.Port = sip.Port
+		}
+		if sip.TLSPort != 0 {
+			v.TLSPort = sip.TLSPort
 		}
 	}
 	if st, err := store.GetSettings(s.store); err == nil {

@@ -67,10 +67,8 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	if s.cfg.Network != nil {
 		v.Network = s.cfg.Network()
 	}
-	if s.cfg.LoadSIP != nil {
-		if sip, err := s.cfg.LoadSIP(); err == nil {
-			v.SIP = &sip
-		}
+	if sip, ok := s.sipInUse(); ok {
+		v.SIP = &sip
 	}
 	s.adminRender(w, r, rc, http.StatusOK, "home", "admin.menu.overview", adminPage{Notice: noticeOf(r, rc.lang), Page: v}, "")
 }

@@ -51,6 +51,11 @@ type Config struct {
 	Network func() []NetInterface
 	LoadSIP func() (SIPSettings, error)
 	SaveSIP func(SIPSettings) error
+	// SIPListening is the SIP domain and ports the box listens on now,
+	// and true when the command line (--sip) set them, so the stored ones
+	// do not apply: the setup page, the overview and the provisioning
+	// sheet show these, what phones must use. Nil: the stored ones.
+	SIPListening func() (SIPSettings, bool)
 	// InstallCert replaces the SIP TLS certificate with an uploaded one
 	// (PEM certificate and key); nil hides the form.
 	InstallCert func(certPEM, keyPEM []byte) error

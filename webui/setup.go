@@ -29,9 +29,12 @@ type setupView struct {
 	Errors    map[string]string
 	Error     string
 	// SIP is the SIP domain and ports form (nil when the firmware does not
-	// take them); Network the network settings shown read-only.
-	SIP     *SIPSettings
-	Network []NetInterface
+	// take them); SIPFixed says the command line set them, so the form
+	// shows what the box listens on, read-only. Network the network
+	// settings shown read-only.
+	SIP      *SIPSettings
+	SIPFixed bool
+	Network  []NetInterface
 }
 
 // option is one entry of a select.
@@ -83,12 +86,43 @@ func (s *Server) newSetupView(lang i18n.Lang, admin store.User, exists bool, st 
 		if sip.TLSPort == 0 {
 			sip.TLSPort = sip.Port + 1
 		}
+		if live, fixed := s.sipListening(); fixed {
+			sip, v.SIPFixed = live, true
+		}
 		v.SIP = &sip
 	}
 	if s.cfg.Network != nil {
 		v.Network = s.cfg.Network()
 	}
 	return v
+}
+
+// sipListening is what the box listens on now and whether the command
+// line set it (false, and the zero value, without Config.SIPListening).
+func (s *Server) sipListening() (SIPSettings, bool) {
+	if s.cfg.SIPListening == nil {
+		return SIPSettings{}, false
+	}
+	return s.cfg.SIPListening()
+}
+
+// sipInUse is the SIP domain and ports phones must use: those the box
+// listens on when the firmware tells, else the stored ones; false when
+// neither is known.
+func (s *Server) sipInUse() (SIPSettings, bool) {
+	if s.cfg.SIPListening != nil {
+		sip, _ := s.cfg.SIPListening()
+		return sip, true
+	}
+	if s.cfg.LoadSIP == nil {
+		return SIPSettings{}, false
+	}
+	sip, err := s.cfg.LoadSIP()
+	if err != nil {
+		s.log.Warn("load SIP settings", "err", err)
+		return SIPSettings{}, false
+	}
+	return sip, true
 }
 
 // readSIP reads and checks the SIP fields of the setup form.
@@ -211,7 +245,7 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		addFieldErrors(v.Errors, err, rc.lang)
 	}
 	var sip SIPSettings
-	if v.SIP != nil {
+	if v.SIP != nil && !v.SIPFixed {
 		sip = readSIP(r, v.Errors, rc.lang)
 		v.SIP = &sip
 	}
@@ -235,7 +269,9 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
 		return
 	}
-	if v.SIP != nil {
+	// Ports the command line set are not the installer's to change here:
+	// nothing of the SIP form is saved then.
+	if v.SIP != nil && !v.SIPFixed {
 		if err := s.cfg.SaveSIP(sip); err != nil {
 			s.log.Error("setup: save SIP settings", "err", err)
 			s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
