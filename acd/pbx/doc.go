@@ -34,7 +34,10 @@
 // until it is completed (Call.Replace) or cancelled. A target
 // "queue:NAME" (handoff.go) reaches the best free agent of a queue
 // through Config.ReachQueue (queue.Live.Reach), for consultations and
-// blind transfers alike; once completed the call is that agent's. Every
+// blind transfers alike, and so does a number that an inbound route
+// sends to a queue by the dialled number (a DID, the queue's Number)
+// when it is no extension and no outside number; once completed the
+// call is that agent's. Every
 // stage of every blind and consultative transfer goes on the bus as an
 // acd.CallHandoff (ringing, answered, completed, cancelled, failed),
 // naming the extension rung and, for a queue, the agent it picked.

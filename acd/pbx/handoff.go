@@ -98,7 +98,11 @@ func (h *handoff) ended(ctx context.Context) {
 // leg. It publishes the ringing stage of h: at once for an extension
 // or a number, for each agent rung for a queue.
 func (c *Control) reach(ctx context.Context, call *acd.Call, h *handoff, caller acd.Party, callerLeg acd.Leg) (acd.Leg, error) {
-	if name, ok := QueueTarget(h.target); ok {
+	name, ok := QueueTarget(h.target)
+	if !ok {
+		name, ok = c.router.queueNumber(caller, h.target)
+	}
+	if ok {
 		rq := c.router.cfg.ReachQueue
 		if rq == nil {
 			return nil, &acd.CauseError{Cause: acd.CauseServiceNotImplemented, Err: fmt.Errorf("%w: queue targets", errUnwired)}
@@ -138,6 +142,36 @@ func extensionIn(plan *dialplan.Plan, caller acd.Party, number string) string {
 		return d.Target.Value
 	}
 	return ""
+}
+
+// queueNumber returns the queue a number dialled by the site reaches
+// when it is no extension and no outside number: the number an inbound
+// route sends to a queue by the dialled number (a DID, a queue's own
+// Number). A route that would take any number (by line or caller only)
+// does not count, so a mistyped number is not sent to a queue.
+func (r *Router) queueNumber(caller acd.Party, number string) (string, bool) {
+	plan := r.cfg.Plan()
+	if plan == nil || number == "" {
+		return "", false
+	}
+	via := ""
+	if caller.Source == acd.SourceExtension {
+		via = caller.Via
+	}
+	switch plan.Decide(dialplan.Facts{Source: acd.SourceExtension, Via: via, Caller: via, Dialed: number}).Action {
+	case dialplan.ActionExtension, dialplan.ActionOutbound, dialplan.ActionEmergency, dialplan.ActionFeature:
+		return "", false
+	}
+	d := plan.Decide(dialplan.Facts{Source: acd.SourceTrunk, Dialed: number})
+	if d.Action != dialplan.ActionInbound || d.Target.Kind != dialplan.TargetQueue {
+		return "", false
+	}
+	// "#" is no number a DID pattern names: a route that takes it takes
+	// any number.
+	if any := plan.Decide(dialplan.Facts{Source: acd.SourceTrunk, Dialed: "#"}); any.Rule == d.Rule {
+		return "", false
+	}
+	return d.Target.Value, true
 }
 
 // PhoneTransfer is how a phone's blind transfer (SIP REFER) reaches its

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/acd/dialplan"
 )
 
 // queueHarness is a call from a line bridged to agent 202, whose control
-// reaches extension 203 and, through reacher, queues.
-func queueHarness(t *testing.T, reacher QueueReacher) (h *harness, ctl *Control, id string, agent, target *fakeLeg) {
+// reaches extension 203 and, through reacher, queues; plan, when given,
+// replaces the test plan.
+func queueHarness(t *testing.T, reacher QueueReacher, plan ...*dialplan.Plan) (h *harness, ctl *Control, id string, agent, target *fakeLeg) {
 	t.Helper()
 	agent = newLeg("agent", ext("202"))
 	target = newLeg("target", ext("203"))
@@ -23,7 +25,11 @@ func queueHarness(t *testing.T, reacher QueueReacher) (h *harness, ctl *Control,
 		return target, nil
 	}
 	bridged := make(chan string, 1)
-	h = newHarness(t, Config{Dial: dial, ReachQueue: reacher, Ring: func(ctx context.Context, c *acd.Call, _ string) error {
+	var current func() *dialplan.Plan // nil: the test plan
+	if len(plan) > 0 {
+		current = func() *dialplan.Plan { return plan[0] }
+	}
+	h = newHarness(t, Config{Plan: current, Dial: dial, ReachQueue: reacher, Ring: func(ctx context.Context, c *acd.Call, _ string) error {
 		bridged <- c.ID()
 		return c.Bridge(ctx, agent)
 	}})
@@ -261,4 +267,37 @@ func TestControl_BlindTransferShowsTheCustomerByTheirDirectoryName(t *testing.T)
 	}
 	caller.end(acd.CauseNormalClearing)
 	h.end(t)
+}
+
+func TestHandoff_ANumberAnInboundRouteSendsToAQueueReachesTheQueue(t *testing.T) {
+	p, err := dialplan.Compile(dialplan.Config{Country: "cn", Extensions: []string{"201", "202", "203"},
+		Inbound: []dialplan.InboundRoute{
+			{Name: "did-queue-support", DID: "600", Target: dialplan.Target{Kind: dialplan.TargetQueue, Value: "support"}},
+			{Name: "desk", Via: "line4", Target: dialplan.Target{Kind: dialplan.TargetExtension, Value: "202"}},
+			{Name: "anything", Target: dialplan.Target{Kind: dialplan.TargetQueue, Value: "sales"}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Config{Plan: func() *dialplan.Plan { return p }, Ring: func(context.Context, *acd.Call, string) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for number, want := range map[string]string{"600": "support", "5555": "", "203": "", "": ""} {
+		got, ok := r.queueNumber(ext("202"), number)
+		if got != want || ok != (want != "") {
+			t.Errorf("queueNumber(%q) = %q, %v; want %q", number, got, ok, want)
+		}
+	}
+	var asked string
+	h, ctl, id, _, _ := queueHarness(t, func(_ context.Context, q QueueReach) (acd.Leg, string, string, error) {
+		asked = q.Queue
+		return nil, "", "", errors.New("nobody")
+	}, p)
+	if err := ctl.Consult(context.Background(), id, "600"); err == nil || asked != "support" {
+		t.Fatalf("Consult 600: %v, asked %q", err, asked)
+	}
+	if x := stages(t, h, 1)[0]; x.Target != "600" || x.Stage != acd.HandoffFailed {
+		t.Errorf("handoff %+v", x)
+	}
 }
