@@ -178,13 +178,27 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 		}
 	}
 	h := newHandoff(call, acd.HandoffBlind, p.Caller(), target)
+	// The ringing stops when the party handed on hangs up (a queue may
+	// take long); the transferring agent may hang up meanwhile.
+	rctx, cancel := context.WithCancel(ctx)
+	quit := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		if anyDone([]<-chan struct{}{party.Done()}, quit, rctx.Done()) {
+			cancel()
+		}
+	})
 	// No early media: the party hears the bridge's music meanwhile.
-	leg, err := c.reach(ctx, call, h, c.shown(ctx, party.Caller()), nil)
+	leg, err := c.reach(rctx, call, h, c.shown(ctx, party.Caller()), nil)
+	close(quit)
+	watch.Wait()
 	if err != nil {
-		h.ended(ctx)
+		h.ended(rctx)
+		cancel()
 		resume()
 		return err
 	}
+	cancel()
 	call.AddRoute("transfer:" + target)
 	if err := call.Replace(p, leg); err != nil {
 		_ = leg.Hangup(acd.CauseNormalClearing)

@@ -301,3 +301,30 @@ func TestHandoff_ANumberAnInboundRouteSendsToAQueueReachesTheQueue(t *testing.T)
 		t.Errorf("handoff %+v", x)
 	}
 }
+
+func TestHandoff_BlindTransferToAQueueStopsWhenTheCustomerHangsUp(t *testing.T) {
+	rang := make(chan struct{})
+	var caller acd.Leg
+	h, ctl, id, _, _ := queueHarness(t, func(ctx context.Context, r QueueReach) (acd.Leg, string, string, error) {
+		caller = r.Call.Caller()
+		r.Ringing("b", "204")
+		close(rang)
+		<-ctx.Done()
+		return nil, "", "", ctx.Err()
+	})
+	errc := make(chan error, 1)
+	go func() { errc <- ctl.Transfer(context.Background(), id, "queue:support") }()
+	<-rang
+	_ = caller.Hangup(acd.CauseNormalClearing)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Transfer: %v, want cancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the queue still rings for a customer who hung up")
+	}
+	if got := stageNames(stages(t, h, 2)); !slices.Equal(got, []acd.HandoffStage{acd.HandoffRinging, acd.HandoffCancelled}) {
+		t.Errorf("stages %v", got)
+	}
+}
