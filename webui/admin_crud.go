@@ -291,17 +291,28 @@ func (s *Server) adminNew(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 }
 
 func (s *Server) adminEdit(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.kindOf(w, r, rc)
+	k, key, vals, ok := s.recordOf(w, r, rc, s.kindOf)
 	if !ok {
 		return
 	}
-	key := r.PathValue("key")
+	s.renderForm(w, r, rc, http.StatusOK, k, key, vals, nil)
+}
+
+// recordOf reads the record the path names (kind, found with find:
+// kindOf or manyKindOf; and key) as form values; it answers 404 itself
+// for an unknown kind or key, 500 for a store error.
+func (s *Server) recordOf(w http.ResponseWriter, r *http.Request, rc *reqCtx,
+	find func(http.ResponseWriter, *http.Request, *reqCtx) (*adminKind, bool)) (k *adminKind, key string, vals url.Values, ok bool) {
+	if k, ok = find(w, r, rc); !ok {
+		return nil, "", nil, false
+	}
+	key = r.PathValue("key")
 	vals, err := k.get(s.store, key)
 	if err != nil {
 		s.storeFail(w, r, rc, err)
-		return
+		return nil, "", nil, false
 	}
-	s.renderForm(w, r, rc, http.StatusOK, k, key, vals, nil)
+	return k, key, vals, true
 }
 
 // storeFail answers a store error: 404 for a missing record, else 500.
@@ -323,14 +334,8 @@ func (s *Server) adminCreate(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 }
 
 func (s *Server) adminSave(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.kindOf(w, r, rc)
+	k, key, old, ok := s.recordOf(w, r, rc, s.kindOf)
 	if !ok {
-		return
-	}
-	key := r.PathValue("key")
-	old, err := k.get(s.store, key)
-	if err != nil {
-		s.storeFail(w, r, rc, err)
 		return
 	}
 	s.saveForm(w, r, rc, k, key, old)
@@ -379,14 +384,8 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, k 
 }
 
 func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	k, ok := s.manyKindOf(w, r, rc)
+	k, key, old, ok := s.recordOf(w, r, rc, s.manyKindOf)
 	if !ok {
-		return
-	}
-	key := r.PathValue("key")
-	old, err := k.get(s.store, key)
-	if err != nil {
-		s.storeFail(w, r, rc, err)
 		return
 	}
 	if msg := deleteRefused(s, rc, k.kind, key); msg != "" {
