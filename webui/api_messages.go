@@ -89,16 +89,26 @@ type smsInput struct {
 
 func (s *Server) apiSendSMS(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	var in smsInput
-	if !s.readJSON(w, r, rc, &in) {
-		return
-	}
-	agent, err := s.userAgent(rc)
-	if err != nil {
-		s.answerWrite(w, rc, err, 0, nil)
+	agent, ok := s.readAgentJSON(w, r, rc, &in)
+	if !ok {
 		return
 	}
 	m, err := messaging.QueueSMS(s.store, in.Number, in.Text, agent)
 	s.answerWrite(w, rc, err, http.StatusAccepted, m)
+}
+
+// readAgentJSON decodes a JSON body into v and finds the agent the user
+// is ("" if none), answering a bad body or a store error itself.
+func (s *Server) readAgentJSON(w http.ResponseWriter, r *http.Request, rc *reqCtx, v any) (agent string, ok bool) {
+	if !s.readJSON(w, r, rc, v) {
+		return "", false
+	}
+	agent, err := s.userAgent(rc)
+	if err != nil {
+		s.answerWrite(w, rc, err, 0, nil)
+		return "", false
+	}
+	return agent, true
 }
 
 // readJSON decodes a JSON body into v, answering a bad one.
@@ -272,12 +282,8 @@ type replyInput struct {
 
 func (s *Server) apiReplyConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	var in replyInput
-	if !s.readJSON(w, r, rc, &in) {
-		return
-	}
-	agent, err := s.userAgent(rc)
-	if err != nil {
-		s.answerWrite(w, rc, err, 0, nil)
+	agent, ok := s.readAgentJSON(w, r, rc, &in)
+	if !ok {
 		return
 	}
 	if agent == "" && rc.user.Role == store.RoleAgent {
@@ -394,26 +400,28 @@ func (s *Server) apiSendFax(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 // apiCloseConversation closes a conversation: the agent who holds it, or
 // a supervisor or admin (any conversation). The body may be empty.
 func (s *Server) apiCloseConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	agent, force, ok := s.conversationActor(w, rc)
-	if !ok {
-		return
-	}
-	c, err := messaging.Close(s.store, r.PathValue("key"), agent, rc.user.Name, force, s.now())
-	if err != nil {
-		s.messageError(w, rc, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	s.actOnConversation(w, r, rc, func(key, agent string, force bool) (messaging.Conversation, error) {
+		return messaging.Close(s.store, key, agent, rc.user.Name, force, s.now())
+	})
 }
 
 // apiReopenConversation reopens a closed conversation: whoever closed it,
 // or a supervisor or admin.
 func (s *Server) apiReopenConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	_, force, ok := s.conversationActor(w, rc)
+	s.actOnConversation(w, r, rc, func(key, _ string, force bool) (messaging.Conversation, error) {
+		return messaging.Reopen(s.store, key, rc.user.Name, force, s.now())
+	})
+}
+
+// actOnConversation runs act on the conversation the path names, as the
+// user's conversationActor, and answers with the conversation it leaves.
+func (s *Server) actOnConversation(w http.ResponseWriter, r *http.Request, rc *reqCtx,
+	act func(key, agent string, force bool) (messaging.Conversation, error)) {
+	agent, force, ok := s.conversationActor(w, rc)
 	if !ok {
 		return
 	}
-	c, err := messaging.Reopen(s.store, r.PathValue("key"), rc.user.Name, force, s.now())
+	c, err := act(r.PathValue("key"), agent, force)
 	if err != nil {
 		s.messageError(w, rc, err)
 		return
