@@ -98,6 +98,7 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/voicemail", "admin.menu.vm"},
 	{"/admin/wrapups", "web.kind.wrapups"},
 	{"/admin/users", "web.kind.users"},
+	{"/admin/sessions", "dialing.menu.sessions"},
 	{"/admin/site", "web.kind.settings"},
 	{"/admin/customers", "customers.menu"},
 	{"/admin/sources", "wa2.menu.sources"},

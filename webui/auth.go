@@ -58,7 +58,12 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if rc.sess != nil {
 		s.sessions.delete(rc.sess.id)
 	}
-	sess := s.sessions.create(u.Name)
+	sess, err := s.sessions.create(u, clientAddr(r), r.UserAgent())
+	if err != nil {
+		s.log.Error("store session", "user", u.Name, "err", err)
+		s.fail(w, r, rc, http.StatusInternalServerError, "web.error.internal")
+		return
+	}
 	setCookie(w, r, sessionCookie, sess.id, 0)
 	s.log.Info("login", "user", u.Name, "addr", clientAddr(r))
 	if u.OneTimePassword {

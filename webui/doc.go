@@ -16,9 +16,12 @@
 //     Setup happens exactly once; if an administrator already exists (the
 //     demo seed prints a one-time password on the console), setup asks for
 //     that password.
-//   - Sessions are server-side, in memory, keyed by 32 random bytes in an
-//     HttpOnly, SameSite=Strict cookie (Secure over TLS), with idle and
-//     absolute expiry.
+//   - Sessions are server-side, keyed by 32 random bytes in an HttpOnly,
+//     SameSite=Strict cookie (Secure over TLS), with idle and absolute
+//     expiry. They are held in memory and kept in the store (only a hash
+//     of the token, session.go), so a restart or a failover logs nobody
+//     out; a session ends when its user is deleted or disabled or their
+//     role or password changes.
 //   - Every state-changing request must carry the session's CSRF token (form
 //     field "csrf" or header X-CSRF-Token; before login a double-submit
 //     token) and pass net/http's cross-origin check (Sec-Fetch-Site, Origin).

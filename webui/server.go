@@ -128,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	if s.zones, err = timeZones(); err != nil {
 		return nil, fmt.Errorf("webui: time zones: %w", err)
 	}
-	s.sessions = newSessions(s.now)
+	s.sessions = newSessions(s.now, s.store, s.log)
 	s.limiter = newLimiter(s.now)
 	s.cop = http.NewCrossOriginProtection()
 	s.handler = s.routes()
@@ -254,6 +254,8 @@ func (s *Server) routes() http.Handler {
 	s.acdRoutes(handle, allRoles, watchers)
 	// The installer's admin pages (admin*.go).
 	s.adminRoutes(handle, admins)
+	// Who is logged in, and logging a session out (session_admin.go).
+	s.sessionRoutes(handle, admins)
 	s.customersRoutes(handle, watchers, admins)
 	// Prompts, voicemail boxes and wrap-up codes (admin_prompts*.go, admin_voicemail*.go).
 	s.promptRoutes(handle, admins)
