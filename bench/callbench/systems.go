@@ -148,9 +148,16 @@ func phones(ctx context.Context, s *system, work string, exts int) (*child, int,
 	}
 	udir := filepath.Join(work, s.Name, "phones")
 	os.MkdirAll(udir, 0o755)
+	// The answering SIPp lives as long as the run may (it is stopped by
+	// its PID before that); a fixed 40 minutes ended the hour-long soak's
+	// answers at minute 40.
+	life := 40 * time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		life = time.Until(d) + time.Minute
+	}
 	uas, err := start(udir, "sipp-answer", "sipp", "-sf", scenario("answer.xml"), "-i", "127.0.0.1",
 		"-p", fmt.Sprint(uasPort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(uasMedia), "-cp", fmt.Sprint(uasPort+2001),
-		"-aa", "-nostdin", "-trace_logs", "-trace_err", "-timeout", "40m")
+		"-aa", "-nostdin", "-trace_logs", "-trace_err", "-timeout", fmt.Sprintf("%ds", int(life.Seconds())))
 	if err != nil {
 		return nil, 0, err
 	}
