@@ -186,10 +186,7 @@ type PhoneTransfer func(ctx context.Context, c *acd.Call, target string, party a
 // From is the transferee's other party, the phone that transferred.
 func PublishHandoffs(plan func() *dialplan.Plan, f PhoneTransfer) PhoneTransfer {
 	return func(ctx context.Context, c *acd.Call, target string, party acd.Leg) (acd.Leg, error) {
-		var from acd.Party
-		if peers := c.Peers(party); len(peers) > 0 {
-			from = peers[0].Caller()
-		}
+		from := transferor(c, party)
 		h := newHandoff(c, acd.HandoffBlind, from, target)
 		h.at("", extensionIn(plan(), from, target))
 		h.publish(acd.HandoffRinging)
@@ -201,4 +198,19 @@ func PublishHandoffs(plan func() *dialplan.Plan, f PhoneTransfer) PhoneTransfer 
 		h.publish(acd.HandoffCompleted)
 		return leg, nil
 	}
+}
+
+// transferor is who party (the transferee, maybe wrapped: the B2BUA
+// hands it on without its media) talks to in c: the phone that
+// transferred.
+func transferor(c *acd.Call, party acd.Leg) acd.Party {
+	for _, l := range c.Legs() {
+		if l.ID() != party.ID() {
+			continue
+		}
+		if peers := c.Peers(l); len(peers) > 0 {
+			return peers[0].Caller()
+		}
+	}
+	return acd.Party{}
 }

@@ -230,7 +230,9 @@ func TestPublishHandoffs_APhonesBlindTransferPublishesItsStages(t *testing.T) {
 	if _, err := fail(context.Background(), call, "203", call.Caller()); !errors.Is(err, refused) {
 		t.Fatalf("failing transfer: %v", err)
 	}
-	if leg, err := reach(context.Background(), call, "203", call.Caller()); err != nil || leg != target {
+	// The B2BUA hands the transferee on wrapped (without its media).
+	wrapped := struct{ acd.Leg }{call.Caller()}
+	if leg, err := reach(context.Background(), call, "203", wrapped); err != nil || leg != target {
 		t.Fatalf("transfer: %v %v", leg, err)
 	}
 	got := stages(t, h, 4)
