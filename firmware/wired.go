@@ -156,6 +156,16 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 
 	t.route.Dial = t.b2b.Dial
 	t.route.Queue = p.queue.Target
+	// "queue:NAME" targets of consultations and blind transfers ring the
+	// queue's best free agent through the dispatcher.
+	t.route.ReachQueue = func(ctx context.Context, r pbx.QueueReach) (acd.Leg, string, string, error) {
+		req := queue.ReachRequest{Queue: r.Queue, Call: r.Call, CallerLeg: r.CallerLeg}
+		if r.Ringing != nil {
+			req.Ringing = func(x queue.Reached) { r.Ringing(x.Agent, x.Extension) }
+		}
+		leg, got, err := p.queue.Reach(ctx, req)
+		return leg, got.Agent, got.Extension, err
+	}
 	t.route.Flow = p.runner.Run
 	t.route.Voicemail = p.voicemail.Deposit
 	t.route.HasMailbox = func(ext string) bool {
