@@ -21,3 +21,23 @@ func BenchmarkPlan_Decide(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlan_DecideE164 routes an E.164 number that no route written
+// for "+" takes: every route is tried as dialled, then in the site's
+// dialled forms behind its access code, and the international route
+// (the second of three) matches.
+func BenchmarkPlan_DecideE164(b *testing.B) {
+	c := testConfig()
+	c.Numbering = NumberingFor("cn")
+	p, err := Compile(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := Facts{Source: acd.SourceExtension, Via: "301", Dialed: "+14155550100"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := p.Decide(f); d.Action != ActionOutbound {
+			b.Fatal(d)
+		}
+	}
+}
