@@ -174,6 +174,10 @@ func TestBrowser_TransferTargetsConsoleShowsTheCustomerWhoHandedItOverAndTheNote
 	// Tom (agent 102) has his console open in a browser of his own.
 	tom, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	// The first action opens the tab; like the browser's, it carries no timeout.
+	if err := chromedp.Do(tom, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatalf("open tom's tab: %v", err)
+	}
 	browserLogin(t, tom, cf.base, "tom", "/agent")
 	waitJS(t, tom, "tom's stream", `document.querySelector("#stream.live") !== null`)
 	step(t, tom, "tom logs in to 202", chromedp.Click(`#login-form button`, chromedp.NodeVisible))

@@ -65,18 +65,20 @@ func (h *Hub) handoff(e acd.CallHandoff) {
 	if target == "" && e.Extension != "" {
 		target, _ = h.agentAt(e.Extension)
 	}
-	from := h.agentOfParty(e.From)
-	if from == "" {
-		from = h.handlerOf(e.Call.ID)
+	from, fromName, same := h.sameTransfer(e)
+	if !same {
+		if from = h.agentOfParty(e.From); from == "" {
+			from = h.handlerOf(e.Call)
+		}
+		if fromName = h.agentName(from); fromName == "" {
+			fromName = e.From.Name
+		}
 	}
 	if target == from {
 		target = "" // a call handed back to the same agent is still theirs
 	}
-	info := HandoffInfo{Kind: e.Kind, Stage: e.Stage, FromAgent: from, FromName: h.agentName(from),
+	info := HandoffInfo{Kind: e.Kind, Stage: e.Stage, FromAgent: from, FromName: fromName,
 		FromExtension: partyExtension(e.From), Target: e.Target, At: h.now()}
-	if info.FromName == "" {
-		info.FromName = e.From.Name
-	}
 	if e.Stage == acd.HandoffRinging {
 		h.handoffRinging(e, info, target)
 	} else {
@@ -92,7 +94,9 @@ func (h *Hub) handoff(e acd.CallHandoff) {
 
 // handoffRinging pops the customer's call to the target agent: a new
 // pop, or the queue's own offer of the call to that agent updated
-// with who hands it over (one pop per call and agent).
+// with who hands it over (one pop per call and agent). A queue moving
+// on to another agent takes the pop back from the one who did not
+// answer (a call.handoff failed for them).
 func (h *Hub) handoffRinging(e acd.CallHandoff, info HandoffInfo, target string) {
 	id := e.Call.ID
 	h.mu.Lock()
@@ -107,31 +111,55 @@ func (h *Hub) handoffRinging(e acd.CallHandoff, info HandoffInfo, target string)
 	} else if !c.ended {
 		c.rec = e.Call
 	}
-	if t := c.xfer; t != nil && t.open() && target != "" && t.agent == target {
+	old := c.xfer
+	if old != nil && old.open() && target != "" && old.agent == target {
 		// The same target rung again (a repeated stage): its pop stands.
-		t.info = info
+		old.info = info
 		h.mu.Unlock()
 		return
 	}
-	prev := c.offer
-	c.xfer = &transfer{info: info, agent: target, prev: prev, prevPop: c.latestAgent()}
-	if target == "" {
-		h.mu.Unlock()
-		return
+	t := &transfer{info: info, agent: target, prev: c.offer, prevPop: c.latestAgent()}
+	queueFirst := target != "" && c.offer != nil && c.offer.Agent == target
+	if queueFirst {
+		t.prev = c.before
+		if t.prevPop == target {
+			t.prevPop = ""
+		}
+		if c.before != nil {
+			t.prevPop = c.before.Agent
+		}
 	}
-	if prev != nil && prev.Agent == target {
+	var missed string
+	if old != nil && old.open() && old.info.Kind == info.Kind && old.info.Target == info.Target {
+		// The same transfer rings someone else now: what was before it
+		// stays what it was before, and the agent passed over loses the pop.
+		t.prev, t.prevPop = old.prev, old.prevPop
+		if old.agent != "" {
+			missed = old.agent
+			c.withdraw(old)
+		}
+	}
+	c.xfer = t
+	var o OfferInfo
+	if target != "" && !queueFirst {
+		delete(c.pops, target) // an older pop of this call (an offer not taken) is not this one
+		o = OfferInfo{CallID: id, Agent: target, Extension: e.Extension, Queue: c.rec.Queue, Caller: c.rec.Caller,
+			Route: slices.Clone(c.rec.Route), Data: maps.Clone(c.rec.Data)}
+		c.before, c.offer = c.offer, &o
+		h.wg.Go(func() { h.Offered(h.base, o) })
+	}
+	h.mu.Unlock()
+	if missed != "" {
+		gone := info
+		gone.Stage = acd.HandoffFailed
+		h.publish(EventCallHandoff, missed, Handoff{CallID: id, HandoffInfo: gone, From: e.From, Agent: missed,
+			Caller: e.Call.Caller, Queue: e.Call.Queue})
+	}
+	if queueFirst {
 		// The queue's offer to the target came first: its pop (or the
 		// one being built, whose show adds this) gets the handoff.
-		h.mu.Unlock()
 		h.update(id, target, nil)
-		return
 	}
-	delete(c.pops, target) // an older pop of this call (an offer not taken) is not this one
-	o := OfferInfo{CallID: id, Agent: target, Extension: e.Extension, Queue: c.rec.Queue, Caller: c.rec.Caller,
-		Route: slices.Clone(c.rec.Route), Data: maps.Clone(c.rec.Data)}
-	c.offer = &o
-	h.wg.Go(func() { h.Offered(h.base, o) })
-	h.mu.Unlock()
 }
 
 // handoffStage follows a transfer after its target rang: answered and
@@ -167,21 +195,32 @@ func (h *Hub) handoffStage(e acd.CallHandoff, info HandoffInfo, target string) {
 			c.pop = p
 		}
 	case acd.HandoffCancelled, acd.HandoffFailed:
-		if target != "" {
-			delete(c.pops, target)
-			if c.offer != nil && c.offer.Agent == target {
-				c.offer = t.prev
-			}
-			if c.pop != nil && c.pop.Agent == target {
-				c.pop = c.pops[t.prevPop]
-			}
-		}
+		c.withdraw(t)
 		h.mu.Unlock()
 		return
 	}
 	h.mu.Unlock()
 	if target != "" {
 		h.update(id, target, nil)
+	}
+}
+
+// withdraw takes a transfer's pop back from its target: the call's
+// offer and latest pop are again those before the transfer. Call with
+// h.mu held.
+func (c *call) withdraw(t *transfer) {
+	if t.agent == "" {
+		return
+	}
+	delete(c.pops, t.agent)
+	if c.offer != nil && c.offer.Agent == t.agent {
+		c.offer = t.prev
+	}
+	if c.pop != nil && c.pop.Agent == t.agent {
+		c.pop = c.pops[t.prevPop]
+		if c.pop == nil {
+			c.pop = c.pops[c.rec.Agent]
+		}
 	}
 }
 
@@ -297,16 +336,31 @@ func (h *Hub) Involved(callID, agent string) bool {
 		c.handler == agent || slices.Contains(c.from, agent)
 }
 
-// handlerOf is the agent a call belongs to now, as far as the hub knows.
-func (h *Hub) handlerOf(callID string) string {
+// sameTransfer finds the open transfer e is a later stage of (same kind
+// and target) and returns who hands the call on in it: the target
+// agent's offer must not be taken for the handing agent.
+func (h *Hub) sameTransfer(e acd.CallHandoff) (from, name string, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c := h.calls[callID]
+	c := h.calls[e.Call.ID]
+	if c == nil || c.xfer == nil || !c.xfer.open() || c.xfer.info.Kind != e.Kind || c.xfer.info.Target != e.Target {
+		return "", "", false
+	}
+	return c.xfer.info.FromAgent, c.xfer.info.FromName, true
+}
+
+// handlerOf is the agent a call belongs to now, as far as the hub knows.
+func (h *Hub) handlerOf(rec acd.CallRecord) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.calls[rec.ID]
 	switch {
+	case c != nil && c.handler != "":
+		return c.handler
+	case rec.Agent != "":
+		return rec.Agent
 	case c == nil:
 		return ""
-	case c.handler != "":
-		return c.handler
 	case c.rec.Agent != "":
 		return c.rec.Agent
 	case c.offer != nil:

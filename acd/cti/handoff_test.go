@@ -204,6 +204,42 @@ func TestHandoff_QueueTargetPopsOncePerCallAndAgentWhicheverComesFirst(t *testin
 	})
 }
 
+func TestHandoff_QueueMovingOnTakesThePopFromTheAgentWhoDidNotAnswer(t *testing.T) {
+	d := newDesk()
+	d.at["203"] = "13"
+	r := xferRig(t, d.agentAt)
+	ctx := context.Background()
+	bo, _ := r.hub.Subscribe(ctx, Filter{Agent: "12"}, 0)
+	cy, _ := r.hub.Subscribe(ctx, Filter{Agent: "13"}, 0)
+	r.hub.Offer(OfferInfo{CallID: "call-1", Agent: "12", Extension: "202", Queue: "support", Caller: acd.Party{Number: "013812345678"}})
+	r.handoff(acd.HandoffConsult, acd.HandoffRinging, "queue:support", "202", "12")
+	seen(t, bo, EventCallOffered, EventCallHandoff)
+	// Bo does not answer: the queue rings Cy.
+	r.hub.Offer(OfferInfo{CallID: "call-1", Agent: "13", Extension: "203", Queue: "support", Caller: acd.Party{Number: "013812345678"}})
+	r.handoff(acd.HandoffConsult, acd.HandoffRinging, "queue:support", "203", "13")
+	if h := handoffOf(t, next(t, bo, EventCallHandoff)); h.Stage != acd.HandoffFailed || h.Agent != "12" {
+		t.Fatalf("bo's withdrawal %+v", h)
+	}
+	got := seen(t, cy, EventCallOffered, EventCallHandoff)
+	if p := popOf(t, got[EventCallOffered]); p.Agent != "13" {
+		t.Fatalf("cy's pop %+v", p)
+	}
+	if _, err := r.hub.PopFor(ctx, "call-1", "12"); !errors.Is(err, ErrUnknownCall) {
+		t.Fatalf("bo's pop kept: %v", err)
+	}
+	// Cy cannot take it either and the agent goes back to the caller.
+	r.handoff(acd.HandoffConsult, acd.HandoffCancelled, "queue:support", "203", "13")
+	if h := handoffOf(t, next(t, cy, EventCallHandoff)); h.Stage != acd.HandoffCancelled {
+		t.Fatalf("cy's withdrawal %+v", h)
+	}
+	if p, err := r.hub.Pop(ctx, "call-1"); err != nil || p.Agent != "11" {
+		t.Fatalf("the call's pop is the first agent's again: %+v %v", p, err)
+	}
+	if a, _, ok := r.hub.OfferedTo("call-1"); ok && a != "11" && a != "" {
+		t.Fatalf("offered to %s after the transfer was withdrawn", a)
+	}
+}
+
 func TestHandoff_CancelledOrFailedTransferWithdrawsTheTargetsPop(t *testing.T) {
 	for _, stage := range []acd.HandoffStage{acd.HandoffCancelled, acd.HandoffFailed} {
 		t.Run(string(stage), func(t *testing.T) {

@@ -127,6 +127,10 @@ type call struct {
 	// offer is the latest offer to an agent, known at once (the pop
 	// follows when its lookup answers).
 	offer *OfferInfo
+	// before is the offer before the latest: a queue's offer to a
+	// transfer's target comes before the transfer's ringing, which then
+	// restores this one if it is withdrawn.
+	before *OfferInfo
 	// pops are the call's pops by agent: the target of a transfer has
 	// its own beside the first agent's (pop is the latest of them).
 	pops map[string]*Pop
@@ -438,7 +442,7 @@ func (h *Hub) Offer(o OfferInfo) {
 		c = &call{rec: acd.CallRecord{ID: o.CallID, Caller: o.Caller, Queue: o.Queue}}
 		h.calls[o.CallID] = c
 	}
-	c.offer = &o
+	c.before, c.offer = c.offer, &o
 	h.wg.Go(func() { h.Offered(h.base, o) })
 }
 

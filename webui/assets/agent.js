@@ -117,10 +117,11 @@
     const r = await fetch('/api/v1/agents/' + encodeURIComponent(agentID), { credentials: 'same-origin' });
     if (!r.ok) return;
     const a = await r.json();
-    if (a.callId && a.callId !== callID) {
-      callID = a.callId;
-      showPop(a.callId);
-      setWrap(a.callId);
+    const cid = customerCall(a.callId);
+    if (cid && cid !== callID) {
+      callID = cid;
+      showPop(cid);
+      setWrap(cid);
     }
     setState(a.state, a.since, a.reason);
     stats(a);
@@ -239,6 +240,9 @@
   }
 
   function mine(d) { return d && (d.agent === agentID); }
+  // A queue's agent rung for a consultation is on the dispatcher's own
+  // ID of it ("<call ID>~q<N>"); the console acts on the customer's call.
+  function customerCall(id) { return (id || '').replace(/~q\d+$/, ''); }
 
   const handlers = {
     'call.offered': (p) => {
@@ -288,7 +292,7 @@
     },
     'agent.state': (e) => {
       if (!mine(e)) return;
-      if (e.callId) callID = e.callId;
+      if (e.callId) callID = customerCall(e.callId);
       if (e.to !== 'ringing') ringing = false;
       setState(e.to, e.meta && e.meta.at, e.reason);
       if (e.to !== 'ringing') document.title = document.title.replace(/^☎ /, '');
