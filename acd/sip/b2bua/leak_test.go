@@ -42,7 +42,9 @@ func TestCall_ThousandCallsLeaveNoGoroutinesOrPorts(t *testing.T) {
 	}
 	one() // warm up: sipgo's pools, the relay engine
 	settle := func() (int, int) {
-		eventually(t, "legs released", func() bool { return bx.b.Active() == 0 && bx.ports.InUse() == 0 })
+		eventually(t, "legs released", func() bool {
+			return bx.b.Active() == 0 && bx.ports.InUse() == 0 && bx.eng.Sockets() == 0
+		})
 		return runtime.NumGoroutine(), openFDs(t)
 	}
 	g0, fd0 := settle()
