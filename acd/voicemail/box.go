@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"callbox/firmware/store"
 	"callbox/media/wav"
 )
 
@@ -175,18 +176,7 @@ func sweep(box string) error {
 }
 
 // validMailbox: 1-32 of a-z, 0-9, '-' (extension numbers, queue names).
-func validMailbox(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validMailbox(s string) bool { return store.IsSlug(s, 32) }
 
 func validID(s string) bool {
 	if s == "" || len(s) > 24 {

@@ -83,18 +83,7 @@ func (r Settings) Validate() error {
 
 // isReasonCode accepts a pause reason code: 1-32 lower-case letters,
 // digits and '-', as agents type or pick it and reports group by it.
-func isReasonCode(v string) bool {
-	if len(v) == 0 || len(v) > 32 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func isReasonCode(v string) bool { return IsSlug(v, 32) }
 
 // Location returns the site's time zone (UTC when unset or unknown).
 func (r Settings) Location() *time.Location {

@@ -90,18 +90,7 @@ const (
 // IsPromptName reports whether s can name a prompt: 1-64 of a-z, 0-9 and
 // '-' (names become file names, so nothing else may pass; the same rule
 // as media/prompt.ValidKey).
-func IsPromptName(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func IsPromptName(s string) bool { return IsSlug(s, 64) }
 
 // HasCustomPrompt reports whether the installer stored a recording of
 // name in lang.

@@ -139,6 +139,23 @@ func isName(v string) bool {
 	return true
 }
 
+// IsSlug reports whether s is 1 to max characters of a-z, 0-9 and '-':
+// the names that become file names or path segments (prompts, mailboxes)
+// and the codes people pick from a list (pause reasons), where nothing
+// else may pass.
+func IsSlug(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // digits checks an extension-style number: only digits, min..max long.
 func (f *fields) digits(field, v string, required bool, min, max int) {
 	if v == "" {
