@@ -9,8 +9,9 @@
 //     Leg: 100 Trying at once, 180 or 183 with early media while the
 //     callee rings, 200 with the SDP answer negotiated by media/sdp when
 //     the switch answers, CANCEL before that ends it with 487, BYE from
-//     either side ends it, a re-INVITE changes the media direction (hold
-//     and resume).
+//     either side ends it (a caller's BYE that overtakes its ACK too: the
+//     call was answered, RFC 3261 §15), a re-INVITE changes the media
+//     direction (hold and resume).
 //   - Dial rings every registered device of an extension at once (Server
 //     Contacts, with their NAT-rewritten targets), presenting the caller
 //     in the From display name and P-Asserted-Identity. The first device
