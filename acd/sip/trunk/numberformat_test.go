@@ -10,6 +10,7 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/dialplan"
+	"callbox/acd/pbx"
 	"callbox/firmware/store"
 )
 
@@ -28,30 +29,21 @@ func carrierExpecting(t *testing.T, want string) string {
 	return p
 }
 
-// routeByPlan is the box's handler for extensions' calls: the stored
-// dialplan decides, and outbound decisions go out over the trunks.
-func routeByPlan(bx *box, decided chan<- dialplan.Decision) acd.Handler {
-	return func(ctx context.Context, c *acd.Call) error {
-		cfg, err := dialplan.Load(bx.st)
-		if err != nil {
-			return err
-		}
-		plan, err := dialplan.Compile(cfg)
-		if err != nil {
-			return err
-		}
-		p := c.Caller().Caller()
-		d := plan.Decide(dialplan.Facts{Source: p.Source, Via: p.Via, Caller: p.Number, Dialed: c.Dialed()})
-		decided <- d
-		if d.Action != dialplan.ActionOutbound {
-			return acd.Reject(d.Cause)
-		}
-		leg, err := bx.set.Dial(ctx, d.Gateways[0].Name, d.Number, acd.Party{Number: d.CallerID, Source: p.Source, Via: p.Via}, c.Caller())
-		if err != nil {
-			return err
-		}
-		return c.Bridge(ctx, leg)
+// routeByPlan routes the box's calls as the appliance does: the
+// router (acd/pbx) on the stored dialplan, dialling out over the Set.
+func routeByPlan(t *testing.T, bx *box) acd.Handler {
+	t.Helper()
+	plans, err := pbx.NewPlans(bx.st, quiet())
+	if err != nil {
+		t.Fatal(err)
 	}
+	r, err := pbx.New(pbx.Config{Plan: plans.Current, Logger: quiet(),
+		Ring:     func(context.Context, *acd.Call, string) error { return acd.Reject(acd.CauseUserBusy) },
+		Gateways: map[dialplan.GatewayKind]pbx.GatewayDialer{dialplan.GatewayTrunk: bx.set.Dial}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Handle
 }
 
 func TestSIPp_ExtensionDialsE164AndTheTrunkGetsItsNumberFormat(t *testing.T) {
@@ -77,16 +69,17 @@ func TestSIPp_ExtensionDialsE164AndTheTrunkGetsItsNumberFormat(t *testing.T) {
 			if _, err := store.Put(bx.st, set); err != nil {
 				t.Fatal(err)
 			}
-			decided := make(chan dialplan.Decision, 1)
-			bx.handle(routeByPlan(bx, decided))
+			bx.handle(routeByPlan(t, bx))
 			carrier := startSIPp(t, bin, carrierExpecting(t, tc.want), carrierIP, port, 1, "")
 			caller := startSIPp(t, bin, "../testdata/sipp/busy-uac.xml", "127.0.0.1", freeUDP(t, "127.0.0.1"), 1,
 				bx.addr().String(), "-s", "+8613800138000", "-key", "caller", "201", "-au", "201", "-ap", secrets["201"])
 			checkSIPp(t, "carrier (Request-URI "+tc.want+")", carrier)
 			checkSIPp(t, "caller", caller)
-			d := <-decided
-			if d.Rule != "outbound:default(as 013800138000)" || d.Dialed != "+8613800138000" || d.Number != "013800138000" {
-				t.Errorf("decision %+v", d)
+			// The call record shows what was dialled and what the plan sent (the
+			// busy carrier took no call, so no gateway follows).
+			rec := bx.lastEnded()
+			if rec.Dialed != "+8613800138000" || rec.RouteString() != "outbound:default(as 013800138000)" {
+				t.Errorf("record: dialled %q, route %q", rec.Dialed, rec.RouteString())
 			}
 		})
 	}
