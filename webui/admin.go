@@ -106,6 +106,7 @@ var adminMenu = []struct{ href, key string }{
 	{"/admin/webhooks", "wa2.menu.webhooks"},
 	{"/admin/security", "admin.menu.security"},
 	{"/admin/backup", "admin.menu.backup"},
+	{"/admin/retention", "web.kind.retention"},
 	{"/admin/logs", "admin.menu.logs"},
 	{"/admin/audit", "admin.menu.audit"},
 }

@@ -18,7 +18,8 @@ var adminKinds = map[string]*adminKind{}
 func init() {
 	for _, k := range []*adminKind{extensionKind(), trunkKind(), lineKind(), skillKind(), agentKind(), queueKind(), hoursKind(), userKind(),
 		inboundRouteKind(), outboundRouteKind(), siteKind(),
-		wrapUpKind(), autoReplyKind()} {
+		wrapUpKind(), autoReplyKind(),
+		retentionKind()} {
 		adminKinds[k.slug] = k
 	}
 }

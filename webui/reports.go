@@ -198,13 +198,14 @@ func (s *Server) agentNames() map[string]string {
 type cdrRow struct {
 	ID, Start, Caller, CallerName, Callee, Direction, Queue, Agent, AgentName string
 	Disposition, DispositionLabel, Wait, Talk, Route, Recording               string
+	Hold                                                                      bool // legal hold (admin_retention.go)
 }
 
 func rowOf(c store.CDR, loc *time.Location, names map[string]string, lang i18n.Lang) cdrRow {
 	r := cdrRow{ID: c.ID, Start: c.Start.In(loc).Format("2006-01-02 15:04:05"), Caller: c.Caller, CallerName: c.CallerName,
 		Callee: c.Callee, Direction: string(c.Direction), Queue: c.Queue, Agent: c.Agent, AgentName: names[c.Agent],
 		Disposition: string(c.Disposition), DispositionLabel: dispositionLabel(lang, c.Disposition), Route: c.Route,
-		Recording: c.Recording}
+		Recording: c.Recording, Hold: c.Hold}
 	if !c.Answer.IsZero() {
 		r.Wait = hms(c.Answer.Sub(c.Start))
 		r.Talk = hms(c.End.Sub(c.Answer))

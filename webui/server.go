@@ -71,6 +71,9 @@ type Config struct {
 	// (a fax modem line); nil looks for an enabled modem line in the
 	// store.
 	FaxSender func() bool
+	// Retention is the purge service (admin_retention.go); nil hides the
+	// purge button and the disk use of recordings.
+	Retention RetentionService
 }
 
 // Errors returned by New and Run.
@@ -269,6 +272,8 @@ func (s *Server) routes() http.Handler {
 	s.agentRoutes(handle)
 	// Follow-up tasks of the agents (api_followups.go).
 	s.followupRoutes(handle, allRoles, watchers)
+	// The retention policy, purge and legal hold (admin_retention.go).
+	s.retentionRoutes(handle, watchers, admins)
 	handle("/api/", access{kind: anyone, api: true}, s.apiNotFound)
 	handle("/", access{kind: anyone}, s.notFound)
 	return s.accessLog(s.noteTokenUse(mux))

@@ -201,6 +201,9 @@ type statusView struct {
 	Uptime  string
 	SizeKiB string
 	Loc     *time.Location // the site's time zone, for the times shown
+	// Retention is the disk use of recordings and the last purge
+	// (admin_retention.go); nil without a purge service.
+	Retention *retentionStatus
 }
 
 // statusPage serves the status as HTML for people.
@@ -213,6 +216,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		v.Loc = site.Location()
 	}
 	v.Counts = countRows(rc.lang, st.Store.Counts)
+	v.Retention = s.retentionStatus(rc.lang, v.Loc)
 	s.render(w, r, rc, http.StatusOK, "status", "web.status.title", v)
 }
 

@@ -79,4 +79,10 @@ var retentionMessages = map[string]entry{
 	"admin.action.release-hold": {"lifted a call's legal hold", "解除通话的法律保全"},
 
 	"web.status.retention": {"Recordings and purge", "录音与清理"},
+
+	"reports.col.hold":     {"Legal hold", "法律保全"},
+	"reports.hold.on":      {"on hold", "保全中"},
+	"reports.hold.set":     {"Hold", "保全"},
+	"reports.hold.release": {"Release", "解除"},
+	"reports.hold.hint":    {"Keep this call and its recording whatever the retention policy says", "无论保留规则如何，都保留此通话及其录音"},
 }
