@@ -81,20 +81,27 @@ func scan[T Record](s *Store, prefix []byte, fn func(T) bool) error {
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			if v == nil {
-				continue
-			}
-			r, err := decode[T](v)
-			if err != nil {
-				return fmt.Errorf("%w: %s %q: %v", ErrCorrupt, kind, k, err)
-			}
-			if !fn(r) {
-				return nil
+			if more, err := visit(kind, k, v, fn); !more {
+				return err
 			}
 		}
 		return nil
 	})
 	return s.mapErr(err)
+}
+
+// visit hands the record at one cursor position (key k, value v) to fn,
+// for the walks over a kind (scan, RangeFunc). more is false when fn asks
+// to stop or the record does not decode (err is then ErrCorrupt).
+func visit[T Record](kind Kind, k, v []byte, fn func(T) bool) (more bool, err error) {
+	if v == nil {
+		return true, nil // a nested bucket, not a record
+	}
+	r, err := decode[T](v)
+	if err != nil {
+		return false, fmt.Errorf("%w: %s %q: %v", ErrCorrupt, kind, k, err)
+	}
+	return fn(r), nil
 }
 
 func hasPrefix(k, prefix []byte) bool {

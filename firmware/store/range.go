@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,15 +42,8 @@ func RangeFunc[T Record](s *Store, from, to string, reverse bool, fn func(T) boo
 			k, v = c.Seek(lo)
 		}
 		for ; inRange(k); k, v = step() {
-			if v == nil {
-				continue
-			}
-			r, err := decode[T](v)
-			if err != nil {
-				return fmt.Errorf("%w: %s %q: %v", ErrCorrupt, kind, k, err)
-			}
-			if !fn(r) {
-				return nil
+			if more, err := visit(kind, k, v, fn); !more {
+				return err
 			}
 		}
 		return nil
