@@ -34,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -95,6 +96,12 @@ func main() {
 			log.Fatal(err)
 		}
 		return
+	}
+	if *suite != "system" && *suite != "callcenter" && *suite != "soak" {
+		log.Fatalf("callbench: -suite %q: system, callcenter or soak", *suite)
+	}
+	if err := portsFree(); err != nil {
+		log.Fatal(err)
 	}
 	if *suite == "callcenter" || *suite == "soak" {
 		os.Exit(runSuite(*suite, *modeName, *callboxBin, *jsonPath, *mdPath, *scenarios, *results, *commit, *limit, *soakFor, *soakCalls, *exts))
@@ -248,3 +255,22 @@ func build(ctx context.Context, work, callbox string) (builds, error) {
 }
 
 func mkdirFor(path string) error { return os.MkdirAll(filepath.Dir(path), 0o755) }
+
+// portsFree refuses to start when the harness's fixed SIP and web ports
+// are taken (another run on this machine): the two runs would load each
+// other's systems. A second run can go in a network namespace of its own,
+// whose loopback has its own ports.
+func portsFree() error {
+	for _, p := range []int{sutSIP, uasPort, uacPort} {
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return fmt.Errorf("callbench: UDP port %d on 127.0.0.1 is taken (another bench run?): wait for it, or run this one in its own network namespace: ip netns add cb && ip netns exec cb ip link set lo up && ip netns exec cb <command>: %w", p, err)
+		}
+		c.Close()
+	}
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", sutHTTP))
+	if err != nil {
+		return fmt.Errorf("callbench: TCP port %d on 127.0.0.1 is taken (another bench run?): %w", sutHTTP, err)
+	}
+	return l.Close()
+}
