@@ -108,7 +108,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	p.directory = source.NewLive(st, directory.PlanFor(settings.Country), log)
 	if p.cti, err = cti.New(cti.Config{Store: st, Bus: t.bus, Lookup: p.directory,
 		Plan: directory.PlanFor(settings.Country), Agents: p.queue, Control: ctiControl{t}, Now: a.now, Logger: log,
-		Callbacks: ctiCallbacks{p.queue}, Dialable: func(n string) bool { return pbx.Dialable(t.plans.Current(), n) }}); err != nil {
+		Callbacks: ctiCallbacks{p.queue}, Dialable: func(n string) bool { return pbx.Dialable(t.plans.Current(), n) },
+		// A transfer that rings an extension pops the call to the agent
+		// logged in there.
+		AgentAt: func(ext string) (string, bool) { return agentAt(p.queue.Dispatcher().Agents(), ext) }}); err != nil {
 		return w, fmt.Errorf("cti: %w", err)
 	}
 
