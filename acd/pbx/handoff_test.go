@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -329,4 +330,19 @@ func TestHandoff_BlindTransferToAQueueStopsWhenTheCustomerHangsUp(t *testing.T) 
 	if got := stageNames(stages(t, h, 2)); !slices.Equal(got, []acd.HandoffStage{acd.HandoffRinging, acd.HandoffCancelled}) {
 		t.Errorf("stages %v", got)
 	}
+}
+
+func FuzzQueueTarget(f *testing.F) {
+	for _, s := range []string{"queue:sales", "queue:", "203", "queue:  ", "queue:支持", "queue:queue:x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		name, ok := QueueTarget(target)
+		if ok && (queuePrefix+name != target || strings.TrimSpace(name) == "") {
+			t.Fatalf("QueueTarget(%q) = %q", target, name)
+		}
+		if !ok && name != "" {
+			t.Fatalf("QueueTarget(%q) = %q, false", target, name)
+		}
+	})
 }
