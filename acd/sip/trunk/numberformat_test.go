@@ -2,6 +2,7 @@ package trunk
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,5 +83,20 @@ func TestSIPp_ExtensionDialsE164AndTheTrunkGetsItsNumberFormat(t *testing.T) {
 				t.Errorf("record: dialled %q, route %q", rec.Dialed, rec.RouteString())
 			}
 		})
+	}
+}
+
+func TestTrunk_NumberFormatIsOneOfTheKnown(t *testing.T) {
+	tr := carrierTrunk(5060)
+	for _, f := range []string{"", store.TrunkNumberNational, store.TrunkNumberE164} {
+		tr.NumberFormat = f
+		if err := tr.Validate(); err != nil {
+			t.Errorf("format %q: %v", f, err)
+		}
+	}
+	tr.NumberFormat = "E.164"
+	var verr *store.ValidationError
+	if !errors.As(tr.Validate(), &verr) || len(verr.Fields) != 1 || verr.Fields[0].Field != "numberFormat" {
+		t.Errorf("format E.164: %v", tr.Validate())
 	}
 }
