@@ -354,12 +354,18 @@ func (c *Call) Release(l Leg) error {
 // Hold tells the bridge that l put the others on hold (on) or took them
 // off: while held they hear the switch's music instead of l.
 func (c *Call) Hold(l Leg, on bool) error {
+	return c.changeEnd(l, func(e *end) { e.held = on })
+}
+
+// changeEnd runs change on l's end of the live bridge, on the bridge's
+// goroutine; ErrNotBridged when l is not a party of it.
+func (c *Call) changeEnd(l Leg, change func(e *end)) error {
 	return c.run(func(b *bridge) (bool, error) {
 		e := b.find(l)
 		if e == nil {
 			return false, ErrNotBridged
 		}
-		e.held = on
+		change(e)
 		return false, nil
 	})
 }
@@ -370,12 +376,9 @@ func (c *Call) Hold(l Leg, on bool) error {
 // l has hung up meanwhile, that counts as its hang-up then.
 func (c *Call) Park(l Leg) (resume func(), err error) {
 	var e *end
-	err = c.run(func(b *bridge) (bool, error) {
-		if e = b.find(l); e == nil {
-			return false, ErrNotBridged
-		}
-		e.parked = true
-		return false, nil
+	err = c.changeEnd(l, func(x *end) {
+		x.parked = true
+		e = x
 	})
 	if err != nil {
 		return func() {}, err
@@ -433,14 +436,7 @@ func (c *Call) Join(ctx context.Context, l Leg, aud Audience) error {
 // SetAudience changes who hears l, a party of the live bridge (for a
 // supervisor going from whisper to barge, say).
 func (c *Call) SetAudience(l Leg, aud Audience) error {
-	return c.run(func(b *bridge) (bool, error) {
-		e := b.find(l)
-		if e == nil {
-			return false, ErrNotBridged
-		}
-		e.aud = aud
-		return false, nil
-	})
+	return c.changeEnd(l, func(e *end) { e.aud = aud })
 }
 
 // Bridged returns a channel closed once the call's bridge is live: the
@@ -468,14 +464,7 @@ func (c *Call) Bridged() <-chan struct{} {
 // frames. After stop returns, w is not called again.
 func (c *Call) Tap(l Leg, w media.FrameWriter) (stop func(), err error) {
 	tp := &tap{w: w}
-	err = c.run(func(b *bridge) (bool, error) {
-		e := b.find(l)
-		if e == nil {
-			return false, ErrNotBridged
-		}
-		e.taps = append(e.taps, tp)
-		return false, nil
-	})
+	err = c.changeEnd(l, func(e *end) { e.taps = append(e.taps, tp) })
 	if err != nil {
 		return func() {}, err
 	}
