@@ -480,3 +480,23 @@ func TestReach_QueueRemovedWhileRingingFailsCleanly(t *testing.T) {
 		t.Errorf("101 missed %d", s.Counters.Missed)
 	}
 }
+
+func TestReach_QueueEditedToDropEveryoneLoggedInFailsCleanly(t *testing.T) {
+	r := newReachRig(t, queue.Config{Name: "support", Members: []queue.Member{{Agent: "101"}}})
+	r.login("101")
+	res := r.reach(t.Context(), "support", r.customer(), nil)
+	r.ring()
+	d := r.live.Dispatcher()
+	if err := d.SetQueue(queue.Config{Name: "support", Members: []queue.Member{{Agent: "103"}}}); err != nil {
+		t.Fatal(err)
+	}
+	d.Tick()
+	out := r.result(res)
+	if !errors.Is(out.err, queue.ErrNoAnswer) {
+		t.Fatalf("Reach: %v, want ErrNoAnswer (nobody of the edited queue is logged in)", out.err)
+	}
+	s := r.waitState("101", agent.Available)
+	if s.Counters.Missed != 0 {
+		t.Errorf("101 missed %d", s.Counters.Missed)
+	}
+}
