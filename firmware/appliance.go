@@ -161,6 +161,7 @@ func (a *Appliance) build(ctx context.Context) error {
 		InstallCert: a.tel.srv.InstallCertificate,
 		// What phones must use: --sip may set other ports than setup saved.
 		SIPListening: a.sipListening,
+		Retention:    a.tel.parts.retention, // the purge's button, last run and disk use
 		// Voicemail boxes and the flow checks' prompt lookup (shipped,
 		// uploaded, or stored and not yet mirrored to the directory).
 		Voicemail:    a.tel.parts.voicemail.Store(),

@@ -43,6 +43,7 @@ type parts struct {
 	cti       *cti.Hub
 	messaging *messaging.Service
 	modems    *messaging.Simulator
+	retention *Retention
 }
 
 // mwiTimeout bounds one message-waiting NOTIFY round.
@@ -127,6 +128,11 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 		return w, fmt.Errorf("messaging: %w", err)
 	}
 
+	// Old call records, recordings and history go nightly (retention.go).
+	p.retention = NewRetention(RetentionConfig{Store: st, DataDir: a.cfg.DataDir,
+		Voicemail: voicemailBoxes{Store: p.voicemail.Store(), dir: filepath.Join(a.cfg.DataDir, "voicemail")},
+		Zone:      func() *time.Location { return ivr.SiteZone(st) }, Now: a.now, Log: log})
+
 	p.ivr = ivr.NewService(st, log)
 	p.runner = p.ivr.Runner(voice, ivr.Actions{
 		Queue: func(ctx context.Context, c *acd.Call, r ivr.QueueRequest) error {
@@ -188,6 +194,7 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	w.beforeSwitch = append(w.beforeSwitch, &promptFiles{st: st, lib: voice.Prompts, log: log})
 	w.afterSwitch = []Service{p.queue, &midnight{now: a.now, zone: func() *time.Location { return ivr.SiteZone(st) },
 		reset: p.queue.Dispatcher().ResetCounters}, p.directory, p.cti, p.messaging}
+	w.afterSwitch = append(w.afterSwitch, p.retention)
 	return w, nil
 }
 
