@@ -88,7 +88,7 @@ func TestAppliance_RunsAndStopsWithoutLeakingGoroutines(t *testing.T) {
 	// The switch's parts start after the console and before the web UI,
 	// in the order they depend on each other.
 	want := []string{"gpio", "panel", "console", "media", "cdr", "agentlog", "dialplan", "sip", "b2bua", "trunks", "prompts", "ivr",
-		"voicemail", "prompt-files", "switch", "lines", "queue", "midnight", "directory", "cti", "messaging", "web"}
+		"voicemail", "prompt-files", "switch", "lines", "queue", "midnight", "directory", "cti", "messaging", "retention", "web"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("services %q, want %q", names, want)
 	}
