@@ -149,19 +149,29 @@ func (s *Server) adminSourceNew(w http.ResponseWriter, r *http.Request, rc *reqC
 }
 
 func (s *Server) adminSourceEdit(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	d, key, ok := s.editableSource(w, r, rc)
+	if !ok {
+		return
+	}
+	s.renderSourceForm(w, r, rc, http.StatusOK, d.Type, key, sourceValues(d), nil, "")
+}
+
+// editableSource reads the configured source the path names; it answers
+// itself when there is none or it is the built-in directory (which has no
+// form), and on a store error.
+func (s *Server) editableSource(w http.ResponseWriter, r *http.Request, rc *reqCtx) (d store.DataSource, key string, ok bool) {
 	cfg, err := s.directoryConfig()
 	if err != nil {
 		s.storeFail(w, r, rc, err)
-		return
+		return d, "", false
 	}
-	key := r.PathValue("name")
+	key = r.PathValue("name")
 	i := sourceIndex(cfg, key)
 	if i < 0 || cfg.Sources[i].Type == source.TypeBuiltin {
 		s.notFound(w, r, rc)
-		return
+		return d, "", false
 	}
-	d := cfg.Sources[i]
-	s.renderSourceForm(w, r, rc, http.StatusOK, d.Type, key, sourceValues(d), nil, "")
+	return cfg.Sources[i], key, true
 }
 
 // adminSourceCreate adds a source at the end of the order; type
@@ -191,18 +201,11 @@ func (s *Server) adminSourceCreate(w http.ResponseWriter, r *http.Request, rc *r
 }
 
 func (s *Server) adminSourceSave(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	cfg, err := s.directoryConfig()
-	if err != nil {
-		s.storeFail(w, r, rc, err)
+	d, key, ok := s.editableSource(w, r, rc)
+	if !ok {
 		return
 	}
-	key := r.PathValue("name")
-	i := sourceIndex(cfg, key)
-	if i < 0 || cfg.Sources[i].Type == source.TypeBuiltin {
-		s.notFound(w, r, rc)
-		return
-	}
-	s.saveSource(w, r, rc, cfg.Sources[i].Type, key)
+	s.saveSource(w, r, rc, d.Type, key)
 }
 
 // saveSource parses, checks and stores a source form: a new one (key "")
