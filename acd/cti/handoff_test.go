@@ -1,13 +1,16 @@
 package cti
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"callbox/acd"
 	"callbox/acd/directory"
@@ -363,4 +366,33 @@ func FuzzCheckNote(f *testing.F) {
 			t.Fatalf("%q accepted as %q", s, out)
 		}
 	})
+}
+
+func TestWebhook_CRMGetsEachStageOfATransferAsCallHandoff(t *testing.T) {
+	rv := &receiver{secret: "s3cret-s3cret-s3cret", done: make(chan struct{}), want: 2}
+	srv := httptest.NewServer(rv)
+	defer srv.Close()
+	r := xferRig(t, newDesk().agentAt)
+	put(t, r.st, store.Webhook{ID: "crm", URL: srv.URL, Events: []string{EventCallHandoff}, Secret: rv.secret, Enabled: true})
+	r.handoff(acd.HandoffBlind, acd.HandoffRinging, "013900001111", "", "")
+	r.handoff(acd.HandoffBlind, acd.HandoffCompleted, "013900001111", "", "")
+	select {
+	case <-rv.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no deliveries")
+	}
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	if len(rv.bad) > 0 {
+		t.Fatalf("bad requests: %v", rv.bad)
+	}
+	// Two workers deliver in parallel: the event IDs give the order.
+	slices.SortFunc(rv.got, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	for i, stage := range []acd.HandoffStage{acd.HandoffRinging, acd.HandoffCompleted} {
+		var h Handoff
+		if err := json.Unmarshal(rv.got[i].Data, &h); err != nil || rv.got[i].Type != EventCallHandoff || h.Stage != stage ||
+			h.Kind != acd.HandoffBlind || h.Target != "013900001111" || h.FromAgent != "11" || h.Caller.Number != "013812345678" {
+			t.Fatalf("delivery %d: %+v %s %v", i, rv.got[i], rv.got[i].Data, err)
+		}
+	}
 }
