@@ -60,7 +60,7 @@ func rawPhones(t *testing.T, names ...string) []*rawPhone {
 }
 
 // send sends one 20 ms μ-law packet whose every byte is code.
-func (p *rawPhone) send(t *testing.T, seq uint16, code byte) {
+func (p *rawPhone) send(t testing.TB, seq uint16, code byte) {
 	t.Helper()
 	pkt := make([]byte, 12+media.FrameSamples)
 	pkt[0], pkt[1] = 0x80, 0 // version 2, PCMU
