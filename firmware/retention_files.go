@@ -136,7 +136,7 @@ func periodEnd(rel string) (time.Time, bool) {
 	var n [3]int
 	for i, s := range parts {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
+		if err != nil || v < 1 || v > 9999 {
 			return time.Time{}, false
 		}
 		n[i] = v

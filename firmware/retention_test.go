@@ -688,3 +688,31 @@ func BenchmarkRetention_Purge100kCDRs(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// FuzzPeriodEnd reads directory names found on disk: any name gives an
+// end or no end, never a panic, and a dated one ends after it starts.
+func FuzzPeriodEnd(f *testing.F) {
+	for _, s := range []string{"2026", "2026/11", "2026/11/27", "2026/13", "0/0/0", "x", "2026/11/27/extra", "", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rel string) {
+		end, ok := periodEnd(rel)
+		if ok && end.Year() < 1 {
+			t.Fatalf("%q ends at %v", rel, end)
+		}
+	})
+}
+
+func TestRetention_DatedDirectoriesEndAfterTheirPeriod(t *testing.T) {
+	for rel, want := range map[string]string{"2026": "2027-01-01", "2026/12": "2027-01-01", "2026/11/30": "2026-12-01"} {
+		end, ok := periodEnd(rel)
+		if !ok || end.Format(time.DateOnly) != want {
+			t.Errorf("%s: %v %v, want %s", rel, end, ok, want)
+		}
+	}
+	for _, rel := range []string{"2026/13", "2026/1/32", "tmp", "2026/11/27/x"} {
+		if _, ok := periodEnd(rel); ok {
+			t.Errorf("%s read as a dated directory", rel)
+		}
+	}
+}
