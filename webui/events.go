@@ -46,6 +46,24 @@ func (s *Server) eventFilter(w http.ResponseWriter, rc *reqCtx) (cti.Filter, boo
 	return cti.Filter{Agent: me}, ok
 }
 
+// eventStream is what both event streams (SSE and WebSocket) start from:
+// the CTI hub, what the user may see, and the replay point. It has
+// answered when ok is false.
+func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, rc *reqCtx) (h *cti.Hub, f cti.Filter, after uint64, ok bool) {
+	if h, ok = s.hub(w, rc); !ok {
+		return nil, f, 0, false
+	}
+	if f, ok = s.eventFilter(w, rc); !ok {
+		return nil, f, 0, false
+	}
+	after, err := lastEventID(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
+		return nil, f, 0, false
+	}
+	return h, f, after, true
+}
+
 // lastEventID takes the replay point from the Last-Event-ID header (what
 // EventSource sends on reconnect) or the lastEventId query parameter (for
 // the first connection and WebSocket clients).
@@ -60,17 +78,8 @@ func lastEventID(r *http.Request) (uint64, error) {
 // carries its ID, so a client that reconnects gets what it missed while
 // that is still kept; when it is not, a "reset" event tells it to reload.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	h, ok := s.hub(w, rc)
+	h, f, after, ok := s.eventStream(w, r, rc)
 	if !ok {
-		return
-	}
-	f, ok := s.eventFilter(w, rc)
-	if !ok {
-		return
-	}
-	after, err := lastEventID(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
 		return
 	}
 	ctx := r.Context()

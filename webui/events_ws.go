@@ -77,17 +77,8 @@ func sameOrigin(r *http.Request) bool {
 // apiEventsWS streams the same events as apiEvents over a WebSocket, one
 // JSON text frame each; the replay point is the lastEventId parameter.
 func (s *Server) apiEventsWS(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	h, ok := s.hub(w, rc)
+	h, f, after, ok := s.eventStream(w, r, rc)
 	if !ok {
-		return
-	}
-	f, ok := s.eventFilter(w, rc)
-	if !ok {
-		return
-	}
-	after, err := lastEventID(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, i18n.T(rc.lang, "web.api.bad_json", err))
 		return
 	}
 	if !sameOrigin(r) {
