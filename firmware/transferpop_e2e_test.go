@@ -155,3 +155,36 @@ func TestTransferPop_ConsultedAgentGetsTheCustomersPopAndNoteWhileRingingAndTheH
 		t.Fatalf("history entry %+v", ct)
 	}
 }
+
+func TestTransferPop_BlindTransferToADeskShowsTheCustomersNameAndPopsTheAgentThere(t *testing.T) {
+	b := newCTIBox(t, seedQueues, seedCustomer)
+	desk, tomDesk := b.phone("201"), b.phone("203")
+	customer, lily, id := queueCallToLily(t, b, desk)
+	tomEvents := b.events(b.tom)
+
+	transfer := b.async(b.lily, "POST", "/api/v1/calls/"+id+"/transfer", map[string]string{"target": "203", "note": "VIP, be quick"})
+	tom := incoming(t, tomDesk, "Tom's desk")
+	if name, number, _ := tom.From(); number != "013812345678" || !strings.Contains(name, "Wang Fang") {
+		t.Errorf("Tom's phone shows %q <%s>, want the customer's name and number", name, number)
+	}
+	var p cti.Pop
+	tomEvents.next(cti.EventCallOffered, func(d []byte) bool {
+		return json.Unmarshal(d, &p) == nil && p.CallID == id && p.Agent == "12"
+	})
+	if p.Customer.Name != "Wang Fang" || p.Handoff == nil || p.Handoff.Kind != acd.HandoffBlind || p.Handoff.FromName != "Lily" ||
+		len(p.Notes) != 1 || p.Notes[0].Text != "VIP, be quick" {
+		t.Fatalf("Tom's pop %+v (handoff %+v)", p, p.Handoff)
+	}
+	answer(t, tom)
+	asyncResult(t, transfer, http.StatusNoContent, "blind transfer")
+	ended(t, lily, "Lily's leg")
+	if !hears(tom, customer, 700) || !hears(customer, tom, 1000) {
+		t.Fatal("the customer and Tom do not hear each other")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := customer.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, tom, "Tom's leg")
+}

@@ -163,7 +163,8 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 	// Flows branch on the caller's customer record (customer.*).
 	p.runner.Vars = customerVars(p.directory)
 
-	t.route.Dial = t.b2b.Dial
+	// A customer handed to a desk phone shows with their directory name.
+	t.route.Dial = namedDial(t.b2b.Dial, func(ctx context.Context, n string) string { return p.cti.DisplayName(ctx, n) })
 	t.route.Queue = p.queue.Target
 	// "queue:NAME" targets of consultations and blind transfers ring the
 	// queue's best free agent through the dispatcher.
