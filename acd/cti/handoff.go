@@ -145,6 +145,18 @@ func (h *Hub) handoffRinging(e acd.CallHandoff, info HandoffInfo, target string)
 		delete(c.pops, target) // an older pop of this call (an offer not taken) is not this one
 		o = OfferInfo{CallID: id, Agent: target, Extension: e.Extension, Queue: c.rec.Queue, Caller: c.rec.Caller,
 			Route: slices.Clone(c.rec.Route), Data: maps.Clone(c.rec.Data)}
+		if first := c.pops[t.prevPop]; first != nil {
+			// What the first agent was shown of the caller's way in
+			// (their wait, the skills asked, what the queue said of the
+			// IVR) goes on; the record's own path and digits come first.
+			o.Waited, o.Skills = first.Waited, slices.Clone(first.Skills)
+			if len(o.Route) == 0 {
+				o.Route = slices.Clone(first.Route)
+			}
+			if len(o.Data) == 0 {
+				o.Data = maps.Clone(first.Data)
+			}
+		}
 		c.before, c.offer = c.offer, &o
 		h.wg.Go(func() { h.Offered(h.base, o) })
 	}

@@ -44,7 +44,7 @@ func xferRig(t *testing.T, agentAt func(string) (string, bool)) *rig {
 	r.ringing("call-1", "013812345678")
 	next(t, all, EventCallRinging)
 	p := r.hub.Offered(context.Background(), OfferInfo{CallID: "call-1", Agent: "11", Extension: "201", Queue: "sales",
-		Caller: acd.Party{Number: "013812345678"}})
+		Caller: acd.Party{Number: "013812345678"}, Waited: 42 * time.Second})
 	if p.Customer.Name != "Li Lei" {
 		t.Fatalf("first pop %+v", p)
 	}
@@ -130,7 +130,7 @@ func TestHandoff_ConsultPopsTheCustomerAndNotesToTheTargetThenHistoryNamesThem(t
 	if len(p.Notes) != 1 || p.Notes[0].Text != "wants the 55 inch, ask about delivery" || p.Notes[0].Name != "Ann" {
 		t.Fatalf("notes %+v", p.Notes)
 	}
-	if p.Data["menu"] != "2" || !slices.Equal(p.Route, []string{"flow:main", "queue:sales"}) || p.Queue != "sales" {
+	if p.Data["menu"] != "2" || !slices.Equal(p.Route, []string{"flow:main", "queue:sales"}) || p.Queue != "sales" || p.Waited != 42*time.Second {
 		t.Fatalf("call data %+v", p)
 	}
 	if !r.hub.Involved("call-1", "12") || !r.hub.Involved("call-1", "11") {
