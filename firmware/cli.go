@@ -136,16 +136,27 @@ func (c *cli) run(args []string) int {
 	return ExitOK
 }
 
-func (c *cli) backup(args []string) int {
-	var data, out string
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+// dataAndFile parses the flags of a command on the data directory and
+// one file (backup --out, restore --in): --data, and the file flag (its
+// help text is helpKey), which is required. code >= 0 means the command
+// ends with it.
+func (c *cli) dataAndFile(command, fileFlag, helpKey string, args []string) (data, file string, code int) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
-	fs.StringVar(&out, "out", "", i18n.T(c.lang, "cli.flag.out"))
+	fs.StringVar(&file, fileFlag, "", i18n.T(c.lang, helpKey))
 	if code := c.parse(fs, args); code >= 0 {
-		return code
+		return "", "", code
 	}
-	if out == "" {
-		return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.required", "--out"))
+	if file == "" {
+		return "", "", c.fail(ExitUsage, i18n.T(c.lang, "cli.err.required", "--"+fileFlag))
+	}
+	return data, file, -1
+}
+
+func (c *cli) backup(args []string) int {
+	data, out, code := c.dataAndFile("backup", "out", "cli.flag.out", args)
+	if code >= 0 {
+		return code
 	}
 	n, live, err := Backup(data, out)
 	if err != nil {
@@ -160,15 +171,9 @@ func (c *cli) backup(args []string) int {
 }
 
 func (c *cli) restore(args []string) int {
-	var data, in string
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.StringVar(&data, "data", DefaultDataDir, i18n.T(c.lang, "cli.flag.data"))
-	fs.StringVar(&in, "in", "", i18n.T(c.lang, "cli.flag.in"))
-	if code := c.parse(fs, args); code >= 0 {
+	data, in, code := c.dataAndFile("restore", "in", "cli.flag.in", args)
+	if code >= 0 {
 		return code
-	}
-	if in == "" {
-		return c.fail(ExitUsage, i18n.T(c.lang, "cli.err.required", "--in"))
 	}
 	if err := Restore(data, in); err != nil {
 		if errors.Is(err, ErrRunning) {
