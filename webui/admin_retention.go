@@ -36,6 +36,7 @@ func (s *Server) retentionRoutes(handle func(string, access, handlerFunc), watch
 	handle("GET /admin/retention", page(admins...), s.adminRetention)
 	handle("POST /admin/retention/purge", page(admins...), s.adminRetentionPurge)
 	handle("GET /api/v1/retention", api(admins...), s.apiRetention)
+	handle("PUT /api/v1/retention", api(admins...), s.apiPutRetention)
 	handle("POST /api/v1/retention/purge", api(admins...), s.apiRetentionPurge)
 	handle("PUT /api/v1/cdrs/{id}/hold", api(watchers...), s.apiCDRHold)
 	handle("POST /reports/cdrs/{id}/hold", page(watchers...), s.reportCDRHold)
@@ -56,13 +57,7 @@ func retentionKind() *adminKind {
 			adminField{Name: "recordingDiskGiB", Type: "number", Hint: "retention.h.recordingDiskGiB"},
 			adminField{Name: "purgeAt", Type: "text", Hint: "retention.h.purgeAt"})
 	}
-	num := func(n int) string { return fmt.Sprint(n) }
-	to := func(r store.Retention) url.Values {
-		return url.Values{"cdrDays": {num(r.CDRDays)}, "recordingDays": {num(r.RecordingDays)}, "contactDays": {num(r.ContactDays)},
-			"agentLogDays": {num(r.AgentLogDays)}, "messageDays": {num(r.MessageDays)}, "voicemailDays": {num(r.VoicemailDays)},
-			"voicemailUnheardDays": {num(r.VoicemailUnheardDays)}, "recordingDiskPercent": {num(r.RecordingDiskPercent)},
-			"recordingDiskGiB": {num(r.RecordingDiskGiB)}, "purgeAt": {r.PurgeAt}}
-	}
+	to := retentionValues
 	from := func(s *Server, _, f url.Values, errs map[string]string, lang i18n.Lang) store.Retention {
 		return store.Retention{CDRDays: atoi(f, "cdrDays", errs, lang), RecordingDays: atoi(f, "recordingDays", errs, lang),
 			ContactDays: atoi(f, "contactDays", errs, lang), AgentLogDays: atoi(f, "agentLogDays", errs, lang),
@@ -85,6 +80,15 @@ func retentionKind() *adminKind {
 		return to(r), nil
 	}
 	return k
+}
+
+// retentionValues is the policy as its form.
+func retentionValues(r store.Retention) url.Values {
+	num := func(n int) string { return fmt.Sprint(n) }
+	return url.Values{"cdrDays": {num(r.CDRDays)}, "recordingDays": {num(r.RecordingDays)}, "contactDays": {num(r.ContactDays)},
+		"agentLogDays": {num(r.AgentLogDays)}, "messageDays": {num(r.MessageDays)}, "voicemailDays": {num(r.VoicemailDays)},
+		"voicemailUnheardDays": {num(r.VoicemailUnheardDays)}, "recordingDiskPercent": {num(r.RecordingDiskPercent)},
+		"recordingDiskGiB": {num(r.RecordingDiskGiB)}, "purgeAt": {r.PurgeAt}}
 }
 
 // retentionView is the retention page.
@@ -259,6 +263,34 @@ func (s *Server) apiRetention(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// apiPutRetention replaces the policy: the body is the policy as GET
+// shows it under "policy"; bad fields are answered with their messages.
+func (s *Server) apiPutRetention(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	if err := jsonBody(r); err != nil {
+		badBody(w, rc.lang, err)
+		return
+	}
+	var in store.Retention
+	if err := decodeJSON(r.Body, &in); err != nil {
+		badBody(w, rc.lang, err)
+		return
+	}
+	old, err := store.GetRetention(s.store)
+	if err != nil {
+		s.answerWrite(w, rc, err, 0, nil)
+		return
+	}
+	in.UpdatedAt = s.now()
+	if _, err := store.Put(s.store, in); err != nil {
+		s.answerWrite(w, rc, err, 0, nil)
+		return
+	}
+	k := adminKinds["retention"]
+	now, _ := k.get(s.store, store.RetentionKey)
+	s.audit(r, rc, "update", store.KindRetention, store.RetentionKey, diffForms(k.fields(s, rc.lang), retentionValues(old), now))
+	writeJSON(w, http.StatusOK, in)
 }
 
 func (s *Server) apiRetentionPurge(w http.ResponseWriter, r *http.Request, rc *reqCtx) {

@@ -252,3 +252,28 @@ func TestCDRHold_TheCallRecordsPageButtonHoldsAndGoesBackToTheSearch(t *testing.
 		t.Fatal("not released")
 	}
 }
+
+func TestRetentionAPI_PutSavesThePolicyOrNamesTheBadFields(t *testing.T) {
+	f, _ := newRetentionFixture(t)
+	b := f.browser()
+	b.login("admin", testPassword)
+	b.get("/admin/retention")
+	p := store.DefaultRetention()
+	p.CDRDays, p.RecordingDays, p.RecordingDiskGiB = 0, 0, 500
+	wantStatus(t, b.json("PUT", "/api/v1/retention", p), http.StatusOK)
+	if got, _ := store.GetRetention(f.st); got.CDRDays != 0 || got.RecordingDiskGiB != 500 {
+		t.Fatalf("stored %+v", got)
+	}
+	p.CDRDays, p.RecordingDays, p.PurgeAt = 30, 60, "noon"
+	r := b.json("PUT", "/api/v1/retention", p)
+	wantStatus(t, r, http.StatusBadRequest)
+	errs := decode[fieldErrors](t, r)
+	if errs.Errors["recordingDays"] == "" || errs.Errors["purgeAt"] == "" {
+		t.Fatalf("field errors %+v", errs)
+	}
+	wantStatus(t, b.json("PUT", "/api/v1/retention", map[string]any{"cdrDays": 1, "nonsense": true}), http.StatusBadRequest)
+	f.addUser("sam", store.RoleSupervisor, testPassword, false)
+	sam := f.browser()
+	sam.login("sam", testPassword)
+	wantStatus(t, sam.json("PUT", "/api/v1/retention", store.DefaultRetention()), http.StatusForbidden)
+}
