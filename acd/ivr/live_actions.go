@@ -13,38 +13,33 @@ import (
 
 // Queue implements Call.
 func (l *Live) Queue(ctx context.Context, req QueueRequest) error {
-	if l.a.Queue == nil {
-		return fmt.Errorf("%w: queue", ErrNotOffered)
-	}
-	l.handOff(req.Lang)
-	return l.a.Queue(ctx, l.c, req)
+	return handOffTo(ctx, l, "queue", req.Lang, l.a.Queue, req)
 }
 
 // Transfer implements Call.
 func (l *Live) Transfer(ctx context.Context, req TransferRequest) error {
-	if l.a.Transfer == nil {
-		return fmt.Errorf("%w: transfer", ErrNotOffered)
-	}
-	l.handOff("")
-	return l.a.Transfer(ctx, l.c, req)
+	return handOffTo(ctx, l, "transfer", "", l.a.Transfer, req)
 }
 
 // Voicemail implements Call.
 func (l *Live) Voicemail(ctx context.Context, req VoicemailRequest) error {
-	if l.a.Voicemail == nil {
-		return fmt.Errorf("%w: voicemail", ErrNotOffered)
-	}
-	l.handOff(req.Lang)
-	return l.a.Voicemail(ctx, l.c, req)
+	return handOffTo(ctx, l, "voicemail", req.Lang, l.a.Voicemail, req)
 }
 
 // SendFax implements Call.
 func (l *Live) SendFax(ctx context.Context, req FaxRequest) error {
-	if l.a.SendFax == nil {
-		return fmt.Errorf("%w: fax", ErrNotOffered)
+	return handOffTo(ctx, l, "fax", "", l.a.SendFax, req)
+}
+
+// handOffTo gives the call to the switch's action (ErrNotOffered, naming
+// what, when the switch has none), after the hand-off: the listener
+// stopped and the caller's language, when lang says one, set on the call.
+func handOffTo[R any](ctx context.Context, l *Live, what, lang string, action func(context.Context, *acd.Call, R) error, req R) error {
+	if action == nil {
+		return fmt.Errorf("%w: %s", ErrNotOffered, what)
 	}
-	l.handOff("")
-	return l.a.SendFax(ctx, l.c, req)
+	l.handOff(lang)
+	return action(ctx, l.c, req)
 }
 
 // RequestCallback implements Call; the caller stays in the flow, so the
