@@ -79,11 +79,12 @@ func TestBrowser_AgentCallsAFollowUpRecordsTheOutcomeAndSeesItInTheHistory(t *te
 	shot(t, ctx, dir, "agent-en-followup")
 	fitsTheScreen(t, ctx)
 
-	// Call: the click-to-dial rings Li's extension, then the customer.
+	// Call: the click-to-dial rings Li's extension, then the customer's
+	// stored E.164 number (the dialplan maps it for the site's routes).
 	step(t, ctx, "call", chromedp.Click(`#fu-detail [data-fu-call]`, chromedp.NodeVisible))
 	waitJS(t, ctx, "dialling said", jsEq("#msg", strings.Replace(i18n.T(i18n.EN, "consoleui.fu.dialing"), "%s", "+8613812345678", 1)))
 	waitJS(t, ctx, "dialling state", jsEq("#fu-detail .fu-state", i18n.T(i18n.EN, "followup.state.dialing")))
-	if got := cf.ctl.list(); !slices.Contains(got, "originate 201 013812345678") {
+	if got := cf.ctl.list(); !slices.Contains(got, "originate 201 +8613812345678") {
 		t.Fatalf("dial requests %q", got)
 	}
 
