@@ -154,6 +154,11 @@ func (c *Control) Hold(_ context.Context, id string, on bool) error {
 // once and goes to wrap-up, and the call is the new agent's (CDR agent,
 // wrap-up when they hang up). Transfer returns once an agent answers or
 // the queue gives up. Every stage goes on the bus as an acd.CallHandoff.
+// When the queue gives up (nobody logged in, no answer within its max
+// wait, the queue removed) and the agent handing on is still there, they
+// get the customer back; if they hung up, the customer is not dropped
+// but waits in the queue like any caller, ahead of those there
+// (Config.Requeue), after the failed stage.
 func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	call, err := c.call(id)
 	if err != nil {
@@ -195,7 +200,14 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	if err != nil {
 		h.ended(rctx)
 		cancel()
+		// An agent who hung up meanwhile cannot take the customer back:
+		// the customer waits in the queue instead (the handler takes
+		// them there once resume ends the bridge).
+		name, requeued := c.requeue(call, p, party, target)
 		resume()
+		if requeued {
+			return fmt.Errorf("%w (the customer waits in queue %s)", err, name)
+		}
 		return err
 	}
 	cancel()

@@ -54,6 +54,10 @@ type Config struct {
 	// "queue:NAME" of Control's consultations and blind transfers. Nil
 	// refuses such targets.
 	ReachQueue QueueReacher
+	// Requeue puts a customer back into a queue's waiting path when a
+	// blind transfer to that queue found no agent after the agent handing
+	// on had hung up; nil: that customer's call ends.
+	Requeue Requeuer
 	// Flow runs the published IVR flow of that ID.
 	Flow Target
 	// Voicemail lets the caller leave a message in a mailbox.
@@ -96,8 +100,9 @@ var errUnwired = errors.New("pbx: service not wired")
 
 // Router routes every call: it is the switch's handler.
 type Router struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	recalls recalls // customers to put back into a queue (recall.go)
 }
 
 // New checks cfg and makes a Router.
@@ -125,9 +130,8 @@ func (r *Router) Decide(c *acd.Call) dialplan.Decision {
 	return plan.Decide(dialplan.Facts{Source: p.Source, Via: p.Via, Caller: p.Number, Dialed: c.Dialed()})
 }
 
-// Handle routes one call; it is the switch's acd.Handler. It returns when
-// the call is over for the box (see acd.Handler for what the error means).
-func (r *Router) Handle(ctx context.Context, c *acd.Call) error {
+// handle routes one call as the dialplan decides (Handle).
+func (r *Router) handle(ctx context.Context, c *acd.Call) error {
 	d := r.Decide(c)
 	r.log.DebugContext(ctx, "route", "call_id", c.ID(), "dialed", c.Dialed(), "action", d.Action, "rule", d.Rule)
 	switch d.Action {
