@@ -31,6 +31,7 @@ func (s *Server) ctiRoutes(handle func(string, access, handlerFunc), allRoles, w
 	handle("GET /api/v1/calls/{id}/script", tokenAPI(allRoles...), s.apiGetAnswers)
 	handle("POST /api/v1/calls/{id}/wrapup", tokenAPI(allRoles...), s.apiWrapUp)
 	handle("POST /api/v1/agents/{id}/{action}", tokenAPI(allRoles...), s.apiAgentAction)
+	handle("GET /api/v1/agents/{id}/call", tokenAPI(allRoles...), s.apiCurrentCall)
 
 	handle("GET /api/v1/scripts", tokenAPI(allRoles...), s.apiListScripts)
 	handle("GET /api/v1/scripts/{queue}", tokenAPI(allRoles...), s.apiGetScript)
@@ -383,6 +384,14 @@ func (s *Server) apiOriginate(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		s.controlFailed(w, rc, "", err)
 		return
 	}
+	// The call is the agent's current call: their console pops the
+	// dialled customer and its history entry names them. A supervisor
+	// dialling from another extension leaves the hub to find its agent.
+	me, _ := s.agentOf(rc.user.Name)
+	if isWatcher(rc.user) && s.extensionOf(me) != in.Extension {
+		me = ""
+	}
+	h.Originated(cti.OriginateInfo{CallID: id, Agent: me, Extension: in.Extension, Number: in.Number})
 	s.log.Info("click-to-dial", "user", rc.user.Name, "extension", in.Extension, "number", in.Number, "call", id)
 	w.Header().Set("Location", "/api/v1/calls/"+url.PathEscape(id)+"/pop")
 	writeJSON(w, http.StatusCreated, map[string]string{"callId": id})
@@ -621,6 +630,34 @@ func (s *Server) apiAgentAction(w http.ResponseWriter, r *http.Request, rc *reqC
 	}
 	s.log.Info("agent action", "user", rc.user.Name, "agent", id, "action", action)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiCurrentCall answers an agent's current call as the hub knows it
+// (the console reloaded finds its call, also one handed to its extension
+// or placed by click-to-dial): 404 when the agent has none. Agents read
+// their own only.
+func (s *Server) apiCurrentCall(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	h, ok := s.hub(w, rc)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if !isWatcher(rc.user) {
+		me, ok := s.ownAgent(w, rc)
+		if !ok {
+			return
+		}
+		if me != id {
+			s.forbidden(w, r, rc, "web.error.role")
+			return
+		}
+	}
+	cur, found := h.CurrentCall(r.Context(), id)
+	if !found {
+		apiError(w, http.StatusNotFound, i18n.T(rc.lang, "consolegaps.no-call", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, cur)
 }
 
 // --- webhooks

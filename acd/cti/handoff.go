@@ -211,7 +211,16 @@ func (h *Hub) handoffStage(e acd.CallHandoff, info HandoffInfo, target string) {
 		h.mu.Unlock()
 		return
 	}
+	var cur []Current
+	if e.Stage == acd.HandoffCompleted && target != "" && !c.ended {
+		// The call is the target's now, and no longer the handing agent's.
+		cur = h.dropCurrent(id, target)
+		if old, ok := h.current[target]; !ok || old.CallID != id {
+			cur = append(cur, h.setCurrent(target, id, KindTransfer))
+		}
+	}
 	h.mu.Unlock()
+	h.publishCurrent(cur)
 	if target != "" {
 		h.update(id, target, nil)
 	}

@@ -79,6 +79,8 @@ type OfferInfo struct {
 	Route    []string          `json:"route,omitempty"`
 	Data     map[string]string `json:"data,omitempty"`
 	Callback bool              `json:"callback,omitempty"`
+	// Kind is KindOutbound for a click-to-dial's pop, else "".
+	Kind string `json:"kind,omitempty"`
 }
 
 // Pop is the screen pop of a call offered to an agent.
@@ -100,6 +102,9 @@ type Pop struct {
 	Waited   time.Duration           `json:"waited"`
 	Skills   []string                `json:"skills,omitempty"`
 	Callback bool                    `json:"callback,omitempty"`
+	// Kind is KindOutbound for the pop of a call the agent placed (the
+	// caller is then the dialled customer), else "".
+	Kind string `json:"kind,omitempty"`
 	// Script is the queue's agent script, if it has one.
 	Script    *store.Script `json:"script,omitempty"`
 	OfferedAt time.Time     `json:"offeredAt"`
@@ -142,6 +147,7 @@ type call struct {
 	notes    []Note
 	wraps    map[string]Note        // wrap-ups by agent (WrapUpAs)
 	received map[string]HandoffInfo // completed handoffs by the agent who took the call
+	outbound string                 // the agent who placed the call (click-to-dial)
 }
 
 // Hub assembles screen pops and publishes the CTI's events. Its methods
@@ -169,7 +175,8 @@ type Hub struct {
 	calls    map[string]*call
 	loggedIn map[string]bool // agents logged in, when Config.AgentAt is nil
 	byNumber map[string]*lookup
-	ended    []string // IDs of ended calls still kept, oldest first
+	current  map[string]Current // each agent's current call (current.go)
+	ended    []string           // IDs of ended calls still kept, oldest first
 	stopped  bool
 
 	cbMu   sync.Mutex    // scheduled callbacks' state changes
@@ -213,7 +220,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg.WebhookRetries = 5
 	}
 	h := &Hub{cfg: cfg, log: cfg.Logger, now: cfg.Now, st: cfg.Store,
-		calls: map[string]*call{}, loggedIn: map[string]bool{}, byNumber: map[string]*lookup{}, cbWake: make(chan struct{}, 1)}
+		calls: map[string]*call{}, loggedIn: map[string]bool{}, byNumber: map[string]*lookup{}, current: map[string]Current{}, cbWake: make(chan struct{}, 1)}
 	hist, err := directory.NewHistoryIndex(cfg.Store, cfg.Plan, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -280,15 +287,28 @@ func (h *Hub) handle(e acd.Event) {
 		h.mu.Unlock()
 		h.publish(EventCallRinging, "", e.Call)
 	case acd.CallAnswered:
+		var cur []Current
 		h.mu.Lock()
 		if c := h.calls[e.Call.ID]; c != nil {
 			c.rec = e.Call
 		}
+		if a := e.Call.Agent; a != "" && !h.stopped {
+			if old, ok := h.current[a]; !ok || old.CallID != e.Call.ID {
+				cur = append(cur, h.setCurrent(a, e.Call.ID, KindQueue))
+			}
+		}
 		h.mu.Unlock()
 		h.publish(EventCallAnswered, e.Call.Agent, e.Call)
+		h.publishCurrent(cur)
+		h.adoptOriginated(e.Call, false)
 	case acd.CallEnded:
+		h.adoptOriginated(e.Call, true)
 		h.endCall(e.Call)
 		h.publish(EventCallEnded, e.Call.Agent, e.Call)
+		h.mu.Lock()
+		gone := h.dropCurrent(e.Call.ID, "")
+		h.mu.Unlock()
+		h.publishCurrent(gone)
 	case acd.CallHandoff:
 		h.handoff(e)
 	case acd.AgentStateChanged:
@@ -396,7 +416,7 @@ func (h *Hub) Offered(ctx context.Context, o OfferInfo) Pop {
 
 	p := Pop{CallID: o.CallID, Agent: o.Agent, Extension: o.Extension, Queue: o.Queue, Caller: o.Caller,
 		Number: lk.number, Route: o.Route, Data: o.Data, Waited: o.Waited, Skills: o.Skills, Callback: o.Callback,
-		OfferedAt: h.now()}
+		Kind: o.Kind, OfferedAt: h.now()}
 	if p.Caller.Number == "" {
 		p.Caller = rec.Caller
 	}

@@ -27,7 +27,8 @@ const (
 
 // EventTypes lists every event type, for webhook configuration.
 var EventTypes = []string{EventCallRinging, EventCallOffered, EventPopUpdated, EventCallAnswered, EventCallEnded,
-	EventAgentState, EventQueueJoined, EventQueueLeft, EventQueueStats, EventMessageReceived, EventCallHandoff}
+	EventAgentState, EventQueueJoined, EventQueueLeft, EventQueueStats, EventMessageReceived, EventCallHandoff,
+	EventCallCurrent}
 
 // Event is one CTI event as SSE, WebSocket and webhooks carry it.
 type Event struct {

@@ -61,6 +61,7 @@ func catalogues() []map[string]entry {
 		retentionMessages,
 		sipleftMessages,
 		queuereachMessages,
+		consolegapsMessages,
 	}
 }
 
