@@ -51,41 +51,11 @@ type ImportRow struct {
 	Problems []store.FieldError `json:"problems,omitempty"`
 }
 
-// Preview is an import file parsed and checked, before anything is
-// written: the rows with their problems, and problems of the file as a
-// whole (Problems, with Line 0 for the header).
-type Preview struct {
-	Rows     []ImportRow        `json:"rows"`
-	Problems []store.FieldError `json:"problems,omitempty"`
-}
+// RowProblems implements PreviewRow.
+func (r ImportRow) RowProblems() (int, []store.FieldError) { return r.Line, r.Problems }
 
-// OK reports whether the file can be imported.
-func (p Preview) OK() bool {
-	if len(p.Problems) > 0 || len(p.Rows) == 0 {
-		return false
-	}
-	for _, r := range p.Rows {
-		if len(r.Problems) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// Messages lists every problem as "line N: field: message" in lang, for a
-// person to read.
-func (p Preview) Messages(lang i18n.Lang) []string {
-	var out []string
-	for _, f := range p.Problems {
-		out = append(out, f.Message(lang))
-	}
-	for _, r := range p.Rows {
-		for _, f := range r.Problems {
-			out = append(out, i18n.T(lang, "directory.csv.at", r.Line, f.Field, f.Message(lang)))
-		}
-	}
-	return out
-}
+// Preview is a customer file parsed and checked (see ImportPreview).
+type Preview = ImportPreview[ImportRow]
 
 func problem(field, code string, args ...any) store.FieldError {
 	return store.FieldError{Field: field, Code: code, Args: args}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"callbox/acd/directory"
-	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
 
@@ -34,40 +33,12 @@ type ImportRow struct {
 	Problems []store.FieldError `json:"problems,omitempty"`
 }
 
-// Preview is an import file parsed and checked, before anything is
-// written: its rows with their problems, and the problems of the file as
-// a whole.
-type Preview struct {
-	Rows     []ImportRow        `json:"rows"`
-	Problems []store.FieldError `json:"problems,omitempty"`
-}
+// RowProblems implements directory.PreviewRow.
+func (r ImportRow) RowProblems() (int, []store.FieldError) { return r.Line, r.Problems }
 
-// OK reports whether the file can be imported: rows, and no problem.
-func (p Preview) OK() bool {
-	if len(p.Problems) > 0 || len(p.Rows) == 0 {
-		return false
-	}
-	for _, r := range p.Rows {
-		if len(r.Problems) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// Messages lists every problem as "line N, field: message" in lang.
-func (p Preview) Messages(lang i18n.Lang) []string {
-	var out []string
-	for _, f := range p.Problems {
-		out = append(out, f.Message(lang))
-	}
-	for _, r := range p.Rows {
-		for _, f := range r.Problems {
-			out = append(out, i18n.T(lang, "directory.csv.at", r.Line, f.Field, f.Message(lang)))
-		}
-	}
-	return out
-}
+// Preview is a follow-up file parsed and checked, with the customer
+// import's rules (see directory.ImportPreview).
+type Preview = directory.ImportPreview[ImportRow]
 
 // ImportOptions is what ParseCSV checks the rows against.
 type ImportOptions struct {
