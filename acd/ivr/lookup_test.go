@@ -140,7 +140,14 @@ func TestLookup_FailsSafe(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := lookupFlow(t, `{"url":"`+c.url+`/x","timeoutMs":100,"map":{"a":"a"}}`, c.withTimeout)
+			// Only the slow service needs a short timeout; the others get
+			// one a loaded machine cannot hit, so they fail for their own
+			// reason and not for time.
+			timeout := 10000
+			if c.url == slow.URL {
+				timeout = 100
+			}
+			f := lookupFlow(t, fmt.Sprintf(`{"url":"%s/x","timeoutMs":%d,"map":{"a":"a"}}`, c.url, timeout), c.withTimeout)
 			res := runLookup(t, f, Input{})
 			if p := strings.Join(res.Path(), ">"); p != c.path {
 				t.Fatalf("path %s, want %s", p, c.path)
