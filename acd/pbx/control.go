@@ -154,11 +154,14 @@ func (c *Control) Hold(_ context.Context, id string, on bool) error {
 // once and goes to wrap-up, and the call is the new agent's (CDR agent,
 // wrap-up when they hang up). Transfer returns once an agent answers or
 // the queue gives up. Every stage goes on the bus as an acd.CallHandoff.
-// When the queue gives up (nobody logged in, no answer within its max
-// wait, the queue removed) and the agent handing on is still there, they
-// get the customer back; if they hung up, the customer is not dropped
-// but waits in the queue like any caller, ahead of those there
-// (Config.Requeue), after the failed stage.
+// When the queue gives up (no answer within its max wait, the queue
+// removed, nobody logged in to a queue that refuses callers then) and
+// the agent handing on is still there, they get the customer back and
+// Transfer returns the queue's error. The customer is never dropped
+// otherwise: if the agent hung up meanwhile, or the queue has nobody to
+// ring but takes callers (ErrQueueWaitsOnly), the failed stage goes out,
+// the agent's leg ends and the customer waits in the queue like any
+// caller, ahead of those there (Config.Requeue); Transfer returns nil.
 func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	call, err := c.call(id)
 	if err != nil {
@@ -200,14 +203,16 @@ func (c *Control) Transfer(ctx context.Context, id, target string) error {
 	if err != nil {
 		h.ended(rctx)
 		cancel()
-		// An agent who hung up meanwhile cannot take the customer back:
-		// the customer waits in the queue instead (the handler takes
-		// them there once resume ends the bridge).
-		name, requeued := c.requeue(call, p, party, target)
-		resume()
-		if requeued {
-			return fmt.Errorf("%w (the customer waits in queue %s)", err, name)
+		// An agent who hung up meanwhile cannot take the customer back,
+		// and a queue with only its waiting line takes them as it takes
+		// callers: the customer waits there (the handler takes them once
+		// resume ends the bridge), and the agent's part is done.
+		if _, requeued := c.requeue(call, p, party, target, err); requeued {
+			_ = p.Hangup(acd.CauseNormalClearing)
+			resume()
+			return nil
 		}
+		resume()
 		return err
 	}
 	cancel()

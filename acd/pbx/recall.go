@@ -2,6 +2,7 @@ package pbx
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"callbox/acd"
@@ -12,6 +13,13 @@ import (
 // waited once already, so they rank ahead of the callers waiting there
 // (VIP priorities from customer data are far smaller).
 const RecallPriority = 1 << 20
+
+// ErrQueueWaitsOnly is wrapped by a QueueReacher's error when the queue
+// has nobody to ring now (nobody logged in) but takes callers into its
+// waiting line all the same (its join rule lets them in, or it
+// overflows): a blind transfer then hands the customer to that line
+// instead of back to the agent, who let go of them.
+var ErrQueueWaitsOnly = errors.New("pbx: the queue has nobody to ring, only its waiting line")
 
 // Requeuer puts a call's customer (its caller leg) into a queue's
 // normal waiting path, as Config.Queue does for a new call but ahead of
@@ -88,12 +96,16 @@ func (r *Router) Handle(ctx context.Context, c *acd.Call) error {
 }
 
 // requeue marks call's customer, party, for the queue that target
-// names when the transfer of agent (the leg handing on) failed after
-// the agent hung up: false when the agent is still there (they get the
-// customer back), target is no queue, the customer is not the call's
-// caller or hung up, or the box has no Requeue.
-func (c *Control) requeue(call *acd.Call, agent, party acd.Leg, target string) (string, bool) {
-	if c.router.cfg.Requeue == nil || !gone(agent) || gone(party) || call.Caller() != party {
+// names after the blind transfer of agent (the leg handing on) failed
+// with err, when the agent hung up meanwhile or the queue only has its
+// waiting line (ErrQueueWaitsOnly). It is false when the agent is there
+// to take the customer back otherwise, target is no queue, the customer
+// is not the call's caller or hung up, or the box has no Requeue.
+func (c *Control) requeue(call *acd.Call, agent, party acd.Leg, target string, err error) (string, bool) {
+	if c.router.cfg.Requeue == nil || gone(party) || call.Caller() != party {
+		return "", false
+	}
+	if !gone(agent) && !errors.Is(err, ErrQueueWaitsOnly) {
 		return "", false
 	}
 	name, ok := QueueTarget(target)

@@ -3,6 +3,7 @@ package pbx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -50,8 +51,8 @@ func TestRecall_CustomerLeftByTheAgentGoesToTheQueuesWaitingWhenTheQueueFindsNob
 		agent.end(acd.CauseNormalClearing)
 		return nil, "", "", noAgents
 	})
-	if err := ctl.Transfer(context.Background(), id, "queue:support"); !errors.Is(err, noAgents) {
-		t.Fatalf("Transfer: %v, want the queue's refusal", err)
+	if err := ctl.Transfer(context.Background(), id, "queue:support"); err != nil {
+		t.Fatalf("Transfer: %v, want the customer handed to the queue", err)
 	}
 	select {
 	case q := <-requeued:
@@ -76,6 +77,42 @@ func TestRecall_CustomerLeftByTheAgentGoesToTheQueuesWaitingWhenTheQueueFindsNob
 	if rec.ID != id || rec.Callee.Number != "204" {
 		t.Errorf("record %s callee %+v, want the queue's agent", rec.ID, rec.Callee)
 	}
+}
+
+func TestRecall_QueueWithOnlyItsWaitingLineTakesTheCustomerAndReleasesTheAgent(t *testing.T) {
+	h, ctl, id, agent, customer, queueAgent, requeued := recallHarness(t, func(context.Context, QueueReach) (acd.Leg, string, string, error) {
+		return nil, "", "", fmt.Errorf("%w: nobody logged in", ErrQueueWaitsOnly)
+	})
+	if err := ctl.Transfer(context.Background(), id, "queue:support"); err != nil {
+		t.Fatalf("Transfer: %v, want the customer handed to the queue", err)
+	}
+	select {
+	case <-agent.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent who handed the customer on is still connected")
+	}
+	select {
+	case q := <-requeued:
+		if q != "support" {
+			t.Errorf("requeued to %q, want support", q)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the customer was not put into the queue")
+	}
+	if got := stageNames(stages(t, h, 1)); !slices.Equal(got, []acd.HandoffStage{acd.HandoffFailed}) {
+		t.Errorf("stages %v, want failed", got)
+	}
+	until(t, func() bool { return ctl.Hold(context.Background(), id, false) == nil })
+	select {
+	case <-customer.Done():
+		t.Fatal("the customer was dropped")
+	default:
+	}
+	customer.end(acd.CauseNormalClearing)
+	if rec := h.end(t); rec.Callee.Number != "204" {
+		t.Errorf("callee %+v, want the queue's agent", rec.Callee)
+	}
+	<-queueAgent.Done()
 }
 
 func TestRecall_AgentStillThereGetsTheCustomerBackAndNothingIsRequeued(t *testing.T) {
