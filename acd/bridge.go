@@ -164,11 +164,15 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 			b.publish()
 			b.wire(ctx)
 		case <-ctx.Done():
+			// At once, not one after another: a shutdown is bounded, and
+			// each leg's hang-up may wait on its far end.
+			var hangups sync.WaitGroup
 			for _, e := range b.ends {
 				if !e.caller {
-					_ = e.leg.Hangup(CauseNormalClearing)
+					hangups.Go(func() { _ = e.leg.Hangup(CauseNormalClearing) })
 				}
 			}
+			hangups.Wait()
 			return context.Cause(ctx)
 		}
 	}

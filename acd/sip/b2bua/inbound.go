@@ -280,7 +280,8 @@ func (l *inLeg) Answer(ctx context.Context) error {
 	return nil
 }
 
-// Hangup ends the leg: a final error response before answer, BYE after.
+// Hangup ends the leg: a final error response before answer, BYE after
+// (awaited at most one T1, see sendBye).
 func (l *inLeg) Hangup(cause acd.Cause) error {
 	l.mu.Lock()
 	select {
@@ -299,9 +300,8 @@ func (l *inLeg) Hangup(cause acd.Cause) error {
 		l.settle.Do(func() { close(l.settled) })
 	case answered:
 		l.byeing.Store(true)
-		ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
-		err = l.ds.WriteBye(ctx, l.newBye(cause))
-		cancel()
+		bye := l.newBye(cause)
+		err = l.b.sendBye(l.id, func(ctx context.Context) error { return l.ds.WriteBye(ctx, bye) })
 	}
 	l.end(cause)
 	return err

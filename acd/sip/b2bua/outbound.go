@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -76,7 +78,9 @@ func (l *outLeg) EndCause() acd.Cause {
 	return l.cause
 }
 
-// Hangup sends BYE to an answered callee, CANCEL to a ringing one.
+// Hangup sends BYE to an answered callee, CANCEL to a ringing one. It
+// waits at most one T1 for the BYE's answer (see sendBye); the leg ends
+// when it returns.
 func (l *outLeg) Hangup(cause acd.Cause) error {
 	l.mu.Lock()
 	answered := l.answered
@@ -91,11 +95,44 @@ func (l *outLeg) Hangup(cause acd.Cause) error {
 		l.end(cause)
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(l.b.base, l.b.cfg.ByeTimeout)
-	defer cancel()
-	err := l.bye(ctx, cause)
+	err := l.b.sendBye(l.id, func(ctx context.Context) error { return l.bye(ctx, cause) })
 	l.end(cause)
 	return err
+}
+
+// sendBye runs send, a BYE's transaction, as work the B2BUA owns (bounded
+// by Config.ByeTimeout, ended by Run) and waits one round trip (sip.T1)
+// for its outcome. A phone that answers at once is reported as before; a
+// phone that no longer answers leaves the BYE's retransmissions (RFC 3261
+// §17.1.2, until Timer F, the timeout or Run) to that goroutine, so the
+// call hanging up, and with it the switch's shutdown, is not held for
+// ByeTimeout per leg. The late outcome of such a BYE is logged.
+func (b *B2BUA) sendBye(leg string, send func(ctx context.Context) error) error {
+	res := make(chan error, 1)
+	var claimed atomic.Bool // who owns the outcome: the waiter or the goroutine
+	b.goBackground(func(base context.Context) {
+		ctx, cancel := context.WithTimeout(base, b.cfg.ByeTimeout)
+		defer cancel()
+		err := send(ctx)
+		if claimed.CompareAndSwap(false, true) {
+			res <- err
+			return
+		}
+		if err != nil {
+			b.log.Info("BYE unanswered", "leg", leg, "err", err)
+		}
+	})
+	t := time.NewTimer(sip.T1)
+	defer t.Stop()
+	select {
+	case err := <-res:
+		return err
+	case <-t.C:
+		if claimed.CompareAndSwap(false, true) {
+			return nil
+		}
+		return <-res
+	}
 }
 
 func (l *outLeg) bye(ctx context.Context, cause acd.Cause) error {
