@@ -44,13 +44,20 @@ func muteAt(t *testing.T, addr string) *atomic.Int32 {
 	return &byes
 }
 
-// TestHangup_ReturnsWhileTheFarEndNeverAnswersTheBye: the callee's phone
-// is gone when the box hangs its leg up. Hangup must not hold the caller
-// (the switch's shutdown) for ByeTimeout: it returns with the BYE sent
-// and unanswered, the BYE keeps being retransmitted (RFC 3261 §17.1.2),
-// the call's record names the cause, and the B2BUA's Run returns only
-// once that BYE's goroutine has ended.
+// TestHangup_ReturnsWhileTheFarEndNeverAnswersTheBye: a phone is gone
+// when the box hangs its leg up (the callee's, a UAC dialog, or the
+// caller's, a UAS one). Hangup must not hold the caller of Hangup (the
+// switch's shutdown) for ByeTimeout: it returns with the BYE sent and
+// unanswered, the BYE keeps being retransmitted (RFC 3261 §17.1.2), the
+// call's record names the side and the cause, and the B2BUA's Run returns
+// only once that BYE's goroutine has ended.
 func TestHangup_ReturnsWhileTheFarEndNeverAnswersTheBye(t *testing.T) {
+	for _, side := range []acd.HangupSide{acd.SideCallee, acd.SideCaller} {
+		t.Run(string(side), func(t *testing.T) { hangupWithoutAnswer(t, side) })
+	}
+}
+
+func hangupWithoutAnswer(t *testing.T, side acd.HangupSide) {
 	rec := &logRecorder{level: slog.LevelInfo}
 	unanswered := func() int {
 		n := 0
@@ -71,25 +78,29 @@ func TestHangup_ReturnsWhileTheFarEndNeverAnswersTheBye(t *testing.T) {
 	// The BYE's own bound is long: only Run can end its wait here.
 	bx := startBoxLogging(t, slog.New(rec), Config{ByeTimeout: 15 * time.Second}, nil)
 	a, b := bx.phone("201"), bx.phone("202")
-	out, _ := connect(t, a, b, "202")
-	var callee *outLeg
+	out, in := connect(t, a, b, "202")
+	gone, otherCall := b, out
+	if side == acd.SideCaller {
+		gone, otherCall = a, in
+	}
+	var leg dialogLeg
 	for _, l := range bx.legsOf() {
-		if o, ok := l.(*outLeg); ok {
-			callee = o
+		if _, callee := l.(*outLeg); callee == (side == acd.SideCallee) {
+			leg = l
 		}
 	}
-	if callee == nil {
-		t.Fatal("no callee leg")
+	if leg == nil {
+		t.Fatalf("no %s leg", side)
 	}
-	where := b.Addr().String()
-	b.Close()
+	where := gone.Addr().String()
+	gone.Close()
 	byes := muteAt(t, where)
 
-	if err := callee.Hangup(acd.CauseRecoveryOnTimerExpiry); err != nil {
+	if err := leg.Hangup(acd.CauseRecoveryOnTimerExpiry); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	select {
-	case <-callee.Done():
+	case <-leg.Done():
 	default:
 		t.Fatal("the leg is not ended when Hangup returns")
 	}
@@ -98,13 +109,13 @@ func TestHangup_ReturnsWhileTheFarEndNeverAnswersTheBye(t *testing.T) {
 	}
 	eventually(t, "the BYE sent and retransmitted", func() bool { return byes.Load() >= 2 })
 	select {
-	case <-out.Done():
+	case <-otherCall.Done():
 	case <-time.After(10 * time.Second):
-		t.Fatal("the caller was not hung up")
+		t.Fatal("the other party was not hung up")
 	}
 	r := bx.lastEnded()
-	if r.HangupSide != acd.SideCallee || r.Cause != acd.CauseRecoveryOnTimerExpiry {
-		t.Errorf("record: side %q cause %v; want the callee's side with the hang-up's cause", r.HangupSide, r.Cause)
+	if r.HangupSide != side || r.Cause != acd.CauseRecoveryOnTimerExpiry {
+		t.Errorf("record: side %q cause %v; want side %q with the hang-up's cause", r.HangupSide, r.Cause, side)
 	}
 	if n := unanswered(); n != 0 {
 		t.Fatalf("the BYE's wait ended before Run (%d reports)", n)
