@@ -176,6 +176,10 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 		leg, got, err := p.queue.Reach(ctx, req)
 		return leg, got.Agent, got.Extension, err
 	}
+	// A customer a blind transfer to a queue could not hand to an agent
+	// waits in that queue instead of being dropped (recall.go).
+	t.route.ReachQueue = waitsOnly(t.route.ReachQueue, p.queue.Dispatcher())
+	t.route.Requeue = requeueTo(p.queue)
 	t.route.Flow = p.runner.Run
 	t.route.Voicemail = p.voicemail.Deposit
 	t.route.HasMailbox = func(ext string) bool {
