@@ -42,6 +42,13 @@
 // acd.CallHandoff (ringing, answered, completed, cancelled, failed),
 // naming the extension rung and, for a queue, the agent it picked.
 //
+// A blind transfer never drops the customer (recall.go): when the queue
+// cannot hand them to an agent and the agent handing on has hung up, or
+// the queue has nobody to ring but takes callers (ErrQueueWaitsOnly),
+// the handler puts the customer into the queue's waiting line once the
+// bridge ends (Config.Requeue), ahead of the callers there
+// (RecallPriority). An agent still on the line gets the customer back.
+//
 // Fax on voice lines (fax.go): when a fax destination is configured
 // (store.Settings.FaxDestination), an inbound call from a line or a trunk
 // runs its target under a context that a CNG detector (media/detect),
