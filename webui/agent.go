@@ -95,7 +95,7 @@ var agentScriptKeys = []string{
 	"consoleui.wrap.fu-need", "consoleui.wrap.note-need", "consoleui.msg.closed", "consoleui.msg.claimed",
 	"consoleui.msg.sent", "consoleui.msg.new", "consoleui.imp.ready", "consoleui.imp.bad", "consoleui.imp.done",
 	"consoleui.pol.saved", "consoleui.pol.bad",
-	"transferpop.consulting", "transferpop.completed", "transferpop.withdrawn",
+	"transferpop.consulting", "transferpop.completed", "transferpop.withdrawn", "consolegaps.call-ended",
 	"followup.outcome.reached", "followup.outcome.noanswer", "followup.outcome.busy", "followup.outcome.wrongnumber",
 	"followup.outcome.reschedule",
 }
@@ -196,6 +196,9 @@ type popView struct {
 	// NoCall: the pop of a customer outside a call (a follow-up task):
 	// no wait, no IVR path, no script.
 	NoCall bool
+	// Outbound: the pop of a call the agent placed (click-to-dial): the
+	// customer was dialled, so no wait and no IVR path.
+	Outbound bool
 	// HandedBy names who handed the call over ("" when nobody did), and
 	// HistoryFrom says, by contact ID, who handed on a past call.
 	HandedBy    string
@@ -291,7 +294,7 @@ func (s *Server) agentPop(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 			return
 		}
 	}
-	v := popView{Pop: p, Steps: scriptSteps(p.Script), Waited: clockDuration(p.Waited)}
+	v := popView{Pop: p, Steps: scriptSteps(p.Script), Waited: clockDuration(p.Waited), Outbound: p.Kind == cti.KindOutbound}
 	v.Fields, v.VIPLevel, v.Tags = s.popFields(rc.lang, p.Customer.Fields)
 	s.transferView(rc.lang, &v)
 	for k := range p.Data {

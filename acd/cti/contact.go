@@ -103,6 +103,8 @@ func (h *Hub) writeContact(rec acd.CallRecord, lk *lookup, x contactExtra) {
 		}
 	}
 	ct.Notes = x.notes
+	h.contactMu.Lock()
+	defer h.contactMu.Unlock()
 	if old, err := store.Get[store.Contact](h.st, ct.ID); err == nil {
 		if ct.Summary == "" {
 			ct.Summary = old.Summary // a wrap-up saved first
@@ -160,6 +162,8 @@ func (h *Hub) WrapUpAs(ctx context.Context, callID, agent, code, notes string) e
 	}
 	h.mu.Unlock()
 	id := contactID(callID)
+	h.contactMu.Lock()
+	defer h.contactMu.Unlock()
 	_, err := store.Update(h.st, id, func(ct *store.Contact) error {
 		if agent == "" || agent == ct.Agent || (ct.Agent == "" && len(ct.TransferredFrom) == 0) {
 			ct.Summary = summary

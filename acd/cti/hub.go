@@ -179,6 +179,10 @@ type Hub struct {
 	ended    []string           // IDs of ended calls still kept, oldest first
 	stopped  bool
 
+	// contactMu orders the writes of a call's history entry: the end's
+	// and a wrap-up's read and write it, and neither may lose the other's.
+	contactMu sync.Mutex
+
 	cbMu   sync.Mutex    // scheduled callbacks' state changes
 	cbWake chan struct{} // a callback was scheduled: look again
 }

@@ -18,7 +18,7 @@
   let wrapCall = ''; // the call the wrap-up form saves for
   let held = false;
   let ringing = false; // a call was offered and is not answered or gone yet
-  let handed = ''; // a call another agent handed over to this one (transfer completed)
+  let handed = ''; // the agent's own call the queue does not show: handed over (transfer completed) or dialled
   let consultCall = ''; // the call this agent consults on, until complete or cancel
 
   // --- messages and requests
@@ -117,7 +117,8 @@
     const r = await fetch('/api/v1/agents/' + encodeURIComponent(agentID), { credentials: 'same-origin' });
     if (!r.ok) return;
     const a = await r.json();
-    const cid = customerCall(a.callId);
+    let cid = customerCall(a.callId);
+    if (!cid) cid = await hubCall();
     if (cid && cid !== callID) {
       callID = cid;
       showPop(cid);
@@ -125,6 +126,17 @@
     }
     setState(a.state, a.since, a.reason);
     stats(a);
+  }
+
+  // hubCall asks the CTI for the agent's current call the queue does not
+  // know (one handed to this extension, one dialled from the console),
+  // so a reloaded console finds it again; '' when there is none.
+  async function hubCall() {
+    const r = await fetch('/api/v1/agents/' + encodeURIComponent(agentID) + '/call', { credentials: 'same-origin' });
+    if (!r.ok) return '';
+    const c = await r.json();
+    if (c.kind !== 'queue') handed = c.callId;
+    return c.callId || '';
   }
 
   function stats(a) {
@@ -247,6 +259,17 @@
   const handlers = {
     'call.offered': (p) => {
       if (!mine(p)) return;
+      if (p.kind === 'outbound') {
+        // A call this agent dialled: the customer's pop, no ringing. A
+        // follow-up's call leaves the agent on its task card, which
+        // shows the same customer; the call tab has the call meanwhile.
+        if (!fuOpen || $('panel-fu').hidden) showTab('call');
+        handed = p.callId;
+        setCall(p.callId);
+        setWrap(p.callId);
+        showPop(p.callId);
+        return;
+      }
       showTab('call');
       ringing = true;
       setCall(p.callId);
@@ -276,6 +299,27 @@
         setCall('');
         say(S['transferpop.withdrawn'].replace('%s', h.callId));
       }
+    },
+    // The hub's current call of this agent: it starts with an answered
+    // queue call, a completed transfer or a click-to-dial, and ends with
+    // the call (the wrap-up stays open) or when the agent hands it on.
+    'call.current': (c) => {
+      if (!mine(c)) return;
+      if (c.ended) {
+        if (c.callId !== callID) return;
+        ringing = false;
+        handed = '';
+        setCall('');
+        say(S['consolegaps.call-ended'].replace('%s', c.callId));
+        loadAgent();
+        return;
+      }
+      if (c.kind !== 'queue') handed = c.callId;
+      if (c.callId !== callID) {
+        showPop(c.callId);
+        setWrap(c.callId);
+      }
+      setCall(c.callId);
     },
     'call.answered': (c) => {
       if (!mine(c)) return;
