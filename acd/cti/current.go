@@ -2,6 +2,8 @@ package cti
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"callbox/acd"
@@ -186,4 +188,41 @@ func (h *Hub) CurrentCall(ctx context.Context, agent string) (Current, bool) {
 	defer h.mu.Unlock()
 	cur, ok := h.current[agent]
 	return cur, ok
+}
+
+// messageAudience are the agents an inbound message that nobody holds
+// goes to at once: those logged in who are members of its queue (every
+// member when none is logged in, so the inbox of whoever logs in first is
+// current), or every logged-in agent when it has no queue.
+func (h *Hub) messageAudience(queue string) []string {
+	h.mu.Lock()
+	in := make([]string, 0, len(h.loggedIn))
+	for a, on := range h.loggedIn {
+		if on {
+			in = append(in, a)
+		}
+	}
+	h.mu.Unlock()
+	slices.Sort(in)
+	if queue == "" {
+		return in
+	}
+	q, err := store.Get[store.Queue](h.st, queue)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.log.Warn("cti: message queue", "queue", queue, "err", err)
+		}
+		return in
+	}
+	var members, on []string
+	for _, m := range q.Members {
+		members = append(members, m.Agent)
+		if slices.Contains(in, m.Agent) {
+			on = append(on, m.Agent)
+		}
+	}
+	if len(on) > 0 {
+		return on
+	}
+	return members
 }

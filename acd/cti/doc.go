@@ -35,6 +35,14 @@
 // makes the target the call's handler, and the call's history entry
 // names them, those who handed it on, and the notes.
 //
+// The Hub keeps each agent's current call (current.go, Hub.CurrentCall):
+// the queue call they answered, the call handed to them, or the call
+// they placed by click-to-dial (Hub.Originated, which pops the dialled
+// customer and names the agent in the call's history), until it ends or
+// they hand it on; call.current tells the agent, and a console that
+// reloads asks for it. An inbound message nobody holds goes at once to
+// the logged-in agents of its queue (Event.To).
+//
 // Every event the Hub publishes gets an increasing ID and is kept in a
 // bounded window, so an SSE or WebSocket client that reconnects with the
 // last ID it saw gets what it missed (Hub.Subscribe). Agents see their own

@@ -327,7 +327,11 @@ func (h *Hub) handle(e acd.Event) {
 	case acd.QueueStats:
 		h.publish(EventQueueStats, "", e)
 	case acd.MessageReceived:
-		h.publish(EventMessageReceived, e.Agent, e)
+		var to []string
+		if e.Agent == "" {
+			to = h.messageAudience(e.Queue)
+		}
+		h.publishTo(EventMessageReceived, e.Agent, to, e)
 	}
 }
 
@@ -586,12 +590,17 @@ func (h *Hub) DisplayName(ctx context.Context, number string) string {
 
 // publish sends one event to subscribers and webhooks.
 func (h *Hub) publish(typ, agent string, data any) Event {
+	return h.publishTo(typ, agent, nil, data)
+}
+
+// publishTo is publish with more agents who see the event (Event.To).
+func (h *Hub) publishTo(typ, agent string, to []string, data any) Event {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		h.log.Error("cti: encode event", "type", typ, "err", err)
 		return Event{}
 	}
-	e := h.ev.publish(Event{Type: typ, At: h.now(), Agent: agent, Data: raw})
+	e := h.ev.publish(Event{Type: typ, At: h.now(), Agent: agent, Data: raw, To: to})
 	h.hooks.enqueue(e)
 	return e
 }

@@ -3,6 +3,7 @@ package cti
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 )
@@ -40,6 +41,9 @@ type Event struct {
 	// Agent is the agent the event concerns; agents only see their own.
 	Agent string          `json:"agent,omitempty"`
 	Data  json.RawMessage `json:"data"`
+	// To are more agents who see the event (an unclaimed message goes to
+	// the agents of its queue); clients and webhooks do not get the list.
+	To []string `json:"-"`
 }
 
 // Filter says which events a subscriber sees.
@@ -51,7 +55,9 @@ type Filter struct {
 }
 
 // Match reports whether the subscriber sees e.
-func (f Filter) Match(e Event) bool { return f.All || (f.Agent != "" && e.Agent == f.Agent) }
+func (f Filter) Match(e Event) bool {
+	return f.All || (f.Agent != "" && (e.Agent == f.Agent || slices.Contains(e.To, f.Agent)))
+}
 
 // stream keeps the last events in a ring and fans them out.
 type stream struct {

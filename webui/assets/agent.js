@@ -346,7 +346,9 @@
       if (m.channel && m.channel !== 'sms') return;
       loadConversations();
       if (m.conversation && m.conversation === convOpen) openThread(convOpen);
-      else if (m.agent === agentID) say(S['consoleui.msg.new'].replace('%s', m.from || ''));
+      // Held by this agent, or unclaimed in a queue of theirs (the hub
+      // sends those to the queue's agents).
+      else if (m.agent === agentID || !m.agent) say(S['consoleui.msg.new'].replace('%s', m.from || ''));
     },
     'reset': () => { say(S['agentui.stream.reset']); loadAgent(); loadCallbacks(); loadFollowups(); loadConversations(); },
   };
@@ -764,8 +766,8 @@
   connect();
   setInterval(tick, 1000);
   setInterval(loadCallbacks, 30000);
-  // Tasks come due and unclaimed messages of the queues arrive without
-  // an event for this agent: the lists are re-read now and then.
+  // Tasks come due without an event, and the replies' sent and delivered
+  // states change without one: the lists are re-read now and then.
   setInterval(loadFollowups, 30000);
   setInterval(() => {
     loadConversations();
