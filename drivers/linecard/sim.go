@@ -122,6 +122,10 @@ type SimLine struct {
 	ready     chan struct{} // closed when the dialog caches are set up
 	closed    chan struct{}
 	closeOnce sync.Once
+	// life ends when Close begins, so a BYE to a peer that went away does
+	// not hold the line's shutdown for byeTimeout.
+	life    context.Context
+	endLife context.CancelFunc
 
 	mu    sync.Mutex
 	state lineState
@@ -142,6 +146,7 @@ func (c *simCall) hangUp() { c.once.Do(func() { close(c.hangup) }) }
 func newSimLine(n int, addr netip.AddrPort, cfg SimConfig) (*SimLine, error) {
 	l := &SimLine{id: fmt.Sprintf("sim:%d", n), user: fmt.Sprintf("line%d", n), cfg: cfg,
 		events: make(chan Event, 64), ready: make(chan struct{}), closed: make(chan struct{})}
+	l.life, l.endLife = context.WithCancel(context.Background())
 	l.log = cfg.Logger.With("line", l.id)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callbox-linesim"))
 	if err != nil {
@@ -288,6 +293,7 @@ func (l *SimLine) SendDigit(ctx context.Context, digit byte) error {
 func (l *SimLine) Close() error {
 	l.closeOnce.Do(func() {
 		close(l.closed)
+		l.endLife()
 		l.work.Wait()
 		l.ua.Close()
 		if l.pc != nil {

@@ -121,7 +121,7 @@ func (l *SimLine) connected(c *simCall, dialog context.Context, bye func(context
 }
 
 func (l *SimLine) sendBye(bye func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	ctx, cancel := context.WithTimeout(l.life, byeTimeout)
 	defer cancel()
 	if err := bye(ctx); err != nil {
 		l.log.Info("linesim: BYE failed", "err", err)
