@@ -22,8 +22,8 @@ func newSIPFixture(t *testing.T, fw *sipBox) *fixture {
 	t.Helper()
 	f := newFixture(t)
 	srv, err := New(Config{Addr: "127.0.0.1:0", Store: f.st, Now: f.clock.Now, Version: "v1.2.3-test", Status: f.currentStatus,
-		LoadSIP: func() (SIPSettings, error) { return fw.stored, nil },
-		SaveSIP: func(s SIPSettings) error { fw.stored = s; fw.saved++; return nil },
+		LoadSIP:      func() (SIPSettings, error) { return fw.stored, nil },
+		SaveSIP:      func(s SIPSettings) error { fw.stored = s; fw.saved++; return nil },
 		SIPListening: func() (SIPSettings, bool) { return fw.live, fw.fixed }})
 	if err != nil {
 		t.Fatal(err)
