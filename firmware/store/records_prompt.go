@@ -89,7 +89,7 @@ const (
 
 // IsPromptName reports whether s can name a prompt: 1-64 of a-z, 0-9 and
 // '-' (names become file names, so nothing else may pass; the same rule
-// as media/prompt.ValidKey).
+// media/prompt.ValidKey is this check).
 func IsPromptName(s string) bool { return IsSlug(s, 64) }
 
 // HasCustomPrompt reports whether the installer stored a recording of

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"callbox/firmware/store"
 )
 
 // Named errors.
@@ -60,15 +62,4 @@ func ParseText(r io.Reader) ([]Entry, error) {
 // ValidKey reports whether s can name a prompt (or a language): 1-64
 // characters of a-z, 0-9 and '-'. Keys become file names, so nothing else
 // may pass.
-func ValidKey(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func ValidKey(s string) bool { return store.IsPromptName(s) }
