@@ -290,17 +290,7 @@ func PutAll(s *Store, rs ...Record) ([]Change, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		changes = changes[:0]
 		for _, r := range rs {
-			if err := checkKey(r.Kind(), r.Key()); err != nil {
-				return err
-			}
-			if err := r.Validate(); err != nil {
-				return err
-			}
-			enc, err := encode(r)
-			if err != nil {
-				return err
-			}
-			c, err := s.apply(tx, r.Kind(), r.Key(), OpPut, enc, modeAny)
+			c, err := s.putTx(tx, r)
 			if err != nil {
 				return err
 			}
@@ -315,4 +305,20 @@ func PutAll(s *Store, rs ...Record) ([]Change, error) {
 		s.committed(c)
 	}
 	return changes, nil
+}
+
+// putTx checks, validates and encodes r and stores it in tx (PutAll and
+// Batcher.Put).
+func (s *Store) putTx(tx *bolt.Tx, r Record) (Change, error) {
+	if err := checkKey(r.Kind(), r.Key()); err != nil {
+		return Change{}, err
+	}
+	if err := r.Validate(); err != nil {
+		return Change{}, err
+	}
+	enc, err := encode(r)
+	if err != nil {
+		return Change{}, err
+	}
+	return s.apply(tx, r.Kind(), r.Key(), OpPut, enc, modeAny)
 }

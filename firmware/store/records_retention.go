@@ -180,17 +180,7 @@ func (b *Batcher) Delete(kind Kind, key string) error {
 
 // Put validates and stores r.
 func (b *Batcher) Put(r Record) error {
-	if err := checkKey(r.Kind(), r.Key()); err != nil {
-		return err
-	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	enc, err := encode(r)
-	if err != nil {
-		return err
-	}
-	c, err := b.s.apply(b.tx, r.Kind(), r.Key(), OpPut, enc, modeAny)
+	c, err := b.s.putTx(b.tx, r)
 	if err != nil {
 		return err
 	}
