@@ -2,7 +2,6 @@ package webui
 
 import (
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -176,17 +175,10 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil || c.Value == "" {
 		return
 	}
-	sess, ok := s.sessions.get(c.Value)
-	if ok {
-		u, err := store.Get[store.User](s.store, sess.user)
-		if err == nil && !u.Disabled {
-			rc.sess, rc.user = &sess, &u
-			return
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("load session user", "user", sess.user, "err", err)
-		}
-		s.sessions.delete(sess.id)
+	// get has read the user to check the session; it is the request's.
+	if sess, u, ok := s.sessions.get(c.Value); ok {
+		rc.sess, rc.user = &sess, &u
+		return
 	}
 	setCookie(w, r, sessionCookie, "", -1)
 }

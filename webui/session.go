@@ -136,30 +136,35 @@ func (ss *sessions) create(u store.User, addr, agent string) (session, error) {
 	return cp, nil
 }
 
-// get returns the session of token id if it has not expired and its user
-// still exists with the role and password of the login, and marks it
-// used. A session that fails is ended.
-func (ss *sessions) get(id string) (session, bool) {
+// get returns the session of token id, and its user, if it has not
+// expired and its user still exists with the role and password of the
+// login, and marks it used. A session that fails is ended.
+func (ss *sessions) get(id string) (session, store.User, bool) {
 	if id == "" {
-		return session{}, false
+		return session{}, store.User{}, false
 	}
 	now := ss.now()
 	key := tokenKey(id)
 	cp, ok := ss.held(id, key)
 	if !ok {
 		if cp, ok = ss.load(id, key); !ok {
-			return session{}, false
+			return session{}, store.User{}, false
 		}
 	}
-	if expired(&cp, now) || !ss.userStill(&cp) {
+	if expired(&cp, now) {
 		ss.end(key)
-		return session{}, false
+		return session{}, store.User{}, false
+	}
+	u, ok := ss.userOf(&cp)
+	if !ok {
+		ss.end(key)
+		return session{}, store.User{}, false
 	}
 	ss.mu.Lock()
 	s, ok := ss.m[key]
 	if !ok { // ended meanwhile
 		ss.mu.Unlock()
-		return session{}, false
+		return session{}, store.User{}, false
 	}
 	s.lastSeen = now
 	write := now.Sub(s.saved) >= seenEvery
@@ -173,7 +178,7 @@ func (ss *sessions) get(id string) (session, bool) {
 			ss.log.Warn("session last-seen not stored", "user", cp.user, "err", err)
 		}
 	}
-	return cp, true
+	return cp, u, true
 }
 
 // held returns a copy of the session with key held in memory, filling in
@@ -218,20 +223,21 @@ func fromRecord(r store.Session) *session {
 		lastSeen: r.LastSeen, saved: r.LastSeen, addr: r.Addr, agent: r.UserAgent}
 }
 
-// userStill reports whether s's user still exists, enabled, with the role
-// and password of the login. Without a store there is nothing to check.
-func (ss *sessions) userStill(s *session) bool {
+// userOf returns s's user if it still exists, enabled, with the role and
+// password of the login. Without a store there is nothing to check: the
+// session's own name and role stand for the user.
+func (ss *sessions) userOf(s *session) (store.User, bool) {
 	if ss.st == nil {
-		return true
+		return store.User{Name: s.user, Role: s.role}, true
 	}
 	u, err := store.Get[store.User](ss.st, s.user)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			ss.log.Error("session user", "user", s.user, "err", err)
 		}
-		return false
+		return store.User{}, false
 	}
-	return !u.Disabled && u.Role == s.role && credential(u) == s.cred
+	return u, !u.Disabled && u.Role == s.role && credential(u) == s.cred
 }
 
 // save writes s to the store.
@@ -365,7 +371,7 @@ func (ss *sessions) prune() {
 			cp = *held
 		}
 		ss.mu.Unlock()
-		if expired(&cp, now) || !ss.userStill(&cp) {
+		if _, ok := ss.userOf(&cp); expired(&cp, now) || !ok {
 			ss.end(r.ID)
 			continue
 		}

@@ -22,7 +22,7 @@ func BenchmarkSessions_Get(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := f.srv.sessions.get(s.id); !ok {
+		if _, _, ok := f.srv.sessions.get(s.id); !ok {
 			b.Fatal("session lost")
 		}
 	}
@@ -45,7 +45,7 @@ func BenchmarkSessions_GetAfterRestart(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		fresh := &sessions{now: f.clock.Now, st: f.st, log: f.srv.log, max: maxSessions, m: map[string]*session{}}
-		if _, ok := fresh.get(s.id); !ok {
+		if _, _, ok := fresh.get(s.id); !ok {
 			b.Fatal("session lost")
 		}
 	}

@@ -376,7 +376,7 @@ func TestSessions_StayBoundedAndDropTheLeastRecentlyUsed(t *testing.T) {
 	if recs, _ := store.List[store.Session](f.st); len(recs) > ss.max {
 		t.Fatalf("%d sessions stored, limit %d", len(recs), ss.max)
 	}
-	if _, ok := ss.get(first.id); !ok {
+	if _, _, ok := ss.get(first.id); !ok {
 		t.Fatal("the most recently used session was dropped")
 	}
 }
@@ -388,11 +388,11 @@ func TestSessions_MemoryOnlyWithoutAStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := ss.get(s.id); !ok || got.csrf != s.csrf || got.user != "alice" {
+	if got, _, ok := ss.get(s.id); !ok || got.csrf != s.csrf || got.user != "alice" {
 		t.Fatalf("get: %+v %v", got, ok)
 	}
 	ss.delete(s.id)
-	if _, ok := ss.get(s.id); ok {
+	if _, _, ok := ss.get(s.id); ok {
 		t.Fatal("deleted session still valid")
 	}
 }
