@@ -149,19 +149,14 @@ func (w *IntervalWriter) Pending() int { return len(w.pending) }
 // IntervalToStore turns a finished interval into its store record. The
 // start is kept in UTC whole seconds (interval starts are whole minutes).
 func IntervalToStore(iv servicelevel.Interval) store.QueueInterval {
-	return store.QueueInterval{Queue: iv.Queue, Start: iv.Start.UTC().Truncate(time.Second), Offered: iv.Offered,
-		Answered: iv.Answered, AnsweredInSL: iv.AnsweredInSL, Abandoned: iv.Abandoned, AbandonedShort: iv.AbandonedShort,
-		Overflowed: iv.Overflowed, Callbacks: iv.Callbacks, AnswerWait: iv.AnswerWait, LongestWait: iv.LongestWait,
-		Handled: iv.Handled, TalkTime: iv.TalkTime, WrapTime: iv.WrapTime}
+	r := store.QueueInterval(iv)
+	r.Start = iv.Start.UTC().Truncate(time.Second)
+	return r
 }
 
-// IntervalFromStore turns a stored interval back into figures.
-func IntervalFromStore(r store.QueueInterval) servicelevel.Interval {
-	return servicelevel.Interval{Queue: r.Queue, Start: r.Start, Offered: r.Offered, Answered: r.Answered,
-		AnsweredInSL: r.AnsweredInSL, Abandoned: r.Abandoned, AbandonedShort: r.AbandonedShort, Overflowed: r.Overflowed,
-		Callbacks: r.Callbacks, AnswerWait: r.AnswerWait, LongestWait: r.LongestWait, Handled: r.Handled,
-		TalkTime: r.TalkTime, WrapTime: r.WrapTime}
-}
+// IntervalFromStore turns a stored interval back into figures
+// (servicelevel.Interval is defined as store.QueueInterval).
+func IntervalFromStore(r store.QueueInterval) servicelevel.Interval { return servicelevel.Interval(r) }
 
 // StoredIntervals returns queue's stored intervals that start in [from,
 // to), in time order (the keys sort by start).
