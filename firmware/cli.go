@@ -112,6 +112,7 @@ func (c *cli) run(args []string) int {
 	fs.StringVar(&cfg.SIPAddr, "sip", DefaultSIPAddr, i18n.T(c.lang, "cli.flag.sip"))
 	fs.StringVar(&cfg.RTPPorts, "rtp-ports", DefaultRTPPorts, i18n.T(c.lang, "cli.flag.rtp_ports"))
 	fs.Float64Var(&cfg.SIPRate, "sip-rate", 0, i18n.T(c.lang, "cli.flag.sip_rate"))
+	fs.DurationVar(&cfg.SIPMaxExpiry, "sip-max-expiry", 0, i18n.T(c.lang, "cli.flag.sip_max_expiry"))
 	fs.IntVar(&cfg.SimBasePort, "sim-base-port", DefaultSimBasePort, i18n.T(c.lang, "cli.flag.sim_base_port"))
 	fs.StringVar(&cfg.SimPeer, "sim-peer", "", i18n.T(c.lang, "cli.flag.sim_peer"))
 	fs.BoolVar(&cfg.Demo, "demo", false, i18n.T(c.lang, "cli.flag.demo"))

@@ -54,6 +54,11 @@ type Config struct {
 	// (burst five times that); 0 keeps the SIP server's defaults. A box
 	// behind an SBC, or under a load test, sees one busy address.
 	SIPRate float64
+	// SIPMaxExpiry is the longest registration the registrar grants (0:
+	// the SIP server's default, one hour); a phone asking for more gets
+	// this. Sites whose phones re-register rarely, and long soak runs,
+	// raise it.
+	SIPMaxExpiry time.Duration
 	// SimBasePort is the SIP port of simulated PSTN line 1 (0: any free
 	// ports); SimPeer is where calls out on simulated lines go ("" refuses
 	// them).
@@ -105,6 +110,9 @@ func (c Config) Validate() error {
 	}
 	if c.SIPRate < 0 {
 		return fmt.Errorf("--sip-rate: %v is negative", c.SIPRate)
+	}
+	if c.SIPMaxExpiry != 0 && (c.SIPMaxExpiry < time.Minute || c.SIPMaxExpiry > 7*24*time.Hour) {
+		return fmt.Errorf("--sip-max-expiry: %v is outside 1m to 168h", c.SIPMaxExpiry)
 	}
 	if c.SimBasePort < 0 || c.SimBasePort > 65535-16 {
 		return fmt.Errorf("--sim-base-port: %w %d", ErrBadAddr, c.SimBasePort)

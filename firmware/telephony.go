@@ -126,7 +126,7 @@ func (a *Appliance) buildTelephony() (*telephony, error) {
 		return fail(fmt.Errorf("RTP ports: %w", err))
 	}
 	sipCfg := acdsip.Config{UDP: udp, TCP: udp, TLS: tlsAddr, AllowWildcard: wildcard,
-		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version, Realm: cfg.SIPDomain}
+		DataDir: cfg.DataDir, UserAgent: "callbox/" + cfg.Version, Realm: cfg.SIPDomain, MaxExpires: cfg.SIPMaxExpiry}
 	if cfg.SIPRate > 0 {
 		burst := int(min(5*cfg.SIPRate, 1e9))
 		sipCfg.Guard.Rate, sipCfg.Guard.Burst = cfg.SIPRate, burst

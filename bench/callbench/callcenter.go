@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log"
@@ -147,7 +148,7 @@ func agentsIn(ctx context.Context, s *system, work string, n int) (int, error) {
 		return 0, err
 	}
 	res, err := runSIPp(ctx, filepath.Join(dir, "register"), 2*time.Minute, []string{s.sip, "-sf", scenario("register.xml"),
-		"-inf", regCSV, "-key", "contact", fmt.Sprintf("127.0.0.1:%d", agentPort), "-i", "127.0.0.1",
+		"-inf", regCSV, "-key", "expires", fmt.Sprint(int(cmp.Or(s.regExpiry, time.Hour).Seconds())), "-key", "contact", fmt.Sprintf("127.0.0.1:%d", agentPort), "-i", "127.0.0.1",
 		"-p", fmt.Sprint(agentPort), "-cp", fmt.Sprint(agentPort + 2000), "-m", fmt.Sprint(n), "-r", "200", "-l", "100",
 		"-recv_timeout", "10000", "-trace_err"})
 	if err != nil {

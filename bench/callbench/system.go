@@ -33,6 +33,22 @@ type system struct {
 	pprof         bool
 	procs         []*child
 	setupRate     int // calls/s while a concurrent step is set up, when not the mode's
+	// regExpiry is the registration lifetime the bench phones ask for
+	// (0: an hour); the box grants it when started with a longer
+	// --sip-max-expiry, so runs longer than an hour (the soak) keep their
+	// phones registered without refreshing them.
+	regExpiry time.Duration
+}
+
+// registrationFor is how long phones registered for a run bounded by
+// ctx must stay registered: the whole run and ten minutes more, and at
+// least an hour.
+func registrationFor(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return time.Hour
+	}
+	return max(time.Hour, time.Until(d).Round(time.Minute)+10*time.Minute)
 }
 
 // cpu is the CPU time of everything the system runs.

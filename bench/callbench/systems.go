@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -57,6 +58,10 @@ func startCallboxWith(ctx context.Context, b builds, work, kind string, exts int
 			// The binary's own profiler and runtime figures, on loopback.
 			s.debug = fmt.Sprintf("127.0.0.1:%d", sutDebug)
 			args = append(args, "--debug", s.debug)
+		}
+		if strings.Contains(string(help), "-sip-max-expiry") {
+			s.regExpiry = registrationFor(ctx)
+			args = append(args, "--sip-max-expiry", s.regExpiry.String())
 		}
 		if strings.Contains(string(help), "-sip-rate") {
 			args = append(args, "--sip-rate", "100000")
@@ -140,7 +145,7 @@ func phones(ctx context.Context, s *system, work string, exts int) (*child, int,
 		return nil, 0, err
 	}
 	res, err := runSIPp(ctx, dir, 2*time.Minute, []string{s.sip, "-sf", scenario("register.xml"), "-inf", csv,
-		"-key", "contact", fmt.Sprintf("127.0.0.1:%d", uasPort), "-i", "127.0.0.1", "-p", fmt.Sprint(uasPort),
+		"-key", "expires", fmt.Sprint(int(cmp.Or(s.regExpiry, time.Hour).Seconds())), "-key", "contact", fmt.Sprintf("127.0.0.1:%d", uasPort), "-i", "127.0.0.1", "-p", fmt.Sprint(uasPort),
 		"-cp", fmt.Sprint(uasPort + 2000), "-m", fmt.Sprint(exts), "-r", "250", "-l", "100",
 		"-recv_timeout", "10000", "-trace_err"})
 	if err != nil {
