@@ -174,6 +174,12 @@ func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 			continue
 		}
 		f := &fanout{sink: sink, taps: slices.Clone(e.taps)}
+		if c, ok := ep.(capturer); ok && sink == nil {
+			// Taps alone (a recording, a supervisor of a two-party
+			// call) take frames in batches: the cheap way to hear.
+			b.stops = append(b.stops, c.Capture(f))
+			continue
+		}
 		if l, ok := ep.(listener); ok {
 			b.stops = append(b.stops, l.Listen(f))
 			continue
@@ -191,6 +197,16 @@ func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 // step with the other party.
 type listener interface {
 	Listen(w media.FrameWriter) (stop func())
+}
+
+// capturer is an endpoint that hands its decoded audio to one more
+// reader in batches, every 20 ms, from a packet queue the media loop
+// fills (rtp.Session.Capture): no goroutine or reorder buffer per
+// reader, which is what lets every call be recorded. A mixer input
+// cannot take it (it keeps one frame per 20 ms mix, and a batch of two
+// would lose one), so only taps alone are fed this way.
+type capturer interface {
+	Capture(w media.FrameWriter) (stop func())
 }
 
 // tap is a reader of a party's decoded audio (Call.Tap).

@@ -121,7 +121,7 @@ func TestCall_RecordingTapKeepsABurstOfSecondsInPlace(t *testing.T) {
 	settledGoroutines()
 	// The call's first packets come in real time, one from each side
 	// (sent again until heard; a copy after the first is a duplicate the
-	// reorder buffer drops)...
+	// capture drops, its time written already)...
 	eventuallyTrue(t, "the caller's first frame", func() bool {
 		caller.send(t, 0, callerCode(0))
 		return cw.n.Load() == 1
@@ -222,10 +222,11 @@ func readStereo(t *testing.T, path string) (wav.Header, []int16, []int16) {
 	return h, l, r
 }
 
-// TestCall_RecordingTapsCostOneGoroutinePerParty counts what recording a
-// relayed two-party call adds: one decoding goroutine per tapped party,
-// and none once the taps stop.
-func TestCall_RecordingTapsCostOneGoroutinePerParty(t *testing.T) {
+// TestCall_RecordingTapsCostNoGoroutine counts what recording a relayed
+// two-party call adds: no goroutine at all (the parties are captured
+// from packet queues that one timer drains for the whole box), and none
+// left once the taps stop.
+func TestCall_RecordingTapsCostNoGoroutine(t *testing.T) {
 	ps := rawPhones(t, "caller", "agent")
 	_, c, res := bridged(t, ps[0].leg, ps[1].leg)
 	before := settledGoroutines()
@@ -238,12 +239,12 @@ func TestCall_RecordingTapsCostOneGoroutinePerParty(t *testing.T) {
 		stops = append(stops, stop)
 	}
 	// A tap goes in at the next wiring: send a packet each to make sure
-	// both decoders run.
+	// both parties are captured.
 	for _, p := range ps {
 		p.send(t, 1, 0x90)
 	}
-	if got := settledGoroutines() - before; got != 2 {
-		t.Errorf("recording a call added %d goroutines, want 2", got)
+	if got := settledGoroutines() - before; got != 0 {
+		t.Errorf("recording a call added %d goroutines, want none", got)
 	}
 	for _, stop := range stops {
 		stop()

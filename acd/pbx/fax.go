@@ -25,8 +25,8 @@ const DefaultFaxWindow = 10 * time.Second
 var ErrFaxTone = errors.New("pbx: fax tone heard")
 
 // Listener starts hearing a leg's decoded audio: w gets each 20 ms frame
-// the leg receives, on one goroutine, until stop is called; stop waits
-// for that goroutine, and w is not called after it returns. A Listener
+// the leg receives, in order, from one goroutine at a time, until stop
+// is called; w is not called after stop returns. A Listener
 // must hear the leg beside its other readers (the relay to a bridged
 // party, the IVR's own listener), never take frames from them.
 type Listener func(leg acd.Leg, w media.FrameWriter) (stop func(), err error)
@@ -43,14 +43,25 @@ type Listenable interface {
 	Listen(w media.FrameWriter) (stop func())
 }
 
+// capturable is a media endpoint that hands its audio to one more
+// reader in batches every 20 ms, from a packet queue, with no goroutine
+// of the reader's own (rtp.Session.Capture): the cheaper way to listen,
+// preferred where the endpoint offers it.
+type capturable interface {
+	Capture(w media.FrameWriter) (stop func())
+}
+
 // MediaListener is the Listener for legs whose media endpoint is
-// Listenable — RTP legs (media/rtp Session.Listen: SIP phones and trunks,
-// the simulated PSTN lines) and DAHDI line-card channels
-// (drivers/linecard DAHDI.Listen) are. Other legs are refused with
+// capturable or Listenable — RTP legs (media/rtp Session.Capture: SIP
+// phones and trunks, the simulated PSTN lines) and DAHDI line-card
+// channels (drivers/linecard DAHDI.Listen) are. Other legs are refused with
 // ErrCannotListen, and their calls go on without fax detection. (A leg's
 // RelayTo would not do: an endpoint has one decoded reader, which the
 // IVR's listener and the bridge's mixer use.)
 func MediaListener(leg acd.Leg, w media.FrameWriter) (stop func(), err error) {
+	if c, ok := leg.Media().(capturable); ok {
+		return c.Capture(w), nil
+	}
 	l, ok := leg.Media().(Listenable)
 	if !ok {
 		return nil, fmt.Errorf("%w: %T", ErrCannotListen, leg.Media())

@@ -79,10 +79,12 @@ func (q *frameFIFO) pop(f *media.Frame) bool {
 // decoded stream has a single reader, and the bridge's mixer reads it as
 // soon as a supervisor joins, so the talk must not read it too. Only a
 // callback, whose legs are relayed outside any bridge, reads the legs
-// itself: there nothing else consumes their decoded frames. A leg that
-// can listen (rtp.Session.Listen) is heard through a reorder buffer made
-// for the talk, stopped by Live.end; any other leg's reader ends at the
-// first frame after the talk ends, or when its media closes.
+// itself: there nothing else consumes their decoded frames. An RTP leg
+// is captured (rtp.Session.Capture: frames in batches from a packet
+// queue, no goroutine of its own), a leg that can listen (a line card
+// channel) is heard through a reorder buffer made for the talk, both
+// stopped by Live.end; any other leg's reader ends at the first frame
+// after the talk ends, or when its media closes.
 func (t *talk) tap() {
 	if t.tapping || t.ended {
 		return
@@ -96,6 +98,10 @@ func (t *talk) tap() {
 		ep   media.Endpoint
 		cust bool
 	}{{t.custEp, true}, {t.agentEp, false}} {
+		if c, ok := side.ep.(capturer); ok {
+			t.stops = append(t.stops, c.Capture(sideWriter{t: t, cust: side.cust}))
+			continue
+		}
 		if l, ok := side.ep.(listener); ok {
 			t.stops = append(t.stops, l.Listen(sideWriter{t: t, cust: side.cust}))
 			continue
@@ -107,6 +113,12 @@ func (t *talk) tap() {
 			}
 		})
 	}
+}
+
+// capturer is a leg's media that hands its audio to one more reader in
+// batches until stopped (rtp.Session.Capture).
+type capturer interface {
+	Capture(w media.FrameWriter) (stop func())
 }
 
 // listener is a leg's media that decodes its audio for one more reader

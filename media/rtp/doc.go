@@ -9,6 +9,17 @@
 // when someone reads the leg, copied into a jitter buffer and decoded to
 // 20 ms PCM frames.
 //
+// # Hearing a leg beside the relay
+//
+// Listen gives one more reader the leg's audio through a jitter buffer
+// and a goroutine of its own, woken by every packet: right for a reader
+// that must get each frame as it comes (a conference mixer input).
+// Capture is the cheap way for everyone else (recordings, supervisors,
+// fax-tone detection): the loop copies each audio packet into the
+// capture's queue, and one timer for all the captures of a Ports drains
+// the queues every 20 ms, decoding in timestamp order. Recording every
+// call of a busy box costs no goroutine and no wake-up per packet.
+//
 // # Latching rule
 //
 // A phone behind NAT sends from an address its SDP does not name, so the

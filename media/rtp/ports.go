@@ -37,6 +37,9 @@ type Ports struct {
 	mu   sync.Mutex
 	next int
 	used map[int]bool
+
+	// drains runs the Captures of the sessions on these ports.
+	drains drainer
 }
 
 // NewPorts makes an allocator over [first, last] on addr. Ports are used

@@ -102,6 +102,9 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 			for _, l := range s.listeners {
 				l.jb.Reset()
 			}
+			for _, c := range s.captures {
+				c.reset = true
+			}
 		}
 		valid++
 		s.in.packets++
@@ -115,6 +118,9 @@ func (s *Session) HandleBatch(b *relay.Batch) {
 			}
 			for _, l := range s.listeners {
 				push(l.jb, l.notify, &h, pkt)
+			}
+			for _, c := range s.captures {
+				c.push(h.ts, pkt[h.start:h.end])
 			}
 		}
 		if out == nil {

@@ -112,8 +112,11 @@ type Session struct {
 	// listeners hear the leg besides its reader (Listen), each through a
 	// jitter buffer of its own.
 	listeners []*frameReader
-	dtmfRx    dtmf.Receiver
-	digits    chan byte
+	// captures hear the leg through a packet queue each (Capture).
+	captures   []*capture
+	capDropped uint64 // packets a capture's full queue refused
+	dtmfRx     dtmf.Receiver
+	digits     chan byte
 
 	// Send side: the peer's loop (relaying into us), writers and the
 	// RTCP timer.
@@ -334,6 +337,9 @@ type Stats struct {
 	RemoteLossRatio      float64       // what the peer reported about our stream
 	RemoteJitter         time.Duration // idem
 	MOS                  float64       // estimate for the audio this leg received
+	// CaptureDropped counts packets a Capture lost because its writer
+	// fell more than its queue behind (each capture counted).
+	CaptureDropped uint64
 }
 
 // Stats returns the leg's counters and quality estimate.
@@ -341,7 +347,7 @@ func (s *Session) Stats() Stats {
 	rate := s.params.Load().codec.ClockRate
 	s.rxMu.Lock()
 	st := Stats{
-		PacketsIn: s.in.packets, BytesIn: s.in.bytes, Dropped: s.in.dropped,
+		PacketsIn: s.in.packets, BytesIn: s.in.bytes, Dropped: s.in.dropped, CaptureDropped: s.capDropped,
 		Lost: s.recv.Lost(), LossRatio: s.recv.LossRatio(), Jitter: s.recv.JitterDuration(rate),
 		RoundTrip: s.rtt,
 	}

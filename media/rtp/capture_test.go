@@ -1,0 +1,233 @@
+package rtp
+
+import (
+	"testing"
+	"time"
+
+	"callbox/media"
+	"callbox/media/audiotest"
+	"callbox/media/g711"
+)
+
+func TestCapture_HearsTheWholeLegBesideTheRelay(t *testing.T) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33300, 33399)
+	pa, pb := newPhone(t), newPhone(t)
+	a := open(t, p, Config{Codec: media.PCMU, Remote: pa.addr(), Timeout: -1})
+	b := open(t, p, Config{Codec: media.PCMU, Remote: pb.addr(), Timeout: -1})
+	stopRelay := a.RelayTo(b)
+	defer stopRelay()
+	var heard collector
+	stop := a.Capture(&heard)
+
+	tone := audiotest.Sine(1100, 8000, 4000) // 0.5 s
+	pay := make([]byte, 160)
+	relayed := 0
+	for off := 0; off < len(tone); off += 160 {
+		g711.EncodeUlaw(pay, tone[off:off+160])
+		pa.send(a.LocalAddr(), 0, pay)
+		if pkt, _ := pb.recv(); len(pkt) > 12 {
+			relayed++
+		}
+	}
+	// Nothing is held back: every sample sent is heard at the next drain.
+	eventually(t, "the whole tone captured", func() bool { return len(heard.samples()) >= len(tone) })
+	stop()
+	stop() // idempotent
+	n := len(heard.samples())
+	if relayed != len(tone)/160 {
+		t.Errorf("relayed %d packets of %d", relayed, len(tone)/160)
+	}
+	if got := heard.samples(); len(got) != len(tone) {
+		t.Errorf("captured %d samples, want %d", len(got), len(tone))
+	}
+	if fr := audiotest.Dominant(heard.samples(), 300, 3400); fr < 1095 || fr > 1105 {
+		t.Errorf("captured %v Hz, want 1100", fr)
+	}
+	// After stop, more audio reaches nobody.
+	for range 10 {
+		g711.EncodeUlaw(pay, tone[:160])
+		pa.send(a.LocalAddr(), 0, pay)
+		pb.recv()
+	}
+	time.Sleep(3 * drainEvery) // a wait for drains that must not write, not a timing assertion
+	if len(heard.samples()) != n {
+		t.Errorf("written to after stop: %d samples, then %d", n, len(heard.samples()))
+	}
+}
+
+// levelFrame is a µ-law payload of n samples all at v.
+func levelFrame(v int16, n int) []byte {
+	pcm := make([]int16, n)
+	for i := range pcm {
+		pcm[i] = v
+	}
+	out := make([]byte, n)
+	g711.EncodeUlaw(out, pcm)
+	return out
+}
+
+// levels is the level of each captured frame, rounded to hundreds.
+func levels(pcm []int16) []int {
+	var out []int
+	for i := 0; i+media.FrameSamples <= len(pcm); i += media.FrameSamples {
+		v := int(pcm[i])
+		out = append(out, (v+50*sign(v))/100)
+	}
+	return out
+}
+
+func sign(v int) int {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
+
+// manualCapture is a capture on a real session that the test drains
+// itself, packet by packet, instead of the Ports' timer.
+func manualCapture(t *testing.T) (*manual, *collector, *Session) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33400, 33499)
+	s := open(t, p, Config{Codec: media.PCMU, Timeout: -1})
+	col := &collector{}
+	return &manual{capture: &capture{s: s, w: col, q: make([]byte, 0, captureStart)}, now: time.Unix(1_800_000_000, 0)}, col, s
+}
+
+// manual is a capture the test drives: drainAt drains as the timer
+// would, a drain interval after the last.
+type manual struct {
+	*capture
+	now time.Time
+}
+
+func (m *manual) drainAt() {
+	m.now = m.now.Add(drainEvery)
+	m.drain(m.now, nil)
+}
+
+func (c *manual) pushAt(ts uint32, level int16, n int) {
+	c.s.rxMu.Lock()
+	c.push(ts, levelFrame(level, n))
+	c.s.rxMu.Unlock()
+}
+
+func TestCapture_FollowsTheSendersTimestamps(t *testing.T) {
+	c, col, _ := manualCapture(t)
+	// Out of order within a drain: put back in order.
+	c.pushAt(1000, 100, 160)
+	c.pushAt(1320, 300, 160)
+	c.pushAt(1160, 200, 160)
+	c.drainAt()
+	// A lost packet (1480) is silence; a late one (1160 again) is
+	// dropped, its time written already.
+	c.pushAt(1640, 500, 160)
+	c.pushAt(1160, 900, 160)
+	c.drainAt()
+	// A jump of more than maxGap starts a new stretch without silence.
+	c.pushAt(1800+maxGap+8000, 700, 160)
+	c.drainAt()
+	// A new stream (SSRC) starts a new stretch too, wherever its clock is.
+	c.s.rxMu.Lock()
+	c.reset = true
+	c.s.rxMu.Unlock()
+	c.pushAt(5, 800, 160)
+	c.pushAt(165, 600, 160)
+	c.drainAt()
+	got := levels(col.samples())
+	// µ-law keeps these levels to within a few per cent.
+	want := []int{1, 2, 3, 0, 5, 7, 8, 6}
+	if len(got) != len(want) {
+		t.Fatalf("frames at levels %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("frames at levels %v, want %v", got, want)
+		}
+	}
+}
+
+func TestCapture_APacketLateByADrainStillTakesItsPlace(t *testing.T) {
+	c, col, _ := manualCapture(t)
+	c.pushAt(1000, 100, 160)
+	c.pushAt(1320, 300, 160)
+	c.drainAt() // 1160 is missing: 1320 waits
+	if got := levels(col.samples()); len(got) != 1 {
+		t.Fatalf("after the first drain: %v, want only the first frame", got)
+	}
+	c.pushAt(1160, 200, 160)
+	c.drainAt()
+	// A gap nothing fills is silence after one drain.
+	c.pushAt(1640, 500, 160)
+	c.drainAt()
+	c.drainAt()
+	got, want := levels(col.samples()), []int{1, 2, 3, 0, 5}
+	if len(got) != len(want) {
+		t.Fatalf("frames at levels %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("frames at levels %v, want %v", got, want)
+		}
+	}
+}
+
+func TestCapture_CutsOtherPacketTimesInto20msFrames(t *testing.T) {
+	c, col, _ := manualCapture(t)
+	for k := range 3 { // 30 ms packets
+		c.pushAt(uint32(240*k), int16(100*(k+1)), 240)
+	}
+	c.drainAt()
+	if got := len(col.samples()); got != 4*media.FrameSamples {
+		t.Fatalf("%d samples written, want the 4 whole frames of 720", got)
+	}
+	c.pushAt(720, 400, 240)
+	c.drainAt()
+	if got := len(col.samples()); got != 6*media.FrameSamples {
+		t.Fatalf("%d samples written, want 6 frames of 960", got)
+	}
+}
+
+func TestCapture_AWriterFarBehindLosesAudioNotTheRelay(t *testing.T) {
+	c, col, s := manualCapture(t)
+	const packets = 2 * captureMax / (entryHeader + 160)
+	for k := range packets {
+		c.pushAt(uint32(160*k), 100, 160)
+	}
+	if cap(c.q) > captureMax {
+		t.Fatalf("queue grew to %d bytes, bound %d", cap(c.q), captureMax)
+	}
+	dropped := s.Stats().CaptureDropped
+	if dropped == 0 {
+		t.Fatal("no packet counted as dropped")
+	}
+	c.drainAt()
+	kept := len(col.samples()) / media.FrameSamples
+	if kept+int(dropped) != packets {
+		t.Errorf("kept %d and dropped %d of %d packets", kept, dropped, packets)
+	}
+	// The next packets take their place after the dropped ones' silence
+	// (which waits a drain for them, then is written).
+	c.pushAt(uint32(160*packets), 300, 160)
+	c.drainAt()
+	c.drainAt()
+	got := levels(col.samples())
+	if len(got) != packets+1 || got[len(got)-1] != 3 || got[len(got)-2] != 0 {
+		t.Errorf("after the overflow: %d frames, last %v", len(got), got[len(got)-2:])
+	}
+}
+
+func TestCapture_EndsWithItsSession(t *testing.T) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33500, 33599)
+	s := open(t, p, Config{Codec: media.PCMU, Timeout: -1})
+	var col collector
+	stop := s.Capture(&col)
+	defer stop()
+	s.Close()
+	eventually(t, "the drainer forgets the closed session's capture", func() bool {
+		p.drains.mu.Lock()
+		defer p.drains.mu.Unlock()
+		return len(p.drains.caps) == 0 && !p.drains.armed
+	})
+}
