@@ -48,7 +48,7 @@ const flagReset = 1
 // whose time has already been written is dropped. w is called on the
 // drain, in batches of usually one or two frames, so it must not block
 // for long: it delays every other capture of the box (a recording whose
-// disk stalls falls behind, up to a second, before it loses audio; the
+// disk stalls falls behind, up to about 8 s, before it loses audio; the
 // relay never waits for it). This is how recordings and supervisors
 // hear a call. stop ends the capture; w is not called after it returns.
 // stop is idempotent. A capture of a closed session ends by itself.
@@ -100,6 +100,10 @@ type capture struct {
 	waited      bool
 	heldSince   time.Time
 	heldTS      uint32
+
+	// over is set by the drainer once the capture has ended (drain
+	// reported so), read by it to forget the capture.
+	over bool
 }
 
 // entry is one queued packet, as the drain reads it.
@@ -346,20 +350,20 @@ func (d *drainer) run() {
 	d.running = true
 	d.list = append(d.list[:0], d.caps...)
 	d.mu.Unlock()
-	var over []*capture
+	over := false
 	now := time.Now()
 	for _, c := range d.list {
 		var live bool
 		d.scratch, live = c.drain(now, d.scratch)
 		if !live {
-			over = append(over, c)
+			c.over, over = true, true
 		}
 	}
 	clear(d.list) // let finished captures go
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(over) > 0 {
-		d.caps = slices.DeleteFunc(d.caps, func(x *capture) bool { return slices.Contains(over, x) })
+	if over {
+		d.caps = slices.DeleteFunc(d.caps, func(x *capture) bool { return x.over })
 	}
 	d.running, d.armed = false, false
 	if len(d.caps) > 0 {
