@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ type Inbound struct {
 	Parts, Missing int
 	// Partial is set when the message was given up waiting for parts.
 	Partial bool
-	// Indexes are the storage slots of its parts, to delete them.
+	// Indexes are the storage slots of its parts, each once, to delete them.
 	Indexes []int
 }
 
@@ -42,7 +43,7 @@ type groupKey struct {
 type group struct {
 	parts   map[byte]Part
 	first   time.Time // when the first part arrived here
-	indexes []int     // every slot, duplicates included
+	indexes []int     // every slot, duplicate parts' included, each once
 }
 
 // Reassembler joins concatenated parts into messages. Parts may come in any
@@ -72,7 +73,10 @@ func (r *Reassembler) Add(p Part) (Inbound, bool) {
 		g = &group{parts: map[byte]Part{}, first: r.now()}
 		r.groups[k] = g
 	}
-	if p.Index >= 0 {
+	// A slot read twice (a listing after a start or reset, and the +CMTI
+	// that announced it) is kept once: deleting it twice could delete the
+	// next message, which a modem stores in the first free slot.
+	if p.Index >= 0 && !slices.Contains(g.indexes, p.Index) {
 		g.indexes = append(g.indexes, p.Index)
 	}
 	if _, dup := g.parts[p.Concat.Seq]; !dup {

@@ -33,6 +33,20 @@ func TestReassembler_JoinsOutOfOrderAndIgnoresDuplicates(t *testing.T) {
 	}
 }
 
+func TestReassembler_SlotReadTwiceIsListedOnce(t *testing.T) {
+	r := NewReassembler(time.Now, time.Hour)
+	// Part 1 is read from slot 4 by its +CMTI and again by a listing.
+	r.Add(part(1, 2, "A", 4))
+	r.Add(part(1, 2, "A", 4))
+	in, done := r.Add(part(2, 2, "B", 9))
+	if !done || in.Text != "AB" {
+		t.Fatalf("got %+v done=%v", in, done)
+	}
+	if len(in.Indexes) != 2 || in.Indexes[0] != 4 || in.Indexes[1] != 9 {
+		t.Fatalf("indexes %v, want [4 9]: a slot deleted twice may hold the next message by then", in.Indexes)
+	}
+}
+
 func TestReassembler_ExpiresIncompleteMessageAsPartial(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	r := NewReassembler(c.now, 10*time.Minute)
