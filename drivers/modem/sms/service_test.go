@@ -2,6 +2,7 @@ package sms_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -46,6 +47,15 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// waiting counts the timers set and not yet fired. The SMS service sets
+// one, for its parts timeout, only once it holds part of a long message
+// (the outbox sets one only while a message waits for a retry).
+func (c *fakeClock) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -82,6 +92,9 @@ type phone struct {
 	mu    sync.Mutex
 	inbox []store.Message
 	stop  func()
+
+	ctx context.Context // of the running driver and service, ended by stop
+	wg  sync.WaitGroup
 }
 
 func (p *phone) received() []store.Message {
@@ -111,11 +124,31 @@ func newPhone(t *testing.T, net *modemsim.Network, number string, clock *fakeClo
 // start runs driver and service; stop ends both (a box shutting down).
 func (p *phone) start(t *testing.T, clock *fakeClock, opts ...sms.ServiceOption) {
 	t.Helper()
+	p.startModem(t)
+	p.startService(clock, opts...)
+}
+
+// startModem runs the driver alone, until it is ready: the box before its
+// SMS service starts.
+func (p *phone) startModem(t *testing.T) {
+	t.Helper()
 	port, err := modem.OpenSerial(p.sim.Path(), 115200)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.m = modem.New(port, modem.WithName("gsm0"), modem.WithTimeout(500*time.Millisecond), modem.WithInit(sms.InitCommands...))
+	ctx, cancel := context.WithCancel(context.Background())
+	p.ctx = ctx
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.m.Run(ctx) }()
+	var once sync.Once
+	p.stop = func() { once.Do(func() { cancel(); p.wg.Wait() }) }
+	t.Cleanup(p.stop)
+	waitFor(t, "modem ready", func() bool { return p.m.State() == modem.StateReady })
+}
+
+// startService runs the SMS service on the driver startModem runs.
+func (p *phone) startService(clock *fakeClock, opts ...sms.ServiceOption) {
 	handler := sms.WithHandler(func(_ context.Context, m store.Message, _ sms.Inbound) {
 		p.mu.Lock()
 		p.inbox = append(p.inbox, m)
@@ -123,15 +156,8 @@ func (p *phone) start(t *testing.T, clock *fakeClock, opts ...sms.ServiceOption)
 	})
 	p.svc = sms.NewService(p.m, p.st, "gsm0", append([]sms.ServiceOption{handler, sms.WithClock(clock),
 		sms.WithRetryDelays(time.Minute, time.Minute, time.Minute)}, opts...)...)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); p.m.Run(ctx) }()
-	waitFor(t, "modem ready", func() bool { return p.m.State() == modem.StateReady })
-	go func() { defer wg.Done(); p.svc.Run(ctx) }()
-	var once sync.Once
-	p.stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(p.stop)
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.svc.Run(p.ctx) }()
 }
 
 func message(t *testing.T, st *store.Store, id string) store.Message {
@@ -224,7 +250,14 @@ func TestService_StoresIncompleteMessageAsPartialAfterTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "parts read", func() bool { used, _ := b.sim.StoredCount(); return used == 2 && b.sim.Unread() == 0 })
+	// Both parts read, and the service holds the first (its parts timer is
+	// set): read by a +CMTI or by the listing at start when the notice came
+	// before the service listened, the part's wait starts now, not after
+	// the clock moves.
+	waitFor(t, "parts read and held", func() bool {
+		used, _ := b.sim.StoredCount()
+		return used == 2 && b.sim.Unread() == 0 && clock.waiting() > 0
+	})
 	clock.Advance(59 * time.Minute)
 	if len(b.received()) != 0 {
 		t.Fatal("given up before the timeout")
@@ -395,7 +428,10 @@ func TestService_PartsOnTheSIMSurviveRestart(t *testing.T) {
 	if err := b.sim.Deliver(first); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first part read", func() bool { return b.sim.Unread() == 0 && b.sim.Seen("AT+CMGR") > 0 })
+	// The part may be read by its +CMTI (AT+CMGR) or, when the notice came
+	// before the service listened, by the listing at start (AT+CMGL): either
+	// way the service holds it once its parts timer is set.
+	waitFor(t, "first part held", func() bool { return b.sim.Unread() == 0 && clock.waiting() > 0 })
 	b.stop() // the box restarts with half a message on the SIM
 	b.start(t, clock)
 	second := first
@@ -407,4 +443,71 @@ func TestService_PartsOnTheSIMSurviveRestart(t *testing.T) {
 	if m := b.received()[0]; m.Text != "第一部分，第二部分。" || m.Partial {
 		t.Fatalf("got %+v", m)
 	}
+}
+
+func TestService_MessageAnnouncedBeforeTheServiceListensIsRead(t *testing.T) {
+	net := modemsim.NewNetwork("+8613800100500")
+	clock := newClock()
+	b := newPhone(t, net, "+8613922220002", clock, modemsim.Config{})
+	b.stop()
+	b.startModem(t) // the driver runs, the SMS service has not started yet
+	if err := b.sim.Deliver(sms.Deliver{From: "+8613933330003", Text: "early bird"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case u := <-b.m.URCs():
+		if u.Name != "+CMTI" {
+			t.Fatalf("notice %+v, want +CMTI", u)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the modem raised no +CMTI")
+	}
+	// The notice is gone; only the listing at start can find the message.
+	b.startService(clock)
+	waitFor(t, "message read", func() bool { return len(b.received()) == 1 })
+	if m := b.received()[0]; m.Text != "early bird" {
+		t.Fatalf("got %+v", m)
+	}
+	waitFor(t, "SIM emptied", func() bool { used, _ := b.sim.StoredCount(); return used == 0 })
+}
+
+func TestService_PartReadAgainAfterAResetIsDeletedOnce(t *testing.T) {
+	net := modemsim.NewNetwork("+8613800100500")
+	clock := newClock()
+	b := newPhone(t, net, "+8613922220002", clock, modemsim.Config{Slots: 2})
+	first := sms.Deliver{From: "+8613933330003", Text: "first half, ", Concat: &sms.Concat{Ref: 12, Total: 2, Seq: 1}}
+	if err := b.sim.Deliver(first); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first part held", func() bool { return b.sim.Unread() == 0 && clock.waiting() > 0 })
+	// The modem hangs; meanwhile the second part fills the SIM and another
+	// message waits in the network for a free slot.
+	b.sim.Hang(false)
+	second := first
+	second.Text, second.Concat = "second half", &sms.Concat{Ref: 12, Total: 2, Seq: 2}
+	if err := b.sim.Deliver(second); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.sim.Deliver(sms.Deliver{From: "+8613944440004", Text: "next one"}); err != nil {
+		t.Fatal(err)
+	}
+	if used, waiting := b.sim.StoredCount(); used != 2 || waiting != 1 {
+		t.Fatalf("SIM %d used, %d waiting", used, waiting)
+	}
+	// A command times out, the driver resets the modem, and the service
+	// lists the SIM again: the first part a second time, and the second.
+	// Its slot freed, the modem stores "next one" there at once: deleting
+	// that slot a second time would lose it unread.
+	if _, err := b.m.Command(context.Background(), "AT+CSQ"); !errors.Is(err, modem.ErrTimeout) {
+		t.Fatalf("hung modem answered: %v", err)
+	}
+	waitFor(t, "both messages", func() bool { return len(b.received()) == 2 })
+	got := map[string]bool{}
+	for _, m := range b.received() {
+		got[m.Text] = true
+	}
+	if !got["first half, second half"] || !got["next one"] {
+		t.Fatalf("received %+v", b.received())
+	}
+	waitFor(t, "SIM emptied", func() bool { used, waiting := b.sim.StoredCount(); return used == 0 && waiting == 0 })
 }
