@@ -99,3 +99,43 @@ func TestServiceLoop_RunsDueWorkOnItsGoroutineUntilCancelled(t *testing.T) {
 		t.Fatalf("due work ran %d times after %d asks, want once", ran, asked)
 	}
 }
+
+func TestServiceLoop_NoticeRaisedWhileStartRunsIsHandledAfterIt(t *testing.T) {
+	sim := newSim(t, modemsim.Config{Number: "+8613911110000", SMS: true})
+	m := start(t, sim, modem.WithInit("AT+CMGF=0", "AT+CNMI=2,1,0,1,0"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seen := make(chan string, 16)
+	loop := modem.ServiceLoop{
+		Subscribe: m.Subscribe,
+		// A message reaches the SIM while the service scans it at start:
+		// its +CMTI comes before the OK of the next command, so the driver
+		// has passed it on by the time Command returns.
+		Start: func(ctx context.Context) {
+			if err := sim.Deliver(sms.Deliver{From: "+8613922220000", Text: "during start"}); err != nil {
+				t.Error(err)
+			}
+			if _, err := m.Command(ctx, "AT"); err != nil {
+				t.Error(err)
+			}
+			seen <- "start done"
+		},
+		URC: func(_ context.Context, u modem.URC) { seen <- u.Name },
+	}
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(ctx) }()
+	for _, want := range []string{"start done", "+CMTI"} {
+		select {
+		case got := <-seen:
+			if got != want {
+				t.Fatalf("event %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s", want)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v, want context.Canceled", err)
+	}
+}

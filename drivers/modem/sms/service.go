@@ -188,6 +188,10 @@ func (s *Service) onURC(ctx context.Context, u modem.URC) {
 
 // readStorage reads every stored message (at start, after a reset, and
 // when the SIM is full) so that nothing waits unseen and slots free up.
+// At start it is the loop's Start, run once the service listens: a message
+// stored before then was announced to nobody and only this listing finds
+// it; one stored meanwhile is also announced and read twice, harmlessly (a
+// deleted slot answers +CMS ERROR 321, a part keeps its slot once).
 func (s *Service) readStorage(ctx context.Context) {
 	r, err := s.m.Command(ctx, "AT+CMGL=4")
 	if err != nil {
