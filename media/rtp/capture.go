@@ -339,7 +339,13 @@ func (d *drainer) kick() {
 	case d.running:
 		d.again = true
 	case d.armed:
-		d.timer.Reset(0)
+		if d.timer.Stop() {
+			d.timer.Reset(0)
+		} else {
+			// It fired: the run is starting. Resetting the timer now
+			// would start a second run beside it.
+			d.again = true
+		}
 	}
 }
 

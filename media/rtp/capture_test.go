@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -230,4 +231,59 @@ func TestCapture_EndsWithItsSession(t *testing.T) {
 		defer p.drains.mu.Unlock()
 		return len(p.drains.caps) == 0 && !p.drains.armed
 	})
+}
+
+// Bursts on many sessions at once kick the drainer from several loops
+// while it runs; it must never run twice at a time (the race detector
+// would see its shared buffers written by both) and must lose nothing.
+func TestCapture_KicksFromManyBurstsKeepOneDrainAtATime(t *testing.T) {
+	e := newEngine(t)
+	p := newPorts(t, e, 33600, 33699)
+	const sessions, bursts, perBurst = 8, 20, captureMax / 4 / (entryHeader + 160)
+	cols := make([]*collector, sessions)
+	sess := make([]*Session, sessions)
+	var wg sync.WaitGroup
+	for i := range sessions {
+		s := open(t, p, Config{Codec: media.PCMU, Timeout: -1})
+		sess[i] = s
+		cols[i] = &collector{}
+		stop := s.Capture(cols[i])
+		defer stop()
+		var c *capture
+		s.rxMu.Lock()
+		c = s.captures[0]
+		s.rxMu.Unlock()
+		wg.Go(func() {
+			ts := uint32(0)
+			for range bursts {
+				s.rxMu.Lock()
+				for range perBurst + 1 {
+					c.push(ts, levelFrame(100, 160))
+					ts += 160
+				}
+				s.rxMu.Unlock()
+				// The next burst once this one is taken: a burst is an
+				// upstream stall let go, not a sender faster than time.
+				for k := 0; k < 2000; k++ {
+					s.rxMu.Lock()
+					n := len(c.q)
+					s.rxMu.Unlock()
+					if n == 0 {
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := bursts * (perBurst + 1) * media.FrameSamples
+	for i, col := range cols {
+		for k := 0; k < 200 && len(col.samples()) < want; k++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := len(col.samples()); got != want {
+			t.Errorf("session %d: %d samples, want %d (%d dropped)", i, got, want, sess[i].Stats().CaptureDropped)
+		}
+	}
 }
