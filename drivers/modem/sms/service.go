@@ -193,10 +193,18 @@ func (s *Service) onURC(ctx context.Context, u modem.URC) {
 // it; one stored meanwhile is also announced and read twice, harmlessly (a
 // deleted slot answers +CMS ERROR 321, a part keeps its slot once).
 func (s *Service) readStorage(ctx context.Context) {
+	if s.listStorage(ctx) {
+		s.checkFull(ctx, true)
+	}
+}
+
+// listStorage reads and handles every stored message (AT+CMGL=4); it
+// reports whether the modem answered the listing.
+func (s *Service) listStorage(ctx context.Context) bool {
 	r, err := s.m.Command(ctx, "AT+CMGL=4")
 	if err != nil {
 		s.log.Warn("listing stored messages", "err", err)
-		return
+		return false
 	}
 	for i := 0; i+1 < len(r.Lines); i++ {
 		v, ok := strings.CutPrefix(r.Lines[i], "+CMGL:")
@@ -212,7 +220,7 @@ func (s *Service) readStorage(ctx context.Context) {
 		i++
 		s.onPDU(ctx, r.Lines[i], n, idx)
 	}
-	s.checkFull(ctx)
+	return true
 }
 
 func (s *Service) readSlot(ctx context.Context, idx int) {
@@ -235,7 +243,7 @@ func (s *Service) readSlot(ctx context.Context, idx int) {
 	f := modem.Fields(v)
 	n, _ := strconv.Atoi(f[len(f)-1])
 	s.onPDU(ctx, r.Lines[len(r.Lines)-1], n, idx)
-	s.checkFull(ctx)
+	s.checkFull(ctx, false)
 }
 
 // onPDU handles one PDU from the modem, stored at idx (-1: not stored).
@@ -318,29 +326,39 @@ func (s *Service) deleteSlots(ctx context.Context, idx []int) {
 }
 
 // checkFull gives up on the oldest incomplete message when the SIM is full
-// of parts, so that new messages (and the missing parts) can come in.
-func (s *Service) checkFull(ctx context.Context) {
-	if s.reasm.Pending() == 0 {
+// of parts, so that new messages (and the missing parts) can come in. A
+// full SIM is listed first, unless listed just now: a missing part may be
+// on it unread (its +CMTI still queued, or raised while the modem was being
+// reset), and joining it frees slots without giving anything up.
+func (s *Service) checkFull(ctx context.Context, listed bool) {
+	if s.reasm.Pending() == 0 || !s.simFull(ctx) {
 		return
 	}
-	r, err := s.m.Command(ctx, "AT+CPMS?")
-	if err != nil {
-		return
-	}
-	v, _ := r.Value("+CPMS")
-	f := modem.Fields(v)
-	if len(f) < 3 {
-		return
-	}
-	used, err1 := strconv.Atoi(f[1])
-	total, err2 := strconv.Atoi(f[2])
-	if err1 != nil || err2 != nil || used < total {
-		return
+	if !listed {
+		if !s.listStorage(ctx) || s.reasm.Pending() == 0 || !s.simFull(ctx) {
+			return
+		}
 	}
 	if in, ok := s.reasm.ExpireOldest(); ok {
 		s.log.Warn("SIM full of message parts; storing the oldest incomplete message as partial", "from", in.From)
 		s.deliver(ctx, in)
 	}
+}
+
+// simFull asks the modem whether every message slot is in use.
+func (s *Service) simFull(ctx context.Context) bool {
+	r, err := s.m.Command(ctx, "AT+CPMS?")
+	if err != nil {
+		return false
+	}
+	v, _ := r.Value("+CPMS")
+	f := modem.Fields(v)
+	if len(f) < 3 {
+		return false
+	}
+	used, err1 := strconv.Atoi(f[1])
+	total, err2 := strconv.Atoi(f[2])
+	return err1 == nil && err2 == nil && used >= total
 }
 
 func truncateRunes(s string, n int) string {
