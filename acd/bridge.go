@@ -3,6 +3,7 @@ package acd
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -29,7 +30,6 @@ type end struct {
 	gone   bool // hung up while parked
 	aud    Audience
 	taps   []*tap
-	stop   chan struct{}
 }
 
 // Audience is who hears a party of a bridge: everyone (the zero value,
@@ -61,12 +61,11 @@ func (a Audience) heardBy(l Leg) bool {
 // packet by packet, or three and more mixed. One loop (Bridge) owns it;
 // features change it through ops the loop runs.
 type bridge struct {
-	c     *Call
-	ends  []*end
-	ops   chan bridgeOp
-	ended chan *end
-	quit  chan struct{} // closed when the loop has returned
-	bg    sync.WaitGroup
+	c    *Call
+	ends []*end
+	ops  chan bridgeOp
+	quit chan struct{}  // closed when the loop has returned
+	bg   sync.WaitGroup // hang-ups of replaced parties
 
 	stops []func() // the media plumbing of the current wiring
 	// running: the loop has started and closed the call's live channel;
@@ -99,7 +98,7 @@ type bridgeOp struct {
 func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	c.addLeg(other)
 	c.update(func(r *CallRecord) { r.Callee = other.Caller() })
-	b := &bridge{c: c, ops: make(chan bridgeOp), ended: make(chan *end), quit: make(chan struct{})}
+	b := &bridge{c: c, ops: make(chan bridgeOp), quit: make(chan struct{})}
 	c.mu.Lock()
 	if c.br != nil {
 		c.mu.Unlock()
@@ -127,9 +126,6 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 		c.mu.Unlock()
 		close(b.quit)
 		b.unwire()
-		for _, e := range b.ends {
-			close(e.stop)
-		}
 		b.bg.Wait()
 	}()
 	if err := c.Answer(ctx); err != nil {
@@ -144,9 +140,26 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	}
 	close(c.live)
 	c.mu.Unlock()
+	// The parties' hang-ups are cases of the loop's own select, not a
+	// goroutine watching each party: a bridged call costs no watcher.
+	// The cases are made again after every change of the parties; a
+	// parked party that hung up (gone) is watched no more.
+	cases := []reflect.SelectCase{
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(b.ops)},
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+	}
+	var watched []*end
 	for {
-		select {
-		case op := <-b.ops:
+		cases, watched = cases[:2], watched[:0]
+		for _, e := range b.ends {
+			if !e.gone {
+				cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(e.leg.Done())})
+				watched = append(watched, e)
+			}
+		}
+		switch i, v, _ := reflect.Select(cases); i {
+		case 0:
+			op := v.Interface().(bridgeOp)
 			// An op that ends the bridge succeeded; its error is what
 			// Bridge returns.
 			exit, err := op.fn(b)
@@ -157,13 +170,7 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 			b.publish()
 			op.done <- err
 			b.wire(ctx)
-		case e := <-b.ended:
-			if exit, err := b.lost(e); exit {
-				return err
-			}
-			b.publish()
-			b.wire(ctx)
-		case <-ctx.Done():
+		case 1:
 			// At once, not one after another: a shutdown is bounded, and
 			// each leg's hang-up may wait on its far end.
 			var hangups sync.WaitGroup
@@ -174,35 +181,24 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 			}
 			hangups.Wait()
 			return context.Cause(ctx)
-		}
-	}
-}
-
-// add makes l an end and watches for its hang-up.
-func (b *bridge) add(e *end) {
-	e.stop = make(chan struct{})
-	b.ends = append(b.ends, e)
-	b.bg.Go(func() {
-		select {
-		case <-e.leg.Done():
-			select {
-			case b.ended <- e:
-			case <-e.stop:
+		default: // a party hung up
+			if exit, err := b.lost(watched[i-2]); exit {
+				return err
 			}
-		case <-e.stop:
-		}
-	})
-}
-
-// drop removes e from the ends; its watcher stops.
-func (b *bridge) drop(e *end) {
-	for i, x := range b.ends {
-		if x == e {
-			b.ends = append(b.ends[:i], b.ends[i+1:]...)
-			close(e.stop)
-			return
+			b.publish()
+			b.wire(ctx)
 		}
 	}
+}
+
+// add makes e an end; the loop watches for its hang-up.
+func (b *bridge) add(e *end) {
+	b.ends = append(b.ends, e)
+}
+
+// drop removes e from the ends; the loop no longer watches it.
+func (b *bridge) drop(e *end) {
+	b.ends = slices.DeleteFunc(b.ends, func(x *end) bool { return x == e })
 }
 
 func (b *bridge) find(l Leg) *end {
@@ -229,10 +225,6 @@ func (b *bridge) others() int {
 // transfer ends; the caller's ends the bridge; another party leaves, and
 // the bridge ends with the last of them.
 func (b *bridge) lost(e *end) (exit bool, err error) {
-	if !slices.Contains(b.ends, e) {
-		// Dropped (replaced, released) while its watcher was reporting.
-		return false, nil
-	}
 	if e.parked {
 		e.gone = true
 		return false, nil
