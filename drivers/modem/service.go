@@ -13,8 +13,8 @@ import (
 type ServiceLoop struct {
 	// Subscribe is the modem's Subscribe.
 	Subscribe func(ctx context.Context) <-chan URC
-	// Send, when not nil, runs until ctx ends; an error it returns before
-	// then ends Run with that error.
+	// Send, when not nil, starts once subscribed and runs until ctx ends;
+	// an error it returns before then ends Run with that error.
 	Send func(ctx context.Context) error
 	// Start, when not nil, runs once subscribed and before the first URC
 	// is read, so that nothing announced meanwhile is missed.
@@ -36,6 +36,10 @@ func (l ServiceLoop) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	// Subscribed before the sender starts, as well as before Start: a
+	// status report (+CDS) for a message sent at once must not come before
+	// anyone listens.
+	urcs := l.Subscribe(ctx)
 	errc := make(chan error, 1)
 	if l.Send != nil {
 		wg.Add(1)
@@ -46,7 +50,6 @@ func (l ServiceLoop) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	urcs := l.Subscribe(ctx)
 	if l.Start != nil {
 		l.Start(ctx)
 	}

@@ -71,6 +71,25 @@ func TestServiceLoop_EndsWithTheSendersError(t *testing.T) {
 	}
 }
 
+func TestServiceLoop_SubscribesBeforeItsSenderStarts(t *testing.T) {
+	errEarly := errors.New("sending before anyone listens for status reports")
+	errSent := errors.New("sent")
+	var subscribed atomic.Bool
+	loop := modem.ServiceLoop{
+		Subscribe: func(context.Context) <-chan modem.URC { subscribed.Store(true); return make(chan modem.URC) },
+		Send: func(context.Context) error {
+			if !subscribed.Load() {
+				return errEarly
+			}
+			return errSent
+		},
+		URC: func(context.Context, modem.URC) {},
+	}
+	if err := loop.Run(context.Background()); !errors.Is(err, errSent) {
+		t.Fatalf("Run returned %v, want the sender's %v", err, errSent)
+	}
+}
+
 func TestServiceLoop_RunsDueWorkOnItsGoroutineUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
