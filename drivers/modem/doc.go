@@ -20,7 +20,8 @@
 //
 // ServiceLoop is the run loop the SMS and fax services share: their
 // outbox sends on a goroutine of its own while the URCs they subscribed
-// to are handled one at a time.
+// to are handled one at a time. It subscribes before anything else runs,
+// so a code raised while the service starts is handled, not lost.
 //
 // Sub-packages: sms (PDU codec, concatenation, SMS service), fax (Class
 // 2.0 send and receive, fax service), outbox (the persistent send queue

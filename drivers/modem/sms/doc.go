@@ -13,5 +13,9 @@
 // The service half, Service, runs on a drivers/modem Modem: it sends queued
 // store.Message records with retries and marks them sent and delivered from
 // status reports, and reads, joins, stores and deletes received messages,
-// emptying the SIM when it is full.
+// emptying the SIM when it is full. It lists the SIM once it listens for
+// +CMTI (at start and after a modem reset), so a message stored while no one
+// listened is read too; one read twice that way is stored once and its slot
+// deleted once. A full SIM is listed again before an incomplete message is
+// given up to make room, in case its missing part is there unread.
 package sms
