@@ -174,9 +174,11 @@ func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 			continue
 		}
 		f := &fanout{sink: sink, taps: slices.Clone(e.taps)}
-		if c, ok := ep.(capturer); ok && sink == nil {
+		if c, ok := ep.(media.Capturer); ok && sink == nil {
 			// Taps alone (a recording, a supervisor of a two-party
-			// call) take frames in batches: the cheap way to hear.
+			// call) take frames in batches, the cheap way to hear. A
+			// mixer input cannot: it keeps one frame per 20 ms mix,
+			// and a batch of two would lose one.
 			b.stops = append(b.stops, c.Capture(f))
 			continue
 		}
@@ -197,16 +199,6 @@ func (b *bridge) feed(sinks map[*end]media.FrameWriter) {
 // step with the other party.
 type listener interface {
 	Listen(w media.FrameWriter) (stop func())
-}
-
-// capturer is an endpoint that hands its decoded audio to one more
-// reader in batches, every 20 ms, from a packet queue the media loop
-// fills (rtp.Session.Capture): no goroutine or reorder buffer per
-// reader, which is what lets every call be recorded. A mixer input
-// cannot take it (it keeps one frame per 20 ms mix, and a batch of two
-// would lose one), so only taps alone are fed this way.
-type capturer interface {
-	Capture(w media.FrameWriter) (stop func())
 }
 
 // tap is a reader of a party's decoded audio (Call.Tap).

@@ -36,6 +36,16 @@ type FrameWriter interface {
 	WriteFrame(f *Frame) error
 }
 
+// Capturer is an endpoint that hands its decoded audio to one more
+// reader beside its relay and its other readers, in 20 ms frames
+// delivered in small batches from a packet queue, with no goroutine of
+// the reader's own (media/rtp Session.Capture): the cheap way for
+// recordings, supervisors and tone detectors to hear a leg. stop ends
+// it; w is not called after stop returns.
+type Capturer interface {
+	Capture(w FrameWriter) (stop func())
+}
+
 // FrameReaderFunc adapts a function to FrameReader.
 type FrameReaderFunc func(f *Frame) error
 

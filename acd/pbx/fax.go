@@ -43,23 +43,15 @@ type Listenable interface {
 	Listen(w media.FrameWriter) (stop func())
 }
 
-// capturable is a media endpoint that hands its audio to one more
-// reader in batches every 20 ms, from a packet queue, with no goroutine
-// of the reader's own (rtp.Session.Capture): the cheaper way to listen,
-// preferred where the endpoint offers it.
-type capturable interface {
-	Capture(w media.FrameWriter) (stop func())
-}
-
-// MediaListener is the Listener for legs whose media endpoint is
-// capturable or Listenable — RTP legs (media/rtp Session.Capture: SIP
-// phones and trunks, the simulated PSTN lines) and DAHDI line-card
-// channels (drivers/linecard DAHDI.Listen) are. Other legs are refused with
-// ErrCannotListen, and their calls go on without fax detection. (A leg's
+// MediaListener is the Listener for legs whose media endpoint is a
+// media.Capturer or Listenable — RTP legs (media/rtp Session.Capture:
+// SIP phones and trunks, the simulated PSTN lines) and DAHDI line-card
+// channels (drivers/linecard DAHDI.Listen) are. Other legs are refused
+// with ErrCannotListen, and their calls go on without fax detection. (A leg's
 // RelayTo would not do: an endpoint has one decoded reader, which the
 // IVR's listener and the bridge's mixer use.)
 func MediaListener(leg acd.Leg, w media.FrameWriter) (stop func(), err error) {
-	if c, ok := leg.Media().(capturable); ok {
+	if c, ok := leg.Media().(media.Capturer); ok {
 		return c.Capture(w), nil
 	}
 	l, ok := leg.Media().(Listenable)

@@ -98,7 +98,7 @@ func (t *talk) tap() {
 		ep   media.Endpoint
 		cust bool
 	}{{t.custEp, true}, {t.agentEp, false}} {
-		if c, ok := side.ep.(capturer); ok {
+		if c, ok := side.ep.(media.Capturer); ok {
 			t.stops = append(t.stops, c.Capture(sideWriter{t: t, cust: side.cust}))
 			continue
 		}
@@ -113,12 +113,6 @@ func (t *talk) tap() {
 			}
 		})
 	}
-}
-
-// capturer is a leg's media that hands its audio to one more reader in
-// batches until stopped (rtp.Session.Capture).
-type capturer interface {
-	Capture(w media.FrameWriter) (stop func())
 }
 
 // listener is a leg's media that decodes its audio for one more reader

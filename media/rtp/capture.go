@@ -37,6 +37,8 @@ const (
 // flagReset marks the first packet of a new RTP stream (SSRC).
 const flagReset = 1
 
+var _ media.Capturer = (*Session)(nil)
+
 // Capture lets one more party hear the leg, as Listen does, at a
 // fraction of the cost: there is no goroutine and no jitter buffer per
 // listener. The engine's loop copies each audio packet into the
