@@ -86,8 +86,13 @@ type usage struct {
 	// PSSKB is the proportional set size summed over the tree
 	// (smaps_rollup), so memory Kamailio's workers share counts once;
 	// for one process it is its RSS less its share of shared libraries.
-	PSSKB   int `json:"pss_kb"`
-	RSSKB   int `json:"rss_kb"` // VmRSS, summed
+	PSSKB int `json:"pss_kb"`
+	RSSKB int `json:"rss_kb"` // VmRSS, summed
+	// AnonKB and FileKB split VmRSS: anonymous memory (heap, stacks:
+	// what the process holds itself) and file pages it has mapped (its
+	// database file, which grows with the records it stores).
+	AnonKB  int `json:"rss_anon_kb"`
+	FileKB  int `json:"rss_file_kb"`
 	Threads int `json:"threads"`
 	FDs     int `json:"fds"`
 	Procs   int `json:"processes"`
@@ -98,8 +103,11 @@ func (p procTree) usage() usage {
 	for _, pid := range p.pids() {
 		u.Procs++
 		u.PSSKB += kbField(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
-		u.RSSKB += kbField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
-		u.Threads += kbField(fmt.Sprintf("/proc/%d/status", pid), "Threads:")
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		u.RSSKB += parseField(string(status), "VmRSS:")
+		u.AnonKB += parseField(string(status), "RssAnon:")
+		u.FileKB += parseField(string(status), "RssFile:")
+		u.Threads += parseField(string(status), "Threads:")
 		if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
 			u.FDs += len(ents)
 		}

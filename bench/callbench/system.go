@@ -38,6 +38,8 @@ type system struct {
 	// --sip-max-expiry, so runs longer than an hour (the soak) keep their
 	// phones registered without refreshing them.
 	regExpiry time.Duration
+	// data is the box's data directory ("" for the peer).
+	data string
 }
 
 // registrationFor is how long phones registered for a run bounded by
@@ -332,4 +334,16 @@ func pingNG(ctx context.Context, addr string, within time.Duration) error {
 		}
 	}
 	return fmt.Errorf("rtpengine at %s did not answer ping within %v", addr, within)
+}
+
+// storeKB is the size of the box's store file, 0 when it has none.
+func (s *system) storeKB() int64 {
+	if s.data == "" {
+		return 0
+	}
+	fi, err := os.Stat(filepath.Join(s.data, "callbox.db"))
+	if err != nil {
+		return 0
+	}
+	return fi.Size() / 1024
 }

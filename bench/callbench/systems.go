@@ -47,7 +47,7 @@ func startCallboxWith(ctx context.Context, b builds, work, kind string, exts int
 	}
 	sipAddr := fmt.Sprintf("127.0.0.1:%d", sutSIP)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", sutHTTP)
-	s := &system{Name: kind, sip: sipAddr, http: httpAddr}
+	s := &system{Name: kind, sip: sipAddr, http: httpAddr, data: data}
 	var c *child
 	var err error
 	switch kind {
