@@ -7,6 +7,8 @@
 #                                          and 4 (trunk and line callers, IVR menu
 #                                          by DTMF, recorded queue, SIPp agents)
 #                                          on the callbox binary (make bench: full)
+#   bench/run.sh callcenter probe          scenario 3 at 1,000-1,500 recorded calls
+#                                          beside scenario 2 at 1,250 (about 8 min)
 #   bench/run.sh soak [DURATION]           scenario 6: half the scenario-2 capacity
 #                                          with call churn (make bench-soak SOAK=1h)
 #
@@ -23,13 +25,14 @@ callcenter)
 	mode="${2:-full}"
 	limit=45m
 	[[ "$mode" == quick ]] && limit=4m
+	[[ "$mode" == probe ]] && limit=15m
 	args=(-suite callcenter -mode "$mode" -limit "$limit")
 	;;
 soak)
 	args=(-suite soak -soak "${2:-1h}")
 	;;
 *)
-	echo "usage: $0 callcenter [quick|full] | soak [DURATION]" >&2
+	echo "usage: $0 callcenter [quick|full|probe] | soak [DURATION]" >&2
 	exit 2
 	;;
 esac

@@ -46,6 +46,10 @@ var ccModes = map[string]ccMode{
 		conc:     []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000},
 		recorded: []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000},
 		load:     15 * time.Second, mixed: []int{50, 100, 200, 400, 800}, talk: 30 * time.Second},
+	// A look at the recorded steps around the limit alone (about 8
+	// minutes), beside the unrecorded step they are compared with.
+	"probe": {agents: 1500, lines: callcenter.MaxLines, conc: []int{1250}, recorded: []int{1000, 1250, 1500},
+		load: 15 * time.Second, talk: 30 * time.Second},
 }
 
 // ccRun is the JSON of a call-center run (key "callcenter").

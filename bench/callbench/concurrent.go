@@ -42,6 +42,10 @@ type concStep struct {
 	Pass         bool    `json:"pass"`
 	Why          string  `json:"why,omitempty"`
 	Retry        bool    `json:"retry,omitempty"` // the second try after a failed one
+	// Drops are the datagrams the kernel dropped at full receive
+	// buffers during the window: at the system's sockets, or at the
+	// load side's (a generator that did not read in time).
+	Drops udpDrops `json:"udp_drops"`
 }
 
 // runConcurrent holds steps of concurrent calls with G.711 both ways
@@ -129,16 +133,18 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		}
 		var sig0, med0, sig1, med1 float64
 		var t0, t1 time.Time
+		var d0 udpDrops
 		prof := make(chan struct{})
 		go func() {
 			defer close(prof)
 			s.profile(ctx, m.load-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-calls%d.pprof", s.Name, n)))
 		}()
 		lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
-			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now() },
+			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = readUDPDrops(s.media) },
 			OnEnd: func() {
 				sig1, med1 = s.cpu()
 				t1 = time.Now()
+				st.Drops = readUDPDrops(s.media).sub(d0)
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
 				st.GoMemKB = s.goMemory()
 				s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-calls%d-heap.pprof", s.Name, n)))
@@ -162,9 +168,9 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		res := <-sippDone
 		st.ByeFailed = res.Failed
 		judge(&st)
-		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine, PSS %d MB, fds %d, goroutines %d, sipp failed %d %s",
+		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine, PSS %d MB, fds %d, goroutines %d, sipp failed %d, dropped at full buffers %d (system) / %d (load side) %s",
 			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.PacingMs, st.USPerPacket, st.MachineShare,
-			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Why)
+			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops.Box, st.Drops.Load, st.Why)
 		steps = append(steps, st)
 		time.Sleep(3 * time.Second) // the box releases the last sessions
 		if !st.Pass {

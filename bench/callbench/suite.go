@@ -18,7 +18,7 @@ import (
 // exit code.
 func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, results, commit string, limit, soakFor time.Duration, soakCalls, exts int) int {
 	if _, ok := ccModes[modeName]; !ok && suite == "callcenter" {
-		log.Printf("callbench: -mode quick|full")
+		log.Printf("callbench: -mode quick, full or probe (call-center suite)")
 		return 2
 	}
 	if suite == "soak" && (soakFor < time.Minute || soakFor > 24*time.Hour) {
@@ -26,7 +26,7 @@ func runSuite(suite, modeName, callboxBin, jsonPath, mdPath, scenarios, results,
 		return 2
 	}
 	if limit == 0 {
-		limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 45 * time.Minute}[modeName]
+		limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 45 * time.Minute, "probe": 15 * time.Minute}[modeName]
 		if suite == "soak" {
 			limit = soakFor + 15*time.Minute
 		}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// udpDrops is how many datagrams the kernel dropped at full receive
+// buffers (the drops column of /proc/net/udp, per socket since it was
+// opened), split between the sockets of the system under test and all
+// the others of the network namespace (the load generators, SIPp):
+// loss the table shows is then the box's when its sockets dropped, the
+// load side's when the generator did not read in time.
+type udpDrops struct {
+	Box  uint64 `json:"box"`
+	Load uint64 `json:"load"`
+}
+
+// sub is the drops between an earlier reading and this one. Sockets
+// opened or closed in between make it approximate (a closed socket's
+// drops leave the sum), never negative.
+func (d udpDrops) sub(before udpDrops) udpDrops {
+	diff := func(a, b uint64) uint64 {
+		if a < b {
+			return 0
+		}
+		return a - b
+	}
+	return udpDrops{Box: diff(d.Box, before.Box), Load: diff(d.Load, before.Load)}
+}
+
+// readUDPDrops reads /proc/net/udp and udp6 and credits each socket's
+// drops to the system's processes (their open socket inodes) or to the
+// load side.
+func readUDPDrops(sys procTree) udpDrops {
+	mine := map[string]bool{}
+	for _, pid := range sys.pids() {
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name()))
+			if err == nil && strings.HasPrefix(link, "socket:[") {
+				mine[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+			}
+		}
+	}
+	var d udpDrops
+	for _, path := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		f, err := os.Open(path)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			inode, drops, ok := parseUDPLine(sc.Text())
+			if !ok {
+				continue
+			}
+			if mine[inode] {
+				d.Box += drops
+			} else {
+				d.Load += drops
+			}
+		}
+		f.Close()
+	}
+	return d
+}
+
+// parseUDPLine reads the inode (10th field) and drops (13th, the last)
+// of a socket line of /proc/net/udp; the header line and anything
+// malformed give false.
+func parseUDPLine(line string) (inode string, drops uint64, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 13 || !strings.HasSuffix(f[0], ":") {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(f[12], 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return f[9], n, true
+}
