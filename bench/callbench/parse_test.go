@@ -182,3 +182,15 @@ func FuzzParseMemStats(f *testing.F) {
 	f.Add("# HeapInuse = 2048000\n# Stack = 1024000 / 2048000\n")
 	f.Fuzz(func(t *testing.T, s string) { parseMemStats(s) })
 }
+
+func TestLoadNote_SaysWhetherTheMachineWasShared(t *testing.T) {
+	if n := loadNote("1.24 1.40 2.57 3/92 25868", 2); strings.Contains(n, "shared load") {
+		t.Errorf("quiet machine read as shared: %s", n)
+	}
+	if n := loadNote("17.04 15.44 12.43 10/311 29409", 2); !strings.Contains(n, "shared load") {
+		t.Errorf("busy machine read as quiet: %s", n)
+	}
+	if n := loadNote("", 2); !strings.Contains(n, "shared load") {
+		t.Errorf("unknown load read as quiet: %s", n)
+	}
+}
