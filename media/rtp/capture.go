@@ -95,11 +95,10 @@ type capture struct {
 	dec     g711.Decoder
 	order   []entry
 	frame   media.Frame
-	// hold keeps the packets after a gap (waited) until the gap is a
-	// drain interval old (heldSince; heldTS is the first held packet's);
+	// hold keeps the packets after a gap until the gap is a drain
+	// interval old (heldSince; heldTS is the first held packet's);
 	// spare is its other buffer.
 	hold, spare []byte
-	waited      bool
 	heldSince   time.Time
 	heldTS      uint32
 
@@ -177,7 +176,8 @@ func (c *capture) drain(now time.Time, scratch []byte) ([]byte, bool) {
 	// A gap in the timestamps waits a drain interval for the packets
 	// that would fill it (they may be late, not lost); after that its
 	// time is silence.
-	wait := !c.waited || now.Sub(c.heldSince) < drainEvery
+	holding := len(c.hold) > 0
+	wait := !holding || now.Sub(c.heldSince) < drainEvery
 	i := 0
 	for ; i < len(c.order); i++ {
 		e := c.order[i]
@@ -194,10 +194,9 @@ func (c *capture) drain(now time.Time, scratch []byte) ([]byte, bool) {
 		next = appendEntry(next, e.ts, e.payload, e.reset)
 	}
 	c.hold, c.spare = next, c.hold[:0]
-	if len(next) > 0 && (!c.waited || c.order[i].ts != c.heldTS) {
+	if len(next) > 0 && (!holding || c.order[i].ts != c.heldTS) {
 		c.heldSince, c.heldTS = now, c.order[i].ts // a new gap
 	}
-	c.waited = len(next) > 0
 	return scratch, true
 }
 

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -138,13 +139,8 @@ func TestCapture_FollowsTheSendersTimestamps(t *testing.T) {
 	got := levels(col.samples())
 	// µ-law keeps these levels to within a few per cent.
 	want := []int{1, 2, 3, 0, 5, 7, 8, 6}
-	if len(got) != len(want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("frames at levels %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("frames at levels %v, want %v", got, want)
-		}
 	}
 }
 
@@ -163,13 +159,8 @@ func TestCapture_APacketLateByADrainStillTakesItsPlace(t *testing.T) {
 	c.drainAt()
 	c.drainAt()
 	got, want := levels(col.samples()), []int{1, 2, 3, 0, 5}
-	if len(got) != len(want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("frames at levels %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("frames at levels %v, want %v", got, want)
-		}
 	}
 }
 
