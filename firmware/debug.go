@@ -57,6 +57,12 @@ type CallFigures struct {
 	SIPLegs      int `json:"sipLegs"`      // B2BUA legs with a live dialog
 	RTPSessions  int `json:"rtpSessions"`  // RTP port pairs open
 	RelaySockets int `json:"relaySockets"` // sockets the relay engine serves (two per session)
+	// The relay engine's counters since start: datagrams read, sent on by
+	// forwards, and sends the kernel refused (a full send buffer). A load
+	// test reads them per step to tell the relay's losses from the network's.
+	RelayReceived    uint64 `json:"relayReceived"`
+	RelayForwarded   uint64 `json:"relayForwarded"`
+	RelaySendDropped uint64 `json:"relaySendDropped"`
 }
 
 // MemoryClasses are runtime/metrics memory classes, in bytes: where the
@@ -96,8 +102,10 @@ func readMemoryClasses() MemoryClasses {
 
 // debugFigures are the switch's figures for /debug/stats.
 func (t *telephony) debugFigures() CallFigures {
+	rs := t.engine.Stats()
 	return CallFigures{Calls: t.sw.Active(), SIPLegs: t.b2b.Active(), RTPSessions: t.ports.InUse(),
-		RelaySockets: t.engine.Sockets()}
+		RelaySockets: t.engine.Sockets(), RelayReceived: rs.Received, RelayForwarded: rs.Forwarded,
+		RelaySendDropped: rs.Dropped}
 }
 
 // Name is the service name the supervisor shows.

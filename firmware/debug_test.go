@@ -73,7 +73,7 @@ func TestAppliance_DebugListenerServesProfilesAndStats(t *testing.T) {
 	if st.HeapObjects == 0 || st.Total < st.HeapObjects || st.OSStacks+st.HeapStacks == 0 || st.MetadataOther == 0 {
 		t.Errorf("memory classes %+v", st.MemoryClasses)
 	}
-	for _, field := range []string{`"callsActive":`, `"sipLegs":`, `"rtpSessions":`, `"relaySockets":`, `"memHeapReleased":`,
+	for _, field := range []string{`"callsActive":`, `"sipLegs":`, `"rtpSessions":`, `"relaySockets":`, `"relaySendDropped":`, `"relayForwarded":`, `"memHeapReleased":`,
 		`"memHeapFree":`, `"memOSStacks":`, `"memHeapStacks":`, `"memHeapObjects":`, `"memMetadataOther":`, `"memTotal":`} {
 		if !strings.Contains(body, field) {
 			t.Errorf("stats lack %s (the soak harness reads it): %s", field, body)

@@ -140,11 +140,11 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 			s.profile(ctx, m.load-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-calls%d.pprof", s.Name, n)))
 		}()
 		lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
-			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = readUDPDrops(s.media) },
+			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = s.drops() },
 			OnEnd: func() {
 				sig1, med1 = s.cpu()
 				t1 = time.Now()
-				st.Drops = readUDPDrops(s.media).sub(d0)
+				st.Drops = s.drops().sub(d0)
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
 				st.GoMemKB = s.goMemory()
 				s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-calls%d-heap.pprof", s.Name, n)))
@@ -154,6 +154,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 			st.Why = "load generator: " + err.Error()
 		}
 		fillLoad(&st, lr)
+		st.Drops.AfterEnd = lr.AfterEnd
 		st.MediaCPU = med1 - med0
 		st.AllCPU = sig1 - sig0
 		if s.media.pid != s.signal.pid {
@@ -168,9 +169,9 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		res := <-sippDone
 		st.ByeFailed = res.Failed
 		judge(&st)
-		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine, PSS %d MB, fds %d, goroutines %d, sipp failed %d, dropped at full buffers %d (system) / %d (load side) %s",
+		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine, PSS %d MB, fds %d, goroutines %d, sipp failed %d, dropped at full buffers %d (system) / %d (load side), relay sends refused %d, came back after the end %d %s",
 			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.PacingMs, st.USPerPacket, st.MachineShare,
-			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops.Box, st.Drops.Load, st.Why)
+			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops.Box, st.Drops.Load, st.Drops.RelaySend, st.Drops.AfterEnd, st.Why)
 		steps = append(steps, st)
 		time.Sleep(3 * time.Second) // the box releases the last sessions
 		if !st.Pass {

@@ -15,17 +15,18 @@ import (
 // shows where it is (a leg, a session, a socket, the heap or stacks). The
 // box reports -1 for a figure it cannot read.
 type boxStats struct {
-	CallsActive      int64 `json:"callsActive"`
-	SIPLegs          int64 `json:"sipLegs"`
-	RTPSessions      int64 `json:"rtpSessions"`
-	RelaySockets     int64 `json:"relaySockets"`
-	MemHeapObjects   int64 `json:"memHeapObjects"`
-	MemHeapFree      int64 `json:"memHeapFree"`
-	MemHeapReleased  int64 `json:"memHeapReleased"`
-	MemHeapStacks    int64 `json:"memHeapStacks"`
-	MemOSStacks      int64 `json:"memOSStacks"`
-	MemMetadataOther int64 `json:"memMetadataOther"`
-	MemTotal         int64 `json:"memTotal"`
+	CallsActive      int64  `json:"callsActive"`
+	SIPLegs          int64  `json:"sipLegs"`
+	RTPSessions      int64  `json:"rtpSessions"`
+	RelaySockets     int64  `json:"relaySockets"`
+	RelaySendDropped uint64 `json:"relaySendDropped"`
+	MemHeapObjects   int64  `json:"memHeapObjects"`
+	MemHeapFree      int64  `json:"memHeapFree"`
+	MemHeapReleased  int64  `json:"memHeapReleased"`
+	MemHeapStacks    int64  `json:"memHeapStacks"`
+	MemOSStacks      int64  `json:"memOSStacks"`
+	MemMetadataOther int64  `json:"memMetadataOther"`
+	MemTotal         int64  `json:"memTotal"`
 }
 
 // errNoBoxStats: the binary's /debug/stats predates the call and media

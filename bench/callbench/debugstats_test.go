@@ -8,11 +8,11 @@ import (
 
 func TestParseBoxStats_ReadsCountsAndMemoryClasses(t *testing.T) {
 	st, err := parseBoxStats(strings.NewReader(`{"time":"x","goroutines":12,"callsActive":3,"sipLegs":6,"rtpSessions":6,
-		"relaySockets":12,"memHeapObjects":1048576,"memOSStacks":-1,"memTotal":8388608}`))
+		"relaySockets":12,"relaySendDropped":5,"memHeapObjects":1048576,"memOSStacks":-1,"memTotal":8388608}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.CallsActive != 3 || st.SIPLegs != 6 || st.RTPSessions != 6 || st.RelaySockets != 12 ||
+	if st.CallsActive != 3 || st.SIPLegs != 6 || st.RTPSessions != 6 || st.RelaySockets != 12 || st.RelaySendDropped != 5 ||
 		st.MemHeapObjects != 1<<20 || st.MemOSStacks != -1 || st.MemTotal != 8<<20 {
 		t.Fatalf("%+v", st)
 	}

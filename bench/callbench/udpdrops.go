@@ -17,6 +17,13 @@ import (
 type udpDrops struct {
 	Box  uint64 `json:"box"`
 	Load uint64 `json:"load"`
+	// RelaySend is the sends the box's relay engine had refused by the
+	// kernel (a full send buffer), from its /debug/stats; 0 for a peer.
+	RelaySend uint64 `json:"relay_send"`
+	// AfterEnd is the packets that came back after the measurement's
+	// drain (loadgen.Result.AfterEnd): lost to the caller, but queued
+	// somewhere rather than dropped.
+	AfterEnd uint64 `json:"after_end"`
 }
 
 // sub is the drops between an earlier reading and this one. Sockets
@@ -29,7 +36,24 @@ func (d udpDrops) sub(before udpDrops) udpDrops {
 		}
 		return a - b
 	}
-	return udpDrops{Box: diff(d.Box, before.Box), Load: diff(d.Load, before.Load)}
+	return udpDrops{Box: diff(d.Box, before.Box), Load: diff(d.Load, before.Load), RelaySend: diff(d.RelaySend, before.RelaySend),
+		AfterEnd: diff(d.AfterEnd, before.AfterEnd)}
+}
+
+// drops reads the receive-buffer drops and, for the box, its relay's
+// refused sends.
+func (s *system) drops() udpDrops {
+	d := readUDPDrops(s.media)
+	if b := s.boxStats(); b != nil {
+		d.RelaySend = b.RelaySendDropped
+	}
+	return d
+}
+
+// cell is the table cell: receive-buffer drops at the box and the load
+// side, the box's refused sends, and what came back after the end.
+func (d udpDrops) cell() string {
+	return fmt.Sprintf("%d / %d / %d / %d", d.Box, d.Load, d.RelaySend, d.AfterEnd)
 }
 
 // readUDPDrops reads /proc/net/udp and udp6 and credits each socket's

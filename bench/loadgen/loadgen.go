@@ -75,7 +75,12 @@ type Result struct {
 	DelayMaxMs        float64 // worst one-way delay through the relay
 	SendBehindMaxMs   float64 // how far the pacing loop fell behind, at worst
 	Foreign           uint64  // datagrams that were not our streams
-	RelayedPerSecond  float64
+	// AfterEnd counts packets that came back after the 300 ms drain (read
+	// for up to Straggle more, until the streams fall quiet). They are
+	// still lost, as a phone's jitter buffer would have dropped them; the
+	// count tells a relay that queued them from one that dropped them.
+	AfterEnd         uint64
+	RelayedPerSecond float64
 }
 
 const (
@@ -95,6 +100,7 @@ type stream struct {
 	recv   quality.Receiver
 	got    uint64
 	late   uint64
+	after  uint64 // arrived after the drain
 	mu     sync.Mutex
 	active bool
 	sentAt [64]int64 // Unix ns each recent packet left, by seq%64
@@ -104,8 +110,9 @@ type stream struct {
 	maxD   int64
 }
 
-// Run sends the load and measures it. It returns when the run and a
-// 300 ms drain are over, or ctx ends.
+// Run sends the load and measures it. It returns when the run, a
+// 300 ms drain and the stragglers (at most Straggle) are over, or ctx
+// ends.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	var res Result
 	if len(cfg.Calls) == 0 {
@@ -239,6 +246,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.Sent += st.sent
 		res.Received += st.got
 		res.Late += st.late
+		res.AfterEnd += st.after
 		j := float64(st.recv.JitterDuration(8000)) / 1e6
 		jsum += j
 		res.JitterMaxMs = max(res.JitterMaxMs, j)
@@ -301,8 +309,16 @@ func (s *sender) round(group []*stream, k uint16, payload []byte) error {
 	return nil
 }
 
-// receive reads until the stop time arrives and passes, and returns the
-// number of foreign datagrams.
+// Straggle is how long the receive side keeps reading after the drain,
+// counting what comes back as AfterEnd; it stops earlier once nothing
+// has arrived for quiet.
+const (
+	Straggle = 3 * time.Second
+	quiet    = 300 * time.Millisecond
+)
+
+// receive reads until the stop time arrives and passes, then counts
+// stragglers, and returns the number of foreign datagrams.
 func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.Duration, marked bool, stopAt <-chan time.Time) uint64 {
 	msgs := make([]ipv4.Message, batchSize)
 	for i := range msgs {
@@ -317,6 +333,7 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 		}
 		now := time.Now()
 		if !stop.IsZero() && now.After(stop) {
+			straggle(pc, streams, msgs, marked)
 			return foreign
 		}
 		deadline := now.Add(50 * time.Millisecond)
@@ -332,29 +349,11 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 		arrival := uint32(now.Sub(start) / 125000) // 8 kHz units
 		for _, m := range msgs[:n] {
 			b := m.Buffers[0][:m.N]
-			if len(b) < 12 || b[0]>>6 != 2 {
+			st, seq, ts, ok := identify(b, streams, marked)
+			if !ok {
 				foreign++
 				continue
 			}
-			ssrc := binary.BigEndian.Uint32(b[8:12])
-			seq := binary.BigEndian.Uint16(b[2:4])
-			ts := binary.BigEndian.Uint32(b[4:8])
-			if marked {
-				p, err := rtpmark.Payload(b)
-				if err == nil {
-					ssrc, seq, err = rtpmark.Parse(p)
-				}
-				if err != nil {
-					foreign++
-					continue
-				}
-				ts = uint32(seq) * 160
-			}
-			if ssrc == 0 || int(ssrc) > len(streams) {
-				foreign++
-				continue
-			}
-			st := streams[ssrc-1]
 			st.mu.Lock()
 			if st.active && seq >= firstSeq {
 				st.got++
@@ -372,6 +371,63 @@ func receive(pc *ipv4.PacketConn, streams []*stream, start time.Time, late time.
 					st.rj += (float64(dd) - st.rj) / 16
 				}
 				st.lastD, st.haveD = d, true
+			}
+			st.mu.Unlock()
+		}
+	}
+}
+
+// identify finds the stream a returned packet belongs to, with its
+// sequence number and timestamp; ok is false for a foreign datagram.
+func identify(b []byte, streams []*stream, marked bool) (st *stream, seq uint16, ts uint32, ok bool) {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return nil, 0, 0, false
+	}
+	ssrc := binary.BigEndian.Uint32(b[8:12])
+	seq = binary.BigEndian.Uint16(b[2:4])
+	ts = binary.BigEndian.Uint32(b[4:8])
+	if marked {
+		p, err := rtpmark.Payload(b)
+		if err == nil {
+			ssrc, seq, err = rtpmark.Parse(p)
+		}
+		if err != nil {
+			return nil, 0, 0, false
+		}
+		ts = uint32(seq) * 160
+	}
+	if ssrc == 0 || int(ssrc) > len(streams) {
+		return nil, 0, 0, false
+	}
+	return streams[ssrc-1], seq, ts, true
+}
+
+// straggle reads what still comes back after the drain, for at most
+// Straggle and until nothing has come for quiet, and counts each
+// stream's packets as arrived after the end.
+func straggle(pc *ipv4.PacketConn, streams []*stream, msgs []ipv4.Message, marked bool) {
+	end := time.Now().Add(Straggle)
+	for {
+		deadline := time.Now().Add(quiet)
+		if deadline.After(end) {
+			deadline = end
+		}
+		if !time.Now().Before(deadline) {
+			return
+		}
+		pc.SetReadDeadline(deadline)
+		n, err := pc.ReadBatch(msgs, 0)
+		if err != nil {
+			return // quiet for a whole period, or the end
+		}
+		for _, m := range msgs[:n] {
+			st, seq, _, ok := identify(m.Buffers[0][:m.N], streams, marked)
+			if !ok || seq < firstSeq {
+				continue
+			}
+			st.mu.Lock()
+			if st.active {
+				st.after++
 			}
 			st.mu.Unlock()
 		}

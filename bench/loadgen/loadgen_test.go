@@ -12,17 +12,37 @@ import (
 // forwards to where its partner leg last heard from) and checks that
 // what was sent is what came back.
 func TestRun_CountsEveryPacketThroughARelay(t *testing.T) {
-	testRelay(t, false, false)
+	res := testRelay(t, false, false, 0)
+	if res.Received != res.Sent || res.Lost != 0 || res.Foreign != 0 || res.AfterEnd != 0 {
+		t.Fatalf("result %+v", res)
+	}
 }
 
 // TestRun_MarkedCountsPacketsWhoseHeaderTheRelayRewrote: a relay that
 // sends every packet under its own SSRC and sequence (as the box does on
 // a leg that heard music first) still has each packet counted once.
 func TestRun_MarkedCountsPacketsWhoseHeaderTheRelayRewrote(t *testing.T) {
-	testRelay(t, true, true)
+	res := testRelay(t, true, true, 0)
+	if res.Received != res.Sent || res.Lost != 0 || res.Foreign != 0 || res.AfterEnd != 0 {
+		t.Fatalf("result %+v", res)
+	}
 }
 
-func testRelay(t *testing.T, marked, rewrite bool) {
+// TestRun_CountsWhatARelayQueuedPastTheEndAsLostAndAfterTheEnd: a relay
+// that holds every packet 800 ms (a queue on a saturated machine) hands
+// the whole 400 ms run back after the drain. Every packet is lost, and
+// every one is counted as having come back after the end, which is what
+// tells such a relay from one that drops.
+func TestRun_CountsWhatARelayQueuedPastTheEndAsLostAndAfterTheEnd(t *testing.T) {
+	res := testRelay(t, false, false, 800*time.Millisecond)
+	if res.Received != 0 || res.Lost != int64(res.Sent) || res.AfterEnd != res.Sent {
+		t.Fatalf("result %+v: want all %d packets lost and after the end", res, res.Sent)
+	}
+}
+
+// testRelay runs 400 ms of three calls through a minimal relay that
+// holds each packet for delay.
+func testRelay(t *testing.T, marked, rewrite bool, delay time.Duration) Result {
 	lo := netip.MustParseAddr("127.0.0.1")
 	var calls []Call
 	var conns []*net.UDPConn
@@ -51,7 +71,12 @@ func testRelay(t *testing.T, marked, rewrite bool) {
 						copy(buf[2:4], []byte{0x77, 0x77})
 						copy(buf[8:12], []byte{9, 9, 9, 9})
 					}
-					out.WriteToUDPAddrPort(buf[:n], to)
+					if delay == 0 {
+						out.WriteToUDPAddrPort(buf[:n], to)
+					} else {
+						p := append([]byte(nil), buf[:n]...)
+						time.AfterFunc(delay, func() { out.WriteToUDPAddrPort(p, to) })
+					}
 				}
 			}
 		}
@@ -72,9 +97,7 @@ func testRelay(t *testing.T, marked, rewrite bool) {
 	if res.Streams != 6 || res.Sent != 6*20 {
 		t.Fatalf("sent %d packets on %d streams, want 120 on 6", res.Sent, res.Streams)
 	}
-	if res.Received != res.Sent || res.Lost != 0 || res.Foreign != 0 {
-		t.Fatalf("result %+v", res)
-	}
+	return res
 }
 
 func TestRun_RefusesUnboundedRuns(t *testing.T) {
