@@ -104,21 +104,21 @@ func renderCallCenter(r *ccRun) []byte {
 	w("| highest passing step, scenario 4 (trunk and lines, IVR, DTMF, recorded queue, %.0f s talk) | %d callers | |\n\n", r.TalkSeconds, best4)
 
 	w("#### Scenario 2 in this run: concurrent relayed calls, not recorded (%.0f s of media per step)\n\n", r.LoadSeconds)
-	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | goroutines | generator behind | dropped at full buffers: box / load side / box sends refused / came back after the end | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine (whole machine busy) | RSS MB | fds | goroutines | generator behind | dropped at full buffers: box / load side / box sends refused / came back after the end; unread at the end: box / load side | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Concurrent {
-		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s | %.1f s | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
-			s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.PacingMs/1000, s.Drops.cell(),
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %s | %d | %d | %s | %.1f s | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
+			s.USPerPacket, s.shareCell(), s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.PacingMs/1000, s.Drops.cell(),
 			passWord(s.Pass, s.Why))
 	}
 	w("\n#### Scenario 3: the same with every call recorded (carrier → queue DID → logged-in SIPp agent; %.0f s of media per step)\n\n", r.LoadSeconds)
-	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine | RSS MB | fds | goroutines | dropped at full buffers: box / load side / box sends refused / came back after the end | recordings (within 1.5 s of the window) | shortest / mean s | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine (whole machine busy) | RSS MB | fds | goroutines | dropped at full buffers: box / load side / box sends refused / came back after the end; unread at the end: box / load side | recordings (within 1.5 s of the window) | shortest / mean s | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Recorded {
 		mean := 0.0
 		if s.Recordings.Files > 0 {
 			mean = s.Recordings.Seconds / float64(s.Recordings.Files)
 		}
-		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %.0f | %d | %d | %s | %s | %d (%d) | %.1f / %.1f | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
-			100*s.LateRatio, s.USPerPacket, s.MachineShare, s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.Drops.cell(), s.Recordings.Files,
+		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %s | %d | %d | %s | %s | %d (%d) | %.1f / %.1f | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
+			100*s.LateRatio, s.USPerPacket, s.shareCell(), s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.Drops.cell(), s.Recordings.Files,
 			s.Recordings.ExpectedOK, s.Recordings.MinSeconds, mean, float64(s.Recordings.Bytes)/1e6, s.BytesPerCallMinute/1024,
 			s.LoadAvg, passWord(s.Pass, s.Why))
 	}
@@ -133,4 +133,13 @@ func renderCallCenter(r *ccRun) []byte {
 	}
 	w("\n%s\n", ccEnd)
 	return b.Bytes()
+}
+
+// shareCell is the system's share of the machine, with how busy the
+// whole machine was where that was measured.
+func (s concStep) shareCell() string {
+	if s.MachineBusy == 0 {
+		return fmt.Sprintf("%.0f", s.MachineShare)
+	}
+	return fmt.Sprintf("%.0f (%.0f)", s.MachineShare, s.MachineBusy)
 }

@@ -36,12 +36,15 @@ type concStep struct {
 	AllCPU       float64 `json:"all_cpu_seconds"`
 	USPerPacket  float64 `json:"us_cpu_per_packet"`
 	MachineShare float64 `json:"machine_percent"` // AllCPU over the window, of all cores
-	Usage        usage   `json:"usage"`
-	GoMemKB      int     `json:"go_heap_stack_kb"` // HeapInuse+StackInuse after a GC; -1 without pprof
-	Goroutines   int     `json:"goroutines"`
-	Pass         bool    `json:"pass"`
-	Why          string  `json:"why,omitempty"`
-	Retry        bool    `json:"retry,omitempty"` // the second try after a failed one
+	// MachineBusy is how busy the whole machine was over the window
+	// (/proc/stat: the system, the load side and the kernel).
+	MachineBusy float64 `json:"machine_busy_percent"`
+	Usage       usage   `json:"usage"`
+	GoMemKB     int     `json:"go_heap_stack_kb"` // HeapInuse+StackInuse after a GC; -1 without pprof
+	Goroutines  int     `json:"goroutines"`
+	Pass        bool    `json:"pass"`
+	Why         string  `json:"why,omitempty"`
+	Retry       bool    `json:"retry,omitempty"` // the second try after a failed one
 	// Drops are the datagrams the kernel dropped at full receive
 	// buffers during the window: at the system's sockets, or at the
 	// load side's (a generator that did not read in time).
@@ -134,16 +137,18 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		var sig0, med0, sig1, med1 float64
 		var t0, t1 time.Time
 		var d0 udpDrops
+		var m0 machineCPU
 		prof := make(chan struct{})
 		go func() {
 			defer close(prof)
 			s.profile(ctx, m.load-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-calls%d.pprof", s.Name, n)))
 		}()
 		lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
-			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = s.drops() },
+			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = s.drops(); m0 = readMachineCPU() },
 			OnEnd: func() {
 				sig1, med1 = s.cpu()
 				t1 = time.Now()
+				st.MachineBusy = readMachineCPU().busyPercent(m0)
 				st.Drops = s.drops().sub(d0)
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
 				st.GoMemKB = s.goMemory()
@@ -169,9 +174,9 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		res := <-sippDone
 		st.ByeFailed = res.Failed
 		judge(&st)
-		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine, PSS %d MB, fds %d, goroutines %d, sipp failed %d, dropped at full buffers %d (system) / %d (load side), relay sends refused %d, came back after the end %d %s",
-			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.PacingMs, st.USPerPacket, st.MachineShare,
-			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops.Box, st.Drops.Load, st.Drops.RelaySend, st.Drops.AfterEnd, st.Why)
+		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine (machine busy %.0f%%), PSS %d MB, fds %d, goroutines %d, sipp failed %d, %s %s",
+			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.PacingMs, st.USPerPacket, st.MachineShare, st.MachineBusy,
+			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops, st.Why)
 		steps = append(steps, st)
 		time.Sleep(3 * time.Second) // the box releases the last sessions
 		if !st.Pass {

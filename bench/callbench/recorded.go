@@ -88,6 +88,7 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 			var sig0, sig1 float64
 			var w0, w1 time.Time
 			var d0 udpDrops
+			var m0 machineCPU
 			prof := make(chan struct{})
 			go func() {
 				defer close(prof)
@@ -95,10 +96,11 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 			}()
 			lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
 				Marked:  true,
-				OnStart: func() { sig0, _ = s.cpu(); w0 = time.Now(); d0 = s.drops() },
+				OnStart: func() { sig0, _ = s.cpu(); w0 = time.Now(); d0 = s.drops(); m0 = readMachineCPU() },
 				OnEnd: func() {
 					sig1, _ = s.cpu()
 					w1 = time.Now()
+					st.MachineBusy = readMachineCPU().busyPercent(m0)
 					st.Drops = s.drops().sub(d0)
 					st.Usage, st.Goroutines = s.usage(), s.goroutines()
 					s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-callbox-recorded%d-heap.pprof", n)))
@@ -141,8 +143,8 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 			st.Pass = false
 			st.Why = fmt.Sprintf("a recording of %.1f s for %.0f s of media", st.Recordings.MinSeconds, m.load.Seconds())
 		}
-		log.Printf("recorded %5d calls: set up %d, loss %.4f%%, late %.4f%%, %.2f us CPU/pkt, %.0f%% of the machine, RSS %d MB, fds %d, dropped at full buffers %d (box) / %d (load side), relay sends refused %d, came back after the end %d, %d recordings (%d of expected length, %.1f MB), load %s %s",
-			n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.USPerPacket, st.MachineShare, st.Usage.RSSKB/1024, st.Usage.FDs, st.Drops.Box, st.Drops.Load, st.Drops.RelaySend, st.Drops.AfterEnd,
+		log.Printf("recorded %5d calls: set up %d, loss %.4f%%, late %.4f%%, %.2f us CPU/pkt, %.0f%% of the machine (machine busy %.0f%%), RSS %d MB, fds %d, %s, %d recordings (%d of expected length, %.1f MB), load %s %s",
+			n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.USPerPacket, st.MachineShare, st.MachineBusy, st.Usage.RSSKB/1024, st.Usage.FDs, st.Drops,
 			st.Recordings.Files, st.Recordings.ExpectedOK, float64(st.Recordings.Bytes)/1e6, st.LoadAvg, st.Why)
 		steps = append(steps, st)
 		if !st.Pass {

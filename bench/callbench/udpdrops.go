@@ -24,6 +24,11 @@ type udpDrops struct {
 	// drain (loadgen.Result.AfterEnd): lost to the caller, but queued
 	// somewhere rather than dropped.
 	AfterEnd uint64 `json:"after_end"`
+	// QueuedBox and QueuedLoad are the bytes waiting unread in receive
+	// buffers at the moment of the reading (at the end of the window):
+	// whose reading fell behind, when packets come back after the end.
+	QueuedBox  uint64 `json:"queued_box_bytes"`
+	QueuedLoad uint64 `json:"queued_load_bytes"`
 }
 
 // sub is the drops between an earlier reading and this one. Sockets
@@ -37,7 +42,7 @@ func (d udpDrops) sub(before udpDrops) udpDrops {
 		return a - b
 	}
 	return udpDrops{Box: diff(d.Box, before.Box), Load: diff(d.Load, before.Load), RelaySend: diff(d.RelaySend, before.RelaySend),
-		AfterEnd: diff(d.AfterEnd, before.AfterEnd)}
+		AfterEnd: diff(d.AfterEnd, before.AfterEnd), QueuedBox: d.QueuedBox, QueuedLoad: d.QueuedLoad}
 }
 
 // drops reads the receive-buffer drops and, for the box, its relay's
@@ -51,9 +56,10 @@ func (s *system) drops() udpDrops {
 }
 
 // cell is the table cell: receive-buffer drops at the box and the load
-// side, the box's refused sends, and what came back after the end.
+// side, the box's refused sends, what came back after the end, and the
+// KB left unread at the end in the box's and the load side's buffers.
 func (d udpDrops) cell() string {
-	return fmt.Sprintf("%d / %d / %d / %d", d.Box, d.Load, d.RelaySend, d.AfterEnd)
+	return fmt.Sprintf("%d / %d / %d / %d; %d / %d KB", d.Box, d.Load, d.RelaySend, d.AfterEnd, d.QueuedBox>>10, d.QueuedLoad>>10)
 }
 
 // readUDPDrops reads /proc/net/udp and udp6 and credits each socket's
@@ -81,14 +87,16 @@ func readUDPDrops(sys procTree) udpDrops {
 		}
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			inode, drops, ok := parseUDPLine(sc.Text())
+			inode, drops, queued, ok := parseUDPLine(sc.Text())
 			if !ok {
 				continue
 			}
 			if mine[inode] {
 				d.Box += drops
+				d.QueuedBox += queued
 			} else {
 				d.Load += drops
+				d.QueuedLoad += queued
 			}
 		}
 		f.Close()
@@ -96,17 +104,76 @@ func readUDPDrops(sys procTree) udpDrops {
 	return d
 }
 
-// parseUDPLine reads the inode (10th field) and drops (13th, the last)
-// of a socket line of /proc/net/udp; the header line and anything
-// malformed give false.
-func parseUDPLine(line string) (inode string, drops uint64, ok bool) {
+// parseUDPLine reads the receive queue (5th field, "tx:rx" in hex
+// bytes), the inode (10th) and drops (13th, the last) of a socket line
+// of /proc/net/udp; the header line and anything malformed give false.
+func parseUDPLine(line string) (inode string, drops, rxQueue uint64, ok bool) {
 	f := strings.Fields(line)
 	if len(f) < 13 || !strings.HasSuffix(f[0], ":") {
-		return "", 0, false
+		return "", 0, 0, false
 	}
 	n, err := strconv.ParseUint(f[12], 10, 64)
 	if err != nil {
-		return "", 0, false
+		return "", 0, 0, false
 	}
-	return f[9], n, true
+	_, rx, found := strings.Cut(f[4], ":")
+	if !found {
+		return "", 0, 0, false
+	}
+	q, err := strconv.ParseUint(rx, 16, 64)
+	if err != nil {
+		return "", 0, 0, false
+	}
+	return f[9], n, q, true
+}
+
+// String is the figures for a log line.
+func (d udpDrops) String() string {
+	return fmt.Sprintf("dropped at full buffers %d (box) / %d (load side), box sends refused %d, came back after the end %d, unread at the end %d KB (box) / %d KB (load side)",
+		d.Box, d.Load, d.RelaySend, d.AfterEnd, d.QueuedBox>>10, d.QueuedLoad>>10)
+}
+
+// machineCPU is the busy and total time of all the machine's cores
+// (the first line of /proc/stat, in clock ticks); zero when unreadable.
+type machineCPU struct{ busy, total uint64 }
+
+func readMachineCPU() machineCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineCPU{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPUStatLine(line)
+}
+
+// parseCPUStatLine reads "cpu user nice system idle iowait irq softirq
+// steal ...": idle and iowait are not busy; everything else is.
+func parseCPUStatLine(line string) machineCPU {
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return machineCPU{}
+	}
+	var m machineCPU
+	for i, v := range f[1:] {
+		if i >= 8 { // guest time is counted in user already
+			break
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machineCPU{}
+		}
+		m.total += n
+		if i != 3 && i != 4 {
+			m.busy += n
+		}
+	}
+	return m
+}
+
+// busyPercent is the share of the machine busy between two readings.
+func (m machineCPU) busyPercent(before machineCPU) float64 {
+	if m.total <= before.total || m.busy < before.busy {
+		return 0
+	}
+	return 100 * float64(m.busy-before.busy) / float64(m.total-before.total)
 }

@@ -2,24 +2,26 @@ package main
 
 import "testing"
 
-func TestParseUDPLine_InodeAndDrops(t *testing.T) {
-	line := "  512: 0100007F:61A8 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 123456 2 0000000000000000 42"
-	inode, drops, ok := parseUDPLine(line)
-	if !ok || inode != "123456" || drops != 42 {
-		t.Errorf("got %q %d %v", inode, drops, ok)
+func TestParseUDPLine_InodeDropsAndReceiveQueue(t *testing.T) {
+	line := "  512: 0100007F:61A8 00000000:0000 07 00000000:00000A80 00:00000000 00000000     0        0 123456 2 0000000000000000 42"
+	inode, drops, queued, ok := parseUDPLine(line)
+	if !ok || inode != "123456" || drops != 42 || queued != 0xa80 {
+		t.Errorf("got %q %d %d %v", inode, drops, queued, ok)
 	}
 	for _, bad := range []string{
 		"   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops",
 		"", "512: short", "  512: 0100007F:61A8 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 123456 2 0000000000000000 x",
+		"  512: 0100007F:61A8 00000000:0000 07 00000000 00:00000000 00000000 0 0 123456 2 0000000000000000 1 2",
+		"  512: 0100007F:61A8 00000000:0000 07 00000000:zz 00:00000000 00000000 0 0 123456 2 0000000000000000 1",
 	} {
-		if _, _, ok := parseUDPLine(bad); ok {
+		if _, _, _, ok := parseUDPLine(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
 	}
 }
 
 func TestUDPDrops_SubNeverGoesNegative(t *testing.T) {
-	if d := (udpDrops{Box: 5, Load: 1}).sub(udpDrops{Box: 2, Load: 3}); d.Box != 3 || d.Load != 0 {
+	if d := (udpDrops{Box: 5, Load: 1, QueuedBox: 7}).sub(udpDrops{Box: 2, Load: 3, QueuedBox: 9}); d.Box != 3 || d.Load != 0 || d.QueuedBox != 7 {
 		t.Errorf("%+v", d)
 	}
 }
@@ -28,9 +30,33 @@ func FuzzParseUDPLine(f *testing.F) {
 	f.Add("  512: 0100007F:61A8 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 123456 2 0000000000000000 42")
 	f.Add("   sl  local_address rem_address")
 	f.Fuzz(func(t *testing.T, line string) {
-		inode, _, ok := parseUDPLine(line)
+		inode, _, _, ok := parseUDPLine(line)
 		if ok && inode == "" {
 			t.Errorf("ok with no inode: %q", line)
+		}
+	})
+}
+
+func TestParseCPUStatLine_BusyIsAllButIdleAndIOWait(t *testing.T) {
+	m := parseCPUStatLine("cpu  100 5 50 800 40 3 2 0 7 0")
+	if m.busy != 160 || m.total != 1000 {
+		t.Errorf("%+v", m)
+	}
+	if p := (machineCPU{busy: 260, total: 1200}).busyPercent(m); p != 50 {
+		t.Errorf("busy %.1f%%, want 50", p)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5", "cpu 1 2 x 4 5", "intr 1 2 3 4"} {
+		if m := parseCPUStatLine(bad); m != (machineCPU{}) {
+			t.Errorf("%q read as %+v", bad, m)
+		}
+	}
+}
+
+func FuzzParseCPUStatLine(f *testing.F) {
+	f.Add("cpu  100 5 50 800 40 3 2 0 7 0")
+	f.Fuzz(func(t *testing.T, line string) {
+		if m := parseCPUStatLine(line); m.busy > m.total {
+			t.Errorf("busy %d over total %d: %q", m.busy, m.total, line)
 		}
 	})
 }
