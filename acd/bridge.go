@@ -482,19 +482,58 @@ func (c *Call) Tap(l Leg, w media.FrameWriter) (stop func(), err error) {
 	}, nil
 }
 
-// signal wakes the switch's watch of the caller's slot; c.mu is held.
-func (c *Call) signal() {
-	close(c.changed)
-	c.changed = make(chan struct{})
+// callerWatch is the switch's watch of the caller's slot: armed on the
+// leg in the slot, unless its hang-up must be ignored (parked by a
+// transfer, or moved to another call). It costs no goroutine while it
+// waits (AfterEnd).
+type callerWatch struct {
+	on     bool
+	hungUp func() // ends the call's handler
+	stop   func() bool
 }
 
-// callerState is the caller's slot for the switch's watch: the leg, the
-// channel closed at its next change, and whether its hang-up must be
-// ignored (parked by a transfer, or moved to another call).
-func (c *Call) callerState() (Leg, <-chan struct{}, bool) {
+// signal re-arms the switch's watch after a change of the caller's
+// slot; c.mu is held.
+func (c *Call) signal() {
+	if c.watch.stop != nil {
+		c.watch.stop()
+		c.watch.stop = nil
+	}
+	caller := c.caller
+	if !c.watch.on || c.released[caller] || c.parkedCaller {
+		return
+	}
+	c.watch.stop = AfterEnd(caller, func() { c.callerEnded(caller) })
+}
+
+// watchCaller starts (on) or stops the switch's watch: while on, the
+// caller's hang-up is noted as the call's end and hungUp is called.
+func (c *Call) watchCaller(on bool, hungUp func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.caller, c.changed, c.released[c.caller] || c.parkedCaller
+	c.watch.on, c.watch.hungUp = on, hungUp
+	c.signal()
+}
+
+// callerEnded is the watch firing: the leg that was in the caller's
+// slot has ended. It counts only if the leg is still there, watched and
+// not parked or released; the end is noted under c.mu, so once the
+// watch is off no late firing can note it.
+func (c *Call) callerEnded(caller Leg) {
+	cause := endCause(caller)
+	c.mu.Lock()
+	if !c.watch.on || c.caller != caller || c.released[caller] || c.parkedCaller {
+		c.mu.Unlock()
+		return
+	}
+	c.watch.on = false
+	c.watch.stop = nil
+	if c.rec.HangupSide == "" {
+		c.rec.HangupSide, c.rec.Cause = SideCaller, cause
+	}
+	hungUp := c.watch.hungUp
+	c.mu.Unlock()
+	hungUp()
 }
 
 // ownLegs are the legs the switch hangs up when the call ends: all but

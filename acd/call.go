@@ -109,7 +109,9 @@ type Call struct {
 	// parkedCaller: the caller's slot is leaving in a transfer, so its
 	// hang-up does not end the call.
 	parkedCaller bool
-	changed      chan struct{} // closed and replaced when the caller's slot changes
+	// watch is the switch's watch of the caller's slot (see
+	// Switch.run): while on, the caller's end ends the call.
+	watch callerWatch
 	// live is closed once the current bridge is wired (see Bridged); a
 	// bridge's end sets it back to nil, so the next Bridged is open.
 	live chan struct{}

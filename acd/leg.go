@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"sync/atomic"
 
 	"callbox/media"
 )
@@ -26,6 +27,43 @@ type Leg interface {
 	Media() media.Endpoint
 	// Done is closed when the leg has ended, from either end.
 	Done() <-chan struct{}
+}
+
+// EndContexter is implemented by legs whose end cancels a context: its
+// Done is the leg's Done. AfterEnd then watches the leg without a
+// goroutine of its own (context.AfterFunc).
+type EndContexter interface {
+	EndContext() context.Context
+}
+
+// AfterEnd arranges for f to run in its own goroutine once leg has
+// ended (at once if it has), like context.AfterFunc: stop cancels it
+// and reports whether it stopped f from being started. A leg that is an
+// EndContexter is watched at no cost until it ends; any other leg costs
+// a goroutine parked on Done until it ends or stop is called.
+func AfterEnd(leg Leg, f func()) (stop func() bool) {
+	if e, ok := leg.(EndContexter); ok {
+		return context.AfterFunc(e.EndContext(), f)
+	}
+	const armed, fired, stopped = 0, 1, 2
+	var state atomic.Int32
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-leg.Done():
+			if state.CompareAndSwap(armed, fired) {
+				f()
+			}
+		case <-quit:
+		}
+	}()
+	return func() bool {
+		if state.CompareAndSwap(armed, stopped) {
+			close(quit)
+			return true
+		}
+		return false
+	}
 }
 
 // CauseReporter is implemented by legs that know why they ended (the

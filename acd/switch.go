@@ -98,7 +98,7 @@ func (s *Switch) Accept(leg Leg, dialed string) (*Call, error) {
 	if p.Source.External() {
 		dir = DirectionIn
 	}
-	c := &Call{sw: s, caller: leg, in: []Leg{leg}, changed: make(chan struct{})}
+	c := &Call{sw: s, caller: leg, in: []Leg{leg}}
 	c.rec = CallRecord{Caller: p, Dialed: dialed, Direction: dir, Start: s.now(),
 		Legs: []LegRecord{{ID: leg.ID(), Party: p}}}
 
@@ -131,36 +131,12 @@ func (s *Switch) run(c *Call) {
 	ctx, cancel := context.WithCancelCause(s.base)
 	defer cancel(nil)
 
-	handled := make(chan struct{})
-	var watch sync.WaitGroup
-	watch.Go(func() {
-		for {
-			// The caller's slot changes when a transfer replaces the
-			// caller; a parked caller (leaving in a blind transfer) ending
-			// does not end the call.
-			caller, changed, parked := c.callerState()
-			done := caller.Done()
-			if parked {
-				done = nil
-			}
-			select {
-			case <-done:
-				if now, _, skip := c.callerState(); now != caller || skip {
-					continue // replaced or parked just now
-				}
-				c.noteEnd(SideCaller, endCause(caller))
-				cancel(ErrHungUp)
-				return
-			case <-changed:
-			case <-handled:
-				return
-			}
-		}
-	})
-
+	// The caller hanging up ends the handler. The caller's slot changes
+	// when a transfer replaces the caller; a parked caller (leaving in a
+	// blind transfer) ending does not end the call.
+	c.watchCaller(true, func() { cancel(ErrHungUp) })
 	err := s.call(ctx, c, log)
-	close(handled)
-	watch.Wait()
+	c.watchCaller(false, nil)
 
 	cause := CauseNormalClearing
 	if cc, ok := CauseOf(err); ok {

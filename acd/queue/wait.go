@@ -384,19 +384,10 @@ func (w *waiter) rang(ctx context.Context, res ringResult) (bool, error) {
 			w.l.log.Warn("queue: hangup report", "call", w.id, "err", herr)
 		}
 	})
-	talked := make(chan struct{})
-	var watch sync.WaitGroup
-	watch.Go(func() {
-		select {
-		case <-res.leg.Done():
-			hungUp()
-		case <-talked:
-		}
-	})
+	stop := acd.AfterEnd(res.leg, hungUp)
 	err := w.l.talk(ctx, w.c, res.agent, w.queue, res.leg)
-	close(talked)
-	watch.Wait()
-	hungUp()
+	stop()
+	hungUp() // or waits for the watch's call to finish
 	return true, err
 }
 

@@ -71,8 +71,8 @@ type inLeg struct {
 	// dialog: Answer's wait for the ACK then ends without one, and that
 	// is no failure.
 	byeing atomic.Bool
-	done   chan struct{}
-	once   sync.Once
+	ending
+	once sync.Once
 }
 
 // acceptCall hands a new inbound leg to the switch as a new call.
@@ -109,7 +109,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request, accept func(*
 		return nil, err
 	}
 	_ = ds.Respond(100, "Trying", nil)
-	l := &inLeg{b: b, ds: ds, done: make(chan struct{}), settled: make(chan struct{}), version: 1, timer: timer}
+	l := &inLeg{b: b, ds: ds, ending: newEnding(), settled: make(chan struct{}), version: 1, timer: timer}
 	l.k = key{r.CallID().Value(), tagOf(ds.InviteRequest.To().Params)}
 	l.id = "sip:" + l.k.callID + ";" + l.k.local
 	l.party = partyOf(r)
@@ -149,20 +149,18 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request, accept func(*
 		return nil, err
 	}
 	// The caller's CANCEL (or a dead transaction) ends the dialog before
-	// an answer; sipgo has answered 487 already.
-	b.goBackground(func(ctx context.Context) {
-		select {
-		case <-ds.Context().Done():
-			l.mu.Lock()
-			answered := l.answered
-			l.mu.Unlock()
-			if !answered {
-				l.end(acd.CauseNormalClearing)
-			}
-		case <-l.done:
-		case <-ctx.Done():
+	// an answer; sipgo has answered 487 already. Watched without a
+	// goroutine (both are cancelCtx): the watch is dropped when the leg
+	// ends, and does nothing once the B2BUA is stopping.
+	unwatch := context.AfterFunc(ds.Context(), func() {
+		l.mu.Lock()
+		answered := l.answered
+		l.mu.Unlock()
+		if !answered && b.base.Err() == nil {
+			l.end(acd.CauseNormalClearing)
 		}
 	})
+	context.AfterFunc(l.endCtx, func() { unwatch() })
 	return l, nil
 }
 
@@ -328,7 +326,7 @@ func (l *inLeg) end(cause acd.Cause) {
 		}
 		l.sess.Close()
 		_ = l.ds.Close()
-		close(l.done)
+		l.endNow()
 	})
 }
 
@@ -422,3 +420,19 @@ func causeOfBye(req *sip.Request) acd.Cause {
 func reasonHeader(c acd.Cause) sip.Header {
 	return sip.NewHeader("Reason", "Q.850;cause="+strconv.Itoa(int(c))+";text=\""+c.String()+"\"")
 }
+
+// ending is a leg's end: the channel Done returns and the context it
+// belongs to, so acd.AfterEnd watches the leg without a goroutine.
+type ending struct {
+	endCtx context.Context
+	endNow context.CancelFunc // ends the leg's Done; the leg's end calls it once
+	done   <-chan struct{}
+}
+
+func newEnding() ending {
+	ctx, cancel := context.WithCancel(context.Background())
+	return ending{endCtx: ctx, endNow: cancel, done: ctx.Done()}
+}
+
+// EndContext implements acd.EndContexter: cancelled when the leg ends.
+func (e *ending) EndContext() context.Context { return e.endCtx }

@@ -44,8 +44,8 @@ type outLeg struct {
 	// provisional is the device's last 180/183: its To tag and Contact
 	// make the early dialog a remote answer is sent in.
 	provisional *sip.Response
-	done        chan struct{}
-	once        sync.Once
+	ending
+	once sync.Once
 }
 
 // ID, Caller, Media, Done and Answer implement acd.Leg (an outbound leg
@@ -165,7 +165,7 @@ func (l *outLeg) end(cause acd.Cause) {
 		l.b.remove(l.k)
 		l.sess.Close()
 		_ = l.dc.Close()
-		close(l.done)
+		l.endNow()
 	})
 }
 
@@ -422,7 +422,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	if err := sip.ParseUri(bind.Target, &target); err != nil {
 		return nil, err
 	}
-	l := &outLeg{b: b, binding: bind, party: callee, done: make(chan struct{}), version: 1}
+	l := &outLeg{b: b, binding: bind, party: callee, ending: newEnding(), version: 1}
 	legCtx, cancel := context.WithCancel(ctx)
 	l.cancel = cancel
 	var err error
