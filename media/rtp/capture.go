@@ -88,13 +88,12 @@ type capture struct {
 	mu      sync.Mutex
 	off     bool
 	started bool
-	nextTS  uint32 // the sender's timestamp of the next sample due
-	pcm     [media.FrameSamples * 4]int16
+	nextTS  uint32      // the sender's timestamp of the next sample due
+	frame   media.Frame // decoded audio, n samples of the next frame
 	n       int
 	law     g711.Law
 	dec     g711.Decoder
 	order   []entry
-	frame   media.Frame
 	// hold keeps the packets after a gap until the gap is a drain
 	// interval old (heldSince; heldTS is the first held packet's);
 	// spare is its other buffer.
@@ -260,8 +259,8 @@ func (c *capture) add(e entry) {
 		c.silence(int(gap))
 	}
 	for p := e.payload; len(p) > 0; {
-		k := min(len(p), len(c.pcm)-c.n)
-		c.n += c.dec.Decode(c.pcm[c.n:], p[:k])
+		k := min(len(p), media.FrameSamples-c.n)
+		c.n += c.dec.Decode(c.frame[c.n:], p[:k])
 		p = p[k:]
 		c.emit()
 	}
@@ -271,25 +270,24 @@ func (c *capture) add(e entry) {
 // silence adds n samples of silence (lost packets' time).
 func (c *capture) silence(n int) {
 	for n > 0 {
-		k := min(n, len(c.pcm)-c.n)
-		clear(c.pcm[c.n : c.n+k])
+		k := min(n, media.FrameSamples-c.n)
+		clear(c.frame[c.n : c.n+k])
 		c.n += k
 		n -= k
 		c.emit()
 	}
 }
 
-// emit writes every whole frame decoded so far.
+// emit writes the frame once it is whole; the decoding fills it in
+// place, so a capture keeps one frame of audio.
 func (c *capture) emit() {
-	off := 0
-	for c.n-off >= media.FrameSamples {
-		copy(c.frame[:], c.pcm[off:off+media.FrameSamples])
-		off += media.FrameSamples
-		// A writer's error is its own business: the capture goes on
-		// until stopped, like Listen.
-		_ = c.w.WriteFrame(&c.frame)
+	if c.n < media.FrameSamples {
+		return
 	}
-	c.n = copy(c.pcm[:], c.pcm[off:c.n])
+	c.n = 0
+	// A writer's error is its own business: the capture goes on until
+	// stopped, like Listen.
+	_ = c.w.WriteFrame(&c.frame)
 }
 
 // drainer runs the drain of every capture of a Ports, from a timer that

@@ -128,7 +128,10 @@ type Session struct {
 	out    counters
 	wseq   uint16
 	wts    uint32
-	wbuf   [relay.MaxPacket]byte
+	// wbuf is one packet the box sends itself: a 20 ms G.711 frame or a
+	// telephone-event, behind a header without CSRCs or extensions; not
+	// a whole datagram's room, as every session keeps one.
+	wbuf [headerLen + media.FrameSamples]byte
 
 	// Timer state, touched only by the timer callback and Close.
 	timerMu   sync.Mutex
@@ -142,6 +145,9 @@ type Session struct {
 	closeOnce sync.Once
 	toOnce    sync.Once
 }
+
+// headerLen is an RTP header without CSRCs or extensions (RFC 3550).
+const headerLen = 12
 
 type counters struct {
 	packets, bytes, dropped uint64
