@@ -436,3 +436,9 @@ func newEnding() ending {
 
 // EndContext implements acd.EndContexter: cancelled when the leg ends.
 func (e *ending) EndContext() context.Context { return e.endCtx }
+
+// Both legs are watched without a goroutine (acd.AfterEnd).
+var (
+	_ acd.EndContexter = (*inLeg)(nil)
+	_ acd.EndContexter = (*outLeg)(nil)
+)
