@@ -36,6 +36,29 @@ type EndContexter interface {
 	EndContext() context.Context
 }
 
+// Ending is a leg's end kept as a context: a leg embeds it for Done and
+// EndContext and calls End once it has ended, and AfterEnd then watches
+// it without a goroutine.
+type Ending struct {
+	ctx context.Context
+	end context.CancelFunc
+}
+
+// NewEnding returns an Ending that has not ended.
+func NewEnding() Ending {
+	ctx, cancel := context.WithCancel(context.Background())
+	return Ending{ctx: ctx, end: cancel}
+}
+
+// Done is closed by End.
+func (e *Ending) Done() <-chan struct{} { return e.ctx.Done() }
+
+// EndContext implements EndContexter.
+func (e *Ending) EndContext() context.Context { return e.ctx }
+
+// End ends it; later calls do nothing.
+func (e *Ending) End() { e.end() }
+
 // AfterEnd arranges for f to run in its own goroutine once leg has
 // ended (at once if it has), like context.AfterFunc: stop cancels it
 // and reports whether it stopped f from being started. A leg that is an

@@ -83,7 +83,7 @@ func (l *Line) newLeg(p Party) *lineLeg {
 		return nil
 	}
 	leg := &lineLeg{line: l, id: fmt.Sprintf("line:%s/%d", l.via, l.seq.Add(1)), party: p,
-		done: make(chan struct{}), digits: make(chan byte, 32)}
+		Ending: NewEnding(), digits: make(chan byte, 32)}
 	l.cur = leg
 	return leg
 }
@@ -134,7 +134,7 @@ type lineLeg struct {
 	id     string
 	party  Party
 	digits chan byte
-	done   chan struct{}
+	Ending // Done, and AfterEnd without a goroutine
 	once   sync.Once
 	cause  atomic.Uint32
 }
@@ -143,7 +143,6 @@ func (g *lineLeg) ID() string                       { return g.id }
 func (g *lineLeg) Caller() Party                    { return g.party }
 func (g *lineLeg) Answer(ctx context.Context) error { return g.line.ch.OffHook(ctx) }
 func (g *lineLeg) Media() media.Endpoint            { return g.line.ch.Media() }
-func (g *lineLeg) Done() <-chan struct{}            { return g.done }
 func (g *lineLeg) EndCause() Cause                  { return Cause(g.cause.Load()) }
 
 // Digits delivers the DTMF digits the far end sends.
@@ -163,7 +162,7 @@ func (g *lineLeg) Hangup(c Cause) error {
 func (g *lineLeg) finish(c Cause) {
 	g.once.Do(func() {
 		g.cause.Store(uint32(c))
-		close(g.done)
+		g.End()
 	})
 }
 

@@ -66,7 +66,7 @@ func (b *B2BUA) ringingForks(ext string, callerLeg acd.Leg) []*outLeg {
 			rang := l.provisional != nil && !l.answered
 			l.mu.Unlock()
 			select {
-			case <-l.done:
+			case <-l.Done():
 				rang = false
 			default:
 			}

@@ -42,7 +42,7 @@ func (b *B2BUA) onInvite(ctx context.Context, r *acdsip.Request) {
 	// stays until the final response has gone out.
 	select {
 	case <-l.settled:
-	case <-l.done:
+	case <-l.Done():
 	case <-ctx.Done():
 	}
 }
@@ -70,9 +70,9 @@ type inLeg struct {
 	// byeing is set once a BYE, the caller's or the box's, is ending the
 	// dialog: Answer's wait for the ACK then ends without one, and that
 	// is no failure.
-	byeing atomic.Bool
-	ending
-	once sync.Once
+	byeing     atomic.Bool
+	acd.Ending // Done, and acd.AfterEnd without a goroutine
+	once       sync.Once
 }
 
 // acceptCall hands a new inbound leg to the switch as a new call.
@@ -109,7 +109,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request, accept func(*
 		return nil, err
 	}
 	_ = ds.Respond(100, "Trying", nil)
-	l := &inLeg{b: b, ds: ds, ending: newEnding(), settled: make(chan struct{}), version: 1, timer: timer}
+	l := &inLeg{b: b, ds: ds, Ending: acd.NewEnding(), settled: make(chan struct{}), version: 1, timer: timer}
 	l.k = key{r.CallID().Value(), tagOf(ds.InviteRequest.To().Params)}
 	l.id = "sip:" + l.k.callID + ";" + l.k.local
 	l.party = partyOf(r)
@@ -160,7 +160,7 @@ func (b *B2BUA) newInbound(ctx context.Context, r *acdsip.Request, accept func(*
 			l.end(acd.CauseNormalClearing)
 		}
 	})
-	context.AfterFunc(l.endCtx, func() { unwatch() })
+	context.AfterFunc(l.EndContext(), func() { unwatch() })
 	return l, nil
 }
 
@@ -202,7 +202,6 @@ func (l *inLeg) applyMedia(n sdp.Negotiated) error {
 func (l *inLeg) ID() string            { return l.id }
 func (l *inLeg) Caller() acd.Party     { return l.party }
 func (l *inLeg) Media() media.Endpoint { return l.sess }
-func (l *inLeg) Done() <-chan struct{} { return l.done }
 func (l *inLeg) Dialog() Dialog        { return serverDialog(l.ds) }
 
 // EndCause implements acd.CauseReporter.
@@ -238,7 +237,7 @@ func (l *inLeg) Answer(ctx context.Context) error {
 		return nil
 	}
 	select {
-	case <-l.done:
+	case <-l.Done():
 		l.mu.Unlock()
 		return acd.ErrHungUp
 	default:
@@ -283,7 +282,7 @@ func (l *inLeg) Answer(ctx context.Context) error {
 func (l *inLeg) Hangup(cause acd.Cause) error {
 	l.mu.Lock()
 	select {
-	case <-l.done:
+	case <-l.Done():
 		l.mu.Unlock()
 		return nil
 	default:
@@ -326,7 +325,7 @@ func (l *inLeg) end(cause acd.Cause) {
 		}
 		l.sess.Close()
 		_ = l.ds.Close()
-		l.endNow()
+		l.End()
 	})
 }
 
@@ -420,22 +419,6 @@ func causeOfBye(req *sip.Request) acd.Cause {
 func reasonHeader(c acd.Cause) sip.Header {
 	return sip.NewHeader("Reason", "Q.850;cause="+strconv.Itoa(int(c))+";text=\""+c.String()+"\"")
 }
-
-// ending is a leg's end: the channel Done returns and the context it
-// belongs to, so acd.AfterEnd watches the leg without a goroutine.
-type ending struct {
-	endCtx context.Context
-	endNow context.CancelFunc // ends the leg's Done; the leg's end calls it once
-	done   <-chan struct{}
-}
-
-func newEnding() ending {
-	ctx, cancel := context.WithCancel(context.Background())
-	return ending{endCtx: ctx, endNow: cancel, done: ctx.Done()}
-}
-
-// EndContext implements acd.EndContexter: cancelled when the leg ends.
-func (e *ending) EndContext() context.Context { return e.endCtx }
 
 // Both legs are watched without a goroutine (acd.AfterEnd).
 var (

@@ -44,8 +44,8 @@ type outLeg struct {
 	// provisional is the device's last 180/183: its To tag and Contact
 	// make the early dialog a remote answer is sent in.
 	provisional *sip.Response
-	ending
-	once sync.Once
+	acd.Ending  // Done, and acd.AfterEnd without a goroutine
+	once        sync.Once
 }
 
 // ID, Caller, Media, Done and Answer implement acd.Leg (an outbound leg
@@ -53,7 +53,6 @@ type outLeg struct {
 func (l *outLeg) ID() string                   { return l.id }
 func (l *outLeg) Caller() acd.Party            { return l.party }
 func (l *outLeg) Media() media.Endpoint        { return l.sess }
-func (l *outLeg) Done() <-chan struct{}        { return l.done }
 func (l *outLeg) Answer(context.Context) error { return nil }
 
 // Dialog exports the dialog once the device answered; before that (a
@@ -86,7 +85,7 @@ func (l *outLeg) Hangup(cause acd.Cause) error {
 	answered := l.answered
 	l.mu.Unlock()
 	select {
-	case <-l.done:
+	case <-l.Done():
 		return nil
 	default:
 	}
@@ -165,7 +164,7 @@ func (l *outLeg) end(cause acd.Cause) {
 		l.b.remove(l.k)
 		l.sess.Close()
 		_ = l.dc.Close()
-		l.endNow()
+		l.End()
 	})
 }
 
@@ -422,7 +421,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	if err := sip.ParseUri(bind.Target, &target); err != nil {
 		return nil, err
 	}
-	l := &outLeg{b: b, binding: bind, party: callee, ending: newEnding(), version: 1}
+	l := &outLeg{b: b, binding: bind, party: callee, Ending: acd.NewEnding(), version: 1}
 	legCtx, cancel := context.WithCancel(ctx)
 	l.cancel = cancel
 	var err error

@@ -123,7 +123,7 @@ func (b *B2BUA) trunkInvite(ctx context.Context, dua *sipgo.DialogUA, tc TrunkCa
 		target.Scheme = "sips"
 	}
 	callee := acd.Party{Number: tc.Number, Source: acd.SourceTrunk, Via: tc.Trunk}
-	l := &outLeg{b: b, party: callee, ending: newEnding(), version: 1}
+	l := &outLeg{b: b, party: callee, Ending: acd.NewEnding(), version: 1}
 	legCtx, cancel := context.WithCancel(ctx)
 	l.cancel, l.ctx = cancel, legCtx
 	var err error
