@@ -114,6 +114,14 @@ func (r *reacher) run(ctx context.Context) (acd.Leg, Reached, error) {
 				}
 			}
 		case res := <-r.results:
+			if ctx.Err() != nil {
+				// The cancel ended this ring too, and both were ready: the
+				// ring is no miss of the agent's; the next turn withdraws.
+				if res.leg != nil {
+					_ = res.leg.Hangup(acd.CauseNormalClearing)
+				}
+				continue
+			}
 			leg, got, err := r.rang(res)
 			if err != nil || leg != nil {
 				return leg, got, err
