@@ -387,7 +387,7 @@ func (w *waiter) rang(ctx context.Context, res ringResult) (bool, error) {
 	stop := acd.AfterEnd(res.leg, hungUp)
 	err := w.l.talk(ctx, w.c, res.agent, w.queue, res.leg)
 	stop()
-	hungUp() // or waits for the watch's call to finish
+	hungUp() // a OnceFunc: if the watch fired, this waits for its call to return
 	return true, err
 }
 
