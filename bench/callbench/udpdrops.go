@@ -127,9 +127,10 @@ func parseUDPLine(line string) (inode string, drops, rxQueue uint64, ok bool) {
 	return f[9], n, q, true
 }
 
-// String is the figures for a log line.
+// String is the figures for a log line; "system" is the system under
+// test (the box, or rtpengine beside Kamailio).
 func (d udpDrops) String() string {
-	return fmt.Sprintf("dropped at full buffers %d (box) / %d (load side), box sends refused %d, came back after the end %d, unread at the end %d KB (box) / %d KB (load side)",
+	return fmt.Sprintf("dropped at full buffers %d (system) / %d (load side), relay sends refused %d, came back after the end %d, unread at the end %d KB (system) / %d KB (load side)",
 		d.Box, d.Load, d.RelaySend, d.AfterEnd, d.QueuedBox>>10, d.QueuedLoad>>10)
 }
 
