@@ -134,22 +134,16 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 			log.Printf("%s %d calls: none set up", s.Name, n)
 			break
 		}
-		var sig0, med0, sig1, med1 float64
-		var t0, t1 time.Time
-		var d0 udpDrops
-		var m0 machineCPU
+		var w window
 		prof := make(chan struct{})
 		go func() {
 			defer close(prof)
 			s.profile(ctx, m.load-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-calls%d.pprof", s.Name, n)))
 		}()
 		lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
-			OnStart: func() { sig0, med0 = s.cpu(); t0 = time.Now(); d0 = s.drops(); m0 = readMachineCPU() },
+			OnStart: func() { w.begin = measure(s) },
 			OnEnd: func() {
-				sig1, med1 = s.cpu()
-				t1 = time.Now()
-				st.MachineBusy = readMachineCPU().busyPercent(m0)
-				st.Drops = s.drops().sub(d0)
+				w.end = measure(s)
 				st.Usage, st.Goroutines = s.usage(), s.goroutines()
 				st.GoMemKB = s.goMemory()
 				s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-calls%d-heap.pprof", s.Name, n)))
@@ -158,19 +152,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		if err != nil {
 			st.Why = "load generator: " + err.Error()
 		}
-		fillLoad(&st, lr)
-		st.Drops.AfterEnd = lr.AfterEnd
-		st.MediaCPU = med1 - med0
-		st.AllCPU = sig1 - sig0
-		if s.media.pid != s.signal.pid {
-			st.AllCPU += st.MediaCPU
-		}
-		if lr.Received > 0 {
-			st.USPerPacket = 1e6 * st.MediaCPU / float64(lr.Received)
-		}
-		if w := t1.Sub(t0).Seconds(); w > 0 {
-			st.MachineShare = 100 * st.AllCPU / w / float64(nproc)
-		}
+		w.fill(&st, s, lr, nproc)
 		res := <-sippDone
 		st.ByeFailed = res.Failed
 		judge(&st)
@@ -190,6 +172,43 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		retried = false
 	}
 	return steps
+}
+
+// sample is what a step reads at each end of its load window.
+type sample struct {
+	signal, media float64 // the system's CPU seconds (system.cpu)
+	at            time.Time
+	drops         udpDrops
+	machine       machineCPU
+}
+
+func measure(s *system) sample {
+	sig, med := s.cpu()
+	return sample{signal: sig, media: med, at: time.Now(), drops: s.drops(), machine: readMachineCPU()}
+}
+
+// window is a step's load window, measured at its start and end.
+type window struct{ begin, end sample }
+
+// fill puts the load generator's figures and what the window measured
+// into st: the system's CPU and share of the machine, how busy the
+// machine was, and where packets were dropped or held.
+func (w window) fill(st *concStep, s *system, lr loadgen.Result, nproc int) {
+	fillLoad(st, lr)
+	st.MachineBusy = w.end.machine.busyPercent(w.begin.machine)
+	st.Drops = w.end.drops.sub(w.begin.drops)
+	st.Drops.AfterEnd = lr.AfterEnd
+	st.MediaCPU = w.end.media - w.begin.media
+	st.AllCPU = w.end.signal - w.begin.signal
+	if s.media.pid != s.signal.pid {
+		st.AllCPU += st.MediaCPU
+	}
+	if lr.Received > 0 {
+		st.USPerPacket = 1e6 * st.MediaCPU / float64(lr.Received)
+	}
+	if secs := w.end.at.Sub(w.begin.at).Seconds(); secs > 0 {
+		st.MachineShare = 100 * st.AllCPU / secs / float64(nproc)
+	}
 }
 
 func fillLoad(st *concStep, lr loadgen.Result) {

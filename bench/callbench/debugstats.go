@@ -15,6 +15,7 @@ import (
 // shows where it is (a leg, a session, a socket, the heap or stacks). The
 // box reports -1 for a figure it cannot read.
 type boxStats struct {
+	Goroutines       int64  `json:"goroutines"`
 	CallsActive      int64  `json:"callsActive"`
 	SIPLegs          int64  `json:"sipLegs"`
 	RTPSessions      int64  `json:"rtpSessions"`

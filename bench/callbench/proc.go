@@ -154,3 +154,48 @@ func machine() (nproc int, model string) {
 	}
 	return nproc, model
 }
+
+// machineCPU is the busy and total time of all the machine's cores
+// (the first line of /proc/stat, in clock ticks); zero when unreadable.
+type machineCPU struct{ busy, total uint64 }
+
+func readMachineCPU() machineCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineCPU{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPUStatLine(line)
+}
+
+// parseCPUStatLine reads "cpu user nice system idle iowait irq softirq
+// steal ...": idle and iowait are not busy; everything else is.
+func parseCPUStatLine(line string) machineCPU {
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return machineCPU{}
+	}
+	var m machineCPU
+	for i, v := range f[1:] {
+		if i >= 8 { // guest time is counted in user already
+			break
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machineCPU{}
+		}
+		m.total += n
+		if i != 3 && i != 4 {
+			m.busy += n
+		}
+	}
+	return m
+}
+
+// busyPercent is the share of the machine busy between two readings.
+func (m machineCPU) busyPercent(before machineCPU) float64 {
+	if m.total <= before.total || m.busy < before.busy {
+		return 0
+	}
+	return 100 * float64(m.busy-before.busy) / float64(m.total-before.total)
+}

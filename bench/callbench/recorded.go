@@ -85,10 +85,7 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 		}
 		st.SetUp, st.SetupFailed = len(calls), n-len(calls)
 		if len(calls) > 0 {
-			var sig0, sig1 float64
-			var w0, w1 time.Time
-			var d0 udpDrops
-			var m0 machineCPU
+			var w window
 			prof := make(chan struct{})
 			go func() {
 				defer close(prof)
@@ -96,12 +93,9 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 			}()
 			lr, err := loadgen.Run(ctx, loadgen.Config{Calls: calls, Local: netip.MustParseAddr("127.0.0.1"), Duration: m.load,
 				Marked:  true,
-				OnStart: func() { sig0, _ = s.cpu(); w0 = time.Now(); d0 = s.drops(); m0 = readMachineCPU() },
+				OnStart: func() { w.begin = measure(s) },
 				OnEnd: func() {
-					sig1, _ = s.cpu()
-					w1 = time.Now()
-					st.MachineBusy = readMachineCPU().busyPercent(m0)
-					st.Drops = s.drops().sub(d0)
+					w.end = measure(s)
 					st.Usage, st.Goroutines = s.usage(), s.goroutines()
 					s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-callbox-recorded%d-heap.pprof", n)))
 				}})
@@ -109,15 +103,7 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 			if err != nil {
 				st.Why = "load generator: " + err.Error()
 			}
-			fillLoad(&st.concStep, lr)
-			st.Drops.AfterEnd = lr.AfterEnd
-			st.MediaCPU, st.AllCPU = sig1-sig0, sig1-sig0
-			if lr.Received > 0 {
-				st.USPerPacket = 1e6 * st.MediaCPU / float64(lr.Received)
-			}
-			if w := w1.Sub(w0).Seconds(); w > 0 {
-				st.MachineShare = 100 * st.AllCPU / w / float64(nproc)
-			}
+			w.fill(&st.concStep, s, lr, nproc)
 		} else {
 			st.Why = "no call was set up"
 		}

@@ -76,23 +76,14 @@ func (s *system) usage() usage {
 	return u
 }
 
-// goroutines asks the box for its goroutine count: the "goroutines"
-// field of /status, or the total of /debug/pprof/goroutine. -1 when it
-// serves neither.
+// goroutines asks the box for its goroutine count: from /debug/stats
+// (boxStats), the "goroutines" field of /status, or the total of
+// /debug/pprof/goroutine. -1 when it serves none of them.
 func (s *system) goroutines() int {
-	c := http.Client{Timeout: 3 * time.Second}
-	if s.debug != "" {
-		if r, err := c.Get("http://" + s.debug + "/debug/stats"); err == nil {
-			var v struct {
-				Goroutines *int `json:"goroutines"`
-			}
-			err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&v)
-			r.Body.Close()
-			if err == nil && v.Goroutines != nil {
-				return *v.Goroutines
-			}
-		}
+	if b := s.boxStats(); b != nil {
+		return int(b.Goroutines)
 	}
+	c := http.Client{Timeout: 3 * time.Second}
 	if s.http == "" {
 		return -1
 	}

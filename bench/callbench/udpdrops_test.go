@@ -36,27 +36,3 @@ func FuzzParseUDPLine(f *testing.F) {
 		}
 	})
 }
-
-func TestParseCPUStatLine_BusyIsAllButIdleAndIOWait(t *testing.T) {
-	m := parseCPUStatLine("cpu  100 5 50 800 40 3 2 0 7 0")
-	if m.busy != 160 || m.total != 1000 {
-		t.Errorf("%+v", m)
-	}
-	if p := (machineCPU{busy: 260, total: 1200}).busyPercent(m); p != 50 {
-		t.Errorf("busy %.1f%%, want 50", p)
-	}
-	for _, bad := range []string{"", "cpu0 1 2 3 4 5", "cpu 1 2 x 4 5", "intr 1 2 3 4"} {
-		if m := parseCPUStatLine(bad); m != (machineCPU{}) {
-			t.Errorf("%q read as %+v", bad, m)
-		}
-	}
-}
-
-func FuzzParseCPUStatLine(f *testing.F) {
-	f.Add("cpu  100 5 50 800 40 3 2 0 7 0")
-	f.Fuzz(func(t *testing.T, line string) {
-		if m := parseCPUStatLine(line); m.busy > m.total {
-			t.Errorf("busy %d over total %d: %q", m.busy, m.total, line)
-		}
-	})
-}

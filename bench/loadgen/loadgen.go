@@ -407,13 +407,10 @@ func identify(b []byte, streams []*stream, marked bool) (st *stream, seq uint16,
 // stream's packets as arrived after the end.
 func straggle(pc *ipv4.PacketConn, streams []*stream, msgs []ipv4.Message, marked bool) {
 	end := time.Now().Add(Straggle)
-	for {
-		deadline := time.Now().Add(quiet)
+	for now := time.Now(); now.Before(end); now = time.Now() {
+		deadline := now.Add(quiet)
 		if deadline.After(end) {
 			deadline = end
-		}
-		if !time.Now().Before(deadline) {
-			return
 		}
 		pc.SetReadDeadline(deadline)
 		n, err := pc.ReadBatch(msgs, 0)
