@@ -91,7 +91,7 @@ func (r *Reader) decode(b []byte) {
 	for off := 0; off+ba <= len(b); off += ba {
 		var sum int32
 		for c := range ch {
-			sum += int32(r.sample(b[off+c*ba/ch:]))
+			sum += int32(r.h.sample(b[off+c*ba/ch:]))
 		}
 		v := int16(sum / int32(ch))
 		if r.rs == nil {
@@ -103,8 +103,8 @@ func (r *Reader) decode(b []byte) {
 }
 
 // sample decodes the first sample of b in the file's format.
-func (r *Reader) sample(b []byte) int16 {
-	switch r.h.Format {
+func (h Header) sample(b []byte) int16 {
+	switch h.Format {
 	case FormatMuLaw:
 		var s [1]int16
 		g711.DecodeUlaw(s[:], b[:1])
@@ -114,8 +114,25 @@ func (r *Reader) sample(b []byte) int16 {
 		g711.DecodeAlaw(s[:], b[:1])
 		return s[0]
 	}
-	if r.h.BitsPerSample == 8 {
+	if h.BitsPerSample == 8 {
 		return (int16(b[0]) - 128) << 8
 	}
 	return int16(uint16(b[0]) | uint16(b[1])<<8)
+}
+
+// Split decodes sample bytes of h's format into one slice of 16-bit
+// samples per channel, at the file's own rate (a trailing partial
+// sample is left out): for looking at each party of a stereo recording.
+func (h Header) Split(data []byte) [][]int16 {
+	ch, ba := int(h.Channels), h.BlockAlign()
+	out := make([][]int16, ch)
+	for c := range out {
+		out[c] = make([]int16, 0, len(data)/ba)
+	}
+	for off := 0; off+ba <= len(data); off += ba {
+		for c := range ch {
+			out[c] = append(out[c], h.sample(data[off+c*ba/ch:]))
+		}
+	}
+	return out
 }
