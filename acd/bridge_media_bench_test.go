@@ -105,7 +105,7 @@ func recordedCallMemory(b *testing.B, calls int) (heap, stack, gor float64) {
 	var stops []func()
 	var recs []*record.Recorder
 	for i := 0; i < len(phones); i += 2 {
-		rec, err := record.Create(filepath.Join(dir, fmt.Sprint(i, ".wav")), record.Stereo)
+		rec, err := record.Create(filepath.Join(dir, fmt.Sprint(i, ".wav")), record.Stereo, record.ULaw)
 		if err != nil {
 			b.Fatal(err)
 		}

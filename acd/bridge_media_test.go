@@ -103,7 +103,7 @@ func TestCall_RecordingTapKeepsABurstOfSecondsInPlace(t *testing.T) {
 	caller, agent := ps[0], ps[1]
 	_, c, res := bridged(t, caller.leg, agent.leg)
 	path := filepath.Join(t.TempDir(), "call.wav")
-	rec, err := record.Create(path, record.Stereo)
+	rec, err := record.Create(path, record.Stereo, record.ULaw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +214,11 @@ func readStereo(t *testing.T, path string) (wav.Header, []int16, []int16) {
 	if _, err := f.ReadAt(data, h.DataOffset); err != nil {
 		t.Fatal(err)
 	}
-	var l, r []int16
-	for i := 0; i+4 <= len(data); i += 4 {
-		l = append(l, int16(binary.LittleEndian.Uint16(data[i:])))
-		r = append(r, int16(binary.LittleEndian.Uint16(data[i+2:])))
+	if h.Channels != 2 {
+		t.Fatalf("header %+v: want stereo", h)
 	}
-	return h, l, r
+	ch := h.Split(data)
+	return h, ch[0], ch[1]
 }
 
 // TestCall_RecordingTapsCostNoGoroutine counts what recording a relayed

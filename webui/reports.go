@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"callbox/acd/ivr"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/media/wav"
 )
 
 // The reports (admin, supervisor): call records with filters and CSV
@@ -407,7 +409,23 @@ func (s *Server) reportRecording(w http.ResponseWriter, r *http.Request, rc *req
 	// The gate's no-store would make a player fetch the file again on
 	// every seek; private keeps it out of shared caches.
 	w.Header().Set("Cache-Control", "private, max-age=0")
-	http.ServeContent(w, r, "", info.ModTime(), file)
+	http.ServeContent(w, r, "", info.ModTime(), servedAs(file, info.Size(), download))
+}
+
+// servedAs is what a recording's file is served as: a download is the
+// file itself (the one its SHA-256 is of); for playing in the page a
+// G.711 recording (acd/queue records μ-law) is served as the 16-bit PCM
+// file it decodes to, which every browser plays. Anything else, or a
+// file whose header cannot be read, goes as it is.
+func servedAs(file *os.File, size int64, download bool) io.ReadSeeker {
+	if download {
+		return file
+	}
+	v, err := wav.NewPCMView(file, size)
+	if err != nil {
+		return file
+	}
+	return v
 }
 
 // safeFileName keeps letters, digits, '-', '_' and '.', for a header.

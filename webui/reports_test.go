@@ -1,9 +1,7 @@
 package webui
 
 import (
-	"encoding/binary"
 	"encoding/csv"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +14,9 @@ import (
 	"callbox/acd/servicelevel"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/media"
+	"callbox/media/audiotest"
+	"callbox/media/record"
 	"callbox/media/wav"
 )
 
@@ -40,26 +41,33 @@ func reportsFixture(t *testing.T) *fixture {
 	return f
 }
 
-// testWAV writes a one-second 8 kHz 16-bit tone that browsers play.
-func testWAV(t *testing.T, path string) {
+// testRecording records a one-second call the way the box records one
+// (acd/queue: μ-law stereo), a tone on each side, and returns the file's
+// bytes.
+func testRecording(t *testing.T, path string) []byte {
 	t.Helper()
-	const rate = 8000
-	h := wav.Header{Format: wav.FormatPCM, Channels: 1, SampleRate: rate, BitsPerSample: 16}
-	pcm := make([]byte, 2*rate)
-	for i := range rate {
-		v := int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
-		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(v))
-	}
-	head, err := h.Encode(uint32(len(pcm)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, append(head, pcm...), 0o644); err != nil {
+	r, err := record.Create(path, record.Stereo, record.ULaw)
+	if err != nil {
 		t.Fatal(err)
 	}
+	caller := audiotest.Frames(audiotest.Sine(440, 8000, media.SampleRate))
+	other := audiotest.Frames(audiotest.Sine(1000, 8000, media.SampleRate))
+	for i := range caller {
+		if err := r.Write(&caller[i], &other[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // The seeded calls' IDs: like the switch's call IDs, each a store.NewID of
@@ -76,7 +84,7 @@ const (
 func seedCalls(t *testing.T, f *fixture) {
 	t.Helper()
 	at := f.clock.Now().Add(-time.Hour)
-	testWAV(t, filepath.Join(filepath.Dir(f.st.Path()), "rec", "2026", "c1.wav"))
+	testRecording(t, filepath.Join(filepath.Dir(f.st.Path()), "rec", "2026", "c1.wav"))
 	recs := []store.Record{
 		store.Recording{ID: "r1", Path: "rec/2026/c1.wav", SHA256: strings.Repeat("a", 64), Duration: time.Second, CallID: idC1, CreatedAt: at},
 		store.Recording{ID: "evil", Path: "rec/2026/c1.sh", SHA256: strings.Repeat("b", 64), Duration: time.Second, CallID: idC2, CreatedAt: at},
@@ -248,17 +256,34 @@ func TestReports_CallFiltersNarrowTheList(t *testing.T) {
 func TestReports_RecordingPlaysAndDownloadsWithAuditEntries(t *testing.T) {
 	f := reportsFixture(t)
 	seedCalls(t, f)
+	file, err := os.ReadFile(filepath.Join(filepath.Dir(f.st.Path()), "rec", "2026", "c1.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := f.browser()
 	b.login("boss", testPassword)
 	r := b.get("/reports/recordings/r1")
 	wantStatus(t, r, http.StatusOK)
-	if ct := r.Header.Get("Content-Type"); ct != "audio/wav" || !strings.HasPrefix(r.Body, "RIFF") || len(r.Body) != 44+16000 {
+	// The μ-law file plays as the 16-bit PCM file it decodes to, which
+	// every browser plays: one second of stereo.
+	if ct := r.Header.Get("Content-Type"); ct != "audio/wav" || !strings.HasPrefix(r.Body, "RIFF") || len(r.Body) != 44+32000 {
 		t.Fatalf("play: type %q, %d bytes", ct, len(r.Body))
+	}
+	h, err := wav.ParseHeader(strings.NewReader(r.Body))
+	if err != nil || h.Format != wav.FormatPCM || h.BitsPerSample != 16 || h.Channels != 2 {
+		t.Fatalf("played as %+v: %v", h, err)
+	}
+	ch := h.Split([]byte(r.Body[h.DataOffset:]))
+	if !audiotest.HasTone(ch[0], 440, 0.3) || !audiotest.HasTone(ch[1], 1000, 0.3) {
+		t.Fatal("the played file lost a party's tone")
 	}
 	// A player's range request for the rest of the same playback is not
 	// a new access.
-	r = b.do(http.MethodGet, "/reports/recordings/r1", nil, http.Header{"Range": {"bytes=1000-"}})
+	r = b.do(http.MethodGet, "/reports/recordings/r1", nil, http.Header{"Range": {"bytes=1001-"}})
 	wantStatus(t, r, http.StatusPartialContent)
+	if full := b.get("/reports/recordings/r1"); r.Body != full.Body[1001:] {
+		t.Fatalf("range from byte 1001: %d bytes, not the rest of the played file", len(r.Body))
+	}
 	// Nor is the player's second fetch of the start when play is pressed
 	// (the first read the length).
 	r = b.do(http.MethodGet, "/reports/recordings/r1", nil, http.Header{"Range": {"bytes=0-"}})
@@ -267,6 +292,10 @@ func TestReports_RecordingPlaysAndDownloadsWithAuditEntries(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="r1.wav"` {
 		t.Fatalf("download disposition %q", cd)
+	}
+	// A download is the file itself, the one its digest is of.
+	if r.Body != string(file) {
+		t.Fatalf("download of %d bytes, not the %d-byte file", len(r.Body), len(file))
 	}
 	audit, err := store.AuditTail(f.st, 10)
 	if err != nil {

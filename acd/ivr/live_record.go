@@ -47,7 +47,7 @@ func (l *Live) Record(ctx context.Context, path string, opts RecordOptions) (rec
 	}
 	// Keys pressed during the greeting were for the greeting.
 	l.pending = l.pending[:0]
-	rec, err := record.Create(path, record.Mono)
+	rec, err := record.Create(path, record.Mono, record.PCM16)
 	if err != nil {
 		return record.Result{}, err
 	}

@@ -81,7 +81,7 @@ func (t *talk) startRecording() error {
 	id := t.callID
 	for n := 2; ; n++ {
 		file := path.Join(rel, id+".wav")
-		r, err := record.Create(filepath.Join(l.recDir, filepath.FromSlash(file)), record.Stereo)
+		r, err := record.Create(filepath.Join(l.recDir, filepath.FromSlash(file)), record.Stereo, record.ULaw)
 		if errors.Is(err, fs.ErrExist) && n < 100 {
 			id = t.callID + "-" + strconv.Itoa(n)
 			continue

@@ -2,7 +2,6 @@ package queue_test
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -80,7 +79,7 @@ func TestLive_RecordedCallUnderSupervisionKeepsBothSides(t *testing.T) {
 	}
 }
 
-// stereo reads a 16-bit stereo WAVE file into its two channels.
+// stereo reads a stereo recording into its two channels.
 func stereo(t *testing.T, path string) (left, right []int16) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -92,18 +91,17 @@ func stereo(t *testing.T, path string) (left, right []int16) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Channels != 2 || h.BitsPerSample != 16 {
-		t.Fatalf("header %+v: want 16-bit stereo", h)
+	// The box records μ-law: half the bytes of 16-bit PCM, the samples
+	// the phones sent.
+	if h.Channels != 2 || h.Format != wav.FormatMuLaw {
+		t.Fatalf("header %+v: want μ-law stereo", h)
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i+4 <= len(data); i += 4 {
-		left = append(left, int16(binary.LittleEndian.Uint16(data[i:])))
-		right = append(right, int16(binary.LittleEndian.Uint16(data[i+2:])))
-	}
-	return left, right
+	ch := h.Split(data)
+	return ch[0], ch[1]
 }
 
 // anyWindowHas reports whether 200 ms of x in a row carry the tone freq

@@ -21,7 +21,7 @@ func BenchmarkRecorder_OneSecondCall(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		r, err := Create(filepath.Join(dir, fmt.Sprintf("%d.wav", i)), Stereo)
+		r, err := Create(filepath.Join(dir, fmt.Sprintf("%d.wav", i)), Stereo, ULaw)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func BenchmarkRecorder_HeapPerOpenRecording(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		for i := range recs {
-			r, err := Create(filepath.Join(dir, fmt.Sprintf("%d-%d.wav", n, i)), Stereo)
+			r, err := Create(filepath.Join(dir, fmt.Sprintf("%d-%d.wav", n, i)), Stereo, ULaw)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -79,4 +79,39 @@ func BenchmarkRecorder_HeapPerOpenRecording(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(per, "heap-B/rec")
+}
+
+// BenchmarkRecorder_PartiesOneFrameApart is the per-frame cost of a
+// recording fed the way a box's captures feed it: each party's frames
+// come on their own, the caller's one frame ahead of the other party's,
+// so at every window boundary the other party's frame is behind the
+// caller's. One op is one 20 ms step: a frame of each party.
+func BenchmarkRecorder_PartiesOneFrameApart(b *testing.B) {
+	for _, enc := range []Encoding{PCM16, ULaw} {
+		b.Run(enc.String(), func(b *testing.B) {
+			r, err := Create(filepath.Join(b.TempDir(), "bench.wav"), Stereo, enc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			caller := audiotest.Frames(audiotest.Sine(440, 6000, 50*media.FrameSamples))
+			other := audiotest.Frames(audiotest.Sine(1000, 6000, 50*media.FrameSamples))
+			cw, ow := r.Caller(), r.Other()
+			_ = cw.WriteFrame(&caller[0])
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				k++
+				if err := cw.WriteFrame(&caller[k%50]); err != nil {
+					b.Fatal(err)
+				}
+				if err := ow.WriteFrame(&other[k%50]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if _, err := r.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

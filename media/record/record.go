@@ -12,6 +12,7 @@ import (
 
 	"callbox/media"
 	"callbox/media/dsp"
+	"callbox/media/g711"
 	"callbox/media/wav"
 )
 
@@ -30,14 +31,49 @@ const (
 	Mono
 )
 
+// Encoding is how a recording stores its samples.
+type Encoding uint8
+
+// Encodings.
+const (
+	// PCM16 stores 16-bit linear samples.
+	PCM16 Encoding = iota
+	// ULaw stores 8-bit G.711 μ-law samples: half the bytes of PCM16, and
+	// nothing lost for a call carried in μ-law (the samples are the ones
+	// the phones sent). μ-law rather than A-law because it has an exact
+	// zero, so silence and a mono mix of silences stay silent.
+	ULaw
+)
+
+func (e Encoding) String() string {
+	if e == ULaw {
+		return "ulaw"
+	}
+	return "pcm16"
+}
+
+// bytesPerSample is the size of one sample of one channel.
+func (e Encoding) bytesPerSample() int64 {
+	if e == ULaw {
+		return 1
+	}
+	return 2
+}
+
+// ulawSilence is μ-law's zero.
+const ulawSilence = 0xff
+
 // framesPerFlush is how many 20 ms frames go by between header patches:
 // one second, the most a crash can hide until Recover runs.
 const framesPerFlush = 50
 
-// window is how many of the newest frames are kept in memory before they
-// go to the file: 160 ms, 5 KB in stereo. A frame older than that is
-// merged into the file where it belongs.
-const window = 8
+// ringBytes is about how much of the newest audio is kept in memory
+// before it goes to the file: 5 KB, 320 ms of μ-law stereo (160 ms of
+// 16-bit stereo). It is written a half at a time, so a party up to half
+// of it behind the other (160 ms of μ-law stereo) still lands in memory;
+// a frame older than what is kept is merged into the file where it
+// belongs, at the cost of a read and a write.
+const ringBytes = 5 << 10
 
 // Pause is a stretch of a recording replaced by silence, as offsets from
 // the start of the recording.
@@ -49,6 +85,7 @@ type Pause struct {
 type Result struct {
 	Path     string
 	Layout   Layout
+	Encoding Encoding
 	Duration time.Duration
 	Size     int64  // bytes of the whole file
 	SHA256   string // hex digest of the whole file
@@ -63,10 +100,15 @@ type Recorder struct {
 	f      *os.File
 	path   string
 	layout Layout
+	enc    Encoding
 	fb     int64 // bytes of one frame in the file (every channel)
-	// win holds frames base..base+window-1, zero where nothing was
-	// written (silence); frames before base are in the file.
-	win      []byte
+	// ring holds frames base..base+2*half-1, frame k at (k mod 2*half),
+	// silence where nothing was written; frames before base are in the
+	// file. It goes out half at a time, and base is always a multiple
+	// of half, so each half is one write.
+	ring     []byte
+	half     int64  // frames in half the ring
+	silence  []byte // half a ring of silence, to refill a half written out
 	base     int64
 	end      int64 // one past the furthest frame placed
 	flushed  int64 // frames the header declares
@@ -78,14 +120,27 @@ type Recorder struct {
 	writeErr error
 }
 
+// ulawSilenceHalf is the silence of the largest half ring (μ-law mono,
+// the smallest frame), shared by every μ-law recorder.
+var ulawSilenceHalf = func() []byte {
+	b := make([]byte, ringBytes/2)
+	for i := range b {
+		b[i] = ulawSilence
+	}
+	return b
+}()
+
 // Create starts a recording at path, which must not exist yet: the file
 // is created with a header that already plays as an empty WAVE file.
-func Create(path string, layout Layout) (*Recorder, error) {
+func Create(path string, layout Layout, enc Encoding) (*Recorder, error) {
 	ch := uint16(2)
 	if layout == Mono {
 		ch = 1
 	}
 	h := wav.Header{Format: wav.FormatPCM, Channels: ch, SampleRate: media.SampleRate, BitsPerSample: 16}
+	if enc == ULaw {
+		h.Format, h.BitsPerSample = wav.FormatMuLaw, 8
+	}
 	hdr, err := h.Encode(0)
 	if err != nil {
 		return nil, err
@@ -99,8 +154,32 @@ func Create(path string, layout Layout) (*Recorder, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("record: write header: %w", err)
 	}
-	fb := int64(ch) * 2 * media.FrameSamples
-	return &Recorder{f: f, path: path, layout: layout, fb: fb, win: make([]byte, window*fb)}, nil
+	fb := int64(ch) * enc.bytesPerSample() * media.FrameSamples
+	half := max(1, ringBytes/2/fb)
+	r := &Recorder{f: f, path: path, layout: layout, enc: enc, fb: fb, half: half, ring: make([]byte, 2*half*fb)}
+	if enc == ULaw {
+		r.silence = ulawSilenceHalf[:half*fb]
+	}
+	r.quiet(r.ring)
+	return r, nil
+}
+
+// quiet fills b, a part of the ring or a frame of the file, with
+// silence.
+func (r *Recorder) quiet(b []byte) {
+	if r.silence == nil {
+		clear(b)
+		return
+	}
+	for len(b) > 0 {
+		b = b[copy(b, r.silence):]
+	}
+}
+
+// at is where frame pos is in the ring.
+func (r *Recorder) at(pos int64) []byte {
+	o := pos % (2 * r.half) * r.fb
+	return r.ring[o : o+r.fb]
 }
 
 // Path returns the file being written.
@@ -134,21 +213,19 @@ func (r *Recorder) usable() error {
 }
 
 // place puts party i's frame at frame pos of the recording: into the
-// window, or merged into the file if the window has moved past it. Silence
-// (nil, paused, or all zero) needs no writing: the file is silent where
-// nothing was written.
+// ring, or merged into the file if the ring has moved past it. Silence
+// (nil, paused, or all zero) needs no writing: the ring is silent where
+// nothing was put.
 func (r *Recorder) place(pos int64, i int, f *media.Frame) error {
-	if pos >= r.base+window {
-		if err := r.slide(pos); err != nil {
-			return err
-		}
+	if err := r.slide(pos); err != nil {
+		return err
 	}
 	r.end = max(r.end, pos+1)
 	if f == nil || r.paused || silent(f) {
 		return nil
 	}
 	if pos >= r.base {
-		r.put(r.win[(pos-r.base)*r.fb:], i, f)
+		r.put(r.at(pos), i, f)
 		return nil
 	}
 	return r.mergeLate(pos, i, f)
@@ -166,6 +243,10 @@ func silent(f *media.Frame) bool {
 // put writes party i's samples into one frame of the file's layout: its
 // own channel in stereo, added to what is there in mono.
 func (r *Recorder) put(b []byte, i int, f *media.Frame) {
+	if r.enc == ULaw {
+		r.putULaw(b, i, f)
+		return
+	}
 	if r.layout == Mono {
 		for k, v := range f {
 			s := dsp.Saturate(int32(int16(uint16(b[2*k])|uint16(b[2*k+1])<<8)) + int32(v))
@@ -179,29 +260,57 @@ func (r *Recorder) put(b []byte, i int, f *media.Frame) {
 	}
 }
 
-// slide writes the window out and moves it to the stretch that holds
-// pos; the frames skipped over stay silent (a hole in the file).
-func (r *Recorder) slide(pos int64) error {
-	if err := r.writeWindow(); err != nil {
-		return err
+// putULaw is put for a μ-law file.
+func (r *Recorder) putULaw(b []byte, i int, f *media.Frame) {
+	if r.layout == Mono {
+		var had media.Frame
+		g711.DecodeUlaw(had[:], b)
+		for k, v := range f {
+			had[k] = dsp.Saturate(int32(had[k]) + int32(v))
+		}
+		g711.EncodeUlaw(b, had[:])
+		return
 	}
-	clear(r.win)
-	r.base = pos - pos%window
-	if r.base-r.flushed >= framesPerFlush {
-		return r.patch(r.base)
+	b = b[i : 2*media.FrameSamples]
+	for k, v := range f {
+		b[2*k] = g711.EncodeUlawSample(v)
+	}
+}
+
+// slide moves the ring on until it holds pos, writing out the older
+// half each time. Frames are placed at most one past the furthest so
+// far, so this writes one half at most; a frame further ahead would
+// leave silence written in between, not a hole.
+func (r *Recorder) slide(pos int64) error {
+	for pos >= r.base+2*r.half {
+		o := r.base % (2 * r.half) * r.fb
+		b := r.ring[o : o+r.half*r.fb]
+		if _, err := r.f.WriteAt(b, wav.HeaderSize+r.base*r.fb); err != nil {
+			r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
+			return r.writeErr
+		}
+		r.quiet(b)
+		r.base += r.half
+		if r.base-r.flushed >= framesPerFlush {
+			if err := r.patch(r.base); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// writeWindow writes the window's frames up to the furthest placed.
-func (r *Recorder) writeWindow() error {
-	n := min(r.end-r.base, window)
-	if n <= 0 {
-		return nil
-	}
-	if _, err := r.f.WriteAt(r.win[:n*r.fb], wav.HeaderSize+r.base*r.fb); err != nil {
-		r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
-		return r.writeErr
+// writeRing writes the ring's frames up to the furthest placed: from
+// base to the ring's end, then from its start if they wrap.
+func (r *Recorder) writeRing() error {
+	for pos := r.base; pos < r.end; {
+		o := pos % (2 * r.half)
+		n := min(r.end-pos, 2*r.half-o)
+		if _, err := r.f.WriteAt(r.ring[o*r.fb:(o+n)*r.fb], wav.HeaderSize+pos*r.fb); err != nil {
+			r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
+			return r.writeErr
+		}
+		pos += n
 	}
 	return nil
 }
@@ -216,7 +325,7 @@ func (r *Recorder) mergeLate(pos int64, i int, f *media.Frame) error {
 		r.writeErr = fmt.Errorf("record: read %s: %w", r.path, err)
 		return r.writeErr
 	}
-	clear(b[n:]) // past the end of the file: silence
+	r.quiet(b[n:]) // past the end of the file: silence
 	r.put(b, i, f)
 	if _, err := r.f.WriteAt(b, off); err != nil {
 		r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
@@ -282,11 +391,11 @@ func (r *Recorder) Close() (Result, error) {
 	r.closed = true
 	err := r.writeErr
 	if err == nil {
-		err = r.writeWindow()
+		err = r.writeRing()
 	}
 	if err == nil {
-		// A recording that ends in silence ends in a hole: give the
-		// file its full length.
+		// The file holds every frame up to the furthest placed; a
+		// frame merged past it (none should be) is cut off.
 		if terr := r.f.Truncate(wav.HeaderSize + r.end*r.fb); terr != nil {
 			err = fmt.Errorf("record: %s: %w", r.path, terr)
 		}
@@ -302,7 +411,7 @@ func (r *Recorder) Close() (Result, error) {
 	if cerr := r.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("record: close %s: %w", r.path, cerr)
 	}
-	r.win = nil
+	r.ring = nil
 	if err != nil {
 		return Result{}, err
 	}
@@ -313,6 +422,7 @@ func (r *Recorder) Close() (Result, error) {
 	return Result{
 		Path:     r.path,
 		Layout:   r.layout,
+		Encoding: r.enc,
 		Duration: r.offset(),
 		Size:     size,
 		SHA256:   sum,

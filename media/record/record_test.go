@@ -39,12 +39,40 @@ func channels(t *testing.T, path string) (wav.Header, [][]int16) {
 	}
 	ch := int(h.Channels)
 	out := make([][]int16, ch)
+	if h.Format == wav.FormatMuLaw {
+		var s [1]int16
+		for i := 0; i+ch <= len(data); i += ch {
+			for c := range ch {
+				g711.DecodeUlaw(s[:], data[i+c:i+c+1])
+				out[c] = append(out[c], s[0])
+			}
+		}
+		return h, out
+	}
 	for i := 0; i+2*ch <= len(data); i += 2 * ch {
 		for c := range ch {
 			out[c] = append(out[c], int16(binary.LittleEndian.Uint16(data[i+2*c:])))
 		}
 	}
 	return h, out
+}
+
+// encodings runs a test once per encoding.
+func encodings(t *testing.T, test func(t *testing.T, enc Encoding)) {
+	t.Helper()
+	for _, enc := range []Encoding{PCM16, ULaw} {
+		t.Run(enc.String(), func(t *testing.T) { test(t, enc) })
+	}
+}
+
+// stored is what a frame reads back as from a file of enc.
+func stored(enc Encoding, f media.Frame) media.Frame {
+	if enc == ULaw {
+		var u [media.FrameSamples]byte
+		g711.EncodeUlaw(u[:], f[:])
+		g711.DecodeUlaw(f[:], u[:])
+	}
+	return f
 }
 
 func checkFreq(t *testing.T, name string, x []int16, want float64) {
@@ -61,8 +89,12 @@ func twoToneCall(t *testing.T, n int) (caller, other []media.Frame) {
 }
 
 func TestRecorder_TwoToneCallGivesStereoChannels(t *testing.T) {
+	encodings(t, testTwoToneCall)
+}
+
+func testTwoToneCall(t *testing.T, enc Encoding) {
 	p := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Create(p, Stereo)
+	r, err := Create(p, Stereo, enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,12 +108,20 @@ func TestRecorder_TwoToneCallGivesStereoChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Duration != 10*time.Second || res.Size != wav.HeaderSize+10*8000*4 {
+	if res.Duration != 10*time.Second || res.Size != wav.HeaderSize+10*8000*2*enc.bytesPerSample() || res.Encoding != enc {
 		t.Fatalf("result %+v", res)
 	}
 	h, ch := channels(t, p)
 	if h.Channels != 2 || h.SampleRate != 8000 || len(ch[0]) != 80000 {
 		t.Fatalf("header %+v, %d samples", h, len(ch[0]))
+	}
+	for _, k := range []int{0, 7, 8, 255, 499} {
+		if got, want := ch[0][k*160:(k+1)*160], stored(enc, caller[k]); !slices.Equal(got, want[:]) {
+			t.Fatalf("caller's frame %d is not as recorded", k)
+		}
+		if got, want := ch[1][k*160:(k+1)*160], stored(enc, other[k]); !slices.Equal(got, want[:]) {
+			t.Fatalf("other party's frame %d is not as recorded", k)
+		}
 	}
 	checkFreq(t, "left (caller)", ch[0], 440)
 	checkFreq(t, "right (other)", ch[1], 1000)
@@ -117,8 +157,12 @@ func soxCheck(t *testing.T, path, wantSeconds string) {
 }
 
 func TestRecorder_MonoMixHoldsBothTones(t *testing.T) {
+	encodings(t, testMonoMixHoldsBothTones)
+}
+
+func testMonoMixHoldsBothTones(t *testing.T, enc Encoding) {
 	p := filepath.Join(t.TempDir(), "mono.wav")
-	r, err := Create(p, Mono)
+	r, err := Create(p, Mono, enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +182,12 @@ func TestRecorder_MonoMixHoldsBothTones(t *testing.T) {
 }
 
 func TestRecorder_PauseWritesSilenceAndIsReported(t *testing.T) {
+	encodings(t, testPause)
+}
+
+func testPause(t *testing.T, enc Encoding) {
 	p := filepath.Join(t.TempDir(), "pause.wav")
-	r, err := Create(p, Stereo)
+	r, err := Create(p, Stereo, enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +222,12 @@ func TestRecorder_PauseWritesSilenceAndIsReported(t *testing.T) {
 }
 
 func TestRecorder_LaterPartyStartsWhereTheOtherGotAndHoldDoesNotStall(t *testing.T) {
+	encodings(t, testLaterParty)
+}
+
+func testLaterParty(t *testing.T, enc Encoding) {
 	p := filepath.Join(t.TempDir(), "sides.wav")
-	r, err := Create(p, Stereo)
+	r, err := Create(p, Stereo, enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +269,7 @@ func TestRecorder_LaterPartyStartsWhereTheOtherGotAndHoldDoesNotStall(t *testing
 	}
 	// The other party's first frame is beside the caller's latest, the
 	// tenth.
-	if got, want := ch[1][9*160:10*160], other[0][:]; !slices.Equal(got, want) {
+	if got, want := ch[1][9*160:10*160], stored(enc, other[0]); !slices.Equal(got, want[:]) {
 		t.Fatal("the other party's first frame is not where the caller had got to")
 	}
 	checkFreq(t, "right", ch[1][9*160:99*160], 1000)
@@ -255,22 +307,23 @@ func TestRecover_FixesZeroSizedHeader(t *testing.T) {
 const childEnv = "CALLBOX_RECORD_CHILD"
 
 func TestMain(m *testing.M) {
-	if p := os.Getenv(childEnv); p != "" {
-		os.Exit(recordUntilKilled(p))
+	if v := os.Getenv(childEnv); v != "" {
+		p, enc, _ := strings.Cut(v, "|")
+		os.Exit(recordUntilKilled(p, map[string]Encoding{"ulaw": ULaw}[enc]))
 	}
 	os.Exit(m.Run())
 }
 
-func recordUntilKilled(path string) int {
-	r, err := Create(path, Stereo)
+func recordUntilKilled(path string, enc Encoding) int {
+	r, err := Create(path, Stereo, enc)
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
 	}
 	caller := audiotest.Frames(audiotest.Sine(440, 6000, media.SampleRate))
 	other := audiotest.Frames(audiotest.Sine(1000, 6000, media.SampleRate))
-	// 3.5 s: 3.36 s written to the file, the last 140 ms still in the
-	// window.
+	// 3.5 s: the file holds what left the ring, the rest (between half
+	// and all of the ring) is still in memory.
 	for i := range 175 {
 		if err := r.Write(&caller[i%50], &other[i%50]); err != nil {
 			fmt.Println("error", err)
@@ -282,6 +335,10 @@ func recordUntilKilled(path string) int {
 }
 
 func TestRecorder_FixesHeaderAfterKill(t *testing.T) {
+	encodings(t, testFixesHeaderAfterKill)
+}
+
+func testFixesHeaderAfterKill(t *testing.T, enc Encoding) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "killed.wav")
 	exe, err := os.Executable()
@@ -289,7 +346,7 @@ func TestRecorder_FixesHeaderAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+p)
+	cmd.Env = append(os.Environ(), childEnv+"="+p+"|"+enc.String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -316,19 +373,25 @@ func TestRecorder_FixesHeaderAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, ch := channels(t, p)
-	if want := (175 - 175%window) * 4 * media.FrameSamples; h.DataSize != int64(want) {
-		t.Fatalf("after recover %d bytes of samples, want the %d written before the window", h.DataSize, want)
+	// The ring moves on a half at a time once a frame would not fit:
+	// frames 0..174 placed leave it at the first multiple of half that
+	// holds the last of them.
+	fb := 2 * enc.bytesPerSample() * media.FrameSamples
+	half := int64(ringBytes / 2 / fb)
+	written := ((175-2*half)/half + 1) * half
+	if want := written * fb; h.DataSize != want {
+		t.Fatalf("after recover %d bytes of samples, want the %d that left the ring", h.DataSize, want)
 	}
 	checkFreq(t, "left", ch[0], 440)
 	checkFreq(t, "right", ch[1], 1000)
-	soxCheck(t, p, "3.36")
+	soxCheck(t, p, fmt.Sprintf("%.2f", float64(written)*0.02))
 }
 
 // BenchmarkDecodeAndRecordPacket is the per-packet cost of recording a
 // call whose legs are relayed: decode one μ-law packet of each party and
 // write the stereo frame (file writes, amortised over a second, included).
 func BenchmarkDecodeAndRecordPacket(b *testing.B) {
-	r, err := Create(filepath.Join(b.TempDir(), "bench.wav"), Stereo)
+	r, err := Create(filepath.Join(b.TempDir(), "bench.wav"), Stereo, ULaw)
 	if err != nil {
 		b.Fatal(err)
 	}
