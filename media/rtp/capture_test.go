@@ -278,3 +278,45 @@ func TestCapture_KicksFromManyBurstsKeepOneDrainAtATime(t *testing.T) {
 		}
 	}
 }
+
+// A queue a burst grew keeps its room while bursts keep coming (a box
+// behind hands its captures one burst after another) and gives it back
+// once the drains have found it nearly empty for shrinkAfter in a row.
+func TestCapture_KeepsABurstsRoomUntilItHasBeenQuietAWhile(t *testing.T) {
+	c, col, _ := manualCapture(t)
+	ts := uint32(0)
+	push := func(n int) {
+		for range n {
+			c.pushAt(ts, 100, 160)
+			ts += 160
+		}
+	}
+	push(20) // 20 packets: 3.4 KB, the queue grows to 4 KB
+	grown := cap(c.q)
+	if grown <= captureStart {
+		t.Fatalf("queue of %d bytes after a burst", grown)
+	}
+	c.drainAt()
+	for range shrinkAfter - 1 {
+		push(2)
+		c.drainAt()
+	}
+	if cap(c.q) != grown {
+		t.Fatalf("room given back after %d quiet drains: %d bytes", shrinkAfter-1, cap(c.q))
+	}
+	push(20) // the next burst fits without growing again
+	if cap(c.q) != grown {
+		t.Fatalf("queue of %d bytes after the second burst, want the %d kept", cap(c.q), grown)
+	}
+	c.drainAt()
+	for range shrinkAfter + 1 {
+		push(2)
+		c.drainAt()
+	}
+	if cap(c.q) != captureStart {
+		t.Fatalf("queue of %d bytes after %d quiet drains, want %d back", cap(c.q), shrinkAfter+1, captureStart)
+	}
+	if got, want := len(col.samples())/media.FrameSamples, int(ts/160); got != want {
+		t.Fatalf("%d frames written of %d pushed", got, want)
+	}
+}
