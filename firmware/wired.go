@@ -86,7 +86,7 @@ func (a *Appliance) wire(t *telephony) (wiredServices, error) {
 		queue.WithPrompts(voice.Prompts, pacer), queue.WithLiveClock(a.now), queue.WithLiveLogger(log),
 		// Each queue's policy (store.Queue.Record; every call by default),
 		// into <data>/rec.
-		queue.WithRecording(a.cfg.DataDir, queue.StorePolicy(st)),
+		queue.WithConfiguredRecording(a.cfg.DataDir),
 		queue.WithDialOut(func(ctx context.Context, number string, caller acd.Party) (acd.Leg, error) {
 			return t.router.Reach(ctx, number, caller, nil)
 		}),

@@ -255,6 +255,9 @@ type Config struct {
 	CallbackRetry time.Duration
 	// Lang is the default language of the queue's announcements.
 	Lang string
+	// Record is which of the queue's calls are recorded, for
+	// WithConfiguredRecording; empty is RecordAll.
+	Record RecordPolicy
 }
 
 // withDefaults fills zero fields and sorts the widening steps.

@@ -37,7 +37,7 @@
 // outcome so retries and the stored record follow.
 //
 //	live, _ := queue.NewLive(queue.WithDial(b2b.Dial), queue.WithDialOut(out), queue.WithRouter(route),
-//		queue.WithStore(st), queue.WithBus(bus), queue.WithRecording(dataDir, queue.StorePolicy(st)))
+//		queue.WithStore(st), queue.WithBus(bus), queue.WithConfiguredRecording(dataDir))
 //	go live.Run(ctx)                       // timers, callbacks, store feed, intervals
 //	err := live.Wait(ctx, call, queue.Request{Queue: "sales", Priority: vip})
 //

@@ -66,6 +66,7 @@ type Live struct {
 	hold     func() media.FrameReader
 	recDir   string
 	recPol   func(queue string) RecordPolicy
+	recConf  bool // recPol is each queue's Config.Record
 	snapDur  time.Duration
 	snapFn   func([]servicelevel.Snapshot)
 	now      func() time.Time
@@ -116,9 +117,20 @@ func WithPrompts(lib *prompt.Library, p *prompt.Pacer) LiveOption {
 // (it is read forever; io.EOF restarts it).
 func WithHoldMusic(f func() media.FrameReader) LiveOption { return func(l *Live) { l.hold = f } }
 
-// WithRecording writes recordings into dir by each queue's policy.
+// WithRecording writes recordings into dir by the policy policy gives
+// each queue.
 func WithRecording(dir string, policy func(queue string) RecordPolicy) LiveOption {
-	return func(l *Live) { l.recDir, l.recPol = dir, policy }
+	return func(l *Live) { l.recDir, l.recPol, l.recConf = dir, policy, false }
+}
+
+// WithConfiguredRecording writes recordings into dir by each queue's own
+// policy, Config.Record, which ApplyStore takes from store.Queue.Record
+// whenever the store's queues change. A call reads it from the
+// dispatcher, not the store: a queue's record carries its members, and
+// decoding it for every call cost a 1,500-agent box 750 KB of garbage a
+// call.
+func WithConfiguredRecording(dir string) LiveOption {
+	return func(l *Live) { l.recDir, l.recPol, l.recConf = dir, nil, true }
 }
 
 // WithSnapshots hands every queue's live figures to fn every period, for

@@ -32,32 +32,37 @@ const (
 // recording directory is configured.
 var ErrRecordingOff = errors.New("queue: recording not allowed")
 
-// StorePolicy is the recording policy of each queue as the store holds
-// it (store.Queue.Record), for WithRecording. It reads the store on every
-// call, so an edit applies from the next call. A queue the store does not
-// have, or cannot read, gets the product's default, RecordAll: a
-// recording too many is better than a missing one that was required.
-func StorePolicy(st *store.Store) func(queue string) RecordPolicy {
-	return func(queue string) RecordPolicy {
-		q, err := store.Get[store.Queue](st, queue)
-		if err != nil {
-			return RecordAll
-		}
-		switch q.RecordPolicyOrDefault() {
-		case store.RecordNone:
-			return RecordNone
-		case store.RecordOnDemand:
-			return RecordOnDemand
-		}
-		return RecordAll
+// policyFromStore is a store policy as a queue's (store.Queue.Record;
+// RecordAll when it says nothing).
+func policyFromStore(p store.RecordPolicy) RecordPolicy {
+	switch p {
+	case store.RecordNone:
+		return RecordNone
+	case store.RecordOnDemand:
+		return RecordOnDemand
 	}
+	return RecordAll
 }
 
+// policy is the recording policy of queue's calls: the function given
+// to WithRecording, or with WithConfiguredRecording the queue's own
+// (Config.Record as the dispatcher holds it). A queue the dispatcher
+// does not know gets the product's default, RecordAll: a recording too
+// many is better than a missing one that was required.
 func (l *Live) policy(queue string) RecordPolicy {
-	if l.recDir == "" || l.recPol == nil {
+	switch {
+	case l.recDir == "":
+		return RecordNone
+	case l.recPol != nil:
+		return l.recPol(queue)
+	case !l.recConf:
 		return RecordNone
 	}
-	return l.recPol(queue)
+	c, err := l.d.Queue(queue)
+	if err != nil || c.Record == "" {
+		return RecordAll
+	}
+	return c.Record
 }
 
 // recording is a talk's recorder and where its index goes.

@@ -29,6 +29,7 @@ func ConfigFromStore(q store.Queue) (Config, error) {
 		HandleSamples:    q.HandleSamples,
 		CallbackTries:    q.CallbackTries,
 		CallbackRetry:    sec(q.CallbackRetrySeconds),
+		Record:           policyFromStore(q.RecordPolicyOrDefault()),
 	}
 	for _, m := range q.Members {
 		c.Members = append(c.Members, Member{Agent: m.Agent, Penalty: m.Penalty, Level: m.Level, Weight: m.Weight})

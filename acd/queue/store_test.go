@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd"
 	"callbox/acd/agent"
 	"callbox/firmware/store"
 )
@@ -113,14 +115,18 @@ func TestConfigFromStore_AcceptsEveryStoreStrategy(t *testing.T) {
 	}
 }
 
-func TestStorePolicy_FollowsTheQueueRecordPerCall(t *testing.T) {
+func TestConfiguredRecording_FollowsTheQueueRecordAsTheStoreChanges(t *testing.T) {
 	s, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	pol := StorePolicy(s)
-	if got := pol("sales"); got != RecordAll {
+	noDial := WithDial(func(context.Context, string, acd.Party, acd.Leg) (acd.Leg, error) { return nil, errors.ErrUnsupported })
+	l, err := NewLive(noDial, WithStore(s), WithConfiguredRecording(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.policy("sales"); got != RecordAll {
 		t.Errorf("unknown queue: %q, want %q", got, RecordAll)
 	}
 	steps := []struct {
@@ -136,9 +142,23 @@ func TestStorePolicy_FollowsTheQueueRecordPerCall(t *testing.T) {
 		if _, err := store.Put(s, store.Queue{Name: "sales", Strategy: store.StrategyRingAll, Record: st.rec}); err != nil {
 			t.Fatal(err)
 		}
-		// The same function, no rebuild: an edit applies to the next call.
-		if got := pol("sales"); got != st.want {
+		// What Live.Run's change feed does on every change of a queue.
+		if err := l.d.ApplyStore(s); err != nil {
+			t.Fatal(err)
+		}
+		if got := l.policy("sales"); got != st.want {
 			t.Errorf("record %q: policy %q, want %q", st.rec, got, st.want)
 		}
+	}
+	// Without a directory nothing is recorded, whatever the queue says.
+	off, err := NewLive(noDial, WithStore(s), WithConfiguredRecording(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := off.d.ApplyStore(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := off.policy("sales"); got != RecordNone {
+		t.Errorf("no directory: %q, want %q", got, RecordNone)
 	}
 }
