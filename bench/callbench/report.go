@@ -363,10 +363,16 @@ func sideBySide(w func(string, ...any), run *runResult, boxes []*systemResult, p
 		c, ok := bestStep(r.Concurrent)
 		return cell{float64(c.Calls), ok}
 	})
+	// The highest step the peer passed that every box measured; a box
+	// run for calls per second only (a full run's pbxsut) has no
+	// passing step and is left out, not taken to have none in common.
 	commonStep := 0
 	for _, c := range peer.Concurrent {
 		all := c.Pass
 		for _, b := range boxes {
+			if _, measured := bestStep(b.Concurrent); !measured {
+				continue
+			}
 			if _, ok := stepAt(b.Concurrent, c.Calls); !ok {
 				all = false
 			}
