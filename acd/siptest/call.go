@@ -59,11 +59,11 @@ func (p *Phone) callSetup() {
 	p.calls = map[string]*Call{}
 	p.incoming = make(chan *Call, 8)
 	p.srv.OnInvite(p.onInvite)
-	p.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnAck(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		if c := p.callOf(req); c != nil && c.ds != nil {
 			_ = c.ds.ReadAck(req, tx)
 		}
-	})
+	}))
 	p.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		c := p.callOf(req)
 		if c == nil {

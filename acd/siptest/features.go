@@ -15,7 +15,7 @@ import (
 // UPDATE (session refreshes).
 func (p *Phone) featureSetup() {
 	p.notifies = make(chan *sip.Request, 16)
-	p.srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnNotify(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		if c := p.callOf(req); c != nil {
 			select {
@@ -28,7 +28,7 @@ func (p *Phone) featureSetup() {
 		case p.notifies <- req:
 		default:
 		}
-	})
+	}))
 	p.srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
 		c := p.callOf(req)
 		if c == nil {

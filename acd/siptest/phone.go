@@ -40,7 +40,9 @@ type Phone struct {
 	cseq   atomic.Uint32
 
 	closeOnce sync.Once
+	handling  sync.WaitGroup // requests being answered (guard)
 	mu        sync.Mutex
+	closing   bool // Close has begun: requests get no answer
 	registrar netip.AddrPort
 	options   int
 	calls     map[string]*Call // by Call-ID
@@ -94,12 +96,12 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 	if err != nil {
 		t.Fatalf("siptest: %v", err)
 	}
-	p.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnOptions(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.mu.Lock()
 		p.options++
 		p.mu.Unlock()
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	})
+	}))
 	p.callSetup()
 	p.featureSetup()
 	if p.transport == "udp" {
@@ -134,6 +136,7 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 func (p *Phone) Close() {
 	p.closeOnce.Do(func() {
 		p.mu.Lock()
+		p.closing = true
 		calls := make([]*Call, 0, len(p.calls))
 		for _, c := range p.calls {
 			calls = append(calls, c)
@@ -143,6 +146,10 @@ func (p *Phone) Close() {
 			c.Cancel()
 			c.end()
 		}
+		// A request being answered must be done before the listening
+		// socket goes: answering once sipgo has dropped it from its pool
+		// opens a socket of its own that nothing closes.
+		p.handling.Wait()
 		if p.pc != nil {
 			p.pc.Close()
 		}
@@ -152,6 +159,23 @@ func (p *Phone) Close() {
 			c.wg.Wait()
 		}
 	})
+}
+
+// guard wraps a handler of requests that are answered at once (not
+// INVITE, whose answer waits on the test): once Close has begun a
+// request is left unanswered, and Close waits for those being answered.
+func (p *Phone) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		p.mu.Lock()
+		if p.closing {
+			p.mu.Unlock()
+			return
+		}
+		p.handling.Add(1)
+		p.mu.Unlock()
+		defer p.handling.Done()
+		h(req, tx)
+	}
 }
 
 // Addr is the phone's UDP address (zero for TCP phones).
