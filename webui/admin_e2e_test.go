@@ -45,7 +45,17 @@ func clickThen(t *testing.T, ctx context.Context, what string, sel, ready string
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if err := chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+	var err error
+	// A page still settling (htmx swapping in what it loaded) can replace
+	// the node between finding it and clicking it; the click did not
+	// happen then, so it is tried again on the new node.
+	for range 3 {
+		err = chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(ready)))
+		if err == nil || !strings.Contains(err.Error(), "Could not find node with given id") {
+			break
+		}
+	}
+	if err != nil {
 		loc := evalJS[string](t, ctx, `location.href + " | " + document.body.innerText.slice(0, 400)`)
 		shot(t, ctx, screenshotDir(t), "failed-"+strings.ReplaceAll(what, " ", "-"))
 		t.Fatalf("%s: %v\n%s", what, err, loc)

@@ -64,9 +64,17 @@ func TestCurrentCallAPI_ATransferTargetReloadingFindsTheCallAndItsPop(t *testing
 		t.Fatalf("Tom's current call %+v", cur)
 	}
 	waitCurrent(t, cf, lily, "11", "")
-	// The reloaded console shows the pop of the call it was given.
-	code, body := cf.call(tom, http.MethodGet, "/api/v1/calls/call-1/pop", "", nil)
+	// The reloaded console shows the pop of the call it was given, once
+	// the hub has built it (the customer lookup runs after the handoff).
+	var code int
+	var body string
 	var p cti.Pop
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		code, body = cf.call(tom, http.MethodGet, "/api/v1/calls/call-1/pop", "", nil)
+		if code != http.StatusForbidden || time.Now().After(deadline) {
+			break
+		}
+	}
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &p) != nil || p.Agent != "12" || p.Customer.Name != "Li Lei" {
 		t.Fatalf("Tom's pop: %d %s", code, body)
 	}
