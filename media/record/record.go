@@ -177,9 +177,13 @@ func (r *Recorder) quiet(b []byte) {
 }
 
 // at is where frame pos is in the ring.
-func (r *Recorder) at(pos int64) []byte {
+func (r *Recorder) at(pos int64) []byte { return r.frames(pos, 1) }
+
+// frames is n frames of the ring from frame pos on; they must not wrap
+// past the ring's end.
+func (r *Recorder) frames(pos, n int64) []byte {
 	o := pos % (2 * r.half) * r.fb
-	return r.ring[o : o+r.fb]
+	return r.ring[o : o+n*r.fb]
 }
 
 // Path returns the file being written.
@@ -283,8 +287,7 @@ func (r *Recorder) putULaw(b []byte, i int, f *media.Frame) {
 // leave silence written in between, not a hole.
 func (r *Recorder) slide(pos int64) error {
 	for pos >= r.base+2*r.half {
-		o := r.base % (2 * r.half) * r.fb
-		b := r.ring[o : o+r.half*r.fb]
+		b := r.frames(r.base, r.half)
 		if _, err := r.f.WriteAt(b, wav.HeaderSize+r.base*r.fb); err != nil {
 			r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
 			return r.writeErr
@@ -304,9 +307,8 @@ func (r *Recorder) slide(pos int64) error {
 // base to the ring's end, then from its start if they wrap.
 func (r *Recorder) writeRing() error {
 	for pos := r.base; pos < r.end; {
-		o := pos % (2 * r.half)
-		n := min(r.end-pos, 2*r.half-o)
-		if _, err := r.f.WriteAt(r.ring[o*r.fb:(o+n)*r.fb], wav.HeaderSize+pos*r.fb); err != nil {
+		n := min(r.end-pos, 2*r.half-pos%(2*r.half))
+		if _, err := r.f.WriteAt(r.frames(pos, n), wav.HeaderSize+pos*r.fb); err != nil {
 			r.writeErr = fmt.Errorf("record: write %s: %w", r.path, err)
 			return r.writeErr
 		}

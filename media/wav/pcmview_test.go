@@ -60,17 +60,24 @@ func wantPCM(t testing.TB, file []byte) []byte {
 	return buf.Bytes()
 }
 
+// readView opens the view of file and reads all of it.
+func readView(t *testing.T, file []byte) (*PCMView, []byte) {
+	t.Helper()
+	v, err := NewPCMView(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, got
+}
+
 func TestPCMView_ReadsAsThePCMFileOfTheSameSamples(t *testing.T) {
 	for _, format := range []Format{FormatMuLaw, FormatALaw} {
 		file := g711Stereo(t, format, 8000)
-		v, err := NewPCMView(bytes.NewReader(file), int64(len(file)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(v)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v, got := readView(t, file)
 		want := wantPCM(t, file)
 		if !bytes.Equal(got, want) || v.Size() != int64(len(want)) {
 			t.Fatalf("format %d: view of %d bytes (size %d), want the %d of the PCM file", format, len(got), v.Size(), len(want))
@@ -121,15 +128,7 @@ func TestPCMView_ShowsWhatACutShortFileHolds(t *testing.T) {
 	file := g711Stereo(t, FormatMuLaw, 1000)
 	// The header declares 2,000 bytes; the file was cut after 1,001 of
 	// them (a partial sample).
-	short := file[:HeaderSize+1001]
-	v, err := NewPCMView(bytes.NewReader(short), int64(len(short)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := readView(t, file[:HeaderSize+1001])
 	want := wantPCM(t, file[:HeaderSize+1000])
 	if !bytes.Equal(got[HeaderSize:], want[HeaderSize:]) || len(got) != HeaderSize+2000 {
 		t.Fatalf("view of %d bytes, want the 500 whole samples", len(got))
