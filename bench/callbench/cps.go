@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -49,16 +50,18 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 			sdir += "-retry"
 		}
 		sig0, med0 := s.cpu()
-		prof := make(chan struct{})
-		go func() {
-			defer close(prof)
+		var prof sync.WaitGroup
+		prof.Go(func() {
 			s.profile(ctx, m.cpsStep-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-cps%d.pprof", s.Name, rate)))
-		}()
+		})
+		prof.Go(func() {
+			s.allocProfile(ctx, m.cpsStep-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-cps%d-allocs.pprof", s.Name, rate)))
+		})
 		res, err := runSIPp(ctx, sdir, m.cpsStep+90*time.Second, []string{s.sip, "-sf", scenario("call.xml"), "-inf", csv,
 			"-i", "127.0.0.1", "-p", fmt.Sprint(uacPort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(uacMedia),
 			"-cp", fmt.Sprint(uacPort + 2001), "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n),
 			"-l", fmt.Sprint(max(4*rate, 100)), "-recv_timeout", "10000", "-trace_rtt", "-rtt_freq", "1", "-trace_err"})
-		<-prof
+		prof.Wait()
 		sig1, med1 := s.cpu()
 		st := cpsStep{Offered: rate, Usage: s.usage(), Goroutines: s.goroutines(), Retry: retried}
 		if err != nil {

@@ -61,6 +61,9 @@ var modes = map[string]mode{
 		// The steps with 750, 1,250, 1,500 and 1,750 between,
 		// where the systems' highest passing steps have been.
 		steps: []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
+	// A look at call set-up alone, for profiling it: the full run's
+	// rates from 200 up, no concurrent-call steps.
+	"cps": {Name: "cps", cpsRates: []int{200, 400, 500, 600, 800, 1000, 1200}, cpsStep: 10 * time.Second},
 }
 
 // builds are the programs the run uses.
@@ -108,15 +111,15 @@ func main() {
 	}
 	m, ok := modes[*modeName]
 	if !ok || *exts < 10 || *exts > 10000 {
-		log.Fatal("callbench: -mode quick|full, -exts 10..10000")
+		log.Fatal("callbench: -mode quick|full|cps, -exts 10..10000")
 	}
 	if *systems == "" {
 		// Full runs add bench/pbxsut: the same packages as the binary,
 		// serving pprof, for profiles and goroutine counts.
-		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,peer,bare,pbxsut"}[m.Name]
+		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,peer,bare,pbxsut", "cps": "callbox"}[m.Name]
 	}
 	if *limit == 0 {
-		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute}[m.Name]
+		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute, "cps": 10 * time.Minute}[m.Name]
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

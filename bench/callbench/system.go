@@ -110,11 +110,20 @@ func (s *system) goroutines() int {
 
 // profile saves a CPU profile of d from the system's pprof endpoint.
 func (s *system) profile(ctx context.Context, d time.Duration, path string) {
+	s.fetchProfile(ctx, "profile", d, path)
+}
+
+// allocProfile saves what the system allocated during the next d.
+func (s *system) allocProfile(ctx context.Context, d time.Duration, path string) {
+	s.fetchProfile(ctx, "allocs", d, path)
+}
+
+func (s *system) fetchProfile(ctx context.Context, kind string, d time.Duration, path string) {
 	if !s.pprof || d < time.Second {
 		return
 	}
 	c := http.Client{Timeout: d + 10*time.Second}
-	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprofAddr(), int(d.Seconds())), nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", s.pprofAddr(), kind, int(d.Seconds())), nil)
 	r, err := c.Do(req)
 	if err != nil {
 		log.Printf("profile %s: %v", path, err)
