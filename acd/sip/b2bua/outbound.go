@@ -445,7 +445,7 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	req.SetTransport(strings.ToUpper(bind.Transport))
 	req.SetDestination(bind.Source.String())
 	tag := sip.GenerateTagN(16)
-	from := &sip.FromHeader{DisplayName: displayName(caller.Name), Address: sip.Uri{Scheme: "sip", User: caller.Number, Host: host},
+	from := &sip.FromHeader{DisplayName: DisplayName(caller.Name), Address: sip.Uri{Scheme: "sip", User: caller.Number, Host: host},
 		Params: sip.NewParams()}
 	from.Params.Add("tag", tag)
 	req.AppendHeader(from)
@@ -473,11 +473,13 @@ func (b *B2BUA) invite(ctx context.Context, dua *sipgo.DialogUA, bind acdsip.Bin
 	return l, nil
 }
 
-// displayName makes a name safe inside the quotes sipgo writes around
-// it: quotes and backslashes are dropped, line breaks become spaces.
-func displayName(n string) string {
-	return strings.NewReplacer(`"`, "", `\`, "", "\r", " ", "\n", " ").Replace(n)
-}
+// displayNameSafe drops quotes and backslashes and turns line breaks into
+// spaces. A Replacer builds its tables on first use, so it is made once.
+var displayNameSafe = strings.NewReplacer(`"`, "", `\`, "", "\r", " ", "\n", " ")
+
+// DisplayName makes a name safe inside the quotes of a SIP display name
+// (those sipgo writes around a From name, or a P-Asserted-Identity's).
+func DisplayName(n string) string { return displayNameSafe.Replace(n) }
 
 // assertedIdentity is the P-Asserted-Identity value (RFC 3325) for caller.
 func assertedIdentity(p acd.Party, host string) string {
@@ -485,7 +487,7 @@ func assertedIdentity(p acd.Party, host string) string {
 	if p.Name == "" {
 		return uri
 	}
-	return `"` + displayName(p.Name) + `" ` + uri
+	return `"` + DisplayName(p.Name) + `" ` + uri
 }
 
 // await waits for one device's final response; it is the fork's

@@ -67,7 +67,7 @@ func TestFailureCause_PrefersBusy(t *testing.T) {
 }
 
 func TestDisplayName_CannotBreakTheHeader(t *testing.T) {
-	if got := displayName("Bob \"the\" \\ Boss\r\nX: y"); got != "Bob the  Boss  X: y" {
+	if got := DisplayName("Bob \"the\" \\ Boss\r\nX: y"); got != "Bob the  Boss  X: y" {
 		t.Errorf("displayName = %q", got)
 	}
 }

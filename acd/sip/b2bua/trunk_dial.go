@@ -156,7 +156,7 @@ func (b *B2BUA) trunkInvite(ctx context.Context, dua *sipgo.DialogUA, tc TrunkCa
 		req.SetDestination(tc.Destination)
 	}
 	tag := sip.GenerateTagN(16)
-	from := &sip.FromHeader{DisplayName: displayName(tc.FromName), Address: sip.Uri{Scheme: "sip", User: fromUser, Host: fromHost},
+	from := &sip.FromHeader{DisplayName: DisplayName(tc.FromName), Address: sip.Uri{Scheme: "sip", User: fromUser, Host: fromHost},
 		Params: sip.NewParams()}
 	from.Params.Add("tag", tag)
 	req.AppendHeader(from)

@@ -138,7 +138,7 @@ func (e *entry) call(number string, caller acd.Party, localHost string) b2bua.Tr
 	if p.asserted != "" {
 		tc.AssertedIdentity = "<sip:" + p.asserted + "@" + assertHost(t, localHost) + ">"
 		if p.name != "" && !p.privacy {
-			tc.AssertedIdentity = `"` + quotable(p.name) + `" ` + tc.AssertedIdentity
+			tc.AssertedIdentity = `"` + b2bua.DisplayName(p.name) + `" ` + tc.AssertedIdentity
 		}
 	}
 	return tc
@@ -188,9 +188,4 @@ func assertHost(t store.Trunk, localHost string) string {
 		return t.Host
 	}
 	return localHost
-}
-
-// quotable makes a display name safe inside quotes.
-func quotable(n string) string {
-	return strings.NewReplacer(`"`, "", `\`, "", "\r", " ", "\n", " ").Replace(n)
 }

@@ -152,9 +152,10 @@ func hangup(m ATModem) {
 	_, _ = m.Command(ctx, "ATH")
 }
 
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`"`, "", "\r", "", "\n", "").Replace(s) + `"`
-}
+// unquotable drops what cannot stand inside an AT command's quotes.
+var unquotable = strings.NewReplacer(`"`, "", "\r", "", "\n", "")
+
+func quote(s string) string { return `"` + unquotable.Replace(s) + `"` }
 
 func setup(ctx context.Context, m ATModem, localID string) error {
 	for _, c := range []string{"AT+FCLASS=2.0", "AT+FLI=" + quote(localID), "AT+FLO=2", "AT+FBO=0", "AT+FCR=1", "AT+FNR=1,1,1,0"} {
