@@ -16,12 +16,16 @@ import (
 // thousands of calls ending at once while the disk is slow.
 const Buffer = 4096
 
+// maxBatch is the most CDRs one store transaction commits.
+const maxBatch = 256
+
 // Writer is the CDR subscriber. Run owns its only goroutine.
 type Writer struct {
 	st    *store.Store
 	bus   *acd.Bus
 	log   *slog.Logger
 	ready chan struct{}
+	last  uint64 // the bus sequence number of the last event read
 }
 
 // Option configures a Writer.
@@ -48,44 +52,91 @@ func (w *Writer) Ready() <-chan struct{} { return w.ready }
 
 // Run writes a CDR for every CallEnded until ctx ends. A record that
 // fails to save is logged and skipped: a CDR must never hold up calls.
+//
+// The CDRs of calls that ended while the last ones were being written go
+// to the store together, in one transaction and one sync to disk. One
+// call alone is written at once; under load a transaction carries many:
+// at hundreds of calls a second, a transaction and a sync per CDR were a
+// fifth of the box's CPU.
 func (w *Writer) Run(ctx context.Context) error {
 	events := w.bus.Subscribe(ctx, acd.WithBuffer(Buffer), acd.WithName("cdr"))
 	close(w.ready)
-	var last uint64
+	batch := make([]store.CDR, 0, maxBatch)
 	for e := range events {
-		if seq := e.Meta().Seq; last != 0 && seq > last+1 {
-			w.log.Error("cdr: events lost; some calls have no CDR", "missed", seq-last-1)
+		batch = w.take(batch[:0], e)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case e, ok := <-events:
+				if !ok {
+					break more
+				}
+				batch = w.take(batch, e)
+			default:
+				break more
+			}
 		}
-		last = e.Meta().Seq
-		end, ok := e.(acd.CallEnded)
-		if !ok {
-			continue
-		}
-		rec := FromCall(end.Call)
-		if err := w.save(rec); err != nil {
-			w.log.Error("cdr: saving failed", "call_id", rec.ID, "err", err)
-		}
+		w.saveAll(batch)
 	}
 	return nil
 }
 
-// save writes rec. A record that fails validation only in fields the
-// CDR can do without (an agent name where a number belongs, an
-// over-long route) is saved without them rather than lost.
-func (w *Writer) save(rec store.CDR) error {
-	_, err := store.Put(w.st, rec)
+// take appends e's CDR to batch when e is a call's end.
+func (w *Writer) take(batch []store.CDR, e acd.Event) []store.CDR {
+	if seq := e.Meta().Seq; w.last != 0 && seq > w.last+1 {
+		w.log.Error("cdr: events lost; some calls have no CDR", "missed", seq-w.last-1)
+	}
+	w.last = e.Meta().Seq
+	if end, ok := e.(acd.CallEnded); ok {
+		batch = append(batch, FromCall(end.Call))
+	}
+	return batch
+}
+
+// saveAll writes recs in one transaction. When that fails (a full disk,
+// a key the store refuses), each is tried alone, so that one bad record
+// does not lose the others.
+func (w *Writer) saveAll(recs []store.CDR) {
+	rs := make([]store.Record, 0, len(recs))
+	for i := range recs {
+		if err := w.fit(&recs[i]); err != nil {
+			w.log.Error("cdr: saving failed", "call_id", recs[i].ID, "err", err)
+			continue
+		}
+		rs = append(rs, recs[i])
+	}
+	if len(rs) == 0 {
+		return
+	}
+	if _, err := store.PutAll(w.st, rs...); err == nil {
+		return
+	} else if len(rs) == 1 {
+		w.log.Error("cdr: saving failed", "call_id", rs[0].Key(), "err", err)
+		return
+	}
+	for _, r := range rs {
+		if _, err := store.PutAll(w.st, r); err != nil {
+			w.log.Error("cdr: saving failed", "call_id", r.Key(), "err", err)
+		}
+	}
+}
+
+// fit readies rec for the store. A record that fails validation only in
+// fields the CDR can do without (an agent name where a number belongs,
+// an over-long route) is saved without them rather than lost.
+func (w *Writer) fit(rec *store.CDR) error {
+	err := rec.Validate()
 	var verr *store.ValidationError
 	if !errors.As(err, &verr) {
 		return err
 	}
 	for _, f := range verr.Fields {
-		if !dropOptional(&rec, f.Field) {
+		if !dropOptional(rec, f.Field) {
 			return err
 		}
 	}
 	w.log.Warn("cdr: fields dropped to save the record", "call_id", rec.ID, "err", err)
-	_, err = store.Put(w.st, rec)
-	return err
+	return rec.Validate()
 }
 
 // dropOptional clears an optional field by its JSON name; false for a

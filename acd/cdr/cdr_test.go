@@ -1,8 +1,12 @@
 package cdr
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +168,58 @@ func TestFromCall_FaxKeepsItsDisposition(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWriter_RecordsEveryCallOfABurst(t *testing.T) {
+	sw, st, next := setup(t, func(ctx context.Context, c *acd.Call) error { return acd.Reject(acd.CauseUserBusy) })
+	const n = 600 // more than one transaction's worth
+	want := map[string]bool{}
+	for i := range n {
+		call, err := sw.Accept(newLeg(fmt.Sprint("in", i), acd.Party{Number: "201", Source: acd.SourceExtension, Via: "201"}), "202")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[call.ID()] = true
+	}
+	for range n {
+		c := next()
+		if !want[c.ID] {
+			t.Fatalf("CDR %q twice or of no call", c.ID)
+		}
+		delete(want, c.ID)
+	}
+	if all, _ := store.List[store.CDR](st); len(all) != n {
+		t.Fatalf("%d CDRs in the store, want %d", len(all), n)
+	}
+}
+
+func TestWriter_ARecordThatCannotBeSavedLosesNoneOfTheOthersInItsTransaction(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "callbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var logged bytes.Buffer
+	w := New(st, acd.NewBus(), WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	rec := func(id, caller, agent string) store.CDR {
+		return store.CDR{ID: id, Caller: caller, Callee: "202", Direction: store.DirectionOut, Agent: agent,
+			Start: at, End: at.Add(time.Minute), Disposition: store.DispositionNoAnswer}
+	}
+	w.saveAll([]store.CDR{
+		rec("a", "201", ""),
+		rec("b", strings.Repeat("1", 200), ""), // a caller number no CDR can hold
+		rec("c", "203", "alice"),               // an agent name where a number belongs: saved without it
+	})
+	all, err := store.List[store.CDR](st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].ID != "a" || all[1].ID != "c" || all[1].Agent != "" {
+		t.Fatalf("saved %+v", all)
+	}
+	if !strings.Contains(logged.String(), "call_id=b") {
+		t.Fatalf("the lost record is not logged:\n%s", logged.String())
 	}
 }
