@@ -80,6 +80,7 @@ func (s *Store) committed(c Change) {
 		}
 	}
 	s.mu.Lock()
+	s.recent[c.Seq%recentChanges] = c
 	for sub := range s.subs {
 		select {
 		case sub.wake <- struct{}{}:
@@ -165,9 +166,21 @@ func (s *Store) serve(ctx context.Context, sub *subscriber, last uint64, out cha
 // errFeedGap means the changes a subscriber needs are no longer kept.
 var errFeedGap = errors.New("store: changes after this sequence number are no longer in the log")
 
+// recentChanges is how many of the last changes the store keeps in
+// memory for its subscribers.
+const recentChanges = 1024
+
 // readLog returns up to max changes after seq, or errFeedGap when the
 // first one it needs has been trimmed (or seq is ahead of the store).
 func (s *Store) readLog(after uint64, max int) ([]Change, error) {
+	if out := s.recentAfter(after, max); len(out) > 0 {
+		return out, nil
+	}
+	return s.readStored(after, max)
+}
+
+// readStored is readLog from the change log on disk.
+func (s *Store) readStored(after uint64, max int) ([]Change, error) {
 	var out []Change
 	err := s.db.View(func(tx *bolt.Tx) error {
 		last := readUint(tx.Bucket(bucketMeta), keySeq)
@@ -208,4 +221,27 @@ func (s *Store) readLog(after uint64, max int) ([]Change, error) {
 		return broken
 	})
 	return out, err
+}
+
+// recentAfter returns up to max changes after seq from those kept in
+// memory, in order and without gaps, or none when the first one it needs
+// is not kept there or may have left the log. Every subscriber reads
+// every change: from memory, that is neither a read transaction nor a
+// decoding per subscriber and change.
+func (s *Store) recentAfter(after uint64, max int) []Change {
+	last := s.seq.Load()
+	if after >= last || last-after > min(recentChanges, s.opts.feedLimit) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Change, 0, min(int(last-after), max))
+	for want := after + 1; want <= last && len(out) < max; want++ {
+		c := s.recent[want%recentChanges]
+		if c.Seq != want {
+			break
+		}
+		out = append(out, c)
+	}
+	return out
 }

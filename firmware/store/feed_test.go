@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -246,14 +247,59 @@ func TestCheck_ReportsAGapInTheChangeLog(t *testing.T) {
 	if err != nil || len(probs) != 1 || probs[0].Code != "store.problem.log_gap" {
 		t.Fatalf("Check = %v, %v", probs, err)
 	}
-	// A subscriber from before the gap is dropped rather than skip it.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The store still holds the changes it committed in memory: a
+	// subscriber gets them all, the gap on disk notwithstanding.
 	ch := s.Subscribe(ctx, 0)
+	for want := uint64(1); want <= 3; want++ {
+		if c, ok := recv(t, ch); !ok || c.Seq != want {
+			t.Fatalf("change %d: %+v %v", want, c, ok)
+		}
+	}
+	// Reopened, it reads the log: a subscriber from before the gap is
+	// dropped rather than skip it.
+	path := s.path
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ch = s.Subscribe(ctx, 0)
 	if c, ok := recv(t, ch); !ok || c.Seq != 1 {
 		t.Fatalf("first change %+v %v", c, ok)
 	}
 	if c, ok := recv(t, ch); ok {
 		t.Fatalf("delivered %+v across a gap", c)
+	}
+}
+
+func TestSubscribe_ChangesFromMemoryAreThoseOnDisk(t *testing.T) {
+	s := openTemp(t)
+	const n = recentChanges + 500 // the first 500 only on disk
+	for i := range n {
+		if _, err := Put(s, goodExtension(fmt.Sprint(200+i%700))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := s.Subscribe(ctx, 0)
+	stored, err := s.readStored(0, n)
+	if err != nil || len(stored) != n {
+		t.Fatalf("%d changes on disk, %v", len(stored), err)
+	}
+	for i := range n {
+		c, ok := recv(t, ch)
+		if !ok || c != stored[i] {
+			t.Fatalf("change %d: %+v %v, on disk %+v", i+1, c, ok, stored[i])
+		}
+	}
+	if got := s.recentAfter(0, n); len(got) != 0 {
+		t.Fatalf("%d changes from memory that are not all there", len(got))
+	}
+	if got := s.recentAfter(n-recentChanges, n); len(got) != recentChanges || got[0].Seq != n-recentChanges+1 {
+		t.Fatalf("%d changes from memory", len(got))
 	}
 }

@@ -25,8 +25,9 @@ type Store struct {
 
 	seq atomic.Uint64 // last committed sequence number
 
-	mu      sync.Mutex // guards subs
+	mu      sync.Mutex // guards subs and recent
 	subs    map[*subscriber]struct{}
+	recent  *[recentChanges]Change // the last changes committed, at Seq % recentChanges
 	closing chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup // subscriber goroutines
@@ -152,7 +153,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, mapOpenErr(path, err)
 	}
-	s := &Store{db: db, path: path, opts: o, subs: map[*subscriber]struct{}{}, closing: make(chan struct{})}
+	s := &Store{db: db, path: path, opts: o, subs: map[*subscriber]struct{}{}, closing: make(chan struct{}),
+		recent: new([recentChanges]Change)}
 	if err := s.prepare(); err != nil {
 		_ = db.Close()
 		return nil, err
