@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"callbox/acd"
 	"callbox/firmware/store"
@@ -16,8 +17,12 @@ import (
 // thousands of calls ending at once while the disk is slow.
 const Buffer = 4096
 
-// maxBatch is the most CDRs one store transaction commits.
-const maxBatch = 256
+// maxBatch is the most CDRs one store transaction commits, and gather
+// how long the first of them waits for the others.
+const (
+	maxBatch = 256
+	gather   = 50 * time.Millisecond
+)
 
 // Writer is the CDR subscriber. Run owns its only goroutine.
 type Writer struct {
@@ -53,31 +58,37 @@ func (w *Writer) Ready() <-chan struct{} { return w.ready }
 // Run writes a CDR for every CallEnded until ctx ends. A record that
 // fails to save is logged and skipped: a CDR must never hold up calls.
 //
-// The CDRs of calls that ended while the last ones were being written go
-// to the store together, in one transaction and one sync to disk. One
-// call alone is written at once; under load a transaction carries many:
-// at hundreds of calls a second, a transaction and a sync per CDR were a
+// A CDR waits up to gather for the calls that end after it, and they go
+// to the store together, in one transaction and one sync to disk: at
+// hundreds of calls a second, a transaction and a sync per CDR were a
 // fifth of the box's CPU.
 func (w *Writer) Run(ctx context.Context) error {
 	events := w.bus.Subscribe(ctx, acd.WithBuffer(Buffer), acd.WithName("cdr"))
 	close(w.ready)
 	batch := make([]store.CDR, 0, maxBatch)
+	window := time.NewTimer(gather)
 	for e := range events {
 		batch = w.take(batch[:0], e)
-	more:
-		for len(batch) < maxBatch {
+		if len(batch) == 0 {
+			continue
+		}
+		window.Reset(gather)
+		open := true
+		for open && len(batch) < maxBatch {
 			select {
 			case e, ok := <-events:
 				if !ok {
-					break more
+					open = false
+					break
 				}
 				batch = w.take(batch, e)
-			default:
-				break more
+			case <-window.C:
+				open = false
 			}
 		}
 		w.saveAll(batch)
 	}
+	window.Stop()
 	return nil
 }
 
