@@ -173,6 +173,10 @@ const recentChanges = 1024
 // readLog returns up to max changes after seq, or errFeedGap when the
 // first one it needs has been trimmed (or seq is ahead of the store).
 func (s *Store) readLog(after uint64, max int) ([]Change, error) {
+	if after == s.Seq() {
+		// Nothing new: the next commit wakes the subscriber.
+		return nil, nil
+	}
 	if out := s.recentAfter(after, max); len(out) > 0 {
 		return out, nil
 	}
