@@ -79,28 +79,32 @@ func (s *Server) writeUDP(b []byte, to netip.AddrPort) {
 // (RFC 3261 §25.1: display-name = *(token LWS) / quoted-string).
 func badDisplayName(data []byte) bool {
 	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
-	for _, l := range strings.Split(string(head), "\r\n")[1:] {
-		name, val, ok := strings.Cut(l, ":")
-		if !ok {
+	_, rest, _ := bytes.Cut(head, []byte("\r\n")) // the start line
+	for len(rest) > 0 {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		name, val, ok := bytes.Cut(l, []byte(":"))
+		if !ok || !addressHeader(bytes.TrimSpace(name)) {
 			continue
 		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "from", "f", "to", "t":
-		default:
+		dn, _, ok := bytes.Cut(val, []byte("<"))
+		dn = bytes.TrimSpace(dn)
+		if !ok || len(dn) == 0 || dn[0] == '"' {
 			continue
 		}
-		dn, _, ok := strings.Cut(val, "<")
-		dn = strings.TrimSpace(dn)
-		if !ok || dn == "" || strings.HasPrefix(dn, "\"") {
-			continue
-		}
-		for _, c := range []byte(dn) {
+		for _, c := range dn {
 			if c != ' ' && c != '\t' && !isTokenChar(c) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// addressHeader reports whether name is From or To, long or compact.
+func addressHeader(name []byte) bool {
+	return bytes.EqualFold(name, []byte("from")) || bytes.EqualFold(name, []byte("to")) ||
+		bytes.EqualFold(name, []byte("f")) || bytes.EqualFold(name, []byte("t"))
 }
 
 // isTokenChar reports whether c may appear in a SIP token (RFC 3261 §25.1).
