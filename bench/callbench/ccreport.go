@@ -61,19 +61,13 @@ func count(n int) string {
 	return fmt.Sprint(n)
 }
 
-func passWord(pass bool, why string) string {
-	if pass {
-		return "pass"
-	}
-	return "fail: " + why
-}
 
 func renderCallCenter(r *ccRun) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("%s\n", ccBegin)
 	w("### Latest run of `bench/run.sh callcenter %s` (generated; do not edit by hand)\n\n", r.Mode)
-	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; at least %d agents logged in with `*45` (log-ins the box answered). Shared machine: read the ratios.\n\n",
+	w("%s, commit %s, %d × %s, load average %s before and %s after (1, 5, 15 min; each step's own in its row). The callbox binary only, seeded by `bench/seed -agents %d -lines %d`; at least %d agents logged in with `*45` (log-ins the box answered). Shared machine: read the ratios. A step whose load generator fell more than a tenth of its window behind its pacing is **not measured**: the generator sends every packet, late, so the system got less than the step's load, and the machine (shared by the system and its load) ran out first.\n\n",
 		r.Date, r.Commit, r.Nproc, r.CPU, r.LoadAvgBefore, r.LoadAvgAfter, r.Agents, r.Lines, r.LoggedIn)
 	if r.Error != "" {
 		w("**The run failed**: %s\n\n", r.Error)
@@ -108,7 +102,7 @@ func renderCallCenter(r *ccRun) []byte {
 	for _, s := range r.Concurrent {
 		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %s | %d | %d | %s | %.1f s | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio, 100*s.LateRatio,
 			s.USPerPacket, s.shareCell(), s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.PacingMs/1000, s.Drops.cell(),
-			passWord(s.Pass, s.Why))
+			verdict(s.Pass, s.Why))
 	}
 	w("\n#### Scenario 3: the same with every call recorded (carrier → queue DID → logged-in SIPp agent; %.0f s of media per step)\n\n", r.LoadSeconds)
 	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine (whole machine busy) | RSS MB | fds | goroutines | dropped at full buffers: box / load side / box sends refused / came back after the end; unread at the end: box / load side | recordings (within 1.5 s of the window) | shortest / mean s | MB written | KB per call-minute | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -120,7 +114,7 @@ func renderCallCenter(r *ccRun) []byte {
 		w("| %d | %d | %.4f%% | %.4f%% | %.2f | %s | %d | %d | %s | %s | %d (%d) | %.1f / %.1f | %.1f | %.0f | %s | %s |\n", s.Calls, s.SetUp, 100*s.LossRatio,
 			100*s.LateRatio, s.USPerPacket, s.shareCell(), s.Usage.RSSKB/1024, s.Usage.FDs, count(s.Goroutines), s.Drops.cell(), s.Recordings.Files,
 			s.Recordings.ExpectedOK, s.Recordings.MinSeconds, mean, float64(s.Recordings.Bytes)/1e6, s.BytesPerCallMinute/1024,
-			s.LoadAvg, passWord(s.Pass, s.Why))
+			s.LoadAvg, verdict(s.Pass, s.Why))
 	}
 	w("\n#### Scenario 4: mixed call-center load (IVR menu by RFC 4733 DTMF, recorded queue, SIPp agents talk %.0f s)\n\n", r.TalkSeconds)
 	w("| callers (trunk + line) | reached an agent | failed | INVITE→agent p50 / p95 / p99 | lost / late (trunk calls) | ms CPU per call | %% of the machine | peak RSS MB | goroutines | fds | recordings (within 2 s of the audio sent both ways) | audio both ways (median) / shortest recording s | MB written | load avg | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -129,7 +123,7 @@ func renderCallCenter(r *ccRun) []byte {
 		w("| %d (%d + %d) | %d | %d | %.0f / %.0f / %.0f ms | %.4f%% / %.4f%% | %.1f | %.0f | %d | %s | %d | %d (%d) | %.1f / %.1f | %.1f | %s | %s |\n",
 			s.Callers, s.TrunkCalls, s.LineCalls, s.Answered, s.Failed, s.P50ms, s.P95ms, s.P99ms, 100*s.LossRatio, 100*s.LateRatio,
 			s.MsCPUPerCall, s.MachineShare, s.Peak.RSSKB/1024, g, s.MaxFDs, s.Recordings.Files, s.Recordings.ExpectedOK,
-			s.ExpectedRecSeconds, s.Recordings.MinSeconds, float64(s.Recordings.Bytes)/1e6, s.LoadAvg, passWord(s.Pass, s.Why))
+			s.ExpectedRecSeconds, s.Recordings.MinSeconds, float64(s.Recordings.Bytes)/1e6, s.LoadAvg, verdict(s.Pass, s.Why))
 	}
 	w("\n%s\n", ccEnd)
 	return b.Bytes()

@@ -45,6 +45,10 @@ type concStep struct {
 	Pass        bool    `json:"pass"`
 	Why         string  `json:"why,omitempty"`
 	Retry       bool    `json:"retry,omitempty"` // the second try after a failed one
+	// Saturated marks a step that was not measured: the load generator
+	// fell so far behind its pacing that the system got much less than
+	// the step's load (saturated).
+	Saturated bool `json:"generator_saturated,omitempty"`
 	// Drops are the datagrams the kernel dropped at full receive
 	// buffers during the window: at the system's sockets, or at the
 	// load side's (a generator that did not read in time).
@@ -155,7 +159,7 @@ func runConcurrent(ctx context.Context, s *system, m mode, work, results string,
 		w.fill(&st, s, lr, nproc)
 		res := <-sippDone
 		st.ByeFailed = res.Failed
-		judge(&st)
+		judge(&st, m.load)
 		log.Printf("%s %5d calls: set up %d, loss %.4f%%, late %.4f%%, jitter %.2f ms, pacing behind %.0f ms, %.2f us CPU/pkt, %.0f%% of the machine (machine busy %.0f%%), PSS %d MB, fds %d, goroutines %d, sipp failed %d, %s %s",
 			s.Name, n, st.SetUp, 100*st.LossRatio, 100*st.LateRatio, st.JitterMs, st.PacingMs, st.USPerPacket, st.MachineShare, st.MachineBusy,
 			st.Usage.PSSKB/1024, st.Usage.FDs, st.Goroutines, st.ByeFailed, st.Drops, st.Why)
@@ -217,16 +221,46 @@ func fillLoad(st *concStep, lr loadgen.Result) {
 	st.MaxDelayMs, st.PacingMs, st.Packets = lr.DelayMaxMs, lr.SendBehindMaxMs, lr.Received
 }
 
-func judge(st *concStep) {
+// notMeasured begins the verdict of a step whose load was not offered.
+const notMeasured = "not measured"
+
+// saturated reports whether the generator fell more than a tenth of the
+// load window behind its pacing. It sends every packet, late, so the
+// system got the step's packets over a longer time: at most 90% of the
+// step's load, whatever the loss. The machine, shared by the system and
+// its load, ran out, and the step says nothing about the system at that
+// number of calls.
+func saturated(behindMs float64, load time.Duration) bool {
+	return behindMs > 0.1*float64(load.Milliseconds())
+}
+
+func saturatedWhy(who string, behindMs float64, load time.Duration) string {
+	return fmt.Sprintf("%s: %s fell %.1f s behind its pacing in %.0f s (the shared machine is saturated)", notMeasured, who, behindMs/1000, load.Seconds())
+}
+
+// rejudge applies the saturation rule to a step of a run judged before
+// the rule: a pass, or a loss, with the generator too far behind is not
+// measured.
+func rejudge(pass *bool, why *string, who string, behindMs float64, load time.Duration) bool {
+	if !saturated(behindMs, load) || !(*pass || strings.HasPrefix(*why, "loss over 0.1%")) {
+		return false
+	}
+	*pass, *why = false, saturatedWhy(who, behindMs, load)
+	return true
+}
+
+func (st *concStep) rejudge(load time.Duration) {
+	st.Saturated = rejudge(&st.Pass, &st.Why, "the load generator", st.PacingMs, load) || st.Saturated
+}
+
+func judge(st *concStep, load time.Duration) {
 	switch {
 	case st.Why != "":
 	case float64(st.SetupFailed) > 0.001*float64(st.Calls):
 		st.Why = fmt.Sprintf("%d calls not set up", st.SetupFailed)
-	case st.LossRatio > 0.001 && st.PacingMs > 1000:
-		// The generator sent seconds late: the machine, not the system
-		// under test, ran out (both share it), and calls held for the
-		// planned window ended under late packets.
-		st.Why = fmt.Sprintf("loss over 0.1%%, with the load generator %.1f s behind its pacing: the shared machine is saturated", st.PacingMs/1000)
+	case saturated(st.PacingMs, load):
+		st.Saturated = true
+		st.Why = saturatedWhy("the load generator", st.PacingMs, load)
 	case st.LossRatio > 0.001:
 		st.Why = "loss over 0.1%"
 	case st.MachineShare > 80:
@@ -270,7 +304,7 @@ func runBare(ctx context.Context, bin string, m mode, nproc int) []concStep {
 		if err != nil {
 			st.Why = err.Error()
 		}
-		judge(&st)
+		judge(&st, m.load)
 		log.Printf("bare %5d calls: loss %.4f%%, %.2f us CPU/pkt, %.0f%% of the machine %s", n, 100*st.LossRatio, st.USPerPacket, st.MachineShare, st.Why)
 		steps = append(steps, st)
 		if !st.Pass {

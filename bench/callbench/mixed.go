@@ -300,8 +300,8 @@ func runMixedStep(ctx context.Context, s *system, m ccMode, work, data, results 
 		st.Why = fmt.Sprintf("%d calls did not reach an agent", st.Failed)
 	case got == 0 && st.TrunkCalls > 0:
 		st.Why = "no marked packet came through a bridged call"
-	case st.LossRatio > 0.001 && st.PacingMs > 1000:
-		st.Why = fmt.Sprintf("loss over 0.1%%, with the media driver %.1f s behind its pacing: the shared machine is saturated", st.PacingMs/1000)
+	case saturated(st.PacingMs, m.talk):
+		st.Why = saturatedWhy("the media driver", st.PacingMs, m.talk)
 	case st.LossRatio > 0.001:
 		st.Why = "loss over 0.1%"
 	case st.Recordings.Files < st.Answered:

@@ -117,7 +117,7 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 		if st.Recordings.Seconds > 0 {
 			st.BytesPerCallMinute = float64(st.Recordings.Bytes) / (st.Recordings.Seconds / 60)
 		}
-		judge(&st.concStep)
+		judge(&st.concStep, m.load)
 		// Every call must have its recording, none shorter than 80% of
 		// the window: the table shows how many are within 1.5 s of it.
 		switch {

@@ -317,7 +317,7 @@ func renderSoak(r *soakRun) []byte {
 		w("| before the first call → after the last one ended | RSS %d → %d MB, fds %d → %d, threads %d → %d, goroutines %d → %d |\n",
 			a.RSSKB/1024, z.RSSKB/1024, a.FDs, z.FDs, a.Threads, z.Threads, a.Goroutines, z.Goroutines)
 	}
-	w("| result | %s |\n\n", passWord(r.Pass, r.Why))
+	w("| result | %s |\n\n", verdict(r.Pass, r.Why))
 	w("Samples every 30 s (calls, SIP legs, RTP sessions and the Go memory classes as the box counts them, /debug/stats; – where it does not):\n\n")
 	w("| s | RSS MB | anon / file MB | store file MB | fds | threads | goroutines | calls / legs / RTP sessions | heap objects / free / released / stacks MB | load avg |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Samples {

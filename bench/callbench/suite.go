@@ -170,6 +170,20 @@ func renderSuite(suite, jsonPath, mdPath string) error {
 		if err := json.Unmarshal(doc[suite], &r); err != nil {
 			return fmt.Errorf("%s: %q: %w", jsonPath, suite, err)
 		}
+		load := time.Duration(r.LoadSeconds * float64(time.Second))
+		for i := range r.Concurrent {
+			r.Concurrent[i].rejudge(load)
+		}
+		for i := range r.Recorded {
+			r.Recorded[i].rejudge(load)
+		}
+		talk := time.Duration(r.TalkSeconds * float64(time.Second))
+		for i := range r.Mixed {
+			rejudge(&r.Mixed[i].Pass, &r.Mixed[i].Why, "the media driver", r.Mixed[i].PacingMs, talk)
+		}
+		if err := writeJSONKey(jsonPath, suite, &r); err != nil {
+			return err
+		}
 		section = renderCallCenter(&r)
 	case "soak":
 		var r soakRun
