@@ -56,6 +56,8 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 		})
 		prof.Go(func() {
 			s.allocProfile(ctx, m.cpsStep-time.Second, filepath.Join(results, fmt.Sprintf("sys-%s-cps%d-allocs.pprof", s.Name, rate)))
+			// What the calls in progress and just ended hold.
+			s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-%s-cps%d-heap.pprof", s.Name, rate)))
 		})
 		res, err := runSIPp(ctx, sdir, m.cpsStep+90*time.Second, []string{s.sip, "-sf", scenario("call.xml"), "-inf", csv,
 			"-i", "127.0.0.1", "-p", fmt.Sprint(uacPort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(uacMedia),
