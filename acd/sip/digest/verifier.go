@@ -41,8 +41,9 @@ var (
 const (
 	nonceRaw = 8 + 8 + 16 // issue time, random, truncated HMAC
 	window   = 64         // nonce-counts accepted out of order
-	// maxTracked bounds the replay table; entries exist only for nonces
-	// that authenticated, so reaching it takes many real clients.
+	// maxTracked bounds the replay table: the nonces that authenticated
+	// within the lifetime. Every call's INVITE has its own, so a busy
+	// box reaches it (65,536 in 5 minutes is 218 calls a second).
 	maxTracked = 1 << 16
 )
 
@@ -55,8 +56,24 @@ type Verifier struct {
 	now        func() time.Time
 	algorithms []Algorithm
 
-	mu   sync.Mutex
-	used map[string]*counter // nonce -> nonce-counts seen
+	mu    sync.Mutex
+	limit int                 // of used: maxTracked but in tests
+	used  map[string]*counter // nonce -> nonce-counts seen
+	// order holds the nonces of used in the order they were first seen,
+	// from head on: about the order they were issued in, since a client
+	// answers a challenge at once. The expired ones go from the front,
+	// and when the table is full, the oldest ones.
+	order []tracked
+	head  int
+	// floor is the latest issue time of a nonce forgotten while it was
+	// still within its lifetime. A nonce issued at or before it, and not
+	// in the table, may have been used: it is answered as stale.
+	floor time.Time
+}
+
+type tracked struct {
+	nonce string
+	ctr   *counter
 }
 
 // counter is a sliding replay window over nonce-counts, like IPsec's:
@@ -98,6 +115,7 @@ func NewVerifier(realm string, opts ...Option) *Verifier {
 		now:        time.Now,
 		algorithms: []Algorithm{SHA256, MD5},
 		used:       map[string]*counter{},
+		limit:      maxTracked,
 	}
 	for _, o := range opts {
 		o(v)
@@ -192,16 +210,18 @@ func (v *Verifier) markUsed(c Credentials, issued, now time.Time) error {
 	defer v.mu.Unlock()
 	ctr, ok := v.used[c.Nonce]
 	if !ok {
-		if len(v.used) >= maxTracked {
-			v.pruneLocked(now)
-			if len(v.used) >= maxTracked {
-				// Cannot remember it, so cannot let it be reused:
-				// the client fetches a new nonce.
-				return ErrStale
-			}
+		if !issued.After(v.floor) {
+			// Its counts may have been forgotten: the client
+			// fetches a new nonce.
+			return ErrStale
+		}
+		v.pruneLocked(now)
+		for len(v.used) >= v.limit {
+			v.forgetOldest(true)
 		}
 		ctr = &counter{issued: issued, noQOP: c.QOP == ""}
 		v.used[c.Nonce] = ctr
+		v.order = append(v.order, tracked{c.Nonce, ctr})
 		if c.QOP == "" {
 			return nil
 		}
@@ -233,19 +253,40 @@ func (v *Verifier) markUsed(c Credentials, issued, now time.Time) error {
 	}
 }
 
-// Prune forgets the nonce-counts of expired nonces. Verify calls it when
-// the table is full; a server may also call it on a timer.
+// Prune forgets the nonce-counts of expired nonces. Verify prunes as it
+// goes; a server may also call it on a timer.
 func (v *Verifier) Prune() {
 	v.mu.Lock()
 	v.pruneLocked(v.now())
 	v.mu.Unlock()
 }
 
+// pruneLocked forgets expired nonces from the front of the order: each
+// nonce is forgotten once, so tracking costs O(1) a nonce however full
+// the table. One seen out of order waits behind the front a while.
 func (v *Verifier) pruneLocked(now time.Time) {
-	for n, c := range v.used {
-		if now.Sub(c.issued) > v.lifetime {
-			delete(v.used, n)
-		}
+	for v.head < len(v.order) && now.Sub(v.order[v.head].ctr.issued) > v.lifetime {
+		v.forgetOldest(false)
+	}
+}
+
+// forgetOldest drops the nonce at the front of the order. One still
+// within its lifetime (live) raises the floor, so that it cannot be
+// used again unnoticed.
+func (v *Verifier) forgetOldest(live bool) {
+	t := v.order[v.head]
+	v.order[v.head] = tracked{}
+	v.head++
+	if v.used[t.nonce] == t.ctr {
+		delete(v.used, t.nonce)
+	}
+	if live && t.ctr.issued.After(v.floor) {
+		v.floor = t.ctr.issued
+	}
+	if v.head > len(v.order)/2 && v.head >= 1024 {
+		// Reclaim the forgotten front.
+		v.order = append(v.order[:0], v.order[v.head:]...)
+		v.head = 0
 	}
 }
 

@@ -210,3 +210,59 @@ func BenchmarkVerify_MD5(b *testing.B) {
 		}
 	}
 }
+
+// TestVerifier_AFullReplayTableForgetsItsOldestAndKeepsAuthenticating is
+// the box at hundreds of calls a second: every INVITE answers a challenge
+// of its own, and within a nonce's lifetime more nonces authenticate than
+// the table holds. New ones must keep working; a forgotten one must not
+// be usable again.
+func TestVerifier_AFullReplayTableForgetsItsOldestAndKeepsAuthenticating(t *testing.T) {
+	v, clk := newTestVerifier()
+	v.limit = 100
+	var first []Credentials
+	for i := range 250 {
+		clk.advance(time.Millisecond) // 250 ms in all: all within the lifetime
+		c := answer(t, v.Challenges(false)[0], "1001", "pw", "INVITE", "sip:1002@h", 1)
+		if err := v.Verify("INVITE", c, "pw"); err != nil {
+			t.Fatalf("nonce %d: %v", i, err)
+		}
+		if i < 150 {
+			first = append(first, c)
+		}
+	}
+	v.mu.Lock()
+	n, kept := len(v.used), len(v.order)-v.head
+	v.mu.Unlock()
+	if n != 100 || kept != 100 {
+		t.Fatalf("%d nonces tracked, %d in order, want 100", n, kept)
+	}
+	// The 150 forgotten ones cannot be replayed, not even with a new
+	// nonce-count; the client is sent for a fresh nonce.
+	for i, c := range first {
+		c2 := answer(t, Challenge{Realm: "callbox", Nonce: c.Nonce, Algorithm: SHA256}, "1001", "pw", "INVITE", "sip:1002@h", 2)
+		if err := v.Verify("INVITE", c, "pw"); !errors.Is(err, ErrStale) {
+			t.Fatalf("forgotten nonce %d replayed: %v", i, err)
+		}
+		if err := v.Verify("INVITE", c2, "pw"); !errors.Is(err, ErrStale) {
+			t.Fatalf("forgotten nonce %d with a new count: %v", i, err)
+		}
+	}
+	// The ones still tracked keep their replay window.
+	last := answer(t, v.Challenges(false)[0], "1001", "pw", "INVITE", "sip:1002@h", 1)
+	clk.advance(time.Millisecond)
+	if err := v.Verify("INVITE", last, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify("INVITE", last, "pw"); !errors.Is(err, ErrReplay) {
+		t.Fatalf("replay of a tracked nonce: %v", err)
+	}
+	// Once they expire, the table empties from the front.
+	clk.advance(2 * time.Minute)
+	v.Prune()
+	v.mu.Lock()
+	n = len(v.used)
+	v.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d nonces tracked after they expired", n)
+	}
+}
