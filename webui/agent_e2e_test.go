@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"callbox/acd/siptest"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
 )
@@ -65,15 +66,7 @@ func e2eTools(t *testing.T) (box, sipp string) {
 	return box, sipp
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDPPort(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // freeBoxPort is free for UDP and TCP, and the next one for TCP (the
 // box listens for TLS there).

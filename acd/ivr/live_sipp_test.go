@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"callbox/acd"
 	"callbox/acd/ivr"
+	"callbox/acd/siptest"
 	"callbox/firmware/store"
 	"callbox/media"
 	"callbox/media/dtmf"
@@ -35,15 +35,7 @@ func needSIPp(t *testing.T) string {
 	return p
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDPPort(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // dtmfPcap writes a pcap of A-law RTP packets, 20 ms apart, carrying
 // digits as in-band DTMF tones (after half a second of silence), for

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"callbox/acd/queue"
+	"callbox/acd/siptest"
 	"callbox/firmware/store"
 )
 
@@ -33,15 +34,7 @@ func needSIPp(t *testing.T) string {
 	return p
 }
 
-func freeUDP(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDP(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // runSIPp starts one call of a shared scenario (acd/sip/testdata/sipp)
 // on 127.0.0.1:port; remote is "" for a UAS.

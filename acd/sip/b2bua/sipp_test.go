@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/acd/siptest"
 )
 
 // needPeer returns the path of a peer program, skipping the test when it
@@ -30,15 +31,7 @@ func needPeer(t *testing.T, name string) string {
 	return p
 }
 
-func freeUDP(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDP(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // sippRun is one SIPp process.
 type sippRun struct {
@@ -249,11 +242,4 @@ func BenchmarkSIPp_CallsPerSecond(b *testing.B) {
 	}
 }
 
-func freeUDPB(b *testing.B) int {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDPB(b *testing.B) int { return siptest.FreeUDPPort(b, "127.0.0.1") }

@@ -20,6 +20,7 @@ import (
 	acdsip "callbox/acd/sip"
 	"callbox/acd/sip/b2bua"
 	"callbox/acd/sip/guard"
+	"callbox/acd/siptest"
 	"callbox/firmware/store"
 	"callbox/media/relay"
 	"callbox/media/rtp"
@@ -324,15 +325,7 @@ func needPeer(t *testing.T, name string) string {
 
 func freeUDP(t *testing.T, ip string) int { return freeUDPTB(t, ip) }
 
-func freeUDPTB(t testing.TB, ip string) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDPTB(t testing.TB, ip string) int { return siptest.FreeUDPPort(t, ip) }
 
 // sippRun is one SIPp process this test started.
 type sippRun struct {
