@@ -104,6 +104,10 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 		log.Printf("%s cps %4d: achieved %.0f, %d calls, %d failed, p50 %.0f p95 %.0f p99 %.0f ms, %.2f ms CPU/call, SUT %.0f%% SIPp %.0f%% of a core %s",
 			s.Name, rate, st.Achieved, st.Calls, st.Failed, st.P50ms, st.P95ms, st.P99ms, st.CPUPerCall, st.CPUPercent, st.SIPpPercent, st.Why)
 		steps = append(steps, st)
+		if !st.Pass {
+			// Where the system's goroutines wait, for a step it failed.
+			s.goroutineDump(filepath.Join(results, fmt.Sprintf("sys-%s-cps%d-goroutines.txt", s.Name, rate)))
+		}
 		time.Sleep(2 * time.Second) // the last calls' transactions end
 		if !st.Pass {
 			// One retry: on a shared machine a neighbour's build can

@@ -63,7 +63,7 @@ var modes = map[string]mode{
 		steps: []int{250, 500, 750, 1000, 1250, 1500, 1750, 2000, 3000, 4000}, load: 15 * time.Second, setupRate: 100},
 	// A look at call set-up alone, for profiling it: the full run's
 	// rates from 200 up, no concurrent-call steps.
-	"cps": {Name: "cps", cpsRates: []int{200, 400, 500, 600, 800, 1000, 1200}, cpsStep: 10 * time.Second},
+	"cps": {Name: "cps", cpsRates: []int{200, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second},
 }
 
 // builds are the programs the run uses.

@@ -141,6 +141,24 @@ func (s *system) fetchProfile(ctx context.Context, kind string, d time.Duration,
 	f.Close()
 }
 
+// goroutineDump saves every goroutine's stack from the pprof endpoint.
+func (s *system) goroutineDump(path string) {
+	if !s.pprof {
+		return
+	}
+	c := http.Client{Timeout: 20 * time.Second}
+	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/goroutine?debug=2")
+	if err != nil {
+		log.Printf("goroutines %s: %v", path, err)
+		return
+	}
+	defer r.Body.Close()
+	if f, err := os.Create(path); err == nil {
+		io.Copy(f, r.Body)
+		f.Close()
+	}
+}
+
 // heapProfile saves the in-use heap (after a GC) from the pprof endpoint.
 func (s *system) heapProfile(path string) {
 	if !s.pprof {
