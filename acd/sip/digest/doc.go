@@ -8,7 +8,9 @@
 // answered as stale (the client retries with the new nonce without asking
 // the user again). State is kept only for nonces that have authenticated
 // successfully: the nonce-counts already used, so that a captured request
-// cannot be replayed.
+// cannot be replayed. That table holds 65,536 nonces; a busier box (every
+// INVITE answers a challenge of its own) forgets the oldest, and a
+// forgotten nonce is answered as stale from then on, never accepted again.
 //
 // MD5 and SHA-256 are supported, with qop=auth or without qop (RFC 2069
 // compatibility; such a nonce can be used only once). The "-sess"
