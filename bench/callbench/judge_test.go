@@ -55,3 +55,18 @@ func TestRejudge_TurnsOldPassesAndLossesOfASaturatedMachineIntoNotMeasured(t *te
 		t.Errorf("highest passing step %d", best.Calls)
 	}
 }
+
+func TestMemSlope_StartsAtTheStepWithTheLeastMemory(t *testing.T) {
+	step := func(calls, pssMB int) concStep {
+		return concStep{Calls: calls, Pass: true, Usage: usage{PSSKB: pssMB * 1024}}
+	}
+	// What the CPS ramp left is freed by the third step; from there on
+	// each call holds 50 KB.
+	steps := []concStep{step(250, 1363), step(500, 1328), step(750, 243)}
+	for _, n := range []int{1000, 1250, 1500} {
+		steps = append(steps, concStep{Calls: n, Saturated: n == 1500, Usage: usage{PSSKB: 243*1024 + (n-750)*50}, Pass: n < 1500})
+	}
+	if kb, ok := memSlope(steps); !ok || kb < 49.9 || kb > 50.1 {
+		t.Fatalf("slope %.1f KB %v, want 50", kb, ok)
+	}
+}

@@ -105,8 +105,8 @@ func stepAt(steps []concStep, n int) (concStep, bool) {
 
 // memSlope is the PSS growth per call (KB) across the steps that held all
 // their calls (passed, or not measured because the generator fell behind:
-// the calls were there all the same): the least-squares slope over
-// (calls, PSS).
+// the calls were there all the same), from the one with the least memory
+// on: the least-squares slope over (calls, PSS).
 func memSlope(steps []concStep) (float64, bool) {
 	return slope(steps, func(s concStep) int { return s.Usage.PSSKB })
 }
@@ -123,6 +123,17 @@ func slope(steps []concStep, kb func(concStep) int) (float64, bool) {
 			xs, ys = append(xs, float64(s.Calls)), append(ys, float64(kb(s)))
 		}
 	}
+	// The first steps can still hold what the calls-per-second ramp
+	// before them left (each INVITE transaction stays 32 s, and freed
+	// memory goes back to the kernel slowly): the slope starts at the
+	// step with the least memory.
+	low := 0
+	for i := range ys {
+		if ys[i] < ys[low] {
+			low = i
+		}
+	}
+	xs, ys = xs[low:], ys[low:]
 	if len(xs) < 2 {
 		return 0, false
 	}
