@@ -115,8 +115,9 @@ func TestMemSlope_LeastSquaresOverPassingSteps(t *testing.T) {
 	if v, ok := memSlope(steps); !ok || v < 49.9 || v > 50.1 {
 		t.Fatalf("slope %v %v, want 50", v, ok)
 	}
-	steps[1].Usage.PSSKB = 1 // garbage collected at the wrong moment
-	steps[2].Usage.PSSKB = 1
+	// Garbage not yet collected at the middle step, collected at the
+	// last: the slope from the least memory on is negative.
+	steps[0].Usage.PSSKB, steps[1].Usage.PSSKB, steps[2].Usage.PSSKB = 10, 1000, 11
 	if _, ok := memSlope(steps); ok {
 		t.Fatal("a negative slope must give no figure")
 	}
