@@ -105,8 +105,10 @@ func runCPS(ctx context.Context, s *system, m mode, work, results string, exts i
 			s.Name, rate, st.Achieved, st.Calls, st.Failed, st.P50ms, st.P95ms, st.P99ms, st.CPUPerCall, st.CPUPercent, st.SIPpPercent, st.Why)
 		steps = append(steps, st)
 		if !st.Pass {
-			// Where the system's goroutines wait, for a step it failed.
-			s.goroutineDump(filepath.Join(results, fmt.Sprintf("sys-%s-cps%d-goroutines.txt", s.Name, rate)))
+			// Where the system's goroutines wait, for a step it failed:
+			// megabytes of text, kept with the run's logs (a run with a
+			// failed step keeps its work directory), not in results.
+			s.goroutineDump(filepath.Join(sdir, "goroutines.txt"))
 		}
 		time.Sleep(2 * time.Second) // the last calls' transactions end
 		if !st.Pass {
