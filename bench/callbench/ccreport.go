@@ -61,7 +61,6 @@ func count(n int) string {
 	return fmt.Sprint(n)
 }
 
-
 func renderCallCenter(r *ccRun) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }

@@ -9,9 +9,9 @@ import (
 func TestJudge_AStepWhoseGeneratorFellBehindIsNotMeasured(t *testing.T) {
 	const load = 15 * time.Second
 	for _, tc := range []struct {
-		behindMs, loss float64
+		behindMs, loss  float64
 		pass, saturated bool
-		why            string
+		why             string
 	}{
 		{behindMs: 1200, pass: true},
 		{behindMs: 1200, loss: 0.01, why: "loss over 0.1%"},
