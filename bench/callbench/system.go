@@ -119,54 +119,37 @@ func (s *system) allocProfile(ctx context.Context, d time.Duration, path string)
 }
 
 func (s *system) fetchProfile(ctx context.Context, kind string, d time.Duration, path string) {
-	if !s.pprof || d < time.Second {
+	if d < time.Second {
 		return
 	}
-	c := http.Client{Timeout: d + 10*time.Second}
-	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", s.pprofAddr(), kind, int(d.Seconds())), nil)
-	r, err := c.Do(req)
-	if err != nil {
-		log.Printf("profile %s: %v", path, err)
-		return
-	}
-	defer r.Body.Close()
-	if r.StatusCode != 200 {
-		return
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return
-	}
-	io.Copy(f, r.Body)
-	f.Close()
+	s.savePprof(ctx, fmt.Sprintf("%s?seconds=%d", kind, int(d.Seconds())), d+10*time.Second, path)
 }
 
 // goroutineDump saves every goroutine's stack from the pprof endpoint.
 func (s *system) goroutineDump(path string) {
-	if !s.pprof {
-		return
-	}
-	c := http.Client{Timeout: 20 * time.Second}
-	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/goroutine?debug=2")
-	if err != nil {
-		log.Printf("goroutines %s: %v", path, err)
-		return
-	}
-	defer r.Body.Close()
-	if f, err := os.Create(path); err == nil {
-		io.Copy(f, r.Body)
-		f.Close()
-	}
+	s.savePprof(context.Background(), "goroutine?debug=2", 20*time.Second, path)
 }
 
 // heapProfile saves the in-use heap (after a GC) from the pprof endpoint.
 func (s *system) heapProfile(path string) {
+	s.savePprof(context.Background(), "heap?gc=1", 20*time.Second, path)
+}
+
+// savePprof writes what the system's pprof endpoint answers to query
+// (the part after /debug/pprof/) to path; nothing without pprof or on
+// an error answer.
+func (s *system) savePprof(ctx context.Context, query string, timeout time.Duration, path string) {
 	if !s.pprof {
 		return
 	}
-	c := http.Client{Timeout: 20 * time.Second}
-	r, err := c.Get("http://" + s.pprofAddr() + "/debug/pprof/heap?gc=1")
+	c := http.Client{Timeout: timeout}
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.pprofAddr()+"/debug/pprof/"+query, nil)
 	if err != nil {
+		return
+	}
+	r, err := c.Do(req)
+	if err != nil {
+		log.Printf("pprof %s: %v", path, err)
 		return
 	}
 	defer r.Body.Close()
