@@ -53,6 +53,14 @@ func writeSection(path string, section []byte) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
+// kbCell is a per-call memory slope, or a dash where there is none.
+func kbCell(kb float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f KB", kb)
+}
+
 // count shows a figure the system may not serve (-1) as a dash.
 func count(n int) string {
 	if n < 0 {
@@ -94,7 +102,22 @@ func renderCallCenter(r *ccRun) []byte {
 			w("| disk written per recorded call-minute (at %d calls) | %.0f KB | |\n", s.Calls, s.BytesPerCallMinute/1024)
 		}
 	}
-	w("| highest passing step, scenario 4 (trunk and lines, IVR, DTMF, recorded queue, %.0f s talk) | %d callers | |\n\n", r.TalkSeconds, best4)
+	w("| highest passing step, scenario 4 (trunk and lines, IVR, DTMF, recorded queue, %.0f s talk) | %d callers | |\n", r.TalkSeconds, best4)
+	rec := make([]concStep, len(r.Recorded))
+	for i, s := range r.Recorded {
+		rec[i] = s.concStep
+	}
+	for _, m := range []struct {
+		what  string
+		steps []concStep
+	}{{"relayed call (scenario 2)", r.Concurrent}, {"recorded call (scenario 3)", rec}} {
+		pss, ok1 := memSlope(m.steps)
+		gm, ok2 := goMemSlope(m.steps)
+		if ok1 || ok2 {
+			w("| memory per %s: PSS slope; Go heap and stacks in use after a GC | %s; %s | < 100 KB |\n", m.what, kbCell(pss, ok1), kbCell(gm, ok2))
+		}
+	}
+	w("\n")
 
 	w("#### Scenario 2 in this run: concurrent relayed calls, not recorded (%.0f s of media per step)\n\n", r.LoadSeconds)
 	w("| calls | set up | loss | late (>40 ms) | µs CPU/packet | %% of the machine (whole machine busy) | RSS MB | fds | goroutines | generator behind | dropped at full buffers: box / load side / box sends refused / came back after the end; unread at the end: box / load side | result |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")

@@ -97,6 +97,7 @@ func runRecorded(ctx context.Context, s *system, m ccMode, work, data, results s
 				OnEnd: func() {
 					w.end = measure(s)
 					st.Usage, st.Goroutines = s.usage(), s.goroutines()
+					st.GoMemKB = s.goMemory()
 					s.heapProfile(filepath.Join(results, fmt.Sprintf("sys-callbox-recorded%d-heap.pprof", n)))
 				}})
 			<-prof
