@@ -22,6 +22,7 @@ func (s *Server) allowed() string {
 // serve is the request pipeline after parsing (see doc.go).
 func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if !s.inflight.enter() {
+		dropLate(tx)
 		return
 	}
 	defer s.inflight.leave()
@@ -91,6 +92,21 @@ func (s *Server) serve(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		ctx := s.ctx
 		s.mu.Unlock()
 		h(ctx, r)
+	}
+}
+
+// dropLate ends a request that reached the pipeline after Run stopped
+// taking them. sipgo hands each request to a goroutine of its own, which
+// only there looks up the socket to answer through; one that looks after
+// its listener left sipgo's pool gets a new socket, with a reader
+// goroutine, that UserAgent.Close may already have missed. Closing it here
+// is what keeps a restart from leaking it.
+func dropLate(tx sipmsg.ServerTransaction) {
+	// Terminated first, so that a retransmission of the request finds no
+	// transaction to join and comes here with its own socket.
+	tx.Terminate()
+	if c, ok := tx.(interface{ Connection() sipmsg.Connection }); ok && c.Connection() != nil {
+		_ = c.Connection().Close() // a no-op for a listening UDP socket
 	}
 }
 

@@ -286,3 +286,34 @@ func TestServer_InstalledCertificateServesAtOnceAndAfterRestart(t *testing.T) {
 		t.Fatal("the installed certificate was not kept across a restart")
 	}
 }
+
+// lateTx is a server transaction whose request sipgo looked up a socket
+// for only after Run closed the listeners: the socket is one sipgo opened
+// for it.
+type lateTx struct {
+	sipmsg.ServerTransaction
+	conn       *lateConn
+	terminated bool
+}
+
+func (tx *lateTx) Terminate()                    { tx.terminated = true }
+func (tx *lateTx) Connection() sipmsg.Connection { return tx.conn }
+
+type lateConn struct {
+	sipmsg.Connection
+	closed bool
+}
+
+func (c *lateConn) Close() error { c.closed = true; return nil }
+
+func TestServer_RequestServedAfterShutdownClosesItsSocket(t *testing.T) {
+	clk := newTestClock()
+	srv := startServer(t, openStore(t, "", clk), clk, Config{})
+	srv.stop()
+	tx := &lateTx{conn: &lateConn{}}
+	req := sipmsg.NewRequest(sipmsg.OPTIONS, sipmsg.Uri{Scheme: "sip", Host: "127.0.0.1"})
+	srv.serve(req, tx)
+	if !tx.terminated || !tx.conn.closed {
+		t.Fatalf("terminated %v, socket closed %v; want both", tx.terminated, tx.conn.closed)
+	}
+}

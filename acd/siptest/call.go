@@ -58,13 +58,13 @@ type Call struct {
 func (p *Phone) callSetup() {
 	p.calls = map[string]*Call{}
 	p.incoming = make(chan *Call, 8)
-	p.srv.OnInvite(p.onInvite)
-	p.srv.OnAck(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnInvite(p.dropLate(p.onInvite))
+	p.srv.OnAck(p.dropLate(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		if c := p.callOf(req); c != nil && c.ds != nil {
 			_ = c.ds.ReadAck(req, tx)
 		}
-	}))
-	p.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	p.srv.OnBye(p.dropLate(func(req *sip.Request, tx sip.ServerTransaction) {
 		c := p.callOf(req)
 		if c == nil {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
@@ -76,7 +76,7 @@ func (p *Phone) callSetup() {
 			_ = c.dc.ReadBye(req, tx)
 		}
 		c.end()
-	})
+	}))
 }
 
 func (p *Phone) dialogUA() *sipgo.DialogUA {

@@ -15,7 +15,7 @@ import (
 // UPDATE (session refreshes).
 func (p *Phone) featureSetup() {
 	p.notifies = make(chan *sip.Request, 16)
-	p.srv.OnNotify(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnNotify(p.dropLate(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		if c := p.callOf(req); c != nil {
 			select {
@@ -28,8 +28,8 @@ func (p *Phone) featureSetup() {
 		case p.notifies <- req:
 		default:
 		}
-	}))
-	p.srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	p.srv.OnUpdate(p.dropLate(func(req *sip.Request, tx sip.ServerTransaction) {
 		c := p.callOf(req)
 		if c == nil {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
@@ -43,7 +43,7 @@ func (p *Phone) featureSetup() {
 			res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
 		}
 		_ = tx.Respond(res)
-	})
+	}))
 }
 
 // Notifies delivers the NOTIFY requests the phone gets outside calls

@@ -43,6 +43,7 @@ type Phone struct {
 	handling  sync.WaitGroup // requests being answered (guard)
 	mu        sync.Mutex
 	closing   bool // Close has begun: requests get no answer
+	shut      bool // the listening socket is going: see dropLate
 	registrar netip.AddrPort
 	options   int
 	calls     map[string]*Call // by Call-ID
@@ -96,11 +97,14 @@ func NewPhone(t testing.TB, opts ...Option) *Phone {
 	if err != nil {
 		t.Fatalf("siptest: %v", err)
 	}
-	p.srv.OnOptions(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
+	p.srv.OnOptions(p.dropLate(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.mu.Lock()
 		p.options++
 		p.mu.Unlock()
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})))
+	p.srv.OnNoRoute(p.dropLate(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil))
 	}))
 	p.callSetup()
 	p.featureSetup()
@@ -150,6 +154,9 @@ func (p *Phone) Close() {
 		// socket goes: answering once sipgo has dropped it from its pool
 		// opens a socket of its own that nothing closes.
 		p.handling.Wait()
+		p.mu.Lock()
+		p.shut = true
+		p.mu.Unlock()
 		if p.pc != nil {
 			p.pc.Close()
 		}
@@ -175,6 +182,31 @@ func (p *Phone) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 		p.mu.Unlock()
 		defer p.handling.Done()
 		h(req, tx)
+	}
+}
+
+// dropLate wraps every handler. sipgo hands each request to a goroutine
+// of its own, which only there looks up the socket to answer through. One
+// that looks after Close took the listening socket out of sipgo's pool
+// (or after UserAgent.Close closed the TCP connection) makes sipgo open a
+// new socket, with a reader goroutine, that UserAgent.Close may already
+// have missed. Every such request reaches a handler, so the handler drops
+// it and closes that socket.
+func (p *Phone) dropLate(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		p.mu.Lock()
+		shut := p.shut
+		p.mu.Unlock()
+		if !shut {
+			h(req, tx)
+			return
+		}
+		// Terminated first, so that a retransmission of the request
+		// finds no transaction to join and comes here with its own socket.
+		tx.Terminate()
+		if c, ok := tx.(interface{ Connection() sip.Connection }); ok && c.Connection() != nil {
+			_ = c.Connection().Close() // a no-op for the listening socket
+		}
 	}
 }
 
