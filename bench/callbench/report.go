@@ -23,6 +23,7 @@ type runResult struct {
 	CPSStepSeconds float64        `json:"cps_step_seconds"`
 	LoadSeconds    float64        `json:"media_seconds_per_step"`
 	SetupRate      int            `json:"setup_cps_in_steps"`
+	SettleSeconds  float64        `json:"settle_seconds_before_steps,omitempty"`
 	Systems        []systemResult `json:"systems"`
 	Bare           []concStep     `json:"bare_relay"`
 }
@@ -264,6 +265,9 @@ func render(run *runResult) []byte {
 	}
 	w("- Load side: SIPp (`bench/sipp`) registers %d extensions from the answering SIPp's port, calls with digest (407 answered; latency runs from the first INVITE to the 200), BYE from the caller; a failed step is tried once more (marked retry), since a neighbour's build can stall any single step; media by `bench/loadgen` (G.711, 50 packets/s each way per call) to the ports each system put in its SDP. CPS steps last %.0f s; concurrent steps are set up at %d calls/s (unless noted) and loaded for %.0f s. A step whose load generator fell more than a tenth of its window behind its pacing is **not measured**: the generator sends every packet, late, so the system got less than the step's load, and the machine (shared by the system and its load) ran out first.\n",
 		run.Extensions, run.CPSStepSeconds, run.SetupRate, run.LoadSeconds)
+	if run.SettleSeconds > 0 {
+		w("  Between its last CPS step and its first concurrent step each system rests %.0f s (a SIP stack keeps each INVITE transaction 32 s after the call), then a Go system is asked for one garbage collection.\n", run.SettleSeconds)
+	}
 	w("- CPU is utime+stime from /proc/<pid>/stat over the step (the box: one process; the peer: Kamailio's process tree plus rtpengine); memory is PSS from smaps_rollup (Kamailio's shared memory counted once). Goroutines come from the box's /status or pprof; `–` where it serves neither (threads are shown).\n\n")
 
 	w("#### Side by side\n\n")
