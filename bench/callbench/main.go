@@ -39,6 +39,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +69,9 @@ var modes = map[string]mode{
 	// A look at call set-up alone, for profiling it: the full run's
 	// rates from 200 up, no concurrent-call steps.
 	"cps": {Name: "cps", cpsRates: []int{200, 400, 500, 600, 800, 1000, 1200, 1500}, cpsStep: 10 * time.Second},
+	// A look at the top of the concurrent-call ramp alone, where the
+	// systems' highest passing steps have been: no calls-per-second steps.
+	"steps": {Name: "steps", steps: []int{1000, 1250, 1500, 1750, 2000}, load: 15 * time.Second, setupRate: 100},
 }
 
 // builds are the programs the run uses.
@@ -76,7 +80,7 @@ type builds struct {
 }
 
 func main() {
-	modeName := flag.String("mode", "quick", "quick (under 5 minutes) or full")
+	modeName := flag.String("mode", "quick", "quick (under 5 minutes), full, cps (the calls-per-second steps alone) or steps (the top of the concurrent-call ramp alone)")
 	systems := flag.String("systems", "", "comma-separated: callbox (falls back to pbxsut when the binary does not answer SIP), pbxsut, peer, bare (default: quick callbox,peer,bare; full adds pbxsut)")
 	exts := flag.Int("exts", 1000, "extensions registered")
 	callboxBin := flag.String("callbox", "", "callbox binary (default: built from ./cmd/callbox)")
@@ -91,7 +95,16 @@ func main() {
 	suite := flag.String("suite", "system", "system (scenarios 1, 2 and 5), callcenter (scenarios 2, 3 and 4 on the callbox binary) or soak (scenario 6)")
 	soakFor := flag.Duration("soak", time.Hour, "soak: how long calls keep coming (scenario 6)")
 	soakCalls := flag.Int("soak-calls", 0, "soak: concurrent calls (default half the callbox's highest passing scenario-2 step in -json, else 250)")
+	cpuProfile := flag.String("cpuprofile", "", "write the harness's own CPU profile (the load generator runs in it) to this file")
 	flag.Parse()
+	stopProfile := func() {}
+	if *cpuProfile != "" {
+		var err error
+		if stopProfile, err = profileSelf(*cpuProfile); err != nil {
+			log.Fatal(err)
+		}
+		defer stopProfile()
+	}
 	if *rerender && *suite != "system" {
 		if err := renderSuite(*suite, *jsonPath, *mdPath); err != nil {
 			log.Fatal(err)
@@ -111,19 +124,21 @@ func main() {
 		log.Fatal(err)
 	}
 	if *suite == "callcenter" || *suite == "soak" {
-		os.Exit(runSuite(*suite, *modeName, *callboxBin, *jsonPath, *mdPath, *scenarios, *results, *commit, *limit, *soakFor, *soakCalls, *exts))
+		code := runSuite(*suite, *modeName, *callboxBin, *jsonPath, *mdPath, *scenarios, *results, *commit, *limit, *soakFor, *soakCalls, *exts)
+		stopProfile()
+		os.Exit(code)
 	}
 	m, ok := modes[*modeName]
 	if !ok || *exts < 10 || *exts > 10000 {
-		log.Fatal("callbench: -mode quick|full|cps, -exts 10..10000")
+		log.Fatal("callbench: -mode quick|full|cps|steps, -exts 10..10000")
 	}
 	if *systems == "" {
 		// Full runs add bench/pbxsut: the same packages as the binary,
 		// serving pprof, for profiles and goroutine counts.
-		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,peer,bare,pbxsut", "cps": "callbox"}[m.Name]
+		*systems = map[string]string{"quick": "callbox,peer,bare", "full": "callbox,peer,bare,pbxsut", "cps": "callbox", "steps": "callbox,peer"}[m.Name]
 	}
 	if *limit == 0 {
-		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute, "cps": 10 * time.Minute}[m.Name]
+		*limit = map[string]time.Duration{"quick": 5 * time.Minute, "full": 40 * time.Minute, "cps": 10 * time.Minute, "steps": 30 * time.Minute}[m.Name]
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -177,6 +192,7 @@ func main() {
 	fmt.Print(string(render(run)))
 	if ctx.Err() != nil {
 		log.Printf("callbench: stopped early: %v (work directory %s kept)", context.Cause(ctx), work)
+		stopProfile()
 		os.Exit(1)
 	}
 	if run.clean() {
@@ -309,4 +325,19 @@ func portsFree() error {
 		return fmt.Errorf("callbench: TCP port %d on 127.0.0.1 is taken (another bench run?): %w", sutHTTP, err)
 	}
 	return l.Close()
+}
+
+// profileSelf starts a CPU profile of the harness into path: the load
+// generator (bench/loadgen) runs in this process, and on a shared
+// machine its cost decides where a step stops being measured.
+func profileSelf(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
