@@ -85,6 +85,21 @@ func TestAppliance_DebugListenerServesProfilesAndStats(t *testing.T) {
 	if code, _ := get("/debug/pprof/heap"); code != http.StatusOK {
 		t.Fatalf("heap profile %d", code)
 	}
+	// free-memory answers with the stats after handing free pages back;
+	// a GET (a browser, a prefetch) does not run it.
+	if code, _ := get("/debug/free-memory"); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /debug/free-memory: %d, want 405", code)
+	}
+	resp, err := client.Post("http://"+a.DebugAddr()+"/debug/free-memory", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var freed RuntimeStats
+	err = json.NewDecoder(resp.Body).Decode(&freed)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err != nil || freed.NumGC <= st.NumGC || freed.HeapReleased == 0 {
+		t.Errorf("POST /debug/free-memory: %d %v, GCs %d (before %d), released %d", resp.StatusCode, err, freed.NumGC, st.NumGC, freed.HeapReleased)
+	}
 	// The service shows in the status like every other.
 	found := false
 	for _, s := range a.Status().Services {

@@ -120,6 +120,9 @@ func runCallCenter(ctx context.Context, b builds, modeName, work, results, commi
 	cm := mode{Name: modeName, steps: m.conc, load: m.load, setupRate: 100}
 	run.Concurrent = runConcurrent(ctx, s, cm, work, filepath.Join(work, "profiles"), exts, nproc)
 	uas.stop()
+	// What the relayed steps left is freed and its pages handed back, so
+	// the recorded steps' memory starts from the calls they hold.
+	s.freeMemory()
 	data := filepath.Join(work, "data-callbox")
 	run.Recorded = runRecorded(ctx, s, m, work, data, results, nproc)
 	run.Mixed = runMixed(ctx, s, m, work, data, results, nproc)

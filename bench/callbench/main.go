@@ -241,7 +241,7 @@ func benchSystem(ctx context.Context, b builds, m mode, work, results, peers, na
 		r.AfterRegister.PSSKB/1024, r.AfterRegister.FDs, r.AfterRegister.Threads, s.goroutines())
 	r.CPS = runCPS(ctx, s, m, work, results, exts)
 	if len(m.steps) > 0 {
-		settle(ctx, s, m.settle)
+		r.Settled, r.Freed = settle(ctx, s, m.settle)
 	}
 	r.Concurrent = runConcurrent(ctx, s, m, work, results, exts, nproc)
 	return r
@@ -249,27 +249,35 @@ func benchSystem(ctx context.Context, b builds, m mode, work, results, peers, na
 
 // settle waits d for what the calls-per-second ramp left in the system
 // to go before the concurrent-call steps: SIP stacks keep each INVITE
-// transaction 32 s after the call (RFC 6026's Timer L), and a Go system
-// then has their garbage, collected once through its pprof endpoint.
-// Without it the first steps paid for the ramp: at 15:44 on 2026-11-28
-// the box's PSS fell from 1,025 MB at 250 calls to 289 MB at 1,000, so no
-// memory slope was left to read.
-func settle(ctx context.Context, s *system, d time.Duration) {
+// transaction 32 s after the call (RFC 6026's Timer L). A Go system then
+// has their garbage, and its runtime hands the freed pages back to the
+// kernel over minutes: it is asked to collect and hand them back at once
+// (POST /debug/free-memory), or, without that, to collect. Without the
+// rest the first steps paid for the ramp (at 15:44 on 2026-11-28 the
+// box's PSS fell from 1,025 MB at 250 calls to 289 MB at 1,000); with the
+// rest and only a collection, at 00:05 on 2026-11-29, it still fell from
+// 973 MB after the rest to 219 MB at 1,000 calls, at the pace of the
+// runtime's scavenger, so no memory slope was left to read either time.
+// It returns the system's memory after the rest and whether the pages
+// were handed back; nil when there was no rest.
+func settle(ctx context.Context, s *system, d time.Duration) (*usage, bool) {
 	if d <= 0 {
-		return
+		return nil, false
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return
+		return nil, false
 	case <-t.C:
 	}
-	if s.pprof {
+	freed := s.freeMemory()
+	if !freed && s.pprof {
 		s.goMemory() // asks for a collection first
 	}
 	u := s.usage()
-	log.Printf("%s: settled %s after the calls-per-second steps; PSS %d MB", s.Name, d, u.PSSKB/1024)
+	log.Printf("%s: settled %s after the calls-per-second steps (free pages handed back: %v); PSS %d MB", s.Name, d, freed, u.PSSKB/1024)
+	return &u, freed
 }
 
 func errString(err error, def string) string {

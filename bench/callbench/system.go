@@ -202,6 +202,22 @@ func parseMemStats(text string) int {
 	return (heap + stack) / 1024
 }
 
+// freeMemory asks a Go system to collect and hand its free pages back
+// to the kernel (POST /debug/free-memory on its pprof address: the
+// binary's debug listener, bench/pbxsut's HTTP); false when it could not.
+func (s *system) freeMemory() bool {
+	if !s.pprof {
+		return false
+	}
+	c := http.Client{Timeout: 20 * time.Second}
+	r, err := c.Post("http://"+s.pprofAddr()+"/debug/free-memory", "", nil)
+	if err != nil {
+		return false
+	}
+	r.Body.Close()
+	return r.StatusCode == http.StatusOK || r.StatusCode == http.StatusNoContent
+}
+
 // pprofAddr is where the system serves /debug/pprof: the binary's debug
 // listener, or its HTTP address (bench/pbxsut).
 func (s *system) pprofAddr() string {
