@@ -49,6 +49,19 @@ func (c *handClock) AfterFunc(d time.Duration, f func()) rtp.Timer {
 	return t
 }
 
+// armed counts the timers set and not yet stopped or run.
+func (c *handClock) armed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
 // Advance moves the clock and runs the timers that fell due.
 func (c *handClock) Advance(d time.Duration) {
 	c.mu.Lock()
@@ -84,6 +97,11 @@ func TestSessionTimer_CallerThatStopsRefreshingIsHungUp(t *testing.T) {
 	if h := out.Response().GetHeader("Session-Expires"); h == nil || h.Value() != "90;refresher=uac" {
 		t.Fatalf("200 Session-Expires %v", h)
 	}
+	// The box arms the timer once the ACK for its 200 came. The phone
+	// has sent it, but the box may not have it yet (a lost ACK waits for
+	// the 200's retransmission, 500 ms): armed after the clock moved on,
+	// the deadline would fall after the last Advance (CI, 2026-11-29).
+	eventually(t, "the box armed the session timer", func() bool { return clock.armed() > 0 })
 	// A refresh every 50 s keeps it up well past the first deadline.
 	for range 3 {
 		clock.Advance(50 * time.Second)
