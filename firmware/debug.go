@@ -151,12 +151,7 @@ func (d *debugServer) handler() http.Handler {
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("GET /debug/stats", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if err := json.NewEncoder(w).Encode(d.stats()); err != nil {
-			d.log.Debug("debug stats", "err", err)
-		}
-	})
+	mux.HandleFunc("GET /debug/stats", func(w http.ResponseWriter, _ *http.Request) { d.writeStats(w) })
 	// A technician's (and the benchmark's) way to see what the box holds
 	// rather than what the runtime kept after a burst: a collection,
 	// then every free page handed back to the kernel at once instead of
@@ -165,12 +160,17 @@ func (d *debugServer) handler() http.Handler {
 	// triggers it.
 	mux.HandleFunc("POST /debug/free-memory", func(w http.ResponseWriter, _ *http.Request) {
 		debug.FreeOSMemory()
-		w.Header().Set("Content-Type", "application/json")
-		if err := json.NewEncoder(w).Encode(d.stats()); err != nil {
-			d.log.Debug("debug free-memory", "err", err)
-		}
+		d.writeStats(w)
 	})
 	return mux
+}
+
+// writeStats answers with the figures of /debug/stats.
+func (d *debugServer) writeStats(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(d.stats()); err != nil {
+		d.log.Debug("debug stats", "err", err)
+	}
 }
 
 // Run listens on the loopback address until ctx is done.
