@@ -39,6 +39,11 @@ func newChromium(t *testing.T) context.Context {
 		}
 		t.Skip("chromium not installed")
 	}
+	tmp, err := os.MkdirTemp("", "cbchr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", "new"),
@@ -52,6 +57,10 @@ func newChromium(t *testing.T) context.Context {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("lang", "en-US"),
 		chromedp.UserDataDir(t.TempDir()),
+		// Chromium puts its profile's singleton socket in a directory of
+		// its own under TMPDIR, which a killed browser leaves behind. A
+		// socket's path must be short (108 bytes), so not t.TempDir.
+		chromedp.Env("TMPDIR=" + tmp),
 		chromedp.WindowSize(1366, 768),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
