@@ -22,23 +22,18 @@ const (
 	// drain halve them per frame; the 40 ms it adds to what a recording
 	// or a supervisor hears is well inside what they tolerate.
 	drainEvery = 2 * media.FrameDuration
-	// captureStart and captureMax bound one capture's packet queue: it
-	// starts small (a drain normally finds two or three packets) and grows
-	// while packets come in bursts (a stall upstream let go) or its
-	// writer falls behind (a disk stalling a recording), up to about 8 s
-	// of 20 ms G.711; beyond that packets are dropped and their time
-	// becomes silence. Once the bursts have stopped the room is given
-	// back (shrinkAfter).
-	captureStart = 1 << 10
-	captureMax   = 64 << 10
-	// shrinkAfter is how many drains in a row must find a grown queue
-	// nearly empty (an eighth of it) before its room is given back: 2 s.
-	// A box that has fallen behind hands its captures bursts drain after
-	// drain; giving the room back at the first quiet drain made every
-	// burst grow the queue again, and at 1,250 recorded calls that churn
-	// was a quarter of what the box allocated (646 of 2,307 MB in one
-	// step of the 00:02 probe, set-up included).
-	shrinkAfter = 50
+	// chunkBytes is the size of a capture's packet queue's chunks. A
+	// capture owns one, enough for what a drain normally finds (two or
+	// three packets). While packets come in bursts (a stall upstream let
+	// go) or its writer falls behind (a disk stalling a recording, a box
+	// short of processor time), the queue takes more chunks from a pool
+	// all captures share, and the drain hands them back: a queue holds
+	// what is waiting in it, not the most it ever held. An entry never
+	// spans two chunks.
+	chunkBytes = 1 << 10
+	// captureMax bounds one capture's queue: about 8 s of 20 ms G.711;
+	// beyond that packets are dropped and their time becomes silence.
+	captureMax = 64 << 10
 	// entryHeader is a queued packet's header: RTP timestamp (4), payload
 	// length (2), flags (1), padding (1).
 	entryHeader = 8
@@ -71,7 +66,7 @@ var _ media.Capturer = (*Session)(nil)
 // hear a call. stop ends the capture; w is not called after it returns.
 // stop is idempotent. A capture of a closed session ends by itself.
 func (s *Session) Capture(w media.FrameWriter) (stop func()) {
-	c := &capture{s: s, w: w, q: make([]byte, 0, captureStart)}
+	c := newCapture(s, w)
 	s.rxMu.Lock()
 	s.captures = append(s.captures, c)
 	s.rxMu.Unlock()
@@ -96,10 +91,11 @@ type capture struct {
 	s *Session
 	w media.FrameWriter
 
-	// Queue side, guarded by s.rxMu.
-	q     []byte
-	reset bool // the next packet starts a new stream
-	quiet int  // drains in a row that found a grown q nearly empty
+	// Queue side, guarded by s.rxMu: q's chunks in order, the first the
+	// capture's own, the others from chunkPool; queued is their length.
+	q      [][]byte
+	queued int
+	reset  bool // the next packet starts a new stream
 
 	// Drain side, guarded by mu.
 	mu      sync.Mutex
@@ -110,7 +106,6 @@ type capture struct {
 	n       int
 	law     g711.Law
 	dec     g711.Decoder
-	order   []entry
 	// hold keeps the packets after a gap until the gap is a drain
 	// interval old (heldSince; heldTS is the first held packet's);
 	// spare is its other buffer.
@@ -121,6 +116,14 @@ type capture struct {
 	// over is set by the drainer once the capture has ended (drain
 	// reported so), read by it to forget the capture.
 	over bool
+}
+
+// chunkPool holds the queue chunks that no capture is using
+// (*[chunkBytes]byte).
+var chunkPool = sync.Pool{New: func() any { return new([chunkBytes]byte) }}
+
+func newCapture(s *Session, w media.FrameWriter) *capture {
+	return &capture{s: s, w: w, q: [][]byte{make([]byte, 0, chunkBytes)}}
 }
 
 // entry is one queued packet, as the drain reads it.
@@ -136,56 +139,63 @@ func (c *capture) push(ts uint32, payload []byte) {
 		return
 	}
 	need := entryHeader + len(payload)
-	if len(c.q)+need > cap(c.q) && cap(c.q) < captureMax {
-		q := make([]byte, len(c.q), min(2*cap(c.q), captureMax))
-		copy(q, c.q)
-		c.q = q
+	last := len(c.q) - 1
+	if len(c.q[last])+need > chunkBytes {
+		if len(c.q) == captureMax/chunkBytes {
+			c.s.capDropped++
+			return
+		}
+		c.q = append(c.q, chunkPool.Get().(*[chunkBytes]byte)[:0])
+		last++
 	}
-	if len(c.q)+need > cap(c.q) {
-		c.s.capDropped++
-		return
-	}
-	c.q = appendEntry(c.q, ts, payload, c.reset)
+	c.q[last] = appendEntry(c.q[last], ts, payload, c.reset)
+	c.queued += need
 	c.reset = false
-	if len(c.q) >= captureMax/4 && len(c.q)-need < captureMax/4 {
+	if c.queued >= captureMax/4 && c.queued-need < captureMax/4 {
 		// A burst (seconds of audio at once): drain now rather than at
 		// the next tick, before the queue is full.
 		c.s.ports.drains.kick()
 	}
 }
 
+// drainBufs is a drain's room: the queue's copy and its packets in
+// order. One run drains one capture at a time, so the drainer keeps one
+// for them all, and a capture keeps nothing of a burst after its drain.
+type drainBufs struct {
+	q     []byte
+	order []entry
+}
+
 // drain decodes what the loop queued since the last drain and writes it
-// to w, with scratch as room for the queue's copy; now is the drain's
-// time. It reports false once the capture is over (stopped, or its
-// session closed with nothing left), so the drainer can forget it.
-func (c *capture) drain(now time.Time, scratch []byte) ([]byte, bool) {
+// to w, with b as its room; the queue's chunks but its own go back to
+// the pool. now is the drain's time. It reports false once the capture
+// is over (stopped, or its session closed with nothing left), so the
+// drainer can forget it.
+func (c *capture) drain(now time.Time, b *drainBufs) bool {
 	s := c.s
 	s.rxMu.Lock()
-	scratch = append(scratch[:0], c.q...)
-	switch {
-	case cap(c.q) == captureStart || len(c.q) >= cap(c.q)/8:
-		c.quiet = 0
-		c.q = c.q[:0]
-	case c.quiet < shrinkAfter:
-		c.quiet++
-		c.q = c.q[:0]
-	default:
-		c.quiet = 0
-		c.q = make([]byte, 0, captureStart) // the bursts are over: give the room back
+	scratch := append(b.q[:0], c.q[0]...)
+	c.q[0] = c.q[0][:0]
+	for i, ch := range c.q[1:] {
+		scratch = append(scratch, ch...)
+		chunkPool.Put((*[chunkBytes]byte)(ch[:chunkBytes]))
+		c.q[1+i] = nil
 	}
+	c.q, c.queued = c.q[:1], 0
 	s.rxMu.Unlock()
+	b.q = scratch
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.off {
-		return scratch, false
+		return false
 	}
 	if len(scratch) == 0 && len(c.hold) == 0 {
 		select {
 		case <-s.closed:
-			return scratch, false
+			return false
 		default:
-			return scratch, true
+			return true
 		}
 	}
 	if law := s.params.Load().law; !c.started || law != c.law {
@@ -193,16 +203,17 @@ func (c *capture) drain(now time.Time, scratch []byte) ([]byte, bool) {
 		c.dec, _ = g711.NewDecoder(lawCodec(law))
 		c.law = law
 	}
-	c.order = parseEntries(parseEntries(c.order[:0], c.hold), scratch)
-	sortRuns(c.order)
+	order := parseEntries(parseEntries(b.order[:0], c.hold), scratch)
+	b.order = order
+	sortRuns(order)
 	// A gap in the timestamps waits a drain interval for the packets
 	// that would fill it (they may be late, not lost); after that its
 	// time is silence.
 	holding := len(c.hold) > 0
 	wait := !holding || now.Sub(c.heldSince) < drainEvery
 	i := 0
-	for ; i < len(c.order); i++ {
-		e := c.order[i]
+	for ; i < len(order); i++ {
+		e := order[i]
 		if wait && c.started && !e.reset {
 			if gap := int32(e.ts - c.nextTS); gap > 0 && gap <= maxGap {
 				break
@@ -212,14 +223,14 @@ func (c *capture) drain(now time.Time, scratch []byte) ([]byte, bool) {
 	}
 	// The held packets go to the other buffer: c.hold is still read.
 	next := c.spare[:0]
-	for _, e := range c.order[i:] {
+	for _, e := range order[i:] {
 		next = appendEntry(next, e.ts, e.payload, e.reset)
 	}
 	c.hold, c.spare = next, c.hold[:0]
-	if len(next) > 0 && (!holding || c.order[i].ts != c.heldTS) {
-		c.heldSince, c.heldTS = now, c.order[i].ts // a new gap
+	if len(next) > 0 && (!holding || order[i].ts != c.heldTS) {
+		c.heldSince, c.heldTS = now, order[i].ts // a new gap
 	}
-	return scratch, true
+	return true
 }
 
 // appendEntry appends one packet in the queue's format.
@@ -323,7 +334,7 @@ type drainer struct {
 	again   bool // kicked while running: the next drain at once
 	timer   *time.Timer
 	list    []*capture // the running drain's copy of caps
-	scratch []byte     // the running drain's queue copy
+	bufs    drainBufs  // the running drain's room
 }
 
 func (d *drainer) add(c *capture) {
@@ -381,9 +392,7 @@ func (d *drainer) run() {
 	over := false
 	now := time.Now()
 	for _, c := range d.list {
-		var live bool
-		d.scratch, live = c.drain(now, d.scratch)
-		if !live {
+		if !c.drain(now, &d.bufs) {
 			c.over, over = true, true
 		}
 	}

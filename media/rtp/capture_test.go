@@ -93,19 +93,20 @@ func manualCapture(t *testing.T) (*manual, *collector, *Session) {
 	p := newPorts(t, e, 33400, 33499)
 	s := open(t, p, Config{Codec: media.PCMU, Timeout: -1})
 	col := &collector{}
-	return &manual{capture: &capture{s: s, w: col, q: make([]byte, 0, captureStart)}, now: time.Unix(1_800_000_000, 0)}, col, s
+	return &manual{capture: newCapture(s, col), now: time.Unix(1_800_000_000, 0)}, col, s
 }
 
 // manual is a capture the test drives: drainAt drains as the timer
 // would, a drain interval after the last.
 type manual struct {
 	*capture
-	now time.Time
+	now  time.Time
+	bufs drainBufs
 }
 
 func (m *manual) drainAt() {
 	m.now = m.now.Add(drainEvery)
-	m.drain(m.now, nil)
+	m.drain(m.now, &m.bufs)
 }
 
 func (c *manual) pushAt(ts uint32, level int16, n int) {
@@ -186,8 +187,8 @@ func TestCapture_AWriterFarBehindLosesAudioNotTheRelay(t *testing.T) {
 	for k := range packets {
 		c.pushAt(uint32(160*k), 100, 160)
 	}
-	if cap(c.q) > captureMax {
-		t.Fatalf("queue grew to %d bytes, bound %d", cap(c.q), captureMax)
+	if room := c.room(); room > captureMax {
+		t.Fatalf("queue grew to %d bytes, bound %d", room, captureMax)
 	}
 	dropped := s.Stats().CaptureDropped
 	if dropped == 0 {
@@ -257,7 +258,7 @@ func TestCapture_KicksFromManyBurstsKeepOneDrainAtATime(t *testing.T) {
 				// upstream stall let go, not a sender faster than time.
 				for k := 0; k < 2000; k++ {
 					s.rxMu.Lock()
-					n := len(c.q)
+					n := c.queued
 					s.rxMu.Unlock()
 					if n == 0 {
 						break
@@ -279,44 +280,50 @@ func TestCapture_KicksFromManyBurstsKeepOneDrainAtATime(t *testing.T) {
 	}
 }
 
-// A queue a burst grew keeps its room while bursts keep coming (a box
-// behind hands its captures one burst after another) and gives it back
-// once the drains have found it nearly empty for shrinkAfter in a row.
-func TestCapture_KeepsABurstsRoomUntilItHasBeenQuietAWhile(t *testing.T) {
+// A burst takes chunks from the pool, and the drain gives them back at
+// once: a capture keeps its one chunk, whatever it once held. A burst
+// across many chunks comes out whole and in order.
+func TestCapture_GivesABurstsChunksBackAtTheDrain(t *testing.T) {
 	c, col, _ := manualCapture(t)
 	ts := uint32(0)
 	push := func(n int) {
 		for range n {
-			c.pushAt(ts, 100, 160)
+			c.pushAt(ts, int16(100*(ts/160%10+1)), 160)
 			ts += 160
 		}
 	}
-	push(20) // 20 packets: 3.4 KB, the queue grows to 4 KB
-	grown := cap(c.q)
-	if grown <= captureStart {
-		t.Fatalf("queue of %d bytes after a burst", grown)
+	push(2)
+	if room := c.room(); room != chunkBytes {
+		t.Fatalf("two packets hold %d bytes of room, want one chunk (%d)", room, chunkBytes)
+	}
+	push(40) // 6.7 KB: 7 chunks more
+	if room, n := c.room(), c.queued; room < n || room > n+2*chunkBytes {
+		t.Fatalf("%d bytes queued in %d bytes of room", n, room)
 	}
 	c.drainAt()
-	for range shrinkAfter - 1 {
-		push(2)
-		c.drainAt()
+	if room := c.room(); room != chunkBytes || c.queued != 0 {
+		t.Fatalf("after the drain: %d bytes of room, %d queued; want the capture's one chunk, empty", room, c.queued)
 	}
-	if cap(c.q) != grown {
-		t.Fatalf("room given back after %d quiet drains: %d bytes", shrinkAfter-1, cap(c.q))
-	}
-	push(20) // the next burst fits without growing again
-	if cap(c.q) != grown {
-		t.Fatalf("queue of %d bytes after the second burst, want the %d kept", cap(c.q), grown)
-	}
+	push(3)
 	c.drainAt()
-	for range shrinkAfter + 1 {
-		push(2)
-		c.drainAt()
+	got := levels(col.samples())
+	if len(got) != int(ts/160) {
+		t.Fatalf("%d frames written of %d pushed", len(got), ts/160)
 	}
-	if cap(c.q) != captureStart {
-		t.Fatalf("queue of %d bytes after %d quiet drains, want %d back", cap(c.q), shrinkAfter+1, captureStart)
+	for k, v := range got {
+		if want := k%10 + 1; v != want {
+			t.Fatalf("frame %d has level %d, want %d: out of order or lost", k, v, want)
+		}
 	}
-	if got, want := len(col.samples())/media.FrameSamples, int(ts/160); got != want {
-		t.Fatalf("%d frames written of %d pushed", got, want)
+}
+
+// room is the capacity of c's queue chunks.
+func (c *capture) room() int {
+	c.s.rxMu.Lock()
+	defer c.s.rxMu.Unlock()
+	n := 0
+	for _, ch := range c.q {
+		n += cap(ch)
 	}
+	return n
 }
