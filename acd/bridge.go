@@ -142,24 +142,18 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 	c.mu.Unlock()
 	// The parties' hang-ups are cases of the loop's own select, not a
 	// goroutine watching each party: a bridged call costs no watcher.
-	// The cases are made again after every change of the parties; a
-	// parked party that hung up (gone) is watched no more.
-	cases := []reflect.SelectCase{
-		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(b.ops)},
-		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
-	}
+	// The watched parties are listed again after every change; a parked
+	// party that hung up (gone) is watched no more.
 	var watched []*end
 	for {
-		cases, watched = cases[:2], watched[:0]
+		watched = watched[:0]
 		for _, e := range b.ends {
 			if !e.gone {
-				cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(e.leg.Done())})
 				watched = append(watched, e)
 			}
 		}
-		switch i, v, _ := reflect.Select(cases); i {
+		switch i, op := b.next(ctx, watched); i {
 		case 0:
-			op := v.Interface().(bridgeOp)
 			// An op that ends the bridge succeeded; its error is what
 			// Bridge returns.
 			exit, err := op.fn(b)
@@ -171,15 +165,7 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 			op.done <- err
 			b.wire(ctx)
 		case 1:
-			// At once, not one after another: a shutdown is bounded, and
-			// each leg's hang-up may wait on its far end.
-			var hangups sync.WaitGroup
-			for _, e := range b.ends {
-				if !e.caller {
-					hangups.Go(func() { _ = e.leg.Hangup(CauseNormalClearing) })
-				}
-			}
-			hangups.Wait()
+			b.hangupOthers()
 			return context.Cause(ctx)
 		default: // a party hung up
 			if exit, err := b.lost(watched[i-2]); exit {
@@ -189,6 +175,57 @@ func (c *Call) Bridge(ctx context.Context, other Leg) error {
 			b.wire(ctx)
 		}
 	}
+}
+
+// next waits for the loop's next event: 0 and the op for an op, 1 for
+// the end of ctx, 2+k for watched[k] hanging up. Two parties, nearly
+// every bridge, are a plain select; more (a conference) a reflect.Select
+// made for them. The call's goroutine waits here for the whole call, so
+// its stack stays small enough for the runtime to halve it.
+func (b *bridge) next(ctx context.Context, watched []*end) (int, bridgeOp) {
+	if len(watched) == 2 {
+		select {
+		case op := <-b.ops:
+			return 0, op
+		case <-ctx.Done():
+			return 1, bridgeOp{}
+		case <-watched[0].leg.Done():
+			return 2, bridgeOp{}
+		case <-watched[1].leg.Done():
+			return 3, bridgeOp{}
+		}
+	}
+	return b.nextOfMany(ctx, watched)
+}
+
+// nextOfMany is next for other than two parties, in a frame of its own.
+//
+//go:noinline
+func (b *bridge) nextOfMany(ctx context.Context, watched []*end) (int, bridgeOp) {
+	cases := make([]reflect.SelectCase, 2, 2+len(watched))
+	cases[0] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(b.ops)}
+	cases[1] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())}
+	for _, e := range watched {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(e.leg.Done())})
+	}
+	i, v, _ := reflect.Select(cases)
+	if i == 0 {
+		return 0, v.Interface().(bridgeOp)
+	}
+	return i, bridgeOp{}
+}
+
+// hangupOthers hangs up every party but the caller, at once, not one
+// after another: a shutdown is bounded, and each leg's hang-up may wait
+// on its far end.
+func (b *bridge) hangupOthers() {
+	var hangups sync.WaitGroup
+	for _, e := range b.ends {
+		if !e.caller {
+			hangups.Go(func() { _ = e.leg.Hangup(CauseNormalClearing) })
+		}
+	}
+	hangups.Wait()
 }
 
 // add makes e an end; the loop watches for its hang-up.

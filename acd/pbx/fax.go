@@ -157,7 +157,7 @@ func (r *Router) fax(ctx context.Context, c *acd.Call, dest string) error {
 	case dialplan.ActionExtension:
 		return r.cfg.Ring(ctx, c, d.Target.Value)
 	case dialplan.ActionOutbound:
-		return r.dialOut(ctx, c, d)
+		return r.dialOut(ctx, c, &d)
 	}
 	cause := d.Cause
 	if !cause.Valid() {
