@@ -236,7 +236,7 @@ func (w *waiter) run(ctx context.Context, tk Ticket) error {
 				done, err = w.act(ctx, a)
 			}
 		case r := <-w.results:
-			done, err = w.rang(ctx, r)
+			done, err = w.rang(r)
 		case <-w.cbTimer.C:
 			w.cbStep, w.cbDigits = 0, nil
 		}
@@ -382,7 +382,7 @@ func (w *waiter) offer(ctx context.Context, o Offer) {
 
 // rang settles a ring that ended: a miss is reported; an answer ends the
 // wait, for Wait to bridge it (talk).
-func (w *waiter) rang(ctx context.Context, res ringResult) (bool, error) {
+func (w *waiter) rang(res ringResult) (bool, error) {
 	if cur, ok := w.rings[res.agent]; !ok || cur != res.r {
 		// The offer was withdrawn (timeout, answered elsewhere).
 		if res.leg != nil {
