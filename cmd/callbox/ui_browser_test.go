@@ -57,8 +57,17 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	path := needChromium(t)
+	// Chromium puts its profile's singleton socket in a directory of its
+	// own under TMPDIR, which a killed browser leaves behind; a socket's
+	// path must be short (108 bytes), so not t.TempDir.
+	tmp, err := os.MkdirTemp("", "cbchr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
+		chromedp.Env("TMPDIR=" + tmp),
 		chromedp.Flag("headless", "new"),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
