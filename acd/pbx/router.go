@@ -132,13 +132,24 @@ func (r *Router) Decide(c *acd.Call) dialplan.Decision {
 
 // handle routes one call as the dialplan decides (Handle).
 func (r *Router) handle(ctx context.Context, c *acd.Call) error {
-	d := r.Decide(c)
-	r.logRoute(ctx, c, &d)
+	d := r.decide(ctx, c)
 	if d.Action == dialplan.ActionInbound {
 		c.AddRoute(d.Rule)
 		return r.inbound(ctx, c, d.Target)
 	}
-	return r.act(ctx, c, &d)
+	return r.act(ctx, c, d)
+}
+
+// decide is Decide, logged, on the heap: the call's goroutine waits
+// under handle for the whole call, and the decision (about 200 bytes)
+// and the log call's arguments in handle's frame kept a queue call's
+// stack just too big for the runtime to halve.
+//
+//go:noinline
+func (r *Router) decide(ctx context.Context, c *acd.Call) *dialplan.Decision {
+	d := r.Decide(c)
+	r.log.DebugContext(ctx, "route", "call_id", c.ID(), "dialed", c.Dialed(), "action", d.Action, "rule", d.Rule)
+	return &d
 }
 
 // act carries out a decision other than an inbound route's. It is a
@@ -166,15 +177,6 @@ func (r *Router) act(ctx context.Context, c *acd.Call, d *dialplan.Decision) err
 		return acd.Reject(d.Cause)
 	}
 	return &acd.CauseError{Cause: acd.CauseTemporaryFailure, Err: fmt.Errorf("pbx: unknown action %q", d.Action)}
-}
-
-// logRoute logs the dialplan's decision d for c. The call's goroutine
-// waits in handle for the whole call; the log call's arguments in a
-// frame of their own keep that stack small enough to be halved.
-//
-//go:noinline
-func (r *Router) logRoute(ctx context.Context, c *acd.Call, d *dialplan.Decision) {
-	r.log.DebugContext(ctx, "route", "call_id", c.ID(), "dialed", c.Dialed(), "action", d.Action, "rule", d.Rule)
 }
 
 // ring rings an extension; when nobody answers (busy, no answer, not
