@@ -176,11 +176,11 @@ func (c *capture) drain(now time.Time, b *drainBufs) bool {
 	s.rxMu.Lock()
 	scratch := append(b.q[:0], c.q[0]...)
 	c.q[0] = c.q[0][:0]
-	for i, ch := range c.q[1:] {
+	for _, ch := range c.q[1:] {
 		scratch = append(scratch, ch...)
 		chunkPool.Put((*[chunkBytes]byte)(ch[:chunkBytes]))
-		c.q[1+i] = nil
 	}
+	clear(c.q[1:])
 	c.q, c.queued = c.q[:1], 0
 	s.rxMu.Unlock()
 	b.q = scratch
