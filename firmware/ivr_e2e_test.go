@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd/siptest"
 	"callbox/acd/voicemail"
 	"callbox/firmware/store"
 	"callbox/media"
@@ -46,15 +46,7 @@ func ivrNeedSIPp(t *testing.T) string {
 	return p
 }
 
-func ivrFreeUDP(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func ivrFreeUDP(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // ivrSIPp is one SIPp process in its own directory.
 type ivrSIPp struct {
@@ -74,9 +66,9 @@ func runIVRSIPp(t *testing.T, bin, scenario string, port int, remote string, arg
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	all := []string{remote, "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-mp", strconv.Itoa(ivrFreeUDP(t) &^ 1), "-cp", strconv.Itoa(ivrFreeUDP(t)), "-m", "1", "-l", "1",
-		"-recv_timeout", "20000", "-timeout", "35s", "-timeout_error", "-nostdin"}
+	all := append([]string{remote, "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", strconv.Itoa(port)},
+		siptest.SIPpPorts(t, "127.0.0.1")...)
+	all = append(all, "-m", "1", "-l", "1", "-recv_timeout", "20000", "-timeout", "35s", "-timeout_error", "-nostdin")
 	s := &ivrSIPp{dir: dir, cmd: exec.CommandContext(ctx, bin, append(all, args...)...), done: make(chan error, 1)}
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out

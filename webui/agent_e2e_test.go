@@ -157,8 +157,9 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 	if remote != "" {
 		all = append(all, remote)
 	}
-	all = append(all, "-i", "127.0.0.1", "-sf", filepath.Join(sippScenarios, scenario), "-p", strconv.Itoa(port),
-		"-mp", strconv.Itoa(freeUDPPort(t)&^1), "-cp", strconv.Itoa(freeUDPPort(t)), "-m", "1", "-l", "1",
+	all = append(all, "-i", "127.0.0.1", "-sf", filepath.Join(sippScenarios, scenario), "-p", strconv.Itoa(port))
+	all = append(all, siptest.SIPpPorts(t, "127.0.0.1")...)
+	all = append(all, "-m", "1", "-l", "1",
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin")
 	all = append(all, args...)
 	s := &sippRun{done: make(chan error, 1)}

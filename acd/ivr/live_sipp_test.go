@@ -140,11 +140,11 @@ func TestRunner_SIPpCallerWithInBandDTMFReachesTheOperator(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, bx.srv.Addr("udp").String(),
-		"-sf", scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)),
-		"-mp", fmt.Sprint(freeUDPPort(t)&^1), "-m", "1", "-l", "1",
+	args := append([]string{bx.srv.Addr("udp").String(), "-sf", scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t))},
+		siptest.SIPpPorts(t, "127.0.0.1")...)
+	cmd := exec.CommandContext(ctx, bin, append(args, "-m", "1", "-l", "1",
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
-		"-s", "800", "-key", "caller", "201", "-au", "201", "-ap", phoneSecret)
+		"-s", "800", "-key", "caller", "201", "-au", "201", "-ap", phoneSecret)...)
 	cmd.Dir = t.TempDir() // SIPp's logs stay out of the repository
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

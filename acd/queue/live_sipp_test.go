@@ -46,8 +46,9 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 		all = append(all, remote)
 	}
 	all = append(all, "-sf", filepath.Join("..", "sip", "testdata", "sipp", scenario),
-		"-i", "127.0.0.1", "-p", fmt.Sprint(port), "-mp", fmt.Sprint(freeUDP(t)&^1), "-cp", fmt.Sprint(freeUDP(t)),
-		"-m", "1", "-l", "1", "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
+		"-i", "127.0.0.1", "-p", fmt.Sprint(port))
+	all = append(all, siptest.SIPpPorts(t, "127.0.0.1")...)
+	all = append(all, "-m", "1", "-l", "1", "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
 	s := &sipp{done: make(chan error, 1)}

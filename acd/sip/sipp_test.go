@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"callbox/acd/siptest"
 )
 
 // needPeer returns the path of a peer program (sipp, baresip), skipping
@@ -32,12 +34,7 @@ func needPeer(t *testing.T, name string) string {
 func freePort(t *testing.T, network, ip string) int {
 	t.Helper()
 	if network == "udp" {
-		pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pc.Close()
-		return pc.LocalAddr().(*net.UDPAddr).Port
+		return siptest.FreeUDPPort(t, ip)
 	}
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
@@ -58,8 +55,7 @@ func sipp(t *testing.T, bin string, target netip.AddrPort, scenario, localIP str
 		target.String(),
 		"-sf", filepath.Join("testdata", "sipp", scenario),
 		"-i", localIP,
-		"-p", fmt.Sprint(freePort(t, "udp", localIP)),
-		"-cp", fmt.Sprint(freePort(t, "udp", "127.0.0.1")),
+		"-p", fmt.Sprint(siptest.FreeUDPPort(t, localIP)),
 		"-m", fmt.Sprint(calls),
 		"-l", "1",
 		"-recv_timeout", "2000",
@@ -67,7 +63,7 @@ func sipp(t *testing.T, bin string, target netip.AddrPort, scenario, localIP str
 		"-timeout_error",
 		"-nostdin",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
-	}, args...)
+	}, append(siptest.SIPpPorts(t, localIP), args...)...)
 	cmd := exec.CommandContext(ctx, bin, all...)
 	cmd.Dir = "."
 	var out bytes.Buffer

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"callbox/acd/siptest"
 	"callbox/firmware/store"
 )
 
@@ -39,15 +40,7 @@ func needSIPp(t *testing.T) string {
 	return p
 }
 
-func freeUDP(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDP(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // freeSIPPort is a port free for UDP and TCP whose next port is free for
 // TCP (TLS).
@@ -214,12 +207,15 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 	if remote != "" {
 		all = append(all, remote)
 	}
-	if !slices.Contains(args, "-i") {
-		args = append([]string{"-i", "127.0.0.1"}, args...)
+	ip := "127.0.0.1"
+	if i := slices.Index(args, "-i"); i >= 0 && i+1 < len(args) {
+		ip = args[i+1]
+	} else {
+		args = append([]string{"-i", ip}, args...)
 	}
-	all = append(all, "-sf", filepath.Join("testdata", "sipp", scenario), "-p", strconv.Itoa(port),
-		"-mp", strconv.Itoa(freeUDP(t)&^1), "-cp", strconv.Itoa(freeUDP(t)), "-m", "1", "-l", "1",
-		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin")
+	all = append(all, "-sf", filepath.Join("testdata", "sipp", scenario), "-p", strconv.Itoa(port))
+	all = append(all, siptest.SIPpPorts(t, ip)...)
+	all = append(all, "-m", "1", "-l", "1", "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin")
 	all = append(all, args...)
 	s := &sipp{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1)}
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out

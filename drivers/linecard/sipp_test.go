@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"callbox/acd/siptest"
 )
 
 // needSIPp skips without sipp unless CALLBOX_REQUIRE_E2E=1 makes that a
@@ -27,50 +29,14 @@ func needSIPp(t *testing.T) string {
 	return path
 }
 
-// freeUDP returns a UDP port that was free a moment ago; even, with the
-// next one free too, when pair is set (RTP and RTCP).
-func freeUDP(t *testing.T, pair bool) int {
-	t.Helper()
-	for range 100 {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if !pair {
-			return port
-		}
-		if port%2 != 0 || port > 65000 {
-			continue
-		}
-		c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		if err == nil {
-			c2.Close()
-			return port
-		}
-	}
-	t.Fatal("no free UDP port pair")
-	return 0
-}
-
-func freeTCP(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // sipp starts sipp with args (plus control and media ports of its own)
 // in t's temp directory; wait returns its error and output.
 func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (string, error)) {
 	t.Helper()
 	bin := needSIPp(t)
-	args = append(args, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-cp", fmt.Sprint(freeTCP(t)),
-		"-mp", fmt.Sprint(freeUDP(t, true)), "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error")
+	args = append(args, "-i", "127.0.0.1", "-mi", "127.0.0.1")
+	args = append(args, siptest.SIPpPorts(t, "127.0.0.1")...)
+	args = append(args, "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error")
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	var out bytes.Buffer
@@ -132,7 +98,7 @@ func TestSim_SIPpCallerRingsLineWithCallerIDAndAudio(t *testing.T) {
 
 func TestSim_DialReachesSIPpAnswering(t *testing.T) {
 	needSIPp(t)
-	port := freeUDP(t, false)
+	port := siptest.FreeUDPPort(t, "127.0.0.1")
 	peer := netip.AddrPortFrom(loopback, uint16(port))
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()

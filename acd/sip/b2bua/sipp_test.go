@@ -65,10 +65,9 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 	}
 	all = append(all,
 		"-sf", sf,
-		"-i", "127.0.0.1", "-p", fmt.Sprint(port),
-		"-mp", fmt.Sprint(freeUDP(t)&^1),
-		"-cp", fmt.Sprint(freeUDP(t)),
-		"-m", "1", "-l", "1",
+		"-i", "127.0.0.1", "-p", fmt.Sprint(port))
+	all = append(all, siptest.SIPpPorts(t, "127.0.0.1")...)
+	all = append(all, "-m", "1", "-l", "1",
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
@@ -204,9 +203,9 @@ func BenchmarkSIPp_CallsPerSecond(b *testing.B) {
 	warned := &logRecorder{level: slog.LevelWarn}
 	bx := startBoxLogging(b, slog.New(warned), Config{}, nil)
 	port := freeUDPB(b)
-	reg := exec.Command(bin, bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "register.xml"),
-		"-i", "127.0.0.1", "-p", fmt.Sprint(port), "-cp", fmt.Sprint(freeUDPB(b)), "-m", "1", "-nostdin",
-		"-timeout", "10s", "-s", "202", "-au", "202", "-ap", secrets["202"])
+	regArgs := append([]string{bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "register.xml"),
+		"-i", "127.0.0.1", "-p", fmt.Sprint(port)}, siptest.SIPpPorts(b, "127.0.0.1")...)
+	reg := exec.Command(bin, append(regArgs, "-m", "1", "-nostdin", "-timeout", "10s", "-s", "202", "-au", "202", "-ap", secrets["202"])...)
 	if out, err := reg.CombinedOutput(); err != nil {
 		b.Fatalf("register: %v\n%s", err, out)
 	}
@@ -216,8 +215,9 @@ func BenchmarkSIPp_CallsPerSecond(b *testing.B) {
 		rate = r
 	}
 	common := []string{"-i", "127.0.0.1", "-m", n, "-nostdin", "-timeout", "120s", "-timeout_error", "-recv_timeout", "10000"}
-	uas := exec.Command(bin, append([]string{"-sf", filepath.Join("..", "testdata", "sipp", "answer-uas.xml"),
-		"-p", fmt.Sprint(port), "-cp", fmt.Sprint(freeUDPB(b)), "-mp", fmt.Sprint(freeUDPB(b) &^ 1), "-s", "202"}, common...)...)
+	uasArgs := append([]string{"-sf", filepath.Join("..", "testdata", "sipp", "answer-uas.xml"), "-p", fmt.Sprint(port), "-s", "202"},
+		siptest.SIPpPorts(b, "127.0.0.1")...)
+	uas := exec.Command(bin, append(uasArgs, common...)...)
 	var uasOut bytes.Buffer
 	uas.Stdout, uas.Stderr = &uasOut, &uasOut
 	if err := uas.Start(); err != nil {
@@ -227,9 +227,10 @@ func BenchmarkSIPp_CallsPerSecond(b *testing.B) {
 	time.Sleep(300 * time.Millisecond) // the UAS binds its port
 	b.ResetTimer()
 	start := time.Now()
-	uac := exec.Command(bin, append([]string{bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "short-call-uac.xml"),
-		"-p", fmt.Sprint(freeUDPB(b)), "-cp", fmt.Sprint(freeUDPB(b)), "-mp", fmt.Sprint(freeUDPB(b) &^ 1),
-		"-r", rate, "-l", "100", "-s", "202", "-key", "caller", "201", "-au", "201", "-ap", secrets["201"]}, common...)...)
+	uacArgs := append([]string{bx.addr().String(), "-sf", filepath.Join("..", "testdata", "sipp", "short-call-uac.xml"),
+		"-p", fmt.Sprint(freeUDPB(b)), "-r", rate, "-l", "100", "-s", "202", "-key", "caller", "201", "-au", "201", "-ap", secrets["201"]},
+		siptest.SIPpPorts(b, "127.0.0.1")...)
+	uac := exec.Command(bin, append(uacArgs, common...)...)
 	if out, err := uac.CombinedOutput(); err != nil {
 		b.Fatalf("uac: %v\n%s", err, out)
 	}

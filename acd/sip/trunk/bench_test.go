@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"callbox/acd"
+	"callbox/acd/siptest"
 	"callbox/firmware/store"
 )
 
@@ -22,9 +23,9 @@ func BenchmarkSIPp_TrunkCalls(b *testing.B) {
 	pc := freeUDPB(b, carrierIP)
 	bx := startBox(b, Config{}, store.Trunk{Name: "carrier", Host: carrierIP, Port: pc, Transport: store.TransportUDP,
 		Username: "boxuser", Secret: trunkSecret, CallerID: "+861012345678", Enabled: true})
-	uas := exec.Command(bin, "-sf", "testdata/carrier-short-uas.xml", "-i", carrierIP, "-p", fmt.Sprint(pc),
-		"-mp", fmt.Sprint(freeUDPB(b, carrierIP)&^1), "-cp", fmt.Sprint(freeUDPB(b, "127.0.0.1")),
-		"-m", fmt.Sprint(b.N), "-nostdin", "-timeout", "120s")
+	args := append([]string{"-sf", "testdata/carrier-short-uas.xml", "-i", carrierIP, "-p", fmt.Sprint(pc)},
+		siptest.SIPpPorts(b, carrierIP)...)
+	uas := exec.Command(bin, append(args, "-m", fmt.Sprint(b.N), "-nostdin", "-timeout", "120s")...)
 	if err := uas.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -349,9 +349,9 @@ func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote s
 	if remote != "" {
 		all = append(all, remote)
 	}
-	all = append(all, "-sf", scenario, "-i", ip, "-p", fmt.Sprint(port),
-		"-mp", fmt.Sprint(freeUDP(t, ip)&^1), "-cp", fmt.Sprint(freeUDP(t, "127.0.0.1")),
-		"-m", fmt.Sprint(calls), "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
+	all = append(all, "-sf", scenario, "-i", ip, "-p", fmt.Sprint(port))
+	all = append(all, siptest.SIPpPorts(t, ip)...)
+	all = append(all, "-m", fmt.Sprint(calls), "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
 	r := &sippRun{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1), cancel: cancel}
