@@ -229,7 +229,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	a.showState()
 	a.log.Info("callbox running", "version", a.cfg.Version, "data", a.cfg.DataDir, "http", a.cfg.HTTPAddr,
-		"sip", a.cfg.SIPAddr, "gpio", a.board.Chip().Label())
+		"sip", a.cfg.SIPAddr, "gpio", a.board.Chip().Label(), "gcPercent", gcPercent())
 	restart := false
 	select {
 	case <-ctx.Done():
@@ -312,6 +312,7 @@ func (a *Appliance) showState() {
 // Run builds the appliance from cfg and runs it until ctx is done,
 // building it again after each restart it asks for.
 func Run(ctx context.Context, cfg Config) error {
+	setGCPercent(cfg.GCPercent)
 	for {
 		a, err := New(ctx, cfg)
 		if err != nil {

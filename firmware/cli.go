@@ -119,6 +119,7 @@ func (c *cli) run(args []string) int {
 	fs.StringVar(&level, "log-level", "info", i18n.T(c.lang, "cli.flag.log_level"))
 	fs.StringVar(&cfg.ConsoleTTY, "console-tty", "", i18n.T(c.lang, "cli.flag.console_tty"))
 	fs.StringVar(&cfg.DebugAddr, "debug", "", i18n.T(c.lang, "cli.flag.debug"))
+	fs.IntVar(&cfg.GCPercent, "gc-percent", DefaultGCPercent, i18n.T(c.lang, "cli.flag.gc_percent"))
 	if code := c.parse(fs, args); code >= 0 {
 		return code
 	}

@@ -30,6 +30,7 @@ Run "callbox COMMAND -h" for the flags of a command.
 	"cli.flag.http":           {"web UI listen address, host:port", "网页管理界面监听地址，主机:端口"},
 	"cli.flag.sip":            {"SIP listen address, host:port", "SIP 监听地址，主机:端口"},
 	"cli.flag.rtp_ports":      {"RTP media port range, first-last", "RTP 媒体端口范围，起-止"},
+	"cli.flag.gc_percent":     {"how far the heap grows past live memory before Go collects, in percent (0: Go's default, 100; the GOGC environment variable wins)", "堆内存超出存活内存多少（百分比）时 Go 进行垃圾回收（0 表示 Go 的默认值 100；设置了 GOGC 环境变量时以其为准）"},
 	"cli.flag.sip_max_expiry": {"longest SIP registration granted, e.g. 1h or 8h (0: the default, 1h)", "允许的最长 SIP 注册时长，例如 1h 或 8h（0 表示默认：1 小时）"},
 	"cli.flag.sip_rate":       {"SIP requests per second allowed per source address, burst 5x (0: the default, 20/s and 200/s for registered phones)", "每个来源地址每秒允许的 SIP 请求数，突发为 5 倍（0 表示默认：20/秒，已注册话机 200/秒）"},
 	"cli.flag.sim_base_port":  {"SIP port of simulated PSTN line 1 (line n on port+n-1; 0 picks free ports)", "模拟 PSTN 线路 1 的 SIP 端口（线路 n 使用 端口+n-1；0 表示任选空闲端口）"},
