@@ -19,6 +19,7 @@ import (
 	"callbox/acd/siptest"
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/webui/browsertest"
 )
 
 // The real box, a SIPp phone and a SIPp PSTN caller, and the console and
@@ -51,7 +52,7 @@ func (b *lockedBuffer) String() string {
 func e2eTools(t *testing.T) (box, sipp string) {
 	t.Helper()
 	sipp, err := exec.LookPath("sipp")
-	if err != nil || chromiumPath() == "" {
+	if err != nil || browsertest.Path() == "" {
 		if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
 			t.Fatalf("sipp and chromium are required (CALLBOX_REQUIRE_E2E=1): %v", err)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,66 +14,12 @@ import (
 
 	"callbox/firmware/i18n"
 	"callbox/firmware/store"
+	"callbox/webui/browsertest"
 )
-
-// chromiumPath finds Debian's chromium.
-func chromiumPath() string {
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	p, _ := exec.LookPath("chromium")
-	return p
-}
 
 // newChromium starts a headless chromium with a fresh profile, sized like
 // the smallest screen the UI must suit (1366x768).
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
-			t.Fatal("chromium not found and CALLBOX_REQUIRE_E2E=1")
-		}
-		t.Skip("chromium not installed")
-	}
-	tmp, err := os.MkdirTemp("", "cbchr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		// Chromium puts its profile's singleton socket in a directory of
-		// its own under TMPDIR, which a killed browser leaves behind. A
-		// socket's path must be short (108 bytes), so not t.TempDir.
-		chromedp.Env("TMPDIR=" + tmp),
-		chromedp.WindowSize(1366, 768),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	// The first Run starts the browser; it must not carry a timeout.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
+func newChromium(t *testing.T) context.Context { return browsertest.Start(t) }
 
 // screenshotDir is where the PNGs go: $CALLBOX_SCREENSHOTS, else a
 // temporary directory.

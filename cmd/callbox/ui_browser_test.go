@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"callbox/webui/browsertest"
 )
 
 // Helpers of the browser tests against the binary (ui_e2e_test.go,
@@ -30,22 +31,7 @@ const uiWait = 30 * time.Second
 
 // needChromium returns chromium's path, skipping without it unless
 // CALLBOX_REQUIRE_E2E=1.
-func needChromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CALLBOX_REQUIRE_E2E") == "1" {
-		t.Fatal("chromium is required (CALLBOX_REQUIRE_E2E=1)")
-	}
-	t.Skip("chromium not installed")
-	return ""
-}
+func needChromium(t *testing.T) string { return browsertest.Need(t) }
 
 // browser is one headless chromium; its tabs are separate people.
 type browser struct {
@@ -54,46 +40,7 @@ type browser struct {
 
 // newBrowser starts chromium with a fresh profile; the test's cleanup
 // stops it.
-func newBrowser(t *testing.T) *browser {
-	t.Helper()
-	path := needChromium(t)
-	// Chromium puts its profile's singleton socket in a directory of its
-	// own under TMPDIR, which a killed browser leaves behind; a socket's
-	// path must be short (108 bytes), so not t.TempDir.
-	tmp, err := os.MkdirTemp("", "cbchr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Env("TMPDIR=" + tmp),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	// The first action starts the browser; it must not carry a timeout.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return &browser{ctx: ctx}
-}
+func newBrowser(t *testing.T) *browser { return &browser{ctx: browsertest.Start(t)} }
 
 // person opens a tab in a browser context of its own, so that its
 // session cookie is not shared with the other tabs.
