@@ -1,6 +1,7 @@
 package firmware
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -19,12 +20,17 @@ func setGCPercent(percent int) {
 	debug.SetGCPercent(percent)
 }
 
-// gcPercent is the collector's heap growth in force (-1: collection off).
+// gcPercent is the collector's heap growth in force (-1: collection off,
+// GOGC=off).
 func gcPercent() int {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
-	return int(s[0].Value.Uint64())
+	v := s[0].Value.Uint64()
+	if v > math.MaxInt32 { // the runtime's -1, read as unsigned
+		return -1
+	}
+	return int(v)
 }

@@ -25,6 +25,10 @@ func TestSetGCPercent_SetsTheCollectorUnlessGOGCChoseOne(t *testing.T) {
 		t.Errorf("setGCPercent(0) changed the collector to %d", got)
 	}
 
+	debug.SetGCPercent(-1)
+	if got := gcPercent(); got != -1 {
+		t.Errorf("collection off, read as %d", got)
+	}
 	debug.SetGCPercent(100)
 	t.Setenv("GOGC", "100")
 	setGCPercent(30)
