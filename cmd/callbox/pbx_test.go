@@ -80,7 +80,7 @@ func TestCallbox_OutsideNumberGoesOutOverASimulatedLine(t *testing.T) {
 	peerPort := freeUDP(t)
 	sink := newMediaSink(t)
 	far := runSIPp(t, bin, "answer-uas.xml", peerPort, "", "-s", "13800138000", "-key", "mport", strconv.Itoa(sink.port()))
-	waitUDPBound(t, peerPort)
+	far.waitBound(t, "127.0.0.1", peerPort)
 	b := startBox(t, data, "--sim-peer", "127.0.0.1:"+strconv.Itoa(peerPort))
 	caller := runSIPp(t, bin, "call-uac.xml", freeUDP(t), b.sip, "-s", "013800138000", "-key", "caller", "201",
 		"-au", "201", "-ap", s.secrets["201"])
@@ -105,7 +105,7 @@ func TestCallbox_OutsideNumberGoesOutOverASIPTrunkWithItsCallerID(t *testing.T) 
 	s := seed(t, data, withTrunk(carrierPort))
 	sink := newMediaSink(t)
 	carrier := runCarrierSIPp(t, bin, "carrier-uas.xml", carrierPort, "", "-s", "13800138000", "-key", "mport", strconv.Itoa(sink.port()))
-	waitUDPBoundOn(t, carrierAddr, carrierPort)
+	carrier.waitBound(t, carrierAddr, carrierPort)
 	b := startBox(t, data)
 	caller := runSIPp(t, bin, "call-uac.xml", freeUDP(t), b.sip, "-s", "013800138000", "-key", "caller", "201",
 		"-au", "201", "-ap", s.secrets["201"])

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -193,9 +194,10 @@ func (b *box) cdrs(t *testing.T) []store.CDR {
 
 // sipp is one SIPp process.
 type sipp struct {
-	cmd  *exec.Cmd
-	out  lockedBuffer
-	done chan error
+	cmd    *exec.Cmd
+	out    lockedBuffer
+	done   chan error
+	cancel context.CancelFunc
 }
 
 // runSIPp starts a scenario of testdata/sipp on 127.0.0.1:port for one
@@ -217,7 +219,7 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 	all = append(all, siptest.SIPpPorts(t, ip)...)
 	all = append(all, "-m", "1", "-l", "1", "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin")
 	all = append(all, args...)
-	s := &sipp{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1)}
+	s := &sipp{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1), cancel: cancel}
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	if err := s.cmd.Start(); err != nil {
 		cancel()
@@ -230,6 +232,36 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 		s.done <- err
 	})
 	return s
+}
+
+// waitBound waits until a socket holds UDP host:port (SIPp's, as a UAS
+// listening there), so that nothing reaches SIPp before it listens. If
+// SIPp exits first, or nothing binds the port within 20 s, the test
+// fails with what SIPp printed.
+func (s *sipp) waitBound(t *testing.T, host string, port int) {
+	t.Helper()
+	want := netip.AddrPortFrom(netip.MustParseAddr(host), uint16(port))
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("SIPp exited before it bound UDP %v: %v\n%s", want, err, s.out.String())
+		default:
+		}
+		bound, err := udpBound(want)
+		if err != nil {
+			t.Fatalf("waitBound: %v", err)
+		}
+		if bound {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.cancel()
+			err := s.wait()
+			t.Fatalf("nothing bound UDP %v in 20 s (SIPp stopped: %v)\n%s", want, err, s.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // wait waits for SIPp to exit and returns its error (nil: the call
@@ -306,7 +338,7 @@ func phone(t *testing.T, bin string, b *box, s site, ext string, sink *mediaSink
 		t.FailNow()
 	}
 	uas := runSIPp(t, bin, "answer-uas.xml", port, "", "-s", ext, "-key", "mport", strconv.Itoa(sink.port()))
-	waitUDPBound(t, port)
+	uas.waitBound(t, "127.0.0.1", port)
 	return uas
 }
 

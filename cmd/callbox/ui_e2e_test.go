@@ -85,7 +85,7 @@ func TestUI_InstallerAgentAndSupervisorStoryThroughTheBinary(t *testing.T) {
 		t.FailNow()
 	}
 	desk := runSIPp(t, sippBin, "answer-uas.xml", deskPort, "", "-s", site.deskExt, "-key", "mport", itoa(media.LocalAddr().(*net.UDPAddr).Port))
-	waitUDPBound(t, deskPort)
+	desk.waitBound(t, "127.0.0.1", deskPort)
 
 	// The customer calls the box's number on the first simulated line.
 	caller := runSIPp(t, sippBin, "pstn-call.xml", freeUDP(t), "127.0.0.1:"+itoa(b.simBase),

@@ -231,7 +231,7 @@ func uiMarkupPop(t *testing.T, ctx context.Context, b *box, secret string) {
 	port := freeUDP(t)
 	runSIPp(t, sippBin, "register.xml", port, b.sip, "-s", "201", "-au", "201", "-ap", secret).check(t, "register the desk")
 	desk := runSIPp(t, sippBin, "answer-uas.xml", port, "", "-s", "201", "-key", "mport", itoa(media.LocalAddr().(*net.UDPAddr).Port))
-	waitUDPBound(t, port)
+	desk.waitBound(t, "127.0.0.1", port)
 	caller := runSIPp(t, sippBin, "pstn-call.xml", freeUDP(t), "127.0.0.1:"+itoa(b.simBase),
 		"-s", "80081", "-key", "callerid", "13800138000", "-key", "callername", "Caller")
 	until(t, ctx, "the pop", `((document.querySelector(".popcard .caller-name") || {}).textContent || "").includes(`+quote(xssPayload)+`)`)
