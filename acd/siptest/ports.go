@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -68,11 +69,15 @@ func freeUDPBlock(tb testing.TB, ip string, low, high, n, align int) int {
 	return 0
 }
 
-// blockFree binds each of the n ports from first on ip and on wildcard,
-// and lets them go again.
+// blockFree binds each of the n ports from first on wildcard and on ip
+// (once when ip is the wildcard address), and lets them go again.
 func blockFree(ip, wildcard string, first, n int) bool {
+	addrs := []string{wildcard, ip}
+	if ip == wildcard {
+		addrs = addrs[:1]
+	}
 	for p := first; p < first+n; p++ {
-		for _, a := range []string{wildcard, ip} {
+		for _, a := range addrs {
 			pc, err := net.ListenPacket("udp", net.JoinHostPort(a, strconv.Itoa(p)))
 			if err != nil {
 				return false
@@ -84,8 +89,8 @@ func blockFree(ip, wildcard string, first, n int) bool {
 }
 
 // ephemeralLow is the first port of the kernel's ephemeral range (32768
-// when it cannot be read, Linux's default).
-func ephemeralLow() int {
+// when it cannot be read, Linux's default), read once per test binary.
+var ephemeralLow = sync.OnceValue(func() int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return 32768
@@ -99,4 +104,4 @@ func ephemeralLow() int {
 		return 32768
 	}
 	return low
-}
+})

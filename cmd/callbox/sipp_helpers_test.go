@@ -237,7 +237,10 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 // waitBound waits until a socket holds UDP host:port (SIPp's, as a UAS
 // listening there), so that nothing reaches SIPp before it listens. If
 // SIPp exits first, or nothing binds the port within 20 s, the test
-// fails with what SIPp printed.
+// fails with what SIPp printed. It reads /proc/net/udp (udpBound) rather
+// than trying to bind the port: a probe bind can take the port in the
+// instant SIPp binds it and make SIPp fail, the more likely the more
+// loaded the machine.
 func (s *sipp) waitBound(t *testing.T, host string, port int) {
 	t.Helper()
 	want := netip.AddrPortFrom(netip.MustParseAddr(host), uint16(port))
