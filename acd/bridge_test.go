@@ -73,12 +73,20 @@ func bridged(t *testing.T, caller, callee Leg) (*Switch, *Call, chan error) {
 
 func eventuallyTrue(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	if !eventually(cond) {
+		t.Fatalf("never happened: %s", what)
+	}
+}
+
+// eventually reports whether cond holds within 5 s.
+func eventually(cond func() bool) bool {
 	for deadline := time.Now().Add(5 * time.Second); !cond(); {
 		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
+			return false
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	return true
 }
 
 func TestCall_ReplaceConnectsRemainingPartyToNewLeg(t *testing.T) {
