@@ -82,6 +82,20 @@ func (l *Live) Supervise(ctx context.Context, agentID, supervisorExt string, mod
 		}
 		t.mu.Unlock()
 	}()
+	if t.c != nil {
+		// The talk is registered just before the call enters its bridge
+		// (and its recording starts in between): a supervisor who
+		// answers in that moment joins once the bridge is live.
+		select {
+		case <-t.c.Bridged():
+		case <-t.done:
+			return nil
+		case <-ctx.Done():
+			return nil
+		case <-leg.Done():
+			return nil
+		}
+	}
 	if err := t.setMode(ctx, sup, mode); err != nil {
 		return err
 	}
