@@ -188,19 +188,22 @@ func (s *sippRun) check(t *testing.T, what string) {
 	}
 }
 
-// waitBound waits until SIPp holds its UDP port.
-func waitBound(t *testing.T, port int) {
+// waitBound waits until SIPp holds UDP 127.0.0.1:port, read from the
+// kernel's table (siptest.AwaitUDPBound: a probe bind could take the
+// port in the instant SIPp binds it), or fails with what SIPp printed.
+func (s *sippRun) waitBound(t *testing.T, port int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			return
+	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			return true
+		default:
+			return false
 		}
-		pc.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("SIPp did not bind its port")
-		}
-		time.Sleep(20 * time.Millisecond)
+	})
+	if err != nil {
+		t.Fatalf("SIPp UAS: %v\n%s", err, s.out.String())
 	}
 }
 
@@ -274,7 +277,7 @@ func TestE2E_SIPpCallerPopsOnTheAgentConsoleAndTheWallboardCounts(t *testing.T) 
 	}
 	phone := startSIPp(t, sipp, "answer-uas.xml", phonePort, "", "-s", "202",
 		"-key", "mport", strconv.Itoa(media.LocalAddr().(*net.UDPAddr).Port))
-	waitBound(t, phonePort)
+	phone.waitBound(t, phonePort)
 
 	caller := startSIPp(t, sipp, "pstn-call.xml", freeUDPPort(t), "127.0.0.1:"+strconv.Itoa(simBase+1),
 		"-s", "80082", "-key", "callerid", "13800138000", "-key", "callername", "Customer")

@@ -128,7 +128,7 @@ func TestE2E_FollowUpCallRingsTheAgentsPhoneThenReachesTheCustomer(t *testing.T)
 	peerPort := freeUDPPort(t)
 	customer := startSIPp(t, sipp, scenario, peerPort, "", "-s", "13800138000",
 		"-key", "mport", strconv.Itoa(media.LocalAddr().(*net.UDPAddr).Port))
-	waitBound(t, peerPort)
+	customer.waitBound(t, peerPort)
 	web, sip, _ := runBox(t, bin, data, "--sim-peer", "127.0.0.1:"+strconv.Itoa(peerPort))
 
 	// Anna's desk phone registers and answers when the box rings it.
@@ -144,7 +144,7 @@ func TestE2E_FollowUpCallRingsTheAgentsPhoneThenReachesTheCustomer(t *testing.T)
 	}
 	phone := startSIPp(t, sipp, "answer-uas.xml", phonePort, "", "-s", "202",
 		"-key", "mport", strconv.Itoa(deskMedia.LocalAddr().(*net.UDPAddr).Port))
-	waitBound(t, phonePort)
+	phone.waitBound(t, phonePort)
 
 	ctx := newChromium(t)
 	browserLogin(t, ctx, "http://"+web, "anna", "/agent")

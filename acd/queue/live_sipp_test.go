@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +17,9 @@ import (
 
 // sipp is one SIPp process, bounded in time, stopped at cleanup.
 type sipp struct {
-	out  bytes.Buffer
-	done chan error
+	out    bytes.Buffer
+	done   chan error
+	cancel context.CancelFunc
 }
 
 func needSIPp(t *testing.T) string {
@@ -51,7 +51,7 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 	all = append(all, "-m", "1", "-l", "1", "-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
-	s := &sipp{done: make(chan error, 1)}
+	s := &sipp{done: make(chan error, 1), cancel: cancel}
 	cmd := exec.CommandContext(ctx, bin, all...)
 	cmd.Stdout, cmd.Stderr = &s.out, &s.out
 	if err := cmd.Start(); err != nil {
@@ -65,6 +65,27 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 		s.done <- err
 	})
 	return s
+}
+
+// waitBound waits until SIPp holds UDP 127.0.0.1:port, or fails the test
+// with what SIPp printed if it exits first or binds nothing in time.
+func (s *sipp) waitBound(t *testing.T, port int) {
+	t.Helper()
+	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			return true
+		default:
+			return false
+		}
+	})
+	if err != nil {
+		s.cancel()
+		e := <-s.done
+		s.done <- e
+		t.Fatalf("SIPp UAS: %v (SIPp: %v)\n%s", err, e, s.out.String())
+	}
 }
 
 // passed waits for SIPp and reports whether its call passed.
@@ -88,14 +109,7 @@ func TestLive_SIPpAgentAnswersQueuedCallerAndEchoes(t *testing.T) {
 		t.Fatal("SIPp could not register 201")
 	}
 	uas := runSIPp(t, bin, "answer-uas.xml", port, "", "-s", "201", "-rtp_echo")
-	eventually(t, "SIPp listening", func() bool {
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			return true
-		}
-		pc.Close()
-		return false
-	})
+	uas.waitBound(t, port)
 	d := r.live.Dispatcher()
 	if err := d.Login("101", "201"); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,34 +235,23 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 
 // waitBound waits until a socket holds UDP host:port (SIPp's, as a UAS
 // listening there), so that nothing reaches SIPp before it listens. If
-// SIPp exits first, or nothing binds the port within 20 s, the test
-// fails with what SIPp printed. It reads /proc/net/udp (udpBound) rather
-// than trying to bind the port: a probe bind can take the port in the
-// instant SIPp binds it and make SIPp fail, the more likely the more
-// loaded the machine.
+// SIPp exits first, or nothing binds the port in time, the test fails
+// with what SIPp printed (siptest.AwaitUDPBound, which reads the port's
+// state rather than binding it).
 func (s *sipp) waitBound(t *testing.T, host string, port int) {
 	t.Helper()
-	want := netip.AddrPortFrom(netip.MustParseAddr(host), uint16(port))
-	for deadline := time.Now().Add(20 * time.Second); ; {
+	err := siptest.AwaitUDPBound(host, port, func() bool {
 		select {
 		case err := <-s.done:
 			s.done <- err
-			t.Fatalf("SIPp exited before it bound UDP %v: %v\n%s", want, err, s.out.String())
+			return true
 		default:
+			return false
 		}
-		bound, err := udpBound(want)
-		if err != nil {
-			t.Fatalf("waitBound: %v", err)
-		}
-		if bound {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.cancel()
-			err := s.wait()
-			t.Fatalf("nothing bound UDP %v in 20 s (SIPp stopped: %v)\n%s", want, err, s.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	})
+	if err != nil {
+		s.cancel()
+		t.Fatalf("%v (SIPp: %v)\n%s", err, s.wait(), s.out.String())
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -55,19 +54,14 @@ func sipp(t *testing.T, ctx context.Context, args ...string) (wait func() (strin
 	return func() (string, error) { err := <-done; return out.String(), err }
 }
 
-// waitBound waits (a bounded number of polls) until another process
-// holds UDP port: SIPp is listening.
+// waitBound waits until SIPp holds UDP 127.0.0.1:port, read from the
+// kernel's table (siptest.AwaitUDPBound: a probe bind could take the
+// port in the instant SIPp binds it).
 func waitBound(t *testing.T, port int) {
 	t.Helper()
-	for range 2000 {
-		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			return
-		}
-		c.Close()
-		time.Sleep(5 * time.Millisecond)
+	if err := siptest.AwaitUDPBound("127.0.0.1", port, nil); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("nothing bound UDP port %d", port)
 }
 
 func TestSim_SIPpCallerRingsLineWithCallerIDAndAudio(t *testing.T) {

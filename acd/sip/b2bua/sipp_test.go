@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,13 +34,12 @@ func freeUDP(t *testing.T) int { return siptest.FreeUDPPort(t, "127.0.0.1") }
 
 // sippRun is one SIPp process.
 type sippRun struct {
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan error
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	done   chan error
+	cancel context.CancelFunc
 }
 
-// startSIPp starts a scenario from acd/sip/testdata/sipp on 127.0.0.1:port,
-// one call, bounded in time. remote is "" for a UAS.
 // scenarioPath finds a scenario: the shared ones in acd/sip/testdata,
 // the B2BUA's own (name "b2bua/...") in its testdata.
 func scenarioPath(name string) string {
@@ -51,6 +49,8 @@ func scenarioPath(name string) string {
 	return filepath.Join("..", "testdata", "sipp", name)
 }
 
+// startSIPp starts a scenario (scenarioPath) on 127.0.0.1:port, one
+// call, bounded in time. remote is "" for a UAS.
 func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args ...string) *sippRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -71,7 +71,7 @@ func startSIPp(t *testing.T, bin, scenario string, port int, remote string, args
 		"-recv_timeout", "10000", "-timeout", "20s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log"))
 	all = append(all, args...)
-	r := &sippRun{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1)}
+	r := &sippRun{cmd: exec.CommandContext(ctx, bin, all...), done: make(chan error, 1), cancel: cancel}
 	r.cmd.Dir = t.TempDir() // SIPp's logs land there, not in the repository
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
 	if err := r.cmd.Start(); err != nil {
@@ -110,15 +110,28 @@ func sippCallee(t *testing.T, bin string, bx *box, ext, scenario string, args ..
 	}
 	uas := startSIPp(t, bin, scenario, port, "", append([]string{"-s", ext, "-rtp_echo"}, args...)...)
 	// The INVITE must not arrive before SIPp listens.
-	eventually(t, "SIPp UAS listening", func() bool {
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			return true
-		}
-		pc.Close()
-		return false
-	})
+	uas.waitBound(t, port)
 	return uas
+}
+
+// waitBound waits until SIPp holds UDP 127.0.0.1:port, or fails the test
+// with what SIPp printed if it exits first or binds nothing in time.
+func (r *sippRun) waitBound(t *testing.T, port int) {
+	t.Helper()
+	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
+		select {
+		case err := <-r.done:
+			r.done <- err
+			return true
+		default:
+			return false
+		}
+	})
+	if err != nil {
+		r.cancel()
+		code := r.wait(t)
+		t.Fatalf("SIPp UAS: %v (exit %d)\n%s", err, code, r.out.String())
+	}
 }
 
 func sippCaller(t *testing.T, bin string, bx *box, ext, callee, scenario string) *sippRun {

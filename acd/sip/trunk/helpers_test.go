@@ -373,30 +373,40 @@ func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote s
 }
 
 // waitBound waits until a UAS has bound its port, or fails with its
-// output when it exited instead.
+// output when it exited instead. A UDP port is read from the kernel's
+// table (siptest.AwaitUDPBound), never bound to probe it: a probe could
+// hold it in the instant SIPp binds.
 func (r *sippRun) waitBound(t *testing.T, ip string, port int, tcp bool) {
 	t.Helper()
-	eventually(t, "SIPp listening", func() bool {
+	exited := func() bool {
 		select {
 		case err := <-r.done:
 			r.done <- err
-			t.Fatalf("SIPp exited before listening: %v\n%s", err, r.out.String())
-		default:
-		}
-		addr := net.JoinHostPort(ip, strconv.Itoa(port))
-		if tcp {
-			c, err := net.Dial("tcp", addr)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		}
-		pc, err := net.ListenPacket("udp", addr)
-		if err != nil {
 			return true
+		default:
+			return false
 		}
-		pc.Close()
-		return false
+	}
+	if !tcp {
+		if err := siptest.AwaitUDPBound(ip, port, exited); err != nil {
+			r.stop()
+			e := <-r.done
+			r.done <- e
+			t.Fatalf("SIPp UAS: %v (SIPp: %v)\n%s", err, e, r.out.String())
+		}
+		return
+	}
+	eventually(t, "SIPp listening", func() bool {
+		if exited() {
+			e := <-r.done
+			r.done <- e
+			t.Fatalf("SIPp exited before listening: %v\n%s", e, r.out.String())
+		}
+		c, err := net.Dial("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
 	})
 }
 
