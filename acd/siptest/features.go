@@ -16,18 +16,21 @@ import (
 func (p *Phone) featureSetup() {
 	p.notifies = make(chan *sip.Request, 16)
 	p.srv.OnNotify(p.dropLate(p.guard(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		// Delivered before the answer: a box that hangs the call up once
+		// the NOTIFY is answered (a transfer's final one) must not find
+		// the call gone before its NOTIFY was taken.
 		if c := p.callOf(req); c != nil {
 			select {
 			case c.frags <- string(req.Body()):
 			default:
 			}
-			return
+		} else {
+			select {
+			case p.notifies <- req:
+			default:
+			}
 		}
-		select {
-		case p.notifies <- req:
-		default:
-		}
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})))
 	p.srv.OnUpdate(p.dropLate(func(req *sip.Request, tx sip.ServerTransaction) {
 		c := p.callOf(req)
