@@ -30,6 +30,7 @@ work="$(mktemp -d)"
 log="$work/log"
 trap 'rm -rf "$work"' EXIT
 cache="$(go env GOCACHE)/fuzz"
+module="$(go list -m)"
 
 mapfile -t dirs < <(grep -rlE --include='*_test.go' '^func Fuzz[A-Z_0-9]' . | xargs -r -n1 dirname | sort -u)
 
@@ -49,11 +50,12 @@ failed=()
 skipped=()
 for dir in "${dirs[@]}"; do
 	bin="$work/$(tr / _ <<<"${dir#./}").test"
+	pkg="$module/${dir#./}"
+	list=""
 	if ! out="$(go test -c -fuzz . -o "$bin" "$dir" 2>&1)" ||
-		! pkg="$(go list -f '{{.ImportPath}}' "$dir" 2>&1)" ||
 		! list="$(cd "$dir" && "$bin" -test.list '^Fuzz' 2>&1)"; then
 		echo "$out"
-		echo "${list:-}"
+		echo "$list"
 		failed+=("$dir (does not build)")
 		continue
 	fi

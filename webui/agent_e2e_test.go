@@ -193,16 +193,7 @@ func (s *sippRun) check(t *testing.T, what string) {
 // port in the instant SIPp binds it), or fails with what SIPp printed.
 func (s *sippRun) waitBound(t *testing.T, port int) {
 	t.Helper()
-	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return true
-		default:
-			return false
-		}
-	})
-	if err != nil {
+	if err := siptest.AwaitUDPBound("127.0.0.1", port, s.done); err != nil {
 		t.Fatalf("SIPp UAS: %v\n%s", err, s.out.String())
 	}
 }

@@ -71,16 +71,7 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 // with what SIPp printed if it exits first or binds nothing in time.
 func (s *sipp) waitBound(t *testing.T, port int) {
 	t.Helper()
-	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return true
-		default:
-			return false
-		}
-	})
-	if err != nil {
+	if err := siptest.AwaitUDPBound("127.0.0.1", port, s.done); err != nil {
 		s.cancel()
 		e := <-s.done
 		s.done <- e

@@ -75,14 +75,19 @@ const BindWait = 20 * time.Second
 var ErrExited = errors.New("the program exited before it bound its port")
 
 // AwaitUDPBound waits until something binds UDP ip:port (UDPBound),
-// polling every 20 ms for BindWait. exited, if not nil, is asked at each
-// poll whether the program that should bind it has ended: ErrExited
-// then. The caller fails its test with the program's output.
-func AwaitUDPBound(ip string, port int, exited func() bool) error {
+// polling every 20 ms for BindWait. done, if not nil, is the channel on
+// which the program that should bind it reports its exit (capacity 1,
+// the error put back by whoever reads it, as every SIPp launcher of the
+// tests does): ErrExited once it has. The caller fails its test with
+// the program's output.
+func AwaitUDPBound(ip string, port int, done chan error) error {
 	ap := netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port))
 	for deadline := time.Now().Add(BindWait); ; {
-		if exited != nil && exited() {
-			return fmt.Errorf("UDP %v: %w", ap, ErrExited)
+		select {
+		case err := <-done: // a nil done never reports
+			done <- err
+			return fmt.Errorf("UDP %v: %w (%v)", ap, ErrExited, err)
+		default:
 		}
 		bound, err := UDPBound(ap)
 		if err != nil || bound {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -41,10 +42,14 @@ func TestUDPBound_SeesALoopbackSocketAndNotAFreePort(t *testing.T) {
 
 func TestAwaitUDPBound_SaysWhenTheProgramExitedFirst(t *testing.T) {
 	port := FreeUDPPort(t, "127.0.0.1")
-	polls := 0
-	err := AwaitUDPBound("127.0.0.1", port, func() bool { polls++; return polls == 3 })
-	if !errors.Is(err, ErrExited) || polls != 3 {
-		t.Fatalf("AwaitUDPBound = %v after %d polls, want ErrExited after 3", err, polls)
+	done := make(chan error, 1)
+	done <- errors.New("exit status 255")
+	err := AwaitUDPBound("127.0.0.1", port, done)
+	if !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "exit status 255") {
+		t.Fatalf("AwaitUDPBound = %v, want ErrExited with the exit status", err)
+	}
+	if len(done) != 1 {
+		t.Fatal("the exit was taken from done, not put back")
 	}
 }
 

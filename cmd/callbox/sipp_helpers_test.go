@@ -240,16 +240,7 @@ func runSIPp(t *testing.T, bin, scenario string, port int, remote string, args .
 // state rather than binding it).
 func (s *sipp) waitBound(t *testing.T, host string, port int) {
 	t.Helper()
-	err := siptest.AwaitUDPBound(host, port, func() bool {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return true
-		default:
-			return false
-		}
-	})
-	if err != nil {
+	if err := siptest.AwaitUDPBound(host, port, s.done); err != nil {
 		s.cancel()
 		t.Fatalf("%v (SIPp: %v)\n%s", err, s.wait(), s.out.String())
 	}

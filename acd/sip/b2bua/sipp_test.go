@@ -118,16 +118,7 @@ func sippCallee(t *testing.T, bin string, bx *box, ext, scenario string, args ..
 // with what SIPp printed if it exits first or binds nothing in time.
 func (r *sippRun) waitBound(t *testing.T, port int) {
 	t.Helper()
-	err := siptest.AwaitUDPBound("127.0.0.1", port, func() bool {
-		select {
-		case err := <-r.done:
-			r.done <- err
-			return true
-		default:
-			return false
-		}
-	})
-	if err != nil {
+	if err := siptest.AwaitUDPBound("127.0.0.1", port, r.done); err != nil {
 		r.cancel()
 		code := r.wait(t)
 		t.Fatalf("SIPp UAS: %v (exit %d)\n%s", err, code, r.out.String())

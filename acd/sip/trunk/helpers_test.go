@@ -378,17 +378,8 @@ func startSIPp(t *testing.T, bin, scenario, ip string, port, calls int, remote s
 // hold it in the instant SIPp binds.
 func (r *sippRun) waitBound(t *testing.T, ip string, port int, tcp bool) {
 	t.Helper()
-	exited := func() bool {
-		select {
-		case err := <-r.done:
-			r.done <- err
-			return true
-		default:
-			return false
-		}
-	}
 	if !tcp {
-		if err := siptest.AwaitUDPBound(ip, port, exited); err != nil {
+		if err := siptest.AwaitUDPBound(ip, port, r.done); err != nil {
 			r.stop()
 			e := <-r.done
 			r.done <- e
@@ -397,10 +388,11 @@ func (r *sippRun) waitBound(t *testing.T, ip string, port int, tcp bool) {
 		return
 	}
 	eventually(t, "SIPp listening", func() bool {
-		if exited() {
-			e := <-r.done
-			r.done <- e
-			t.Fatalf("SIPp exited before listening: %v\n%s", e, r.out.String())
+		select {
+		case err := <-r.done:
+			r.done <- err
+			t.Fatalf("SIPp exited before listening: %v\n%s", err, r.out.String())
+		default:
 		}
 		c, err := net.Dial("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 		if err == nil {
